@@ -1,0 +1,50 @@
+# The two commands: `make run` and `make test`. Both create the virtual environment.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk diagrams catalogs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ecitizen serve
+
+chat: $(STAMP)
+	$(BIN)/ecitizen chat
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.engine
+
+bench-telegram: $(STAMP)
+	$(BIN)/python -m bench.telegram
+
+bench-kiosk: $(STAMP)
+	$(BIN)/python -m bench.kiosk
+
+diagrams: $(STAMP)
+	$(BIN)/ecitizen flows diagram registration > docs/flows/registration.md
+	$(BIN)/ecitizen flows diagram guide > docs/flows/guide.md
+	$(BIN)/ecitizen flows diagram officer > docs/flows/officer.md
+
+catalogs: $(STAMP)
+	$(BIN)/python -m flows.i18n derive
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

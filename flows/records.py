@@ -1,0 +1,203 @@
+"""The records the engine reads and writes through the store port.
+
+Plain data, JSON-friendly; the store decides how they are kept.
+Times are timezone-aware UTC datetimes; days are ISO dates of the hall's local calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from flows.messages import ConversationKey
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Where one person is in which flow, and what they have told us so far."""
+
+    key: ConversationKey
+    flow: str = ""
+    state: str = ""
+    language: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)  # earlier states, for "back"
+    failures: int = 0  # failed tries at the current step
+    version: int = 0  # 0: never saved; the store refuses a save with a stale version
+    updated_at: datetime | None = None
+
+
+class RegistrationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    CHECKED_IN = "checked_in"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+@dataclass(slots=True)
+class Registration:
+    ref: str
+    status: RegistrationStatus
+    hall: str
+    language: str
+    first_name: str
+    last_name: str
+    jmbg: str
+    id_number: str
+    phone: str  # E.164
+    email: str | None
+    visit_at: datetime | None  # None: will come without an appointment
+    created_at: datetime
+    updated_at: datetime
+    officer_id: int | None = None  # who claimed or decided it
+    reason: str | None = None  # rejection reason
+    username: str | None = None  # portal username, once approved
+    erased: bool = False  # personal data purged after retention
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A lifecycle move the store applies only if it is legal from the current status."""
+
+    ref: str
+    to: RegistrationStatus
+    officer_id: int | None = None
+    reason: str | None = None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitChange:
+    ref: str
+    visit_at: datetime | None
+    capacity: int  # the store refuses the move when the new slot is full
+
+
+@dataclass(slots=True)
+class Officer:
+    id: int
+    name: str
+    hall: str
+    counter: str | None
+    channel: str | None  # set once enrolled
+    user_key: str | None
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerInvite:
+    code_hash: str  # sha256 of the one-time enrollment code; the code itself is never stored
+    name: str
+    hall: str
+    expires_at: datetime
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+
+
+@dataclass(slots=True)
+class Ticket:
+    id: int
+    hall: str
+    day: date
+    service: str  # prefix letter, e.g. "A"
+    number: int
+    status: TicketStatus
+    priority: int  # lower is called first: 0 appointment within its slot, 1 walk-in
+    issued_at: datetime
+    ref: str | None = None  # registration behind the ticket
+    counter: str | None = None
+    officer_id: int | None = None
+    called_at: datetime | None = None
+    finished_at: datetime | None = None
+    notify: ConversationKey | None = None  # a chat to tell when the turn comes
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}{self.number:03d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """Something to do outside once the state change is durable: notify, print, ...
+
+    `key` is the idempotency key: the outbox accepts one effect per key, ever.
+    """
+
+    kind: str
+    key: str
+    payload: dict[str, Any]
+
+
+@dataclass(slots=True)
+class OutboxItem:
+    id: int
+    effect: Effect
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+
+
+class PrintStatus(StrEnum):
+    QUEUED = "queued"
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"  # given up; an officer may reprint
+    UNCERTAIN = "uncertain"  # crashed mid-print: never reprinted without an officer asking
+
+
+@dataclass(slots=True)
+class PrintJob:
+    id: int
+    key: str  # idempotency key
+    printer: str
+    slip: str  # "ticket" | "receipt" | "credentials"
+    payload: dict[str, Any]  # never an activation code, JMBG or ID card number
+    status: PrintStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    error: str | None = None
+    printed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor: str  # "officer:12", "citizen", "system", "operator"
+    action: str  # "approve", "reject", "claim", "release", "reprint", ...
+    ref: str | None = None
+    detail: str | None = None  # never personal data
+    at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Unit:
+    """Everything one inbound message changes, applied by the store in one transaction.
+
+    The store applies all of it or none: a stale conversation version, an inbound id seen
+    before, an illegal lifecycle move or a full slot refuses the whole unit.
+    """
+
+    conversation: Conversation | None = None  # saved with its version checked
+    forget: ConversationKey | None = None  # delete this conversation (kiosk wipe)
+    inbound_id: tuple[str, str] | None = None  # (channel, message id): processed once only
+    new_registration: Registration | None = None
+    capacity: int = 0  # for new_registration.visit_at: refuse when the slot holds as many
+    links: list[tuple[str, ConversationKey]] = field(default_factory=list)  # ref -> chat
+    transitions: list[Transition] = field(default_factory=list)
+    visit_changes: list[VisitChange] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    print_jobs: list[tuple[str, str, str, dict[str, Any]]] = field(
+        default_factory=list
+    )  # (key, printer, slip, payload)
+    audit: list[AuditEntry] = field(default_factory=list)
