@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from flows.messages import ConversationKey
+from flows.messages import ConversationKey, Outbound
 from flows.records import (
     AuditEntry,
     Conversation,
@@ -90,7 +90,9 @@ class RegistrationStore(Protocol):
 class OfficerStore(Protocol):
     async def add_invite(self, invite: OfficerInvite) -> None: ...
 
-    async def redeem_invite(self, code_hash: str, key: ConversationKey, now: datetime) -> Officer | None:
+    async def redeem_invite(
+        self, code_hash: str, key: ConversationKey, now: datetime
+    ) -> Officer | None:
         """One-time: the invite is deleted; None if unknown or expired."""
 
     async def officer_for(self, key: ConversationKey) -> Officer | None: ...
@@ -211,3 +213,23 @@ class AccountProvider(Protocol):
         """A fresh one-time activation code for the ConsentID app, replacing any earlier
         one. Called only by the printer worker, right before the credentials slip is
         printed: the code exists in clear nowhere else."""
+
+
+class RecipientGone(Exception):
+    """The person cannot be reached on this channel any more (blocked the bot, left)."""
+
+
+class TryLater(Exception):
+    """The channel asks us to wait (rate limit, network trouble); retry after `after_s`."""
+
+    def __init__(self, after_s: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {after_s}s")
+        self.after_s = after_s
+
+
+class Delivery(Protocol):
+    """A channel's way to send a message nobody is waiting for (a notification).
+
+    Raises RecipientGone or TryLater; any other exception is retried with backoff."""
+
+    async def deliver(self, outbound: Outbound) -> None: ...

@@ -137,6 +137,7 @@ class Effect:
     kind: str
     key: str
     payload: dict[str, Any]
+    due_at: datetime | None = None  # not before this time (e.g. a reminder the day before)
 
 
 @dataclass(slots=True)

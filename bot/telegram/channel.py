@@ -1,0 +1,321 @@
+"""The Telegram channel: python-telegram-bot as the transport, our engine as the brain.
+
+PTB fetches updates (long polling, or our webhook route) and sends messages; it keeps no
+conversation state (no ConversationHandler, no persistence). Every update becomes an
+Inbound for the engine; the engine's replies are rendered and sent through the shared
+paced sender, ahead of queued notifications.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import Any, Literal, Protocol
+
+from aiohttp import web
+from telegram import CallbackQuery, Message, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.telegram.chats import ChatMemory, ChoiceIds
+from bot.telegram.commands import publish_menus
+from bot.telegram.delivery import TelegramDelivery
+from bot.telegram.errors import InvalidTelegramToken, TelegramSettingsError, TelegramUnreachable
+from bot.telegram.inbound import CHANNEL, Incoming, read_update
+from bot.telegram.limiter import URGENT, SendLimiter, SendLimits
+from bot.telegram.ordering import PerChatOrder
+from bot.telegram.render import Renderer, TelegramMessage
+from bot.telegram.sender import RetryPolicy, Sender
+from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
+from bot.telegram.webhook import WebhookReceiver
+from flows.i18n import normalize_language, text
+from flows.messages import Inbound, Outbound
+from flows.ports import RecipientGone, TryLater
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org"
+ALLOWED_UPDATES = ["message", "callback_query"]
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+DEFAULT_LIMITS = SendLimits()
+DEFAULT_RETRY = RetryPolicy()
+
+Mode = Literal["polling", "webhook"]
+TgApp = Application[
+    ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+]
+
+
+class ConversationEngine(Protocol):
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        token: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        mode: Mode = "polling",
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_path: str = "/telegram/webhook",
+        limits: SendLimits = DEFAULT_LIMITS,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        poll_timeout_s: int = 30,
+        max_running: int = 256,
+        reply_max_wait_s: float = 60.0,
+        notify_max_wait_s: float = 10.0,
+    ) -> None:
+        if not token.strip():
+            raise TelegramSettingsError("[telegram] token is empty")
+        if mode not in ("polling", "webhook"):
+            raise TelegramSettingsError(
+                f'[telegram] mode must be "polling" or "webhook", not {mode!r}'
+            )
+        if mode == "webhook":
+            if not webhook_url:
+                raise TelegramSettingsError('[telegram] mode = "webhook" needs webhook_url')
+            if not webhook_secret or not _SECRET.fullmatch(webhook_secret):
+                raise TelegramSettingsError(
+                    "[telegram] webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                )
+        self._engine = engine
+        self._api_url = api_url.rstrip("/")
+        self._mode: Mode = mode
+        self._webhook_url = webhook_url
+        self._webhook_secret = webhook_secret or ""
+        self._poll_timeout_s = poll_timeout_s
+        self._reply_max_wait_s = reply_max_wait_s
+        self._app = _build(token, self._api_url, mode, max_running)
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._app.add_error_handler(self._on_error)
+        self.memory = ChatMemory()
+        self._ids = ChoiceIds()
+        self._renderer = Renderer(self._ids)
+        self.limiter = SendLimiter(limits)
+        self.sender = Sender(self._app.bot, self.limiter, retry)
+        self.delivery = TelegramDelivery(
+            self.sender, self._renderer, self.memory, max_wait_s=notify_max_wait_s
+        )
+        self._webhook = WebhookReceiver(
+            self._webhook_secret, self._app.bot, self._app.update_queue, webhook_path
+        )
+
+    @property
+    def username(self) -> str:
+        """The bot's @username as Telegram reports it (known after start)."""
+        return self._app.bot.username
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.username}?start={payload}"
+
+    def webhook_routes(self) -> list[web.RouteDef]:
+        """POST /telegram/webhook, for the shared aiohttp server (webhook mode only)."""
+        return self._webhook.routes() if self._mode == "webhook" else []
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token (getMe), publish the command menus, start receiving updates.
+
+        Raises InvalidTelegramToken or TelegramUnreachable with a message for the operator."""
+        # httpx logs each request's URL at INFO, and the URL carries the bot token.
+        httpx_log = logging.getLogger("httpx")
+        httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
+        try:
+            await self._app.initialize()
+        except InvalidToken:
+            await self._abandon()
+            raise InvalidTelegramToken(
+                f"Telegram refused the bot token (getMe at {self._api_url} answered 401/404). "
+                "Check [telegram] token or ECITIZEN_TELEGRAM_TOKEN: the token comes from "
+                "@BotFather and looks like 123456789:AA..."
+            ) from None
+        except NetworkError as exc:
+            await self._abandon()
+            raise TelegramUnreachable(
+                f"Cannot reach the Telegram Bot API at {self._api_url} ({type(exc).__name__}). "
+                "Check the network, or [telegram] api_url."
+            ) from None
+        self.sender.ready = True
+        try:
+            await publish_menus(self._app.bot)
+        except TelegramError as exc:
+            log.warning("Telegram: command menu not published (%s)", exc.message)
+        await self._app.start()
+        if self._mode == "polling":
+            assert self._app.updater is not None
+            await self._app.updater.start_polling(
+                timeout=self._poll_timeout_s,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                error_callback=_on_poll_error,
+            )
+        else:
+            await self._app.bot.set_webhook(
+                url=self._webhook_url or "",
+                secret_token=self._webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        log.info("Telegram bot @%s started (%s)", self.username, self._mode)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the updates already received, then close."""
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
+        if self._app.running:
+            await self._app.stop()  # waits for the updates being handled
+        self.sender.ready = False
+        await self.limiter.close()
+        await self._abandon()
+
+    async def drained(self) -> None:
+        """Wait until every update received so far has been handled and answered."""
+        await self._app.update_queue.join()
+
+    async def _abandon(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._app.shutdown()
+
+    # -- one update ---------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = read_update(update, self.memory, self._ids)
+        if incoming is None:
+            return
+        if incoming.callback is not None and not await self._settle_button(incoming):
+            return
+        if incoming.refusal is not None:
+            await self._say(incoming, incoming.refusal)
+            return
+        try:
+            replies = await self._engine.handle(incoming.inbound)
+        except Exception:
+            log.exception("Telegram: the engine failed on update %d", update.update_id)
+            await self._say(incoming, "telegram.error")
+            return
+        await self.send_replies(replies)
+
+    async def send_replies(self, replies: list[Outbound]) -> None:
+        """Send the engine's replies now, in order, ahead of queued notifications."""
+        for outbound in replies:
+            if outbound.key.channel != CHANNEL:
+                log.error("Telegram: a reply for channel %s dropped", outbound.key.channel)
+                continue
+            chat_id = int(outbound.key.user_key)
+            state = self.memory(chat_id)
+            rendered = self._renderer.render(
+                outbound, reply=True, reply_keyboard_shown=state.reply_keyboard
+            )
+            state.language = outbound.language
+            try:
+                await self.sender.send(
+                    chat_id,
+                    rendered.messages,
+                    priority=URGENT,
+                    max_wait_s=self._reply_max_wait_s,
+                )
+            except (RecipientGone, TryLater) as exc:
+                log.warning("Telegram: reply to a chat not sent (%s)", exc)
+                continue
+            if rendered.reply_keyboard is not None:
+                state.reply_keyboard = rendered.reply_keyboard
+                state.reply_buttons = rendered.reply_buttons
+
+    def _language(self, incoming: Incoming) -> str:
+        state = self.memory(incoming.chat_id)
+        return state.language or normalize_language(incoming.inbound.language_hint)
+
+    async def _say(self, incoming: Incoming, key: str) -> None:
+        """The channel's own short answer (the engine is not asked)."""
+        language = self._language(incoming)
+        if incoming.callback is not None:
+            with contextlib.suppress(TelegramError):
+                await incoming.callback.answer(text(key, language)[:200])
+            return
+        message = TelegramMessage(escape(text(key, language)))
+        with contextlib.suppress(RecipientGone, TryLater):
+            await self.sender.send(
+                incoming.chat_id, [message], priority=URGENT, max_wait_s=self._reply_max_wait_s
+            )
+
+    async def _settle_button(self, incoming: Incoming) -> bool:
+        """Answer the pressed button and take its keyboard away, so the same keyboard
+        cannot act twice. False when it already did (a double tap, an old message)."""
+        query = incoming.callback
+        assert query is not None
+        message = query.message if isinstance(query.message, Message) else None
+        state = self.memory(incoming.chat_id)
+        if message is not None and state.was_pressed(message.message_id):
+            await self._say(incoming, "telegram.button_stale")
+            return False
+        if message is not None:
+            state.pressed.append(message.message_id)
+        if incoming.refusal is not None:
+            return True  # _say answers the query with the refusal
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        if message is not None:
+            await self._show_choice(query, message, self._language(incoming))
+        return True
+
+    async def _show_choice(self, query: CallbackQuery, message: Message, language: str) -> None:
+        """Replace the keyboard by a line saying what was chosen, so the chat reads well."""
+        label = _button_label(message, query.data)
+        try:
+            if message.text is not None and label is not None:
+                line = escape(text("telegram.chosen", language, choice=label))
+                chosen = f"{message.text_html}\n\n<b>{line}</b>"
+                if telegram_length(chosen) <= MESSAGE_LIMIT:
+                    await message.edit_text(chosen, parse_mode="HTML", reply_markup=None)
+                    return
+            await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as exc:
+            log.info("Telegram: keyboard not removed (%s)", exc.message)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The update itself is not logged: it carries what people typed.
+        error = context.error
+        log.error(
+            "Telegram: error while handling an update: %s",
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error is not None else None,
+        )
+
+
+def _button_label(message: Message, data: str | None) -> str | None:
+    markup = message.reply_markup
+    if markup is None or data is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+def _on_poll_error(error: TelegramError) -> None:
+    # PTB retries getUpdates by itself; say what is going on without flooding the log.
+    log.warning("Telegram: getUpdates failed (%s); retrying", type(error).__name__)
+
+
+def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .request(HTTPXRequest(connection_pool_size=max(64, max_running), read_timeout=15.0))
+        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=15.0))
+        .concurrent_updates(PerChatOrder(max_running))
+        .job_queue(None)
+    )
+    if mode == "webhook":
+        return builder.updater(None).build()
+    return builder.build()

@@ -1,0 +1,126 @@
+"""Pacing of outgoing messages to Telegram's limits, with replies ahead of notifications.
+
+Telegram allows a bot about 30 messages per second overall and about one per second in a
+chat (short bursts tolerated). Every send first waits for its chat's turn, then for a slot
+of the bot-wide pace; among sends waiting for the bot-wide slot, replies to people in a
+conversation go before queued notifications, whatever order they arrived in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+URGENT = 0  # a reply to someone in a conversation
+QUEUED = 1  # a notification from the outbox
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """How fast we send: kept just under Telegram's published limits."""
+
+    per_second: float = 29.5  # the whole bot
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 3  # messages one chat may receive back to back
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.per_chat_per_second <= 0 or self.per_chat_burst < 1:
+            raise ValueError("send limits must be positive")
+
+
+class SendLimiter:
+    """Grants send slots: per chat (GCRA with a small burst), then bot-wide by priority."""
+
+    _PRUNE_AT = 10_000  # chats remembered before forgetting those idle long enough
+
+    def __init__(
+        self, limits: SendLimits | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        limits = limits or SendLimits()
+        self.limits = limits
+        self._clock = clock
+        self._interval = 1.0 / limits.per_second
+        self._chat_interval = 1.0 / limits.per_chat_per_second
+        self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
+        self._chat_tat: dict[int, float] = {}  # theoretical arrival time per chat
+        self._next_slot = 0.0  # earliest time of the next bot-wide slot
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._wakeup = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self._throttled: dict[int, float] = {}  # chat -> when Telegram last said "too many"
+
+    @property
+    def waiting(self) -> int:
+        """Sends waiting for a bot-wide slot right now."""
+        return sum(1 for *_, f in self._waiting if not f.done())
+
+    async def acquire(self, chat_id: int, priority: int = QUEUED) -> None:
+        """Wait until a message to this chat may be sent now."""
+        await self._chat_turn(chat_id)
+        await self._bot_slot(priority)
+
+    async def _chat_turn(self, chat_id: int) -> None:
+        now = self._clock()
+        tat = max(self._chat_tat.get(chat_id, now), now)
+        self._chat_tat[chat_id] = tat + self._chat_interval
+        if len(self._chat_tat) > self._PRUNE_AT:
+            self._prune(now)
+        delay = tat - self._chat_tolerance - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _bot_slot(self, priority: int) -> None:
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), granted))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._grant_slots(), name="telegram-send-pacer")
+        self._wakeup.set()
+        await granted
+
+    async def _grant_slots(self) -> None:
+        while True:
+            while not self._waiting:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            now = self._clock()
+            if now < self._next_slot:
+                # Sleep, then look again: a reply may have come in meanwhile and goes first.
+                await asyncio.sleep(self._next_slot - now)
+                continue
+            _, _, granted = heapq.heappop(self._waiting)
+            if granted.done():  # its sender was cancelled
+                continue
+            granted.set_result(None)
+            self._next_slot = max(self._next_slot, now) + self._interval
+
+    def throttled(self, chat_id: int, retry_after: float) -> None:
+        """Telegram answered 429: hold this chat back, and the whole bot when several chats
+        are refused at once (then it is the bot-wide limit that was hit)."""
+        now = self._clock()
+        self._chat_tat[chat_id] = max(
+            self._chat_tat.get(chat_id, now), now + retry_after + self._chat_tolerance
+        )
+        recent = [c for c, at in self._throttled.items() if now - at < 1.0 and c != chat_id]
+        self._throttled = {c: at for c, at in self._throttled.items() if now - at < 1.0}
+        self._throttled[chat_id] = now
+        if recent:
+            self._next_slot = max(self._next_slot, now + retry_after)
+
+    def _prune(self, now: float) -> None:
+        self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+
+    async def close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        for *_, granted in self._waiting:
+            granted.cancel()
+        self._waiting.clear()

@@ -1,0 +1,137 @@
+"""An engine Outbound as Telegram messages: HTML text, keyboards, a QR code photo.
+
+Rendering is pure; sending is sender.py's job. Every text from the catalogs and every
+value in it (names, answers the person typed) is HTML-escaped: the only markup in a
+message is what this module adds itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.telegram.chats import ChoiceIds
+from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, escaped_length, split_text
+from flows.i18n import render, text
+from flows.messages import Choice, Expect, Msg, Outbound
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+# A yes/no question without choices of its own gets the engine's own yes and no.
+YES_NO = (Choice("yes", Msg("choice.yes")), Choice("no", Msg("choice.no")))
+_SHORT_LABEL = 14  # labels this short sit two to a row (yes/no side by side)
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """One message to send: HTML text, or a QR photo with the text as its caption."""
+
+    text: str
+    markup: Markup | None = None
+    qr: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    messages: tuple[TelegramMessage, ...]
+    reply_buttons: dict[str, str]  # reply keyboard button text -> choice id
+    reply_keyboard: bool | None  # a reply keyboard shown (True), removed (False), untouched
+
+
+class Renderer:
+    def __init__(self, choice_ids: ChoiceIds) -> None:
+        self._ids = choice_ids
+
+    def render(
+        self, outbound: Outbound, *, reply: bool, reply_keyboard_shown: bool = False
+    ) -> Rendered:
+        """`reply`: an answer in a conversation (it may remove a reply keyboard); otherwise
+        a notification, which leaves the keyboard of the step the person is at alone."""
+        lang = outbound.language
+        paragraphs = [p for p in (render(m, lang) for m in outbound.text) if p.strip()]
+        choices = outbound.choices
+        if not choices and outbound.expect is Expect.YES_NO:
+            choices = YES_NO
+        buttons: dict[str, str] = {}
+        keyboard: bool | None = None
+        markup: Markup | None
+        if outbound.expect is Expect.PHONE:
+            markup, buttons = self._phone_keyboard(choices, lang)
+            keyboard = True
+        elif choices:
+            markup = self._inline_keyboard(choices, lang)
+        elif reply:
+            markup, keyboard = ReplyKeyboardRemove(), False
+        else:
+            markup = None
+        if not paragraphs and outbound.qr is None and not isinstance(markup, ReplyKeyboardRemove):
+            if markup is None:
+                return Rendered((), buttons, keyboard)
+            paragraphs = [text("telegram.choose", lang)]  # Telegram wants text over buttons
+
+        head: list[TelegramMessage] = []
+        inline = isinstance(markup, InlineKeyboardMarkup)
+        if inline and reply and reply_keyboard_shown and len(paragraphs) > 1:
+            # An inline keyboard cannot also take the reply keyboard away: the earlier
+            # paragraphs carry the removal, the question keeps its buttons.
+            head = _messages(paragraphs[:-1], ReplyKeyboardRemove())
+            paragraphs = paragraphs[-1:]
+            keyboard = False
+        body = "\n\n".join(paragraphs)
+        if outbound.qr is not None:
+            tail = _with_photo(body, markup, outbound.qr)
+        else:
+            tail = _messages(split_text(body, MESSAGE_LIMIT), markup)
+        return Rendered(tuple(head + tail), buttons, keyboard)
+
+    def _inline_keyboard(self, choices: tuple[Choice, ...], lang: str) -> InlineKeyboardMarkup:
+        labelled = [(render(c.label, lang), self._ids.encode(c.id)) for c in choices]
+        per_row = 2 if all(len(label) <= _SHORT_LABEL for label, _ in labelled) else 1
+        rows = [
+            [
+                InlineKeyboardButton(label, callback_data=data)
+                for label, data in labelled[i : i + per_row]
+            ]
+            for i in range(0, len(labelled), per_row)
+        ]
+        return InlineKeyboardMarkup(rows)
+
+    def _phone_keyboard(
+        self, choices: tuple[Choice, ...], lang: str
+    ) -> tuple[ReplyKeyboardMarkup, dict[str, str]]:
+        """A button that shares the person's own number; typing it stays possible, and
+        the step's other choices (skip, help, cancel) become buttons that send their text."""
+        share = KeyboardButton(text("telegram.share_phone", lang), request_contact=True)
+        buttons = {render(c.label, lang): c.id for c in choices}
+        rows: list[list[KeyboardButton]] = [[share]]
+        rows += [[KeyboardButton(label)] for label in buttons]
+        markup = ReplyKeyboardMarkup(
+            rows,
+            resize_keyboard=True,
+            one_time_keyboard=True,
+            input_field_placeholder=text("telegram.phone_placeholder", lang)[:64],
+        )
+        return markup, buttons
+
+
+def _messages(pieces: list[str], markup: Markup | None) -> list[TelegramMessage]:
+    """Escaped messages, the keyboard on the last one (the one the question ends with)."""
+    last = len(pieces) - 1
+    return [
+        TelegramMessage(escape(piece), markup if i == last else None)
+        for i, piece in enumerate(pieces)
+    ]
+
+
+def _with_photo(body: str, markup: Markup | None, qr: str) -> list[TelegramMessage]:
+    if escaped_length(body) <= CAPTION_LIMIT:
+        return [TelegramMessage(escape(body), markup, qr)]
+    # Too long for a caption: the text first, then the code with the keyboard under it.
+    return [*_messages(split_text(body, MESSAGE_LIMIT), None), TelegramMessage("", markup, qr)]

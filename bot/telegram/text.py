@@ -1,0 +1,76 @@
+"""Message text for Telegram: HTML-escaped, cut to Telegram's length limits.
+
+Telegram counts a message's length in UTF-16 code units after parsing the HTML, at most
+4,096 for a message and 1,024 for a photo caption. We measure the escaped text, which is
+never shorter than what Telegram counts, and cut on paragraph, then line, then word
+boundaries; only a single word longer than the limit is cut inside.
+"""
+
+from __future__ import annotations
+
+import html
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+_SEPARATORS = ("\n\n", "\n", " ")
+
+
+def escape(text: str) -> str:
+    """Text safe inside a parse_mode=HTML message: every <, > and & becomes an entity."""
+    return html.escape(text, quote=False)
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def escaped_length(text: str) -> int:
+    return telegram_length(escape(text))
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Plain text cut into pieces whose escaped form fits in `limit`, none blank."""
+    if escaped_length(text) <= limit:
+        return [text] if text.strip() else []
+    return [piece for piece in _split(text, limit, 0) if piece.strip()]
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if escaped_length(text) <= limit:
+        return [text]
+    if level == len(_SEPARATORS):
+        return _cut_word(text, limit)
+    sep = _SEPARATORS[level]
+    pieces: list[str] = []
+    current = ""
+    for part in text.split(sep):
+        candidate = f"{current}{sep}{part}" if current else part
+        if escaped_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        if escaped_length(part) <= limit:
+            current = part
+        else:
+            *done, current = _split(part, limit, level + 1)
+            pieces.extend(done)
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _cut_word(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    length = 0
+    for char in text:
+        cost = escaped_length(char)  # escaping is per character, so lengths add up
+        if length + cost > limit:
+            pieces.append("".join(current))
+            current, length = [], 0
+        current.append(char)
+        length += cost
+    pieces.append("".join(current))
+    return pieces

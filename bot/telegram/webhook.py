@@ -1,0 +1,65 @@
+"""The webhook endpoint on our own aiohttp server: Telegram POSTs each update here.
+
+Telegram sends the secret given to setWebhook in X-Telegram-Bot-Api-Secret-Token; a
+request without it, or with another one, is refused (401) before its body is read. A body
+that is not JSON, or not an Update, is refused (400). Neither reaches the engine, and the
+server goes on serving. A good update is put on the application's update queue and
+answered 200 at once; handling it is the update processor's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import Bot, Update
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookReceiver:
+    def __init__(self, secret: str, bot: Bot, queue: asyncio.Queue[object], path: str) -> None:
+        self._secret = secret.encode()
+        self._bot = bot
+        self._queue = queue
+        self._path = path
+        self.accepted = 0
+        self.refused = 0
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(self._path, self.receive)]
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            self.refused += 1
+            log.warning("Telegram webhook: request with a wrong or missing secret token refused")
+            return web.json_response({"ok": False, "error": "unauthorized"}, status=401)
+        update = self._parse(await request.read())
+        if update is None:
+            self.refused += 1
+            return web.json_response({"ok": False, "error": "not an update"}, status=400)
+        await self._queue.put(update)
+        self.accepted += 1
+        return web.json_response({"ok": True})
+
+    def _parse(self, body: bytes) -> Update | None:
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            log.warning("Telegram webhook: body is not JSON")
+            return None
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            log.warning("Telegram webhook: JSON without an update_id")
+            return None
+        try:
+            return Update.de_json(data, self._bot)
+        except Exception as exc:  # PTB raises whatever the malformed part provokes
+            log.warning("Telegram webhook: malformed update %d (%s)", update_id, type(exc).__name__)
+            return None

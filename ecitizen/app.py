@@ -1,0 +1,116 @@
+"""Wiring: the one place that knows every package. Builds the store, the engine and workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ecitizen.config import Config
+from ecitizen.outbox import HallListener, OutboxWorker
+from flows.assembly import build_engine
+from flows.engine import Engine
+from flows.halls import Hall
+from flows.links import LinkSigner
+from flows.messages import Inbound, Outbound
+from flows.ports import Delivery, Store
+from flows.turn import EngineSettings, Env
+from state import open_store
+from state.accounts import BuiltinAccountProvider
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def link_secret(config: Config) -> bytes:
+    """The deep-link signing secret: configured, or made once and kept in the data dir."""
+    if config.links.secret:
+        return config.links.secret.encode()
+    path = Path(config.data.dir) / "link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode()
+
+
+def engine_settings(config: Config) -> EngineSettings:
+    e = config.engine
+    return EngineSettings(
+        retention_days=e.retention_days,
+        booking_days=e.booking_days,
+        checkin_tolerance_min=e.checkin_tolerance_min,
+        notify_places_ahead=e.notify_places_ahead,
+        invite_hours=e.invite_hours,
+        max_failures=e.max_failures,
+        bot_username=config.telegram.bot_username,
+        deep_link_days=e.deep_link_days,
+    )
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    env: Env
+    engine: Engine
+    outbox: OutboxWorker
+    halls: dict[str, Hall]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        replies = await self.engine.handle(inbound)
+        self.outbox.wake()
+        return replies
+
+    def add_delivery(self, channel: str, delivery: Delivery) -> None:
+        self.outbox.deliveries[channel] = delivery
+
+    def add_hall_listener(self, listener: HallListener) -> None:
+        self.outbox.hall_listeners.append(listener)
+
+    def start_workers(self) -> None:
+        self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+        await self.store.close()
+
+
+async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> App:
+    Path(config.data.dir).mkdir(parents=True, exist_ok=True)
+    store = await open_store(config.database_url)
+    await store.migrate()
+    halls = {h.code: h.to_hall() for h in config.halls}
+    env = Env(
+        store=store,
+        accounts=BuiltinAccountProvider(store),
+        halls=halls,
+        settings=engine_settings(config),
+        clock=clock,
+        links=LinkSigner(link_secret(config)),
+    )
+    outbox = OutboxWorker(
+        store,
+        {},
+        halls,
+        clock,
+        poll_seconds=config.outbox.poll_seconds,
+        max_attempts=config.outbox.max_attempts,
+    )
+    return App(config, store, env, build_engine(env), outbox, halls)

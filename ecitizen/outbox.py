@@ -1,0 +1,157 @@
+"""The outbox worker: delivers effects written with the state changes, retrying with backoff.
+
+Each effect is claimed with a lease, so a crash mid-delivery brings it back after the lease;
+channels deduplicate nothing themselves, so an effect is marked done right after delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from flows.booking import when_label
+from flows.messages import Msg
+from flows.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
+from flows.ports import Delivery, RecipientGone, Store, TryLater
+from flows.halls import Hall
+from flows.records import OutboxItem, RegistrationStatus, Unit
+
+log = logging.getLogger(__name__)
+
+HallListener = Callable[[str], Awaitable[None]]
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: 1, 2, 4, ... capped at 5 minutes."""
+    return float(min(300, 2 ** max(0, attempts - 1)))
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: Store,
+        deliveries: Mapping[str, Delivery],
+        halls: Mapping[str, Hall],
+        clock: Callable[[], datetime],
+        hall_listeners: list[HallListener] | None = None,
+        poll_seconds: float = 0.2,
+        max_attempts: int = 20,
+        lease_seconds: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.deliveries = dict(deliveries)
+        self.halls = halls
+        self.clock = clock
+        self.hall_listeners = list(hall_listeners or [])
+        self.poll_seconds = poll_seconds
+        self.max_attempts = max_attempts
+        self.lease_seconds = lease_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was just written: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("outbox round failed; trying again")
+                busy = 0
+            if busy:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def run_once(self, limit: int = 100) -> int:
+        items = await self.store.claim_effects(self.clock(), limit, self.lease_seconds)
+        if not items:
+            return 0
+        # one chat's messages in order; different chats at once
+        by_target: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            by_target.setdefault(self._target(item), []).append(item)
+        await asyncio.gather(*(self._deliver_in_order(group) for group in by_target.values()))
+        return len(items)
+
+    def _target(self, item: OutboxItem) -> str:
+        out = item.effect.payload.get("outbound")
+        if isinstance(out, dict):
+            return f"{out.get('channel')}:{out.get('user_key')}"
+        return f"{item.effect.kind}:{item.id}"
+
+    async def _deliver_in_order(self, items: list[OutboxItem]) -> None:
+        for index, item in enumerate(items):
+            if not await self._deliver(item):
+                # keep the order: later messages to this chat wait for the earlier one
+                for later in items[index + 1 :]:
+                    await self.store.effect_retry(later.id, self.clock() + timedelta(seconds=1),
+                                                  "waiting for an earlier message")
+                return
+
+    async def _deliver(self, item: OutboxItem) -> bool:
+        effect = item.effect
+        try:
+            if effect.kind == NOTIFY:
+                out = outbound_of(effect)
+                delivery = self.deliveries.get(out.key.channel)
+                if delivery is None:
+                    await self.store.effect_failed(item.id, f"no channel {out.key.channel}")
+                    return True
+                await delivery.deliver(out)
+            elif effect.kind == HALL_CHANGED:
+                for listener in self.hall_listeners:
+                    await listener(str(effect.payload["hall"]))
+            elif effect.kind == "remind":
+                await self._remind(item)
+            else:
+                await self.store.effect_failed(item.id, f"unknown effect {effect.kind}")
+                return True
+        except RecipientGone:
+            await self.store.effect_failed(item.id, "recipient unreachable")
+            return True
+        except TryLater as later:
+            await self.store.effect_retry(
+                item.id, self.clock() + timedelta(seconds=later.after_s), "try later"
+            )
+            return False
+        except Exception as exc:  # a channel's own failure: retry with backoff
+            log.warning("effect %s (%s) failed: %s", item.id, effect.kind, type(exc).__name__)
+            if item.attempts + 1 >= self.max_attempts:
+                await self.store.effect_failed(item.id, type(exc).__name__)
+                return True
+            delay = backoff(item.attempts + 1)
+            await self.store.effect_retry(
+                item.id, self.clock() + timedelta(seconds=delay), type(exc).__name__
+            )
+            return False
+        await self.store.effect_done(item.id)
+        return True
+
+    async def _remind(self, item: OutboxItem) -> None:
+        """The day-before reminder, turned into one notification per linked chat; a
+        reminder for a visit that was moved or a registration no longer open is dropped."""
+        ref = str(item.effect.payload["ref"])
+        reg = await self.store.get_registration(ref)
+        if reg is None or reg.status != RegistrationStatus.SUBMITTED or reg.visit_at is None:
+            return
+        if reg.visit_at.isoformat() != item.effect.payload.get("visit_at"):
+            return
+        hall = self.halls.get(reg.hall)
+        if hall is None:
+            return
+        text = [Msg.of("notify.reminder", ref=ref, visit=when_label(reg.visit_at, hall),
+                       hall=hall.name if reg.language != "en" else hall.name_en,
+                       address=hall.address)]
+        # queued as notifications of their own, so a retry never sends one chat two reminders
+        links = await self.store.links_of(ref)
+        await self.store.apply(
+            Unit(effects=[notify(key, reg.language, text, item.effect.key) for key in links])
+        )
+        self.wake()

@@ -1,0 +1,39 @@
+"""All flows and the parts they name, put together into one engine."""
+
+from __future__ import annotations
+
+from flows import booking, checks, citizen, guide, officer, officer_queue, queueing, registration
+from flows.engine import Engine
+from flows.flow import Flow
+from flows.turn import Env, Parts
+
+FLOWS: tuple[Flow, ...] = (
+    registration.REGISTRATION,
+    citizen.LANGUAGE,
+    citizen.STATUS,
+    guide.GUIDE,
+    officer.ENROLL,
+    officer.OFFICER,
+    queueing.TICKET,
+    queueing.CHECKIN,
+)
+
+
+def all_parts() -> Parts:
+    parts = Parts()
+    for module_parts in (
+        checks.PARTS,
+        booking.PARTS,
+        registration.PARTS,
+        citizen.PARTS,
+        guide.PARTS,
+        officer.PARTS,
+        officer_queue.PARTS,
+        queueing.PARTS,
+    ):
+        parts.merge(module_parts)
+    return parts
+
+
+def build_engine(env: Env) -> Engine:
+    return Engine(env, FLOWS, all_parts())

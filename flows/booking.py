@@ -1,0 +1,103 @@
+"""Choosing a counter hall and a visit slot: the providers the booking steps name."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flows.halls import Hall
+from flows.messages import Choice, Msg
+from flows.turn import Parts, Presentation, Turn
+
+WALK_IN = "walk_in"
+
+
+def hall_label(hall: Hall) -> Msg:
+    return Msg.of("hall.label", name=hall.name, name_en=hall.name_en, address=hall.address)
+
+
+def when_label(at: datetime, hall: Hall) -> Msg:
+    local = at.astimezone(hall.tz)
+    return Msg.of(
+        "visit.when",
+        weekday=Msg(f"weekday.{local.weekday()}"),
+        date=local.strftime("%d.%m.%Y"),
+        time=local.strftime("%H:%M"),
+    )
+
+
+def day_label(day: date) -> Msg:
+    return Msg.of("visit.day", weekday=Msg(f"weekday.{day.weekday()}"), date=day.strftime("%d.%m."))
+
+
+async def halls(turn: Turn) -> Presentation:
+    return Presentation(choices=[Choice(h.code, hall_label(h)) for h in turn.env.halls.values()])
+
+
+async def _free_slots(turn: Turn, hall: Hall, first: date, days: int) -> dict[date, list[datetime]]:
+    now = turn.env.clock()
+    start = datetime.combine(first, datetime.min.time(), hall.tz)
+    end = start + timedelta(days=days)
+    used = await turn.env.store.slot_usage(hall.code, start, end)
+    free: dict[date, list[datetime]] = {}
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for slot in hall.slots_on(day):
+            if slot > now and used.get(slot, 0) < hall.capacity:
+                free.setdefault(day, []).append(slot)
+    return free
+
+
+def _hall_of(turn: Turn) -> Hall | None:
+    return turn.env.hall(turn.conv.slots.get("hall"))
+
+
+async def visit_days(turn: Turn) -> Presentation:
+    hall = _hall_of(turn)
+    choices: list[Choice] = []
+    if hall is not None:
+        today = hall.local_day(turn.env.clock())
+        free = await _free_slots(turn, hall, today, turn.env.settings.booking_days)
+        choices = [Choice(day.isoformat(), day_label(day)) for day in sorted(free)]
+    choices.append(Choice(WALK_IN, Msg("visit.walk_in")))
+    texts = [] if len(choices) > 1 else [Msg("visit.none_free")]
+    return Presentation(texts=texts, choices=choices)
+
+
+async def visit_times(turn: Turn) -> Presentation:
+    hall = _hall_of(turn)
+    day_text = turn.conv.slots.get("visit_day")
+    if hall is None or not isinstance(day_text, str) or day_text == WALK_IN:
+        return Presentation()
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return Presentation()
+    free = await _free_slots(turn, hall, day, 1)
+    return Presentation(
+        texts=[day_label(day)],
+        choices=[
+            Choice(slot.isoformat(), Msg.of("visit.time", time=slot.strftime("%H:%M")))
+            for slot in free.get(day, [])
+        ],
+    )
+
+
+def visit_of(turn: Turn) -> datetime | None:
+    value = turn.conv.slots.get("visit")
+    if turn.conv.slots.get("visit_day") == WALK_IN or not isinstance(value, str):
+        return None
+    return datetime.fromisoformat(value)
+
+
+def visit_text(turn: Turn, hall: Hall) -> Msg:
+    at = visit_of(turn)
+    return when_label(at, hall) if at is not None else Msg("visit.walk_in")
+
+
+PARTS = Parts(
+    providers={"halls": halls, "visit_days": visit_days, "visit_times": visit_times},
+    predicates={
+        "walk_in": lambda turn: turn.conv.slots.get("visit_day") == WALK_IN,
+        "language_chosen": lambda turn: bool(turn.conv.slots.get("_language_chosen")),
+    },
+)

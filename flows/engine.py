@@ -1,0 +1,273 @@
+"""The conversation engine: per message, load the conversation, fire one outcome, save.
+
+Everything a message changes (the conversation, registrations, outbox effects, print jobs,
+audit) goes to the store as one unit; the reply is released only after it is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from flows import menu
+from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
+from flows.i18n import normalize_language
+from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
+from flows.ports import DuplicateInbound, IllegalTransition, SlotFull, StoreError, VersionConflict
+from flows.present import match_choice, plain_reply, step_reply
+from flows.records import Conversation, Unit
+from flows.steps import receive
+from flows.turn import Env, Invalid, Parts, Turn
+
+log = logging.getLogger(__name__)
+
+_MAX_HISTORY = 50
+_MAX_CHAIN = 20  # action steps followed in one turn, a guard against a loop in a table
+_RETRIES = 5
+
+
+class Engine:
+    def __init__(self, env: Env, flows: Sequence[Flow], parts: Parts) -> None:
+        self.env = env
+        self.flows: dict[str, CompiledFlow] = compile_flows(list(flows))
+        self.parts = parts
+        self._check_tables()
+
+    def _check_tables(self) -> None:
+        """Every name a table refers to exists: fail at start-up, not mid-conversation."""
+        for compiled in self.flows.values():
+            for step in compiled.flow.steps:
+                missing = (
+                    (step.kind is Kind.ASK and step.check not in self.parts.checks)
+                    or (step.kind is Kind.ACTION and step.check not in self.parts.actions)
+                    or (step.provider is not None and step.provider not in self.parts.providers)
+                    or (step.skip_when is not None and step.skip_when not in self.parts.predicates)
+                )
+                if missing:
+                    raise ValueError(f"{compiled.flow.name}.{step.name} names a missing part")
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        refusal: StoreError | None = None
+        refused_turn: Turn | None = None
+        for _ in range(_RETRIES):
+            conv = await self.env.store.load_conversation(inbound.key)
+            turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
+            if inbound.message_id:
+                turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
+            if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
+                await refused_turn.on_refusal(turn, refusal)
+                reply = await self._reply(turn)
+            else:
+                reply = await self._dispatch(turn)
+            if turn.unit.forget is None:
+                turn.unit.conversation = turn.conv
+            try:
+                await self.env.store.apply(turn.unit)
+            except DuplicateInbound:
+                return []
+            except VersionConflict:
+                refusal = None
+                continue
+            except (SlotFull, IllegalTransition) as exc:
+                if turn.on_refusal is None:
+                    raise
+                refusal, refused_turn = exc, turn
+                continue
+            return [reply]
+        raise RuntimeError("the conversation kept changing under this message")
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    async def _dispatch(self, turn: Turn) -> Outbound:
+        conv, inbound = turn.conv, turn.inbound
+        if conv.language is None and inbound.language_hint:
+            conv.language = normalize_language(inbound.language_hint)
+        choice = inbound.choice or ""
+        if choice.startswith("lang:") and choice[5:] in LANGUAGES:
+            return await self._set_language(turn, choice[5:])
+        if choice.startswith("cmd:"):
+            try:
+                command = Command(choice[4:]) if choice != "cmd:menu" else Command.RESTART
+            except ValueError:
+                command = None
+            if command is not None:
+                return await self._command(turn, command)
+        if inbound.command is not None:
+            return await self._command(turn, inbound.command)
+        if not conv.flow:
+            return await self._menu_answer(turn)
+        return await self._step_answer(turn)
+
+    async def _command(self, turn: Turn, command: Command) -> Outbound:
+        conv, payload = turn.conv, turn.inbound.payload
+        if command is Command.WIPE:
+            turn.unit.forget = conv.key
+            turn.conv = Conversation(key=conv.key)
+            return await menu.present(turn)
+        if command is Command.LANGUAGE:
+            if payload and normalize_language(payload) in LANGUAGES and payload in LANGUAGES:
+                return await self._set_language(turn, payload)
+            return menu.language_choice(turn)
+        if command is Command.START and payload:
+            return await menu.deep_link(turn, payload, self)
+        if command is Command.START and conv.flow:
+            turn.say("engine.resumed")
+            return await self._reply(turn)
+        if command in (Command.START, Command.RESTART):
+            self._leave_flow(turn)
+            return await menu.present(turn)
+        if command is Command.CANCEL:
+            if conv.flow:
+                turn.say(
+                    f"cancelled.{conv.flow}" if conv.flow in menu.CANCEL_TEXTS else "cancelled"
+                )
+            self._leave_flow(turn)
+            return await menu.present(turn)
+        if command is Command.BACK:
+            if conv.history:
+                conv.state = conv.history.pop()
+                conv.failures = 0
+                return await self._reply(turn)
+            self._leave_flow(turn)
+            return await menu.present(turn)
+        if command is Command.HELP:
+            step = self._step(conv)
+            turn.say(step.help if step is not None and step.help else "help.general")
+            return await self._reply(turn)
+        if command is Command.OFFICER:
+            return await self.start_flow(turn, "enroll", {"code": payload} if payload else {})
+        if command is Command.STATUS:
+            return await self.start_flow(turn, "status")
+        if command is Command.GUIDE:
+            return await self.start_flow(turn, "guide")
+        return await self._reply(turn)
+
+    async def _set_language(self, turn: Turn, language: str) -> Outbound:
+        turn.conv.language = language
+        turn.conv.slots["_language_chosen"] = True
+        if turn.conv.flow and self._step(turn.conv) is not None:
+            step = self._step(turn.conv)
+            if step is not None and step.slot == "_language":
+                return await self._advance(turn, "ok")
+        return await self._reply(turn)
+
+    async def _menu_answer(self, turn: Turn) -> Outbound:
+        choice = turn.inbound.choice
+        options = await menu.choices(turn)
+        if choice is None and turn.inbound.text:
+            choice = match_choice(turn.inbound.text, options, turn.language)
+        if choice is not None and choice in menu.FLOW_OF and any(c.id == choice for c in options):
+            return await self.start_flow(turn, menu.FLOW_OF[choice])
+        if turn.inbound.text or turn.inbound.choice or turn.inbound.scan:
+            turn.say("menu.unknown")
+        return await menu.present(turn)
+
+    async def _step_answer(self, turn: Turn) -> Outbound:
+        conv = turn.conv
+        compiled = self.flows.get(conv.flow)
+        step = self._step(conv)
+        if compiled is None or step is None:
+            log.warning(
+                "conversation in an unknown place %s.%s: back to the menu", conv.flow, conv.state
+            )
+            self._leave_flow(turn)
+            return await menu.present(turn)
+        result = await receive(turn, step, self.parts)
+        if isinstance(result, Invalid):
+            conv.failures += 1
+            turn.texts.append(Msg.of(f"invalid.{result.reason}", **result.as_dict()))
+            return await self._reply(turn)
+        return await self._advance(turn, result)
+
+    # -- moving through a flow ----------------------------------------------------------
+
+    async def start_flow(
+        self, turn: Turn, name: str, slots: dict[str, object] | None = None
+    ) -> Outbound:
+        conv = turn.conv
+        chosen = conv.slots.get("_language_chosen")
+        conv.flow, conv.history, conv.failures = name, [], 0
+        conv.slots = {"_language_chosen": True} if chosen else {}
+        conv.slots.update(slots or {})
+        return await self._enter(turn, self.flows[name].flow.first)
+
+    async def _advance(self, turn: Turn, outcome: str) -> Outbound:
+        conv = turn.conv
+        compiled = self.flows[conv.flow]
+        target = compiled.next_state(conv.state, outcome)
+        if target is None:
+            log.error("no transition %s --%s--> in flow %s", conv.state, outcome, conv.flow)
+            return await self._reply(turn)
+        back_to = conv.slots.get("_return")
+        if isinstance(back_to, str) and outcome == "ok" and target != END:
+            target = self._first_missing(turn, compiled, target, back_to)
+            if target == back_to:
+                conv.slots.pop("_return", None)
+        if compiled.flow.step(conv.state).kind is not Kind.ACTION:
+            conv.history = [*conv.history, conv.state][-_MAX_HISTORY:]
+        return await self._enter(turn, target)
+
+    def _first_missing(self, turn: Turn, compiled: CompiledFlow, start: str, stop: str) -> str:
+        """In edit mode: the next step on the way back to `stop` whose slot is empty."""
+        state = start
+        for _ in range(len(compiled.flow.steps)):
+            if state in (stop, END):
+                return stop
+            step = compiled.flow.step(state)
+            if step.slot and step.slot not in turn.conv.slots and not step.optional:
+                return state
+            nxt = compiled.next_state(state, "ok")
+            if nxt is None:
+                return stop
+            state = nxt
+        return stop
+
+    async def _enter(self, turn: Turn, state: str) -> Outbound:
+        conv = turn.conv
+        for _ in range(_MAX_CHAIN):
+            conv.failures = 0
+            if state == END:
+                return await self._finish(turn)
+            conv.state = state
+            step = self.flows[conv.flow].flow.step(state)
+            if step.skip_when and self.parts.predicates[step.skip_when](turn):
+                state = self._next_or_end(conv.flow, state, "ok")
+                continue
+            if step.kind is not Kind.ACTION:
+                return await self._reply(turn)
+            outcome = await self.parts.actions[step.check or ""](turn)
+            state = self._next_or_end(conv.flow, state, outcome)
+        raise RuntimeError(f"flow {conv.flow} runs in a circle at {state}")
+
+    def _next_or_end(self, flow: str, state: str, outcome: str) -> str:
+        nxt = self.flows[flow].next_state(state, outcome)
+        if nxt is None:
+            raise RuntimeError(f"flow {flow}: no transition {state} --{outcome}-->")
+        return nxt
+
+    async def _finish(self, turn: Turn) -> Outbound:
+        self._leave_flow(turn)
+        turn.finished = True
+        return await menu.present(turn, end=True)
+
+    def _leave_flow(self, turn: Turn) -> None:
+        conv = turn.conv
+        chosen = conv.slots.get("_language_chosen")
+        conv.flow, conv.state, conv.history, conv.failures = "", "", [], 0
+        conv.slots = {"_language_chosen": True} if chosen else {}
+
+    def _step(self, conv: Conversation) -> Step | None:
+        compiled = self.flows.get(conv.flow)
+        if compiled is None or not compiled.flow.has(conv.state):
+            return None
+        return compiled.flow.step(conv.state)
+
+    async def _reply(self, turn: Turn) -> Outbound:
+        conv = turn.conv
+        step = self._step(conv)
+        if step is None:
+            return await menu.present(turn)
+        return await step_reply(turn, self.flows[conv.flow], step, self.parts)
+
+
+__all__ = ["Engine", "plain_reply"]

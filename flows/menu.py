@@ -1,0 +1,72 @@
+"""The root of every conversation: the menu, the language choice and deep links."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows.messages import Choice, Expect, Msg, Outbound
+from flows.present import LANGUAGE_CHOICES, plain_reply
+from flows.turn import Turn
+
+if TYPE_CHECKING:
+    from flows.engine import Engine
+
+KIOSK = "kiosk"
+
+# menu choice -> the flow it starts
+FLOW_OF: dict[str, str] = {
+    "menu.register": "registration",
+    "menu.status": "status",
+    "menu.guide": "guide",
+    "menu.checkin": "checkin",
+    "menu.ticket": "ticket",
+    "menu.officer": "officer",
+    "menu.language": "language",
+}
+# flows whose cancel says what was (not) kept
+CANCEL_TEXTS = frozenset({"registration", "status", "checkin", "ticket", "officer", "enroll"})
+
+
+def _choice(id_: str) -> Choice:
+    return Choice(id_, Msg(id_))
+
+
+async def choices(turn: Turn) -> list[Choice]:
+    if turn.conv.key.channel == KIOSK:
+        ids = ["menu.register", "menu.checkin", "menu.ticket", "menu.guide"]
+    else:
+        ids = ["menu.register", "menu.status", "menu.guide", "menu.language"]
+        if await turn.load_officer() is not None:
+            ids.insert(0, "menu.officer")
+    return [_choice(i) for i in ids]
+
+
+async def present(turn: Turn, end: bool = False) -> Outbound:
+    texts = list(turn.texts)
+    if not texts and not end:
+        texts.append(Msg("menu.welcome"))
+    texts.append(Msg("menu.prompt"))
+    screen = "menu" if not end else "menu.after"
+    return plain_reply(turn, texts, await choices(turn), screen, Expect.CHOICE, end=end)
+
+
+def language_choice(turn: Turn) -> Outbound:
+    texts = [*turn.texts, Msg("language.prompt")]
+    return plain_reply(turn, texts, list(LANGUAGE_CHOICES), "language", Expect.CHOICE)
+
+
+async def deep_link(turn: Turn, payload: str, engine: Engine) -> Outbound:
+    """`/start <payload>`: link the registration the signed payload names to this chat."""
+    env = turn.env
+    compact = env.links.verify(payload, env.clock())
+    registration = None
+    if compact is not None:
+        registration = await env.store.get_registration(f"{compact[:4]}-{compact[4:]}")
+    if registration is None or registration.erased:
+        turn.say("deeplink.invalid")
+        return await present(turn)
+    turn.unit.links.append((registration.ref, turn.conv.key))
+    if turn.conv.language is None or not turn.conv.slots.get("_language_chosen"):
+        turn.conv.language = turn.conv.language or registration.language
+    turn.say("deeplink.linked", ref=registration.ref)
+    return await engine.start_flow(turn, "status", {"ref": registration.ref})

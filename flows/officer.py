@@ -1,0 +1,294 @@
+"""Officers in the chat: enrollment with a one-time code, and reviewing registrations.
+
+Claiming a registration moves it to in_review for this officer only; the store refuses a
+second claim, so two officers never decide the same registration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flows.booking import when_label
+from flows.citizen import reason_msg
+from flows.domain.refcode import ALPHABET
+from flows.flow import END, Flow, Option, action, ask, choose, confirm
+from flows.messages import Choice, Expect, Msg
+from flows.notify import notify_citizen
+from flows.officer_queue import QUEUE_STEPS
+from flows.ports import IllegalTransition, StoreError
+from flows.records import AuditEntry, Registration, RegistrationStatus, Transition
+from flows.turn import Parts, Presentation, Turn
+
+REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
+
+
+def new_invite_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def invite_hash(code: str) -> str:
+    """Codes are random (about 59 bits), so a plain SHA-256 of the normal form is enough."""
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+ENROLL = Flow(
+    name="enroll",
+    steps=(
+        ask("code", "code", "code", Expect.CODE, on={"ok": "redeem"}, skip_when="code_given"),
+        action("redeem", "redeem_invite", on={"ok": END, "refused": END}),
+    ),
+)
+
+OFFICER = Flow(
+    name="officer",
+    steps=(
+        choose(
+            "home",
+            None,
+            options=tuple(
+                Option(o, f"officer.{o}")
+                for o in ("waiting", "open", "call_next", "queue", "counter", "leave")
+            ),
+            on={
+                "waiting": "waiting",
+                "open": "open",
+                "call_next": "call_next",
+                "queue": "queue",
+                "counter": "counter",
+                "leave": END,
+            },
+            prompt="officer.home",
+        ),
+        choose("waiting", "ref", provider="waiting_list", on={"ok": "claim", "home": "home"}),
+        ask("open", "ref", "ref", Expect.CODE, on={"ok": "claim"}),
+        action("claim", "claim_registration", on={"ok": "review", "refused": "home"}),
+        choose(
+            "review",
+            None,
+            provider="review_view",
+            on={
+                "approve": "check_id",
+                "reject": "reject_reason",
+                "release": "release",
+                "home": "home",
+            },
+        ),
+        confirm("check_id", on={"yes": "approve", "no": "review"}),
+        action("approve", "approve_registration", on={"ok": "home", "refused": "home"}),
+        choose(
+            "reject_reason",
+            "reason",
+            options=tuple(Option(r, f"reject.{r}") for r in REASONS),
+            on={"ok": "reject", "other": "reject_text"},
+        ),
+        ask("reject_text", "reason_text", "text", on={"ok": "reject"}, max_len=300),
+        action("reject", "reject_registration", on={"ok": "home", "refused": "home"}),
+        action("release", "release_registration", on={"ok": "home"}),
+        *QUEUE_STEPS,
+    ),
+)
+
+
+async def redeem(turn: Turn) -> str:
+    code = str(turn.conv.slots.get("code", ""))
+    officer = await turn.env.store.redeem_invite(invite_hash(code), turn.conv.key, turn.env.clock())
+    if officer is None:
+        turn.say("enroll.refused")
+        return "refused"
+    turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "enroll", detail=officer.hall))
+    turn.officer, turn.officer_loaded = officer, True
+    turn.say("enroll.done", name=officer.name, hall=officer.hall)
+    return "ok"
+
+
+def _visit_first(turn: Turn, regs: list[Registration]) -> list[Registration]:
+    """Today's visits first (by time), then the rest oldest first."""
+    today = turn.env.clock().date()
+
+    def order(r: Registration) -> tuple[int, str]:
+        if r.visit_at is not None and r.visit_at.date() == today:
+            return (0, r.visit_at.isoformat())
+        return (1, r.created_at.isoformat())
+
+    return sorted(regs, key=order)
+
+
+async def waiting_list(turn: Turn) -> Presentation:
+    officer = await turn.load_officer()
+    if officer is None:
+        return Presentation(choices=[Choice("home", Msg("officer.back_home"))])
+    regs = await turn.env.store.registrations_at(
+        officer.hall, [RegistrationStatus.CHECKED_IN, RegistrationStatus.SUBMITTED]
+    )
+    hall = turn.env.hall(officer.hall)
+    choices = []
+    for r in _visit_first(turn, regs)[:20]:
+        when: str | Msg = (
+            when_label(r.visit_at, hall) if r.visit_at and hall else Msg("visit.walk_in")
+        )
+        label = Msg.of(
+            "officer.item",
+            ref=r.ref,
+            name=f"{r.first_name} {r.last_name}",
+            when=when,
+            status=Msg(f"status.{r.status}"),
+        )
+        choices.append(Choice(r.ref, label))
+    texts = [] if choices else [Msg("officer.nothing_waiting")]
+    choices.append(Choice("home", Msg("officer.back_home")))
+    return Presentation(texts=texts, choices=choices)
+
+
+async def _registration(turn: Turn) -> Registration | None:
+    ref = turn.conv.slots.get("ref")
+    return await turn.env.store.get_registration(ref) if isinstance(ref, str) else None
+
+
+async def claim(turn: Turn) -> str:
+    officer = await turn.load_officer()
+    reg = await _registration(turn)
+    if officer is None or reg is None or reg.erased:
+        turn.say("officer.unknown_ref")
+        return "refused"
+    if reg.hall != officer.hall:
+        turn.say("officer.other_hall", ref=reg.ref)
+        return "refused"
+    if reg.status == RegistrationStatus.IN_REVIEW and reg.officer_id == officer.id:
+        return "ok"
+    if reg.status not in (RegistrationStatus.SUBMITTED, RegistrationStatus.CHECKED_IN):
+        await _say_taken(turn, reg)
+        return "refused"
+    turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.IN_REVIEW, officer.id))
+    turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "claim", reg.ref))
+    turn.on_refusal = _lost_race
+    return "ok"
+
+
+async def _say_taken(turn: Turn, reg: Registration) -> None:
+    if reg.status == RegistrationStatus.IN_REVIEW and reg.officer_id is not None:
+        holder = await turn.env.store.officer(reg.officer_id)
+        turn.say("officer.taken_by", ref=reg.ref, name=holder.name if holder else "?")
+    else:
+        turn.say("officer.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))
+
+
+async def _lost_race(turn: Turn, refusal: StoreError) -> None:
+    """Another officer claimed or decided it between our read and our write."""
+    turn.conv.state = "home"
+    if isinstance(refusal, IllegalTransition) and refusal.current is not None:
+        await _say_taken(turn, refusal.current)
+
+
+async def review_view(turn: Turn) -> Presentation:
+    reg = await _registration(turn)
+    if reg is None:
+        return Presentation(choices=[Choice("home", Msg("officer.back_home"))])
+    hall = turn.env.hall(reg.hall)
+    when: str | Msg = (
+        when_label(reg.visit_at, hall) if reg.visit_at and hall else Msg("visit.walk_in")
+    )
+    text = Msg.of(
+        "officer.review",
+        ref=reg.ref,
+        first_name=reg.first_name,
+        last_name=reg.last_name,
+        jmbg=reg.jmbg,
+        id_number=reg.id_number,
+        phone=reg.phone,
+        email=reg.email or "—",
+        when=when,
+    )
+    choices = [Choice(c, Msg(f"officer.{c}")) for c in ("approve", "reject", "release")]
+    choices.append(Choice("home", Msg("officer.back_home")))
+    return Presentation(texts=[text], choices=choices, reference=reg.ref)
+
+
+async def approve(turn: Turn) -> str:
+    officer = await turn.load_officer()
+    reg = await _registration(turn)
+    if officer is None or reg is None:
+        return "refused"
+    if reg.status != RegistrationStatus.IN_REVIEW or reg.officer_id != officer.id:
+        await _say_taken(turn, reg)
+        return "refused"
+    account = await turn.env.accounts.create_account(reg)
+    hall = turn.env.hall(reg.hall)
+    printer = hall.printer_for_counter(officer.counter) if hall else "file"
+    turn.unit.transitions.append(
+        Transition(reg.ref, RegistrationStatus.APPROVED, officer.id, username=account.username)
+    )
+    turn.unit.print_jobs.append(
+        (
+            f"credentials:{reg.ref}",
+            printer,
+            "credentials",
+            {
+                "language": reg.language,
+                "ref": reg.ref,
+                "username": account.username,
+                "issued_at": turn.env.clock().isoformat(),
+                "hall_name": hall.name if hall else "",
+            },
+        )
+    )
+    turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "approve", reg.ref))
+    await notify_citizen(
+        turn,
+        reg.ref,
+        reg.language,
+        [Msg.of("notify.approved", ref=reg.ref, username=account.username)],
+        f"approved:{reg.ref}",
+    )
+    turn.say("officer.approved", ref=reg.ref, username=account.username, printer=printer)
+    turn.on_refusal = _lost_race
+    return "ok"
+
+
+async def reject(turn: Turn) -> str:
+    officer = await turn.load_officer()
+    reg = await _registration(turn)
+    if officer is None or reg is None:
+        return "refused"
+    chosen = str(turn.conv.slots.get("reason", "other"))
+    reason = f"reason:{chosen}" if chosen != "other" else str(turn.conv.slots.get("reason_text"))
+    turn.unit.transitions.append(
+        Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
+    )
+    turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "reject", reg.ref, detail=chosen))
+    await notify_citizen(
+        turn,
+        reg.ref,
+        reg.language,
+        [Msg.of("notify.rejected", ref=reg.ref, reason=reason_msg(reason))],
+        f"rejected:{reg.ref}",
+    )
+    turn.say("officer.rejected", ref=reg.ref)
+    turn.on_refusal = _lost_race
+    return "ok"
+
+
+async def release(turn: Turn) -> str:
+    officer = await turn.load_officer()
+    reg = await _registration(turn)
+    if officer is not None and reg is not None:
+        turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.CHECKED_IN, officer.id))
+        turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "release", reg.ref))
+        turn.say("officer.released", ref=reg.ref)
+        turn.on_refusal = _lost_race
+    return "ok"
+
+
+PARTS = Parts(
+    providers={"waiting_list": waiting_list, "review_view": review_view},
+    actions={
+        "redeem_invite": redeem,
+        "claim_registration": claim,
+        "approve_registration": approve,
+        "reject_registration": reject,
+        "release_registration": release,
+    },
+    predicates={"code_given": lambda turn: bool(turn.conv.slots.get("code"))},
+)

@@ -1,0 +1,95 @@
+"""Turning the conversation's position into the reply the person sees."""
+
+from __future__ import annotations
+
+from flows.flow import CompiledFlow, Kind, Step
+from flows.i18n import render, to_latin
+from flows.messages import LANGUAGES, Choice, Expect, Msg, Outbound
+from flows.turn import Parts, Presentation, Turn
+
+YES = Choice("yes", Msg("choice.yes"))
+NO = Choice("no", Msg("choice.no"))
+CONTINUE = Choice("ok", Msg("choice.continue"))
+SKIP = Choice("skip", Msg("choice.skip"))
+HELP = Choice("cmd:help", Msg("choice.help"))
+CANCEL = Choice("cmd:cancel", Msg("choice.cancel"))
+MENU = Choice("cmd:menu", Msg("choice.menu"))
+
+LANGUAGE_CHOICES = tuple(Choice(f"lang:{code}", Msg(f"language.{code}")) for code in LANGUAGES)
+
+
+def slot_values(turn: Turn) -> dict[str, str | Msg]:
+    """Slot values a prompt may quote, e.g. {first_name}; internal slots start with '_'."""
+    return {
+        k: v for k, v in turn.conv.slots.items() if isinstance(v, str) and not k.startswith("_")
+    }
+
+
+async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -> Outbound:
+    shown = Presentation()
+    if step.provider:
+        shown = await parts.providers[step.provider](turn)
+    choices = list(shown.choices)
+    if step.kind is Kind.CHOOSE and not step.provider:
+        choices = [Choice(o.id, Msg(o.label)) for o in step.options]
+    elif step.kind is Kind.CONFIRM and not choices:
+        choices = [YES, NO]
+    elif step.kind is Kind.INFO and not choices:
+        choices = [CONTINUE]
+    if step.kind is Kind.ASK and step.optional:
+        choices.append(SKIP)
+    texts = list(turn.texts) + list(shown.texts)
+    if step.prompt:
+        texts.append(Msg.of(step.prompt, **slot_values(turn)))
+    if turn.conv.failures >= turn.env.settings.max_failures:
+        if step.help:
+            texts.insert(len(texts) - 1, Msg(step.help))
+        choices += [HELP, CANCEL]
+    return Outbound(
+        key=turn.conv.key,
+        language=turn.language,
+        text=tuple(texts),
+        choices=tuple(choices),
+        expect=step.expect if step.kind is not Kind.INFO else Expect.CHOICE,
+        qr=shown.qr,
+        screen=f"{flow.flow.name}.{step.name}",
+        reference=shown.reference,
+        ticket=shown.ticket,
+    )
+
+
+def plain_reply(
+    turn: Turn,
+    texts: list[Msg],
+    choices: list[Choice],
+    screen: str,
+    expect: Expect = Expect.CHOICE,
+    end: bool = False,
+) -> Outbound:
+    shown = turn.shown or Presentation()
+    return Outbound(
+        key=turn.conv.key,
+        language=turn.language,
+        text=tuple(texts),
+        choices=tuple(choices),
+        expect=expect,
+        qr=shown.qr,
+        screen=screen,
+        reference=shown.reference,
+        ticket=shown.ticket,
+        end=end,
+    )
+
+
+def match_choice(
+    text: str, choices: list[Choice] | tuple[Choice, ...], language: str
+) -> str | None:
+    """A typed answer to a choice: its number ("2") or its label, in any script."""
+    t = text.strip().rstrip(".)").casefold()
+    if t.isdigit() and 1 <= int(t) <= len(choices):
+        return choices[int(t) - 1].id
+    wanted = to_latin(t)
+    for c in choices:
+        if to_latin(render(c.label, language).casefold()) == wanted or c.id.casefold() == t:
+            return c.id
+    return None

@@ -1,0 +1,178 @@
+"""At the kiosk: take a queue ticket, or check in for a booked visit.
+
+Appointment holders who check in within their slot (give or take the tolerance) get
+priority 0 and are called before walk-ins (priority 1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flows.booking import hall_label
+from flows.domain import lifecycle
+from flows.flow import END, Flow, action, ask, choose
+from flows.halls import Hall
+from flows.messages import Choice, Expect, Msg
+from flows.notify import hall_changed, notify_officers
+from flows.ports import IllegalTransition, StoreError
+from flows.records import (
+    AuditEntry,
+    Registration,
+    RegistrationStatus,
+    Ticket,
+    TicketStatus,
+    Transition,
+)
+from flows.registration import deep_link
+from flows.turn import Parts, Presentation, Turn
+
+DEFAULT_SERVICE_MIN = 10.0  # until the hall has served anyone today
+
+TICKET = Flow(
+    name="ticket",
+    steps=(
+        choose("service", "service", provider="services", on={"ok": "issue"}),
+        action("issue", "issue_ticket", on={"ok": END}),
+    ),
+)
+
+CHECKIN = Flow(
+    name="checkin",
+    steps=(
+        ask("checkin_code", "ref", "ref", Expect.CODE, on={"ok": "check_in"}),
+        action("check_in", "check_in", on={"ok": END, "retry": "checkin_code"}),
+    ),
+)
+
+
+def kiosk_hall(turn: Turn) -> Hall | None:
+    """A kiosk session's user key is "<hall>:<session>"; other channels have no hall."""
+    code = turn.conv.key.user_key.split(":", 1)[0]
+    return turn.env.hall(code) or next(iter(turn.env.halls.values()), None)
+
+
+async def services(turn: Turn) -> Presentation:
+    hall = kiosk_hall(turn)
+    names = hall.services if hall else ()
+    return Presentation(choices=[Choice(s.prefix, Msg(s.name_key)) for s in names])
+
+
+def _wait_minutes(tickets: list[Ticket], ahead: int, counters: int) -> int:
+    done = [
+        (t.finished_at - t.called_at).total_seconds() / 60
+        for t in tickets
+        if t.status == TicketStatus.SERVED and t.finished_at and t.called_at
+    ][-10:]
+    per_person = sum(done) / len(done) if done else DEFAULT_SERVICE_MIN
+    return round(ahead * per_person / max(1, counters))
+
+
+async def _issue(
+    turn: Turn, hall: Hall, service: str, priority: int, reg: Registration | None
+) -> Ticket:
+    store, now = turn.env.store, turn.env.clock()
+    day = hall.local_day(now)
+    chat = None
+    if reg is not None:
+        chat = next(iter(await store.links_of(reg.ref)), None)
+    ticket = await store.issue_ticket(
+        hall.code, day, service, priority, now, ref=reg.ref if reg else None, notify=chat
+    )
+    tickets = await store.tickets(hall.code, day)
+    ahead = sum(
+        1
+        for t in tickets
+        if t.status == TicketStatus.WAITING
+        and (t.priority, t.issued_at, t.id) < (ticket.priority, ticket.issued_at, ticket.id)
+    )
+    wait = _wait_minutes(tickets, ahead, len(hall.counters))
+    link = deep_link(turn, reg.ref) if reg else None
+    turn.unit.effects.append(hall_changed(hall.code))
+    turn.unit.print_jobs.append(
+        (
+            f"ticket:{ticket.id}",
+            hall.printer,
+            "ticket",
+            {
+                "language": turn.language,
+                "hall_name": hall.name if turn.language != "en" else hall.name_en,
+                "service": service,
+                "ticket": ticket.label,
+                "issued_at": now.isoformat(),
+                "timezone": hall.timezone,
+                "ahead": ahead,
+                "deep_link": link,
+                "ref": reg.ref if reg else None,
+            },
+        )
+    )
+    turn.say("ticket.issued", ticket=ticket.label, ahead=str(ahead), wait=str(wait))
+    turn.shown = Presentation(ticket=ticket.label, reference=reg.ref if reg else None, qr=link)
+    return ticket
+
+
+async def issue_ticket(turn: Turn) -> str:
+    hall = kiosk_hall(turn)
+    service = turn.conv.slots.get("service")
+    if hall is None or not isinstance(service, str):
+        return "ok"
+    await _issue(turn, hall, service, 1, None)
+    turn.say("ticket.print")
+    return "ok"
+
+
+def _in_slot(visit: datetime | None, now: datetime, tolerance: int) -> bool:
+    if visit is None:
+        return False
+    return visit - timedelta(minutes=tolerance) <= now <= visit + timedelta(minutes=tolerance)
+
+
+async def check_in(turn: Turn) -> str:
+    hall = kiosk_hall(turn)
+    ref = str(turn.conv.slots.get("ref", ""))
+    reg = await turn.env.store.get_registration(ref)
+    if hall is None or reg is None or reg.erased:
+        turn.say("checkin.unknown", ref=ref)
+        turn.conv.slots.pop("ref", None)
+        return "retry"
+    if reg.hall != hall.code:
+        other = turn.env.hall(reg.hall)
+        turn.say("checkin.other_hall", ref=reg.ref, hall=hall_label(other) if other else reg.hall)
+        return "ok"
+    if (
+        not lifecycle.is_legal(reg.status, lifecycle.CHECKED_IN)
+        or reg.status != RegistrationStatus.SUBMITTED
+    ):
+        turn.say("checkin.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))
+        return "ok"
+    now = turn.env.clock()
+    priority = 0 if _in_slot(reg.visit_at, now, turn.env.settings.checkin_tolerance_min) else 1
+    turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.CHECKED_IN))
+    turn.unit.audit.append(AuditEntry("citizen", "check_in", reg.ref))
+    turn.say("checkin.done", ref=reg.ref)
+    if priority == 1 and reg.visit_at is not None:
+        turn.say("checkin.outside_slot")
+    ticket = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
+    await notify_officers(
+        turn,
+        hall.code,
+        [Msg.of("notify.checked_in", ref=reg.ref, ticket=ticket.label)],
+        f"checkin:{reg.ref}",
+    )
+    turn.on_refusal = _already
+    return "ok"
+
+
+async def _already(turn: Turn, refusal: StoreError) -> None:
+    if isinstance(refusal, IllegalTransition):
+        turn.say(
+            "checkin.not_open",
+            ref=refusal.ref,
+            status=Msg(f"status.{refusal.current.status if refusal.current else 'unknown'}"),
+        )
+
+
+PARTS = Parts(
+    providers={"services": services},
+    actions={"issue_ticket": issue_ticket, "check_in": check_in},
+)

@@ -1,0 +1,212 @@
+"""Become an eCitizen: the registration flow, as a table, and the parts it names."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows.booking import hall_label, visit_of, visit_text
+from flows.domain.jmbg import MIN_AGE
+from flows.domain.phone import parse_phone
+from flows.domain.refcode import new_ref
+from flows.domain.textinput import Invalid
+from flows.flow import END, Flow, Option, action, ask, choose, confirm, info
+from flows.menu import KIOSK
+from flows.messages import LANGUAGES, Choice, Expect, Msg
+from flows.ports import SlotFull, StoreError
+from flows.records import AuditEntry, Effect, Registration, RegistrationStatus
+from flows.turn import Parts, Presentation, Turn
+
+LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)
+
+# The steps in the order a citizen meets them. `on` maps an outcome to the next step.
+REGISTRATION = Flow(
+    name="registration",
+    steps=(
+        choose(
+            "language",
+            "_language",
+            options=LANGUAGE_OPTIONS,
+            on={"ok": "intro"},
+            prompt="language.prompt",
+            skip_when="language_chosen",
+        ),
+        info("intro", on={"ok": "consent"}),
+        confirm("consent", on={"yes": "first_name", "no": "declined"}),
+        action("declined", "say_declined", on={"ok": END}),
+        ask("first_name", "first_name", "name", Expect.NAME, on={"ok": "last_name"}, max_len=60),
+        ask("last_name", "last_name", "name", Expect.NAME, on={"ok": "jmbg"}, max_len=60),
+        ask("jmbg", "jmbg", "jmbg", Expect.DIGITS, on={"ok": "id_number", "too_young": "underage"}),
+        action("underage", "say_underage", on={"ok": END}),
+        ask("id_number", "id_number", "id_number", Expect.DIGITS, on={"ok": "phone"}),
+        ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}, max_len=40),
+        ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True, max_len=254),
+        choose(
+            "hall", "hall", provider="halls", on={"ok": "visit_day"}, clears=("visit_day", "visit")
+        ),
+        choose(
+            "visit_day",
+            "visit_day",
+            provider="visit_days",
+            on={"ok": "visit_time", "walk_in": "visit_time"},
+            clears=("visit",),
+        ),
+        choose(
+            "visit_time",
+            "visit",
+            provider="visit_times",
+            on={"ok": "summary"},
+            expect=Expect.SLOT,
+            skip_when="walk_in",
+        ),
+        choose(
+            "summary",
+            None,
+            provider="summary",
+            on={
+                "submit": "submit",
+                "edit_first_name": "first_name",
+                "edit_last_name": "last_name",
+                "edit_jmbg": "jmbg",
+                "edit_id_number": "id_number",
+                "edit_phone": "phone",
+                "edit_email": "email",
+                "edit_hall": "hall",
+                "edit_visit": "visit_day",
+            },
+        ),
+        action("submit", "submit_registration", on={"ok": END}),
+    ),
+    editable=(
+        "first_name",
+        "last_name",
+        "jmbg",
+        "id_number",
+        "phone",
+        "email",
+        "hall",
+        "visit",
+    ),
+)
+
+
+def national_phone(e164: str) -> str:
+    parsed = parse_phone(e164)
+    return e164 if isinstance(parsed, Invalid) else parsed.national
+
+
+async def summary(turn: Turn) -> Presentation:
+    s = turn.conv.slots
+    hall = turn.env.hall(s.get("hall"))
+    body = Msg.of(
+        "summary.body",
+        first_name=str(s.get("first_name", "")),
+        last_name=str(s.get("last_name", "")),
+        jmbg=str(s.get("jmbg", "")),
+        id_number=str(s.get("id_number", "")),
+        phone=national_phone(str(s.get("phone", ""))),
+        email=str(s["email"]) if s.get("email") else Msg("summary.no_email"),
+        hall=hall_label(hall) if hall else "",
+        visit=visit_text(turn, hall) if hall else "",
+    )
+    choices = [Choice("submit", Msg("summary.submit"))]
+    choices += [Choice(f"edit_{f}", Msg(f"summary.edit_{f}")) for f in REGISTRATION.editable]
+    return Presentation(texts=[body], choices=choices)
+
+
+def deep_link(turn: Turn, ref: str) -> str | None:
+    env = turn.env
+    if not env.settings.bot_username:
+        return None
+    return env.links.telegram_link(
+        env.settings.bot_username, ref, env.clock(), env.settings.deep_link_days
+    )
+
+
+async def submit(turn: Turn) -> str:
+    s, env, unit = turn.conv.slots, turn.env, turn.unit
+    hall = env.hall(s.get("hall"))
+    assert hall is not None  # the summary is reached only with a hall chosen
+    now = env.clock()
+    ref = new_ref()
+    visit = visit_of(turn)
+    unit.new_registration = Registration(
+        ref=ref,
+        status=RegistrationStatus.SUBMITTED,
+        hall=hall.code,
+        language=turn.language,
+        first_name=str(s["first_name"]),
+        last_name=str(s["last_name"]),
+        jmbg=str(s["jmbg"]),
+        id_number=str(s["id_number"]),
+        phone=str(s["phone"]),
+        email=str(s["email"]) if s.get("email") else None,
+        visit_at=visit,
+        created_at=now,
+        updated_at=now,
+    )
+    unit.capacity = hall.capacity
+    if turn.conv.key.channel != KIOSK:
+        unit.links.append((ref, turn.conv.key))
+    if visit is not None and visit - now > timedelta(days=1):
+        unit.effects.append(
+            Effect(
+                "remind",
+                f"remind:{ref}:{visit.isoformat()}",
+                {"ref": ref, "visit_at": visit.isoformat()},
+                due_at=visit - timedelta(days=1),
+            )
+        )
+    link = deep_link(turn, ref)
+    if turn.conv.key.channel == KIOSK:
+        unit.print_jobs.append(
+            (
+                f"receipt:{ref}",
+                hall.printer,
+                "receipt",
+                {
+                    "language": turn.language,
+                    "ref": ref,
+                    "hall_name": hall.name if turn.language != "en" else hall.name_en,
+                    "hall_address": hall.address,
+                    "visit_at": visit.isoformat() if visit else None,
+                    "timezone": hall.timezone,
+                    "deep_link": link,
+                },
+            )
+        )
+    unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))
+    turn.say("reg.done", ref=ref, hall=hall_label(hall), visit=visit_text(turn, hall))
+    turn.say("reg.bring")
+    if link is None and turn.conv.key.channel != KIOSK:
+        turn.say("reg.follow_here")
+    turn.shown = Presentation(reference=ref, qr=link)
+    turn.on_refusal = _slot_taken
+    return "ok"
+
+
+async def _slot_taken(turn: Turn, refusal: StoreError) -> None:
+    """The last place in the chosen slot went to someone else meanwhile."""
+    if isinstance(refusal, SlotFull):
+        turn.conv.slots.pop("visit", None)
+        turn.conv.state = "visit_time"
+        turn.say("visit.taken")
+
+
+async def say_declined(turn: Turn) -> str:
+    turn.say("reg.declined")
+    return "ok"
+
+
+async def say_underage(turn: Turn) -> str:
+    turn.say("reg.underage", age=str(MIN_AGE))
+    return "ok"
+
+
+PARTS = Parts(
+    providers={"summary": summary},
+    actions={
+        "submit_registration": submit,
+        "say_declined": say_declined,
+        "say_underage": say_underage,
+    },
+)

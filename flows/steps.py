@@ -1,0 +1,94 @@
+"""The step kinds: how each reads an answer and which outcome it gives.
+
+Reading never raises and never loses a filled slot: an answer the step cannot use comes
+back as Invalid (with a reason that names a catalog message), and the slots stay as they were.
+"""
+
+from __future__ import annotations
+
+from flows.domain.textinput import clean_input
+from flows.flow import Kind, Step
+from flows.messages import Choice, Expect, Msg
+from flows.present import CONTINUE, NO, SKIP, YES, match_choice
+from flows.turn import Invalid, Outcome, Parts, Turn
+
+_YES_WORDS = frozenset({"yes", "y", "da", "д", "да", "ok", "у реду", "u redu"})
+_NO_WORDS = frozenset({"no", "n", "ne", "не", "н"})
+LANGUAGE_SLOT = "_language"
+
+
+async def offered(turn: Turn, step: Step, parts: Parts) -> list[Choice]:
+    """The choices the step offers right now (the same the person was shown)."""
+    if step.provider:
+        return list((await parts.providers[step.provider](turn)).choices)
+    if step.kind is Kind.CHOOSE:
+        return [Choice(o.id, Msg(o.label)) for o in step.options]
+    if step.kind is Kind.CONFIRM:
+        return [YES, NO]
+    if step.kind is Kind.INFO:
+        return [CONTINUE]
+    return [SKIP] if step.optional else []
+
+
+def _raw_answer(turn: Turn, step: Step) -> str | None:
+    inbound = turn.inbound
+    if step.expect is Expect.PHONE and inbound.contact:
+        return inbound.contact
+    if inbound.scan is not None:
+        return inbound.scan
+    return inbound.text
+
+
+async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
+    if step.kind is Kind.ASK:
+        return _receive_ask(turn, step, parts)
+    choices = await offered(turn, step, parts)
+    picked = turn.inbound.choice
+    if picked is None and turn.inbound.text is not None:
+        text = turn.inbound.text.strip().casefold()
+        if step.kind is Kind.CONFIRM and text in _YES_WORDS:
+            picked = "yes"
+        elif step.kind is Kind.CONFIRM and text in _NO_WORDS:
+            picked = "no"
+        else:
+            picked = match_choice(turn.inbound.text, choices, turn.language)
+    if step.kind is Kind.INFO and picked is None and turn.inbound.text is not None:
+        picked = "ok" if len(choices) == 1 else None
+    if picked is None or not any(c.id == picked for c in choices):
+        return Invalid("choose" if step.kind is not Kind.CONFIRM else "yes_no")
+    if step.slot:
+        _fill(turn, step, picked)
+    if step.slot == LANGUAGE_SLOT:
+        turn.conv.language = picked
+        turn.conv.slots["_language_chosen"] = True
+    return picked if picked in step.on else "ok"
+
+
+def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
+    if step.optional and turn.inbound.choice == SKIP.id:
+        if step.slot:
+            _fill(turn, step, None)
+        return "ok"
+    raw = _raw_answer(turn, step)
+    if raw is None:
+        return Invalid("unsupported")
+    cleaned = clean_input(raw, step.max_len)
+    if not isinstance(cleaned, str):
+        return Invalid(f"input.{cleaned.reason}", (("max", str(step.max_len)),))
+    result = parts.checks[step.check or ""](cleaned, turn)
+    if isinstance(result, Invalid):
+        return result
+    if isinstance(result, Outcome):
+        return result.name
+    if step.slot:
+        _fill(turn, step, result)
+    return "ok"
+
+
+def _fill(turn: Turn, step: Step, value: object) -> None:
+    slots = turn.conv.slots
+    assert step.slot is not None
+    if step.slot in slots and slots[step.slot] != value:
+        for cleared in step.clears:
+            slots.pop(cleared, None)
+    slots[step.slot] = value

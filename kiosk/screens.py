@@ -1,0 +1,131 @@
+"""The engine's replies as kiosk screens: text rendered on the server, one screen per turn.
+
+A turn may bring several Outbounds ("Thank you." then the next question); the kiosk shows
+them as one screen: every paragraph, and the input of the last one. The browser gets
+finished text in the citizen's language and never a message key or template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flows.i18n import render, text
+from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Outbound
+from kiosk.qr import qr_data_url
+
+LANGUAGE_SCREEN = "kiosk.language"
+
+# Each language is named in itself, so anyone finds theirs whatever is on screen now.
+LANGUAGE_NAMES: dict[str, str] = {"sr-Cyrl": "Ћирилица", "sr-Latn": "Latinica", "en": "English"}
+
+# Chrome around every screen (toolbar, keyboard, idle warning): message keys in kiosk.po.
+UI_KEYS: tuple[str, ...] = (
+    "kiosk.page.title",
+    "kiosk.toolbar.label",
+    "kiosk.language.switch",
+    "kiosk.large_text",
+    "kiosk.high_contrast",
+    "kiosk.back",
+    "kiosk.finish",
+    "kiosk.submit",
+    "kiosk.input.label",
+    "kiosk.keyboard.label",
+    "kiosk.keyboard.space",
+    "kiosk.keyboard.delete",
+    "kiosk.keyboard.shift",
+    "kiosk.keyboard.cyrillic",
+    "kiosk.keyboard.latin",
+    "kiosk.keyboard.digits",
+    "kiosk.idle.title",
+    "kiosk.idle.body",
+    "kiosk.idle.stay",
+    "kiosk.idle.leave",
+    "kiosk.result.reference",
+    "kiosk.result.ticket",
+    "kiosk.result.qr",
+    "kiosk.busy",
+    "kiosk.wiped",
+    "kiosk.error.network",
+    "kiosk.error.unavailable",
+    "kiosk.error.refused",
+    "kiosk.choices.label",
+)
+
+# Which on-screen keyboard a step opens with (the citizen can switch letters/digits).
+_DIGIT_PADS = {Expect.PHONE: "phone", Expect.DIGITS: "digits", Expect.CODE: "code"}
+_TYPED = frozenset(
+    {Expect.TEXT, Expect.NAME, Expect.EMAIL, Expect.PHONE, Expect.DIGITS, Expect.CODE, Expect.SLOT}
+)
+
+
+def ui_texts(language: str) -> dict[str, str]:
+    return {key.removeprefix("kiosk."): text(key, language) for key in UI_KEYS}
+
+
+def keyboard_for(expect: Expect, language: str) -> str | None:
+    if expect in _DIGIT_PADS:
+        return _DIGIT_PADS[expect]
+    if expect == Expect.EMAIL:
+        return "email"
+    if expect in (Expect.TEXT, Expect.NAME):
+        return {"sr-Cyrl": "cyrillic", "sr-Latn": "latin"}.get(language, "qwerty")
+    return None
+
+
+def takes_typing(expect: Expect, choices: int) -> bool:
+    # A slot step with buttons is answered by tapping; without, by typing a date.
+    return expect in _TYPED and not (expect == Expect.SLOT and choices)
+
+
+def language_screen(notice: str | None = None) -> dict[str, Any]:
+    prompts = [text("kiosk.language.prompt", lang) for lang in LANGUAGES]
+    return {
+        "name": LANGUAGE_SCREEN,
+        "language": DEFAULT_LANGUAGE,
+        "paragraphs": list(dict.fromkeys(prompts)),
+        "choices": [
+            {
+                "id": f"language.{lang}",
+                "label": LANGUAGE_NAMES[lang],
+                "command": Command.LANGUAGE.value,
+                "payload": lang,
+                "lang": lang,
+            }
+            for lang in LANGUAGES
+        ],
+        "expect": Expect.CHOICE.value,
+        "input": False,
+        "keyboard": None,
+        "qr": None,
+        "reference": None,
+        "ticket": None,
+        "end": False,
+        "notice": notice,
+    }
+
+
+def screen_from(replies: Sequence[Outbound], language: str | None) -> dict[str, Any]:
+    """One screen from a turn's replies (the last reply decides the input)."""
+    last = replies[-1]
+    lang = last.language or language or DEFAULT_LANGUAGE
+    paragraphs = [render(m, out.language or lang) for out in replies for m in out.text]
+    asking = next((out for out in reversed(replies) if out.choices), None)
+    # A closing note after a question ("You can go back any time.") keeps its buttons.
+    keeps = asking is not None and (asking is last or last.expect == Expect.NOTHING)
+    choices = asking.choices if asking is not None and keeps else ()
+    qr = next((out.qr for out in replies if out.qr), None)
+    return {
+        "name": last.screen,
+        "language": lang,
+        "paragraphs": paragraphs,
+        "choices": [{"id": c.id, "label": render(c.label, lang)} for c in choices],
+        "expect": last.expect.value,
+        "input": takes_typing(last.expect, len(choices)),
+        "keyboard": keyboard_for(last.expect, lang),
+        "qr": qr_data_url(qr) if qr else None,
+        "reference": next((out.reference for out in replies if out.reference), None),
+        "ticket": next((out.ticket for out in replies if out.ticket), None),
+        "end": any(out.end for out in replies),
+        "notice": None,
+    }

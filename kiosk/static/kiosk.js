@@ -1,0 +1,348 @@
+/* The kiosk page: shows the screen the server sends, sends one tap or answer at a time.
+ * Nothing is kept in the browser: no localStorage, no sessionStorage, no URL state. The
+ * server holds the conversation; a reload asks it for the current screen. */
+"use strict";
+
+(function () {
+  const body = document.body;
+  const API = body.dataset.api;
+  const IDLE_MS = Number(body.dataset.idleSeconds || 60) * 1000;
+  const COUNTDOWN_S = Math.max(1, Math.round(Number(body.dataset.countdownSeconds || 20)));
+  const SCANNER_GAP_MS = 40; // a scanner types faster than any person
+  const LANGUAGE_SCREEN = "kiosk.language";
+  const $ = (id) => document.getElementById(id);
+
+  const el = {
+    app: $("app"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
+    error: $("error"), result: $("result"), ticketBox: $("result-ticket"),
+    ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
+    qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
+    ticketLabel: $("ticket-label"), referenceLabel: $("reference-label"),
+    form: $("answer-form"), input: $("answer-input"), inputLabel: $("input-label"),
+    submit: $("submit"), keyboard: $("keyboard"), choices: $("choices"),
+    back: $("back"), finish: $("finish"), large: $("large-text"), contrast: $("high-contrast"),
+    langs: $("langs"), settings: $("settings"), idle: $("idle"), idleTitle: $("idle-title"),
+    idleBody: $("idle-body"), idleCount: $("idle-count"), idleStay: $("idle-stay"),
+    idleLeave: $("idle-leave"), busy: $("busy"), busyText: $("busy-text"),
+  };
+
+  // epoch: bumped by the wipe, so an answer still on its way cannot bring a screen back.
+  const state = { seq: 0, screen: null, ui: {}, language: "sr-Cyrl", sending: false, epoch: 0 };
+  const keyboard = new window.KioskKeyboard(el.keyboard, el.input, () => onTyped());
+  let typing = { last: 0, slow: false };
+
+  // -- talking to the server ---------------------------------------------------------------
+
+  async function call(method, path, payload) {
+    const options = { method, credentials: "same-origin", cache: "no-store", headers: {} };
+    if (payload !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(payload);
+    }
+    const response = await fetch(API + path, options);
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    return { status: response.status, data };
+  }
+
+  async function send(answer) {
+    if (state.sending) return; // a double tap sends once
+    state.sending = true;
+    setBusy(true);
+    showError("");
+    const seq = state.seq + 1;
+    const epoch = state.epoch;
+    try {
+      const { status, data } = await call("POST", "/message", { seq, ...answer });
+      if (epoch !== state.epoch) return;
+      if (data && data.screen) {
+        render(data);
+        if (status === 503) showError(data.message || state.ui["error.unavailable"]);
+      } else if (status >= 400) {
+        showError(state.ui["error.refused"] || state.ui["error.unavailable"]);
+      }
+    } catch (e) {
+      if (epoch === state.epoch) showError(state.ui["error.network"]);
+    } finally {
+      if (epoch === state.epoch) {
+        state.sending = false;
+        setBusy(false);
+      }
+    }
+  }
+
+  async function restore() {
+    const epoch = state.epoch;
+    try {
+      const { data } = await call("GET", "/state");
+      if (data && data.screen && epoch === state.epoch) render(data);
+    } catch (e) {
+      showError(state.ui["error.network"] || "…");
+    }
+  }
+
+  // -- drawing a screen ---------------------------------------------------------------------
+
+  function render(data) {
+    state.seq = data.seq;
+    state.screen = data.screen;
+    state.ui = data.ui || state.ui;
+    state.language = data.language || state.language;
+    const s = data.screen;
+    document.documentElement.lang = s.name === LANGUAGE_SCREEN ? "sr" : state.language;
+    drawChrome();
+    const [first, ...rest] = s.paragraphs || [];
+    el.question.textContent = first || "";
+    el.paragraphs.replaceChildren(...rest.map((text) => {
+      const p = document.createElement("p");
+      p.textContent = text;
+      return p;
+    }));
+    el.notice.textContent = s.notice || "";
+    drawResult(s);
+    drawAnswer(s);
+    drawChoices(s);
+    const onStart = s.name === LANGUAGE_SCREEN;
+    el.langs.hidden = onStart;
+    el.back.hidden = onStart || s.end;
+    el.finish.hidden = onStart;
+    armIdle();
+    if (s.input) el.input.focus();
+    else el.question.focus();
+  }
+
+  function drawChrome() {
+    const ui = state.ui;
+    document.title = ui["page.title"] || document.title;
+    el.large.textContent = ui["large_text"];
+    el.contrast.textContent = ui["high_contrast"];
+    el.back.textContent = ui["back"];
+    el.finish.textContent = ui["finish"];
+    el.submit.textContent = ui["submit"];
+    el.inputLabel.textContent = ui["input.label"];
+    el.settings.setAttribute("aria-label", ui["toolbar.label"]);
+    el.langs.setAttribute("aria-label", ui["language.switch"]);
+    el.keyboard.setAttribute("aria-label", ui["keyboard.label"]);
+    el.choices.setAttribute("aria-label", ui["choices.label"]);
+    el.ticketLabel.textContent = ui["result.ticket"];
+    el.referenceLabel.textContent = ui["result.reference"];
+    el.qrCaption.textContent = ui["result.qr"];
+    el.idleTitle.textContent = ui["idle.title"];
+    el.idleStay.textContent = ui["idle.stay"];
+    el.idleLeave.textContent = ui["idle.leave"];
+    el.busyText.textContent = ui["busy"];
+    for (const b of el.langs.querySelectorAll("button.lang")) {
+      b.setAttribute("aria-pressed", String(b.dataset.lang === state.language));
+    }
+  }
+
+  function drawResult(s) {
+    el.ticket.textContent = s.ticket || "";
+    el.ticketBox.hidden = !s.ticket;
+    el.reference.textContent = s.reference || "";
+    el.referenceBox.hidden = !s.reference;
+    if (s.qr) {
+      el.qr.src = s.qr;
+      el.qr.alt = state.ui["result.qr"] || "";
+    } else {
+      el.qr.removeAttribute("src");
+      el.qr.alt = "";
+    }
+    el.qrBox.hidden = !s.qr;
+    el.result.hidden = !(s.ticket || s.reference || s.qr);
+  }
+
+  function drawAnswer(s) {
+    el.input.value = "";
+    typing = { last: 0, slow: false };
+    el.form.hidden = !s.input;
+    if (s.input) {
+      el.input.dataset.expect = s.expect;
+      el.input.maxLength = s.expect === "code" ? 64 : 200;
+      keyboard.show(s.keyboard || "cyrillic", {
+        ui: state.ui, autoCapital: s.expect === "name",
+      });
+    } else {
+      keyboard.hide();
+    }
+  }
+
+  function drawChoices(s) {
+    const buttons = (s.choices || []).map((choice) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "choice";
+      b.textContent = choice.label;
+      if (choice.lang) b.lang = choice.lang;
+      b.dataset.id = choice.id;
+      b.addEventListener("click", () => {
+        if (choice.command) send({ command: choice.command, payload: choice.payload });
+        else send({ choice: choice.id });
+      });
+      return b;
+    });
+    if (s.end) {
+      const done = document.createElement("button");
+      done.type = "button";
+      done.className = "choice primary";
+      done.id = "done";
+      done.textContent = state.ui["finish"];
+      done.addEventListener("click", () => wipe());
+      buttons.push(done);
+    }
+    el.choices.className = "choices" + (buttons.length > 4 ? " many" : "");
+    el.choices.replaceChildren(...buttons);
+    el.choices.hidden = buttons.length === 0;
+  }
+
+  function showError(text) {
+    el.error.textContent = text || "";
+  }
+
+  function setBusy(on) {
+    body.classList.toggle("is-busy", on);
+    el.busy.hidden = !on;
+  }
+
+  // -- answers typed on the screen, a keyboard or a scanner ---------------------------------
+
+  function onTyped() {
+    showError("");
+    armIdle();
+  }
+
+  el.input.addEventListener("keydown", (e) => {
+    if (e.key.length === 1) {
+      const now = performance.now();
+      if (typing.last && now - typing.last > SCANNER_GAP_MS) typing.slow = true;
+      typing.last = now;
+    }
+  });
+  el.input.addEventListener("input", () => {
+    keyboard.afterEdit();
+    onTyped();
+  });
+  el.keyboard.addEventListener("click", () => { typing.slow = true; });
+
+  el.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = el.input.value.trim();
+    if (!value) { el.input.focus(); return; }
+    const scanned = state.screen && state.screen.expect === "code" && !typing.slow &&
+      typing.last > 0 && value.length >= 4;
+    send(scanned ? { scan: value } : { text: value });
+  });
+
+  // A scanner (or someone typing) while the focus is on a button still fills the answer.
+  document.addEventListener("keydown", (e) => {
+    if (el.form.hidden || !el.idle.hidden || e.target === el.input) return;
+    if (e.ctrlKey || e.altKey || e.metaKey || e.key.length !== 1) return;
+    if (e.target.closest && e.target.closest("button") && e.key === " ") return;
+    el.input.focus();
+  }, true);
+
+  // -- toolbar, navigation ------------------------------------------------------------------
+
+  function toggle(button, cls) {
+    const on = !document.documentElement.classList.contains(cls);
+    document.documentElement.classList.toggle(cls, on);
+    button.setAttribute("aria-pressed", String(on));
+  }
+  el.large.addEventListener("click", () => toggle(el.large, "large"));
+  el.contrast.addEventListener("click", () => toggle(el.contrast, "contrast"));
+  el.langs.addEventListener("click", (e) => {
+    const b = e.target.closest("button.lang");
+    if (b && b.dataset.lang !== state.language) send({ command: "language", payload: b.dataset.lang });
+  });
+  el.back.addEventListener("click", () => send({ command: "back" }));
+  el.finish.addEventListener("click", () => wipe());
+
+  // -- privacy: the idle warning and the wipe -----------------------------------------------
+
+  let idleTimer = 0;
+  let countTimer = 0;
+  let remaining = 0;
+
+  function dirty() {
+    return state.seq > 0 || (state.screen && state.screen.name !== LANGUAGE_SCREEN) ||
+      el.input.value !== "";
+  }
+
+  function armIdle() {
+    clearTimeout(idleTimer);
+    if (!el.idle.hidden) return;
+    if (dirty()) idleTimer = setTimeout(showIdle, IDLE_MS);
+  }
+
+  function showIdle() {
+    remaining = COUNTDOWN_S;
+    el.idle.hidden = false;
+    el.app.inert = true;
+    tick();
+    countTimer = setInterval(() => {
+      remaining -= 1;
+      if (remaining <= 0) wipe();
+      else tick();
+    }, 1000);
+    el.idleStay.focus();
+  }
+
+  function tick() {
+    const template = state.ui["idle.body"] || "{seconds}";
+    el.idleBody.textContent = template.replace("{seconds}", String(remaining));
+    el.idleCount.textContent = String(remaining);
+  }
+
+  function hideIdle() {
+    clearInterval(countTimer);
+    el.idle.hidden = true;
+    el.app.inert = false;
+  }
+
+  async function wipe() {
+    clearTimeout(idleTimer);
+    hideIdle();
+    // Clear everything on the page first, then tell the server to forget.
+    el.input.value = "";
+    keyboard.hide();
+    el.question.textContent = "";
+    el.paragraphs.replaceChildren();
+    el.choices.replaceChildren();
+    drawResult({});
+    el.form.hidden = true;
+    showError("");
+    el.notice.textContent = "";
+    for (const cls of ["large", "contrast"]) document.documentElement.classList.remove(cls);
+    el.large.setAttribute("aria-pressed", "false");
+    el.contrast.setAttribute("aria-pressed", "false");
+    state.epoch += 1;
+    state.sending = false;
+    setBusy(false);
+    const seq = state.seq + 1;
+    state.seq = 0;
+    state.screen = null;
+    try {
+      const { data } = await call("POST", "/message", { seq, command: "wipe" });
+      if (data && data.screen) {
+        render(data);
+        el.notice.textContent = (data.ui && data.ui["wiped"]) || "";
+        return;
+      }
+    } catch (e) { /* the server wipes silent sessions itself */ }
+    restore();
+  }
+
+  el.idleStay.addEventListener("click", () => { hideIdle(); armIdle(); });
+  el.idleLeave.addEventListener("click", () => wipe());
+  el.idle.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { hideIdle(); armIdle(); }
+  });
+  for (const type of ["pointerdown", "keydown", "touchstart"]) {
+    document.addEventListener(type, () => { if (el.idle.hidden) armIdle(); }, { capture: true, passive: true });
+  }
+
+  // A page restored from the back/forward cache asks the server what is current.
+  window.addEventListener("pageshow", (e) => { if (e.persisted) restore(); });
+
+  restore();
+})();

@@ -1,0 +1,156 @@
+"""One kiosk turn: a tap or an answer from the page, through the engine, to the next screen.
+
+The page numbers its messages (seq). The next expected number is processed; a repeat of
+the last one (a double tap, a retry after a lost answer) gets the same answer again
+without reaching the engine twice; anything else (a second tab, an old page) gets 409 and
+the screen that is current now. The engine also gets a message id per (session, seq), so
+even a retry it has seen is applied once only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flows.i18n import normalize_language, text
+from flows.messages import LANGUAGES, Command, Inbound, Outbound
+from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
+from kiosk.screens import LANGUAGE_SCREEN, language_screen, screen_from, ui_texts
+from kiosk.sessions import KioskSession
+
+log = logging.getLogger(__name__)
+
+MESSAGE_FIELDS = frozenset({"seq", "text", "choice", "command", "payload", "scan"})
+ANSWER_FIELDS = ("text", "choice", "command", "scan")
+# What a person at a kiosk may ask for; officer enrollment and the like are for chats.
+KIOSK_COMMANDS = frozenset(
+    {
+        Command.START,
+        Command.BACK,
+        Command.CANCEL,
+        Command.HELP,
+        Command.LANGUAGE,
+        Command.RESTART,
+        Command.GUIDE,
+        Command.WIPE,
+    }
+)
+MAX_SEQ = 1_000_000
+
+
+class Conversations(Protocol):
+    """The engine as the kiosk sees it (flows.engine.Engine has this shape)."""
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KioskMessage:
+    seq: int
+    text: str | None = None
+    choice: str | None = None
+    command: Command | None = None
+    payload: str | None = None
+    scan: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The message as compared for a replay."""
+        return {
+            "text": self.text,
+            "choice": self.choice,
+            "command": self.command.value if self.command else None,
+            "payload": self.payload,
+            "scan": self.scan,
+        }
+
+
+def parse_message(data: dict[str, Any]) -> KioskMessage:
+    only_fields(data, MESSAGE_FIELDS)
+    seq = required_int(data, "seq", 0, MAX_SEQ)
+    text_ = optional_str(data, "text", 500)
+    choice = optional_str(data, "choice", 120)
+    command_name = optional_str(data, "command", 40)
+    payload = optional_str(data, "payload", 200)
+    scan = optional_str(data, "scan", 200)
+    given = [name for name in ANSWER_FIELDS if data.get(name) is not None]
+    if len(given) != 1:
+        raise BadRequest(400, "one_answer", "exactly one of text, choice, command, scan")
+    command: Command | None = None
+    if command_name is not None:
+        try:
+            command = Command(command_name)
+        except ValueError:
+            raise BadRequest(400, "unknown_command") from None
+        if command not in KIOSK_COMMANDS:
+            raise BadRequest(403, "command_not_allowed")
+        if command == Command.LANGUAGE and payload not in LANGUAGES:
+            raise BadRequest(400, "unknown_language")
+    elif payload is not None:
+        raise BadRequest(400, "payload_without_command")
+    return KioskMessage(seq, text_, choice, command, payload, scan)
+
+
+def view(session: KioskSession) -> dict[str, Any]:
+    """What the page shows for the session now, with the chrome in its language."""
+    language = normalize_language(session.language)
+    screen = session.screen or language_screen()
+    return {"seq": session.seq, "language": language, "screen": screen, "ui": ui_texts(language)}
+
+
+class KioskTurns:
+    def __init__(self, engine: Conversations) -> None:
+        self._engine = engine
+
+    async def take(
+        self, session: KioskSession, message: KioskMessage
+    ) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) for one message; the caller holds the session's lock."""
+        if message.seq == session.seq and session.last_request == message.fields():
+            assert session.last_response is not None
+            return 200, session.last_response
+        if message.seq != session.seq + 1:
+            return 409, {"error": "stale", **view(session)}
+        inbound = Inbound(
+            key=session.key,
+            text=message.text,
+            choice=message.choice,
+            command=message.command,
+            payload=message.payload,
+            scan=message.scan,
+            message_id=f"{session.token}:{message.seq}",
+            language_hint=message.payload
+            if message.command == Command.LANGUAGE
+            else session.language,
+        )
+        try:
+            replies = await self._engine.handle(inbound)
+        except Exception as exc:  # the page keeps its screen and may send the same again
+            log.error("kiosk engine failure: %s", type(exc).__name__)
+            language = normalize_language(session.language)
+            return 503, {
+                "error": "unavailable",
+                "message": text("kiosk.error.unavailable", language),
+                **view(session),
+            }
+        session.seq = message.seq
+        if replies:
+            session.language = replies[-1].language or session.language
+            session.screen = screen_from(replies, session.language)
+        elif session.screen is None or session.screen["name"] == LANGUAGE_SCREEN:
+            session.screen = None
+        body = view(session)
+        session.last_request = message.fields()
+        session.last_response = body
+        return 200, body
+
+    async def forget(self, session: KioskSession) -> bool:
+        """Wipe the session's server-side conversation; False if the engine failed."""
+        if not session.touched:
+            return True
+        try:
+            await self._engine.handle(Inbound(key=session.key, command=Command.WIPE))
+        except Exception as exc:
+            log.error("kiosk wipe failure: %s", type(exc).__name__)
+            return False
+        return True

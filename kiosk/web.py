@@ -1,0 +1,196 @@
+"""The kiosk's HTTP side: the touch page and its small JSON API, per hall.
+
+GET  /kiosk/<hall>              the page (the same for everyone; no personal data)
+GET  /kiosk/<hall>/api/state    the current screen of this kiosk session (after a reload)
+POST /kiosk/<hall>/api/message  one tap or answer -> the next screen
+GET  /static/kiosk/<file>       scripts and styles
+
+The session is a random token in an HttpOnly, SameSite=Strict cookie scoped to the hall's
+path; nothing personal goes in a URL. Every API answer is Cache-Control: no-store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from flows.halls import Hall
+from flows.i18n import normalize_language, text
+from flows.messages import DEFAULT_LANGUAGE, Command
+from kiosk.assets import Assets, static_assets
+from kiosk.jsonbody import BadRequest, json_error, read_json_object
+from kiosk.pages import unknown_hall
+from kiosk.screens import language_screen, ui_texts
+from kiosk.security import no_store
+from kiosk.sessions import KioskSession, KioskSessions
+from kiosk.turns import Conversations, KioskTurns, parse_message, view
+
+log = logging.getLogger(__name__)
+
+COOKIE = "kiosk_session"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A page that died (crash, cable pulled) is wiped by the server this long after its own
+# idle wipe should have happened.
+SWEEP_GRACE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    idle_seconds: float = 60.0  # then "Are you still there?"
+    countdown_seconds: float = 20.0  # then everything is wiped
+    max_sessions: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class KioskDeps:
+    engine: Conversations
+    halls: Mapping[str, Hall]
+    settings: KioskSettings = field(default_factory=KioskSettings)
+
+
+class KioskApp:
+    def __init__(self, deps: KioskDeps, assets: Assets) -> None:
+        self.deps = deps
+        self.settings = deps.settings
+        self.sessions = KioskSessions(limit=deps.settings.max_sessions)
+        self.turns = KioskTurns(deps.engine)
+        self.assets = assets
+        self._unwiped: list[KioskSession] = []  # wipes the engine refused, retried later
+
+    # -- pages ---------------------------------------------------------------------------
+
+    async def page(self, request: web.Request) -> web.Response:
+        hall = self.deps.halls.get(request.match_info["hall"])
+        if hall is None:
+            return await unknown_hall(self.assets)
+        ui = ui_texts(DEFAULT_LANGUAGE)
+        values: dict[str, str | float] = {
+            "lang": DEFAULT_LANGUAGE,
+            "hall_code": hall.code,
+            "hall_name": hall.name,
+            "api": f"/kiosk/{hall.code}/api",
+            "idle_seconds": self.settings.idle_seconds,
+            "countdown_seconds": self.settings.countdown_seconds,
+        }
+        values.update({k.replace(".", "_"): v for k, v in ui.items()})
+        body = await self.assets.page("kiosk.html", values)
+        return no_store(web.Response(text=body, content_type="text/html", charset="utf-8"))
+
+    # -- API -----------------------------------------------------------------------------
+
+    async def state(self, request: web.Request) -> web.Response:
+        hall = self._hall(request)
+        session = self.sessions.get(hall.code, request.cookies.get(COOKIE))
+        if session is None:
+            session = await self._fresh(hall.code, request)
+        return self._answer(request, session, 200, view(session))
+
+    async def message(self, request: web.Request) -> web.Response:
+        hall = self._hall(request)
+        try:
+            message = parse_message(await read_json_object(request))
+        except BadRequest as exc:
+            return json_error(exc.status, exc.code, exc.detail)
+        session = self.sessions.get(hall.code, request.cookies.get(COOKIE))
+        if message.command == Command.WIPE:
+            return await self._wipe(request, hall.code, session)
+        if session is None:
+            session = await self._fresh(hall.code, request)
+            if message.seq != 1:
+                # The session ended (wiped for inactivity, or the server restarted).
+                language = normalize_language(None)
+                screen = language_screen(notice=text("kiosk.notice.expired", language))
+                body = {"error": "stale", **view(session), "screen": screen}
+                return self._answer(request, session, 409, body)
+        async with session.lock:
+            status, body = await self.turns.take(session, message)
+        return self._answer(request, session, status, body)
+
+    async def _wipe(
+        self, request: web.Request, hall: str, session: KioskSession | None
+    ) -> web.Response:
+        if session is not None:
+            async with session.lock:
+                self.sessions.drop(session)
+                if not await self.turns.forget(session):
+                    self._unwiped.append(session)
+        fresh = await self._fresh(hall, request)
+        return self._answer(request, fresh, 200, {**view(fresh), "wiped": True})
+
+    async def _fresh(self, hall: str, request: web.Request) -> KioskSession:
+        """A new session; the conversation of an unknown cookie token is wiped as well."""
+        stale = request.cookies.get(COOKIE)
+        if stale and _TOKEN.match(stale) and self.sessions.get(hall, stale) is None:
+            ghost = KioskSession(token=stale, hall=hall, last_seen=0.0, seq=1)
+            await self.turns.forget(ghost)
+        session, evicted = self.sessions.new(hall)
+        for old in evicted:
+            await self.turns.forget(old)
+        return session
+
+    def _answer(
+        self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
+    ) -> web.Response:
+        response = no_store(web.json_response(body, status=status))
+        if request.cookies.get(COOKIE) != session.token:
+            response.set_cookie(
+                COOKIE,
+                session.token,
+                path=f"/kiosk/{session.hall}",
+                httponly=True,
+                samesite="Strict",
+                secure=request.secure,
+            )
+        return response
+
+    def _hall(self, request: web.Request) -> Hall:
+        hall = self.deps.halls.get(request.match_info["hall"])
+        if hall is None:
+            raise web.HTTPNotFound(
+                text='{"error": "unknown_hall"}', content_type="application/json"
+            )
+        return hall
+
+    # -- the server-side safety net ------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Wipe sessions whose page went silent; returns how many were wiped."""
+        s = self.settings
+        quiet = s.idle_seconds + s.countdown_seconds + SWEEP_GRACE_SECONDS
+        gone = self.sessions.idle_since(quiet)
+        retry, self._unwiped = self._unwiped, []
+        for session in gone:
+            self.sessions.drop(session)
+        for session in [*gone, *retry]:
+            if not await self.turns.forget(session):
+                self._unwiped.append(session)
+        return len(gone)
+
+    async def sweeper(self, app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(max(1.0, self.settings.idle_seconds / 2))
+                await self.sweep()
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def add_kiosk_routes(app: web.Application, deps: KioskDeps) -> KioskApp:
+    """Mount the kiosk on an application; returns it (tests and the shell may sweep)."""
+    kiosk = KioskApp(deps, static_assets(app))
+    app.router.add_get("/kiosk/{hall}", kiosk.page)
+    app.router.add_get("/kiosk/{hall}/api/state", kiosk.state)
+    app.router.add_post("/kiosk/{hall}/api/message", kiosk.message)
+    app.cleanup_ctx.append(kiosk.sweeper)
+    return kiosk

@@ -1,0 +1,51 @@
+"""The store: every concern's queries on one database, and how to open it."""
+
+from __future__ import annotations
+
+from state.account_records import AccountQueries
+from state.audit import AuditQueries
+from state.base import Clock
+from state.conversations import ConversationQueries
+from state.db import Database, connect
+from state.migrate import migrate
+from state.officers import OfficerQueries
+from state.outbox import OutboxQueries
+from state.print_jobs import PrintJobQueries
+from state.queue import QueueQueries
+from state.values import utc_now
+
+
+class SqlStore(
+    ConversationQueries,
+    OfficerQueries,
+    QueueQueries,
+    OutboxQueries,
+    PrintJobQueries,
+    AuditQueries,
+    AccountQueries,
+):
+    """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+        super().__init__(db, clock)
+
+    async def migrate(self) -> int:
+        return await migrate(self._db)
+
+    async def close(self) -> None:
+        """Waits for writes already handed over, then closes the connections."""
+        await self._db.close()
+
+
+async def open_store(url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> SqlStore:
+    """Connects ("sqlite:///data/ecitizen.db", "postgresql://user@host/db") and, unless
+    told otherwise, brings the schema up to date. Close it with `await store.close()`."""
+    db = await connect(url)
+    store = SqlStore(db, clock)
+    if run_migrations:
+        try:
+            await store.migrate()
+        except BaseException:
+            await db.close()
+            raise
+    return store

@@ -1,0 +1,54 @@
+"""How values are kept in the database: instants, days and JSON.
+
+Instants are BIGINT microseconds since the Unix epoch (UTC): exact, compact, ordered the
+same on both databases whatever their collation. Days are ISO 'YYYY-MM-DD' text. JSON is
+kept as TEXT.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """A naive datetime is taken as UTC (the records promise aware UTC times)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def maybe_micros(moment: datetime | None) -> int | None:
+    return None if moment is None else to_micros(moment)
+
+
+def maybe_datetime(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
+
+
+def day_text(day: date) -> str:
+    return day.isoformat()
+
+
+def day_from_text(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_json(text: str) -> Any:
+    return json.loads(text)

@@ -1,0 +1,238 @@
+"""The statements a Unit turns into, one builder per part of it.
+
+Every check is a conditional write or a guard SELECT whose "no row" refuses the whole
+unit, so a unit is one list of statements and never waits on a read in between.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flows.domain import lifecycle
+from flows.messages import ConversationKey
+from flows.records import AuditEntry, Conversation, Effect, Registration, Transition, VisitChange
+from state.db import Refusal, Statement
+from state.registrations import ACTIVE, sql_list
+from state.values import dump_json, maybe_micros, to_micros
+
+VERSION = "version"
+DUPLICATE = "duplicate"
+TRANSITION = "transition"
+SLOT = "slot"
+
+
+def inbound_statement(channel: str, message_id: str, now: int) -> Statement:
+    return Statement(
+        "INSERT INTO processed_inbound (channel, message_id, at) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        (channel, message_id, now),
+        refuse=Refusal(DUPLICATE, (channel, message_id)),
+    )
+
+
+def forget_statement(key: ConversationKey) -> Statement:
+    return Statement(
+        "DELETE FROM conversations WHERE channel = $1 AND user_key = $2",
+        (key.channel, key.user_key),
+    )
+
+
+def conversation_data(conv: Conversation) -> str:
+    return dump_json(
+        {
+            "language": conv.language,
+            "slots": conv.slots,
+            "history": conv.history,
+            "failures": conv.failures,
+        }
+    )
+
+
+def save_statement(conv: Conversation, now: int) -> Statement:
+    """Optimistic concurrency: insert at version 0, else update only the version loaded."""
+    key = conv.key
+    refusal = Refusal(VERSION, key)
+    if conv.version == 0:
+        return Statement(
+            "INSERT INTO conversations (channel, user_key, flow, state, data, version, "
+            "updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT DO NOTHING",
+            (key.channel, key.user_key, conv.flow, conv.state, conversation_data(conv), now),
+            refuse=refusal,
+        )
+    return Statement(
+        "UPDATE conversations SET flow = $3, state = $4, data = $5, version = version + 1, "
+        "updated_at = $6 WHERE channel = $1 AND user_key = $2 AND version = $7",
+        (
+            key.channel,
+            key.user_key,
+            conv.flow,
+            conv.state,
+            conversation_data(conv),
+            now,
+            conv.version,
+        ),
+        refuse=refusal,
+    )
+
+
+def _slot_lock(hall_sql: str, visit_param: str, source: str) -> str:
+    """PostgreSQL: counting a slot's bookings needs the slot serialised; per hall and slot."""
+    return (
+        f"SELECT pg_advisory_xact_lock(hashtextextended('slot:' || {hall_sql} || ':' || "
+        f"{visit_param}, 0)){source}"
+    )
+
+
+def registration_statements(reg: Registration, capacity: int) -> list[Statement]:
+    statements: list[Statement] = []
+    visit = maybe_micros(reg.visit_at)
+    if visit is not None:
+        statements.append(
+            Statement(
+                _slot_lock("$1", "$2", ""), (reg.hall, str(visit)), rows=True, only="postgres"
+            )
+        )
+        statements.append(
+            Statement(
+                "SELECT 1 WHERE (SELECT COUNT(*) FROM registrations WHERE hall = $1 "
+                f"AND visit_at = $2 AND status IN ({ACTIVE})) < $3",
+                (reg.hall, visit, capacity),
+                refuse=Refusal(SLOT, reg.ref),
+                rows=True,
+            )
+        )
+    statements.append(
+        Statement(
+            "INSERT INTO registrations (ref, status, hall, language, first_name, last_name, "
+            "jmbg, id_number, phone, email, visit_at, officer_id, reason, username, erased, "
+            "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+            "$12, $13, $14, $15, $16, $17)",
+            (
+                reg.ref,
+                reg.status.value,
+                reg.hall,
+                reg.language,
+                reg.first_name,
+                reg.last_name,
+                reg.jmbg,
+                reg.id_number,
+                reg.phone,
+                reg.email,
+                visit,
+                reg.officer_id,
+                reg.reason,
+                reg.username,
+                int(reg.erased),
+                to_micros(reg.created_at),
+                to_micros(reg.updated_at),
+            ),
+        )
+    )
+    return statements
+
+
+def links_statement(links: list[tuple[str, ConversationKey]]) -> Statement:
+    return Statement(
+        "INSERT INTO registration_links (ref, channel, user_key) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        many=[(ref, key.channel, key.user_key) for ref, key in links],
+    )
+
+
+@cache
+def _transition_sql(to: str) -> tuple[str, bool]:
+    """The move as one conditional UPDATE: legal source statuses only, and out of
+    in_review only by the officer holding it. Parameters: ref, now, then (when the move
+    involves an officer) the officer, then the reason (rejected) or username (approved).
+    Also says whether the officer parameter is used."""
+    allowed = lifecycle.ALLOWED_FROM[to]
+    uses_officer = to == lifecycle.IN_REVIEW or lifecycle.IN_REVIEW in allowed
+    sets = [f"status = '{to}'", "updated_at = $2"]
+    if to == lifecycle.IN_REVIEW:
+        sets.append("officer_id = $3")
+    elif to == lifecycle.CHECKED_IN:
+        sets.append("officer_id = NULL")  # released: nobody holds it any more
+    if to == lifecycle.REJECTED:
+        sets.append("reason = $4")
+    elif to == lifecycle.APPROVED:
+        sets.append("username = $4")
+    sources = [f"status IN ({sql_list(allowed - {lifecycle.IN_REVIEW})})"]
+    if lifecycle.IN_REVIEW in allowed:
+        sources.append(f"(status = '{lifecycle.IN_REVIEW}' AND officer_id = $3)")
+    sql = f"UPDATE registrations SET {', '.join(sets)} WHERE ref = $1 AND ({' OR '.join(sources)})"
+    return sql, uses_officer
+
+
+def transition_statement(move: Transition, now: int) -> Statement:
+    refusal = Refusal(TRANSITION, move.ref)
+    to = move.to.value
+    if to not in lifecycle.ALLOWED_FROM or (to == lifecycle.IN_REVIEW and move.officer_id is None):
+        return Statement("SELECT 1 WHERE 1 = 0", refuse=refusal, rows=True)
+    sql, uses_officer = _transition_sql(to)
+    args: tuple[Any, ...] = (move.ref, now)
+    if uses_officer:
+        args += (move.officer_id,)
+    if to == lifecycle.REJECTED:
+        args += (move.reason,)
+    elif to == lifecycle.APPROVED:
+        args += (move.username,)
+    return Statement(sql, args, refuse=refusal)
+
+
+def visit_change_statements(change: VisitChange, now: int) -> list[Statement]:
+    statements: list[Statement] = []
+    visit = maybe_micros(change.visit_at)
+    if visit is not None:
+        lock = _slot_lock("hall", "$2", " FROM registrations WHERE ref = $1")
+        statements.append(Statement(lock, (change.ref, str(visit)), rows=True, only="postgres"))
+        statements.append(
+            Statement(
+                "SELECT 1 WHERE (SELECT COUNT(*) FROM registrations WHERE hall = "
+                "(SELECT hall FROM registrations WHERE ref = $1) AND visit_at = $2 "
+                f"AND status IN ({ACTIVE}) AND ref <> $1) < $3",
+                (change.ref, visit, change.capacity),
+                refuse=Refusal(SLOT, change.ref),
+                rows=True,
+            )
+        )
+    statements.append(
+        Statement(
+            "UPDATE registrations SET visit_at = $2, updated_at = $3 "
+            f"WHERE ref = $1 AND status IN ({ACTIVE})",
+            (change.ref, visit, now),
+            refuse=Refusal(TRANSITION, change.ref),
+        )
+    )
+    return statements
+
+
+def effects_statement(effects: list[Effect], now: int) -> Statement:
+    """A key seen before is skipped without a word: that is what makes effects idempotent."""
+    return Statement(
+        "INSERT INTO outbox (idempotency_key, kind, payload, status, attempts, "
+        "next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4) "
+        "ON CONFLICT DO NOTHING",
+        many=[(e.key, e.kind, dump_json(e.payload), now) for e in effects],
+    )
+
+
+def print_jobs_statement(jobs: list[tuple[str, str, str, dict[str, Any]]], now: int) -> Statement:
+    return Statement(
+        "INSERT INTO print_jobs (idempotency_key, printer, slip, payload, status, attempts, "
+        "next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5) "
+        "ON CONFLICT DO NOTHING",
+        many=[
+            (key, printer, slip, dump_json(payload), now) for key, printer, slip, payload in jobs
+        ],
+    )
+
+
+def audit_statement(entries: list[AuditEntry], now: int) -> Statement:
+    return Statement(
+        "INSERT INTO audit_log (at, actor, action, ref, detail) VALUES ($1, $2, $3, $4, $5)",
+        many=[
+            (now if e.at is None else to_micros(e.at), e.actor, e.action, e.ref, e.detail)
+            for e in entries
+        ],
+    )
