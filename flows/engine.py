@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
 from flows.ports import DuplicateInbound, IllegalTransition, SlotFull, StoreError, VersionConflict
-from flows.present import match_choice, plain_reply, step_reply
+from flows.present import CANCEL, HELP, SKIP, match_choice, plain_reply, step_reply
 from flows.records import Conversation, Unit
 from flows.steps import receive
 from flows.turn import Env, Invalid, Parts, Turn
@@ -172,6 +173,12 @@ class Engine:
             )
             self._leave_flow(turn)
             return await menu.present(turn)
+        if step.kind is Kind.ASK and turn.inbound.text and turn.inbound.choice is None:
+            picked = self._typed_choice(turn, step)
+            if picked is not None:
+                turn.inbound = replace(turn.inbound, text=None, choice=picked)
+                if picked.startswith("cmd:"):
+                    return await self._dispatch(turn)
         result = await receive(turn, step, self.parts)
         if isinstance(result, Invalid):
             conv.failures += 1
@@ -191,6 +198,17 @@ class Engine:
         conv.slots.update(slots or {})
         return await self._enter(turn, self.flows[name].flow.first)
 
+    def _typed_choice(self, turn: Turn, step: Step) -> str | None:
+        """A free-text step also offers buttons (skip, help, cancel): "1" or "Skip" typed
+        in a terminal means the button, as long as the step's own answer cannot be a
+        single small number."""
+        shown = [SKIP] if step.optional else []
+        if turn.conv.failures >= self.env.settings.max_failures:
+            shown += [HELP, CANCEL]
+        if not shown:
+            return None
+        return match_choice(turn.inbound.text or "", shown, turn.language)
+
     async def _advance(self, turn: Turn, outcome: str) -> Outbound:
         conv = turn.conv
         compiled = self.flows[conv.flow]
@@ -198,6 +216,8 @@ class Engine:
         if target is None:
             log.error("no transition %s --%s--> in flow %s", conv.state, outcome, conv.flow)
             return await self._reply(turn)
+        if outcome.startswith("edit_") and compiled.flow.editable:
+            conv.slots["_return"] = conv.state  # change one answer, then back here
         back_to = conv.slots.get("_return")
         if isinstance(back_to, str) and outcome == "ok" and target != END:
             target = self._first_missing(turn, compiled, target, back_to)

@@ -42,6 +42,10 @@ async def choices(turn: Turn) -> list[Choice]:
 
 
 async def present(turn: Turn, end: bool = False) -> Outbound:
+    if turn.conv.language is None and turn.conv.key.channel != KIOSK and not end:
+        # a first contact with no language hint: the language comes before anything else
+        turn.texts.insert(0, Msg("menu.welcome_all"))
+        return language_choice(turn)
     texts = list(turn.texts)
     if not texts and not end:
         texts.append(Msg("menu.welcome"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.ports import Store
 from state.account_records import AccountQueries
 from state.audit import AuditQueries
 from state.base import Clock
@@ -28,13 +29,16 @@ class SqlStore(
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__(db, clock)
+        self._closed = False
 
     async def migrate(self) -> int:
         return await migrate(self._db)
 
     async def close(self) -> None:
-        """Waits for writes already handed over, then closes the connections."""
-        await self._db.close()
+        """Waits for writes already handed over, then closes the connections. Once only."""
+        if not self._closed:
+            self._closed = True
+            await self._db.close()
 
 
 async def open_store(url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> SqlStore:
@@ -48,4 +52,9 @@ async def open_store(url: str, *, clock: Clock = utc_now, run_migrations: bool =
         except BaseException:
             await db.close()
             raise
+    return store
+
+
+def _is_a_store(store: SqlStore) -> Store:
+    """Never called: mypy checks here that SqlStore is everything the port asks for."""
     return store

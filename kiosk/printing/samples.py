@@ -30,7 +30,7 @@ def sample_document(kind: str, language: str, now: datetime = SAMPLE_TIME) -> Do
             language=language,
             hall=SAMPLE_HALL,
             ticket="A017",
-            service_key="slip.sample.service",
+            service_key="service.registration",
             issued_at=now,
             ahead=4,
             deep_link="https://t.me/eGradjaninBot?start=t_kg_A017",

@@ -121,8 +121,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         offset += utf16_length(char)
         i += 1
     if stack:
+        tag = stack[-1][0]
         raise BadRequest(
-            f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1][0]}"'
+            f"can't parse entities: Can't find end tag corresponding to start tag \"{tag}\""
         )
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
@@ -137,7 +138,9 @@ def message_text(text: Any, parse_mode: Any, limit: int) -> tuple[str, list[dict
     else:
         plain, entities = text, []
     if utf16_length(plain) > limit:
-        raise BadRequest("message is too long" if limit == MESSAGE_LIMIT else "message caption is too long")
+        raise BadRequest(
+            "message is too long" if limit == MESSAGE_LIMIT else "message caption is too long"
+        )
     return plain, entities
 
 
@@ -159,22 +162,20 @@ def reply_markup(raw: Any) -> dict[str, Any] | None:
     elif "keyboard" in raw:
         for row in _rows(raw["keyboard"], "keyboard"):
             for button in row:
-                text = button if isinstance(button, str) else _dict(button, "keyboard button")
-                if isinstance(text, dict):
-                    text = text.get("text")
-                if not isinstance(text, str) or not text:
+                label = button if isinstance(button, str) else _dict(button, "button").get("text")
+                if not isinstance(label, str) or not label:
                     raise BadRequest("keyboard button text must be non-empty")
     elif "remove_keyboard" in raw:
         if raw["remove_keyboard"] is not True:
             raise BadRequest("remove_keyboard must be true")
     elif "force_reply" not in raw:
-        raise BadRequest("can't find field \"inline_keyboard\"")
+        raise BadRequest('can\'t find field "inline_keyboard"')
     return raw
 
 
 def _rows(rows: Any, what: str) -> list[list[Any]]:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise BadRequest(f"field \"{what}\" of the reply markup must be an Array of Arrays")
+        raise BadRequest(f'field "{what}" of the reply markup must be an Array of Arrays')
     return rows
 
 

@@ -1,0 +1,48 @@
+"""An Outbound as the web chat shows it: text in the person's language, buttons, a QR."""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from typing import Any
+
+import qrcode
+import qrcode.constants
+
+from flows.i18n import render
+from flows.messages import Outbound
+
+
+def render_outbound(out: Outbound) -> dict[str, Any]:
+    lang = out.language
+    return {
+        "text": [render(m, lang) for m in out.text],
+        "choices": [{"id": c.id, "label": render(c.label, lang)} for c in out.choices],
+        "expect": out.expect.value,
+        "qr": qr_data_url(out.qr) if out.qr else None,
+        "link": out.qr if out.qr and out.qr.startswith("https://") else None,
+        "reference": out.reference,
+        "ticket": out.ticket,
+        "end": out.end,
+        "screen": out.screen,
+        "language": lang,
+    }
+
+
+@lru_cache(maxsize=256)
+def qr_data_url(payload: str) -> str:
+    """A black-on-white SVG QR code as a data: URL (the CSP allows img-src data:)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=1)
+    code.add_data(payload)
+    code.make(fit=True)
+    matrix: list[list[bool]] = code.get_matrix()
+    size = len(matrix)
+    path = "".join(
+        f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{path}"/></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")

@@ -1,0 +1,97 @@
+"""`ecitizen print ...`: slip previews and a test print, for the lead to hook into the CLI.
+
+ecitizen print preview credentials --lang sr-Latn --width 58 --out credentials.png
+ecitizen print test kiosk --slip ticket --lang en     # a sample slip on a printer
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flows.messages import LANGUAGES
+from flows.slips import SLIP_KINDS
+from kiosk.printing.capabilities import capabilities
+from kiosk.printing.escpos_render import render_escpos
+from kiosk.printing.layout import Geometry
+from kiosk.printing.links import Printout, link_for
+from kiosk.printing.preview import preview_png
+from kiosk.printing.printers import PrinterConfig
+from kiosk.printing.samples import sample_document
+from kiosk.printing.status import Condition, query_condition
+
+
+def preview(slip: str, lang: str, out: Path, width_mm: int = 80, profile: str = "default") -> None:
+    """Write a PNG of a sample slip at the paper's width (58 or 80 mm)."""
+    document = sample_document(slip, lang)
+    png = preview_png(document, capabilities(profile), Geometry.for_paper(width_mm))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(png)
+
+
+def _send_sample(config: PrinterConfig, slip: str, lang: str) -> tuple[Condition, Condition]:
+    document = sample_document(slip, lang)
+    data = render_escpos(document, config.caps, config.geometry)
+    link = link_for(config)
+    link.open()
+    try:
+        before = query_condition(link) if link.answers_status else Condition.UNKNOWN
+        if not before.can_print:
+            return before, before
+
+        def draw() -> bytes:
+            return preview_png(document, config.caps, config.geometry)
+
+        link.send(Printout(0, f"test-{slip}", data, draw))
+        after = query_condition(link) if link.answers_status else Condition.UNKNOWN
+        return before, after
+    finally:
+        link.close()
+
+
+async def test_print(
+    config: PrinterConfig, slip: str = "ticket", lang: str = "sr-Cyrl"
+) -> Condition:
+    """Send a sample slip straight to a printer (no print job, no activation code): what
+    an operator does to check a new printer. Returns the printer's condition after it."""
+    before, after = await asyncio.to_thread(_send_sample, config, slip, lang)
+    return after if before.can_print else before
+
+
+def add_print_parser(sub: Any) -> None:
+    """Adds `print` to the `ecitizen` subcommands (`sub` from add_subparsers())."""
+    p: argparse.ArgumentParser = sub.add_parser("print", help="slips: preview, test print")
+    actions = p.add_subparsers(dest="action", required=True)
+    pre = actions.add_parser("preview", help="write a PNG of a sample slip")
+    pre.add_argument("slip", choices=SLIP_KINDS)
+    pre.add_argument("--lang", choices=LANGUAGES, default="sr-Cyrl")
+    pre.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper, mm")
+    pre.add_argument("--profile", default="default", help="a python-escpos printer profile")
+    pre.add_argument("--out", type=Path, default=None, help="default: <slip>-<lang>.png")
+    test = actions.add_parser("test", help="print a sample slip on a configured printer")
+    test.add_argument("printer")
+    test.add_argument("--slip", choices=SLIP_KINDS, default="ticket")
+    test.add_argument("--lang", choices=LANGUAGES, default="sr-Cyrl")
+
+
+def run_print_command(args: argparse.Namespace, printers: Mapping[str, PrinterConfig]) -> int:
+    if args.action == "preview":
+        out = args.out or Path(f"{args.slip}-{args.lang}.png")
+        preview(args.slip, args.lang, out, args.width, args.profile)
+        sys.stdout.write(f"{out}\n")
+        return 0
+    config = printers.get(args.printer)
+    if config is None:
+        sys.stderr.write(f"unknown printer {args.printer!r}; known: {', '.join(printers)}\n")
+        return 2
+    try:
+        condition = asyncio.run(test_print(config, args.slip, args.lang))
+    except OSError as e:
+        sys.stderr.write(f"printer {args.printer} cannot be reached: {e}\n")
+        return 1
+    sys.stdout.write(f"printer {args.printer}: {condition.value}\n")
+    return 0 if condition.can_print else 1

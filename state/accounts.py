@@ -1,0 +1,126 @@
+"""The built-in account provider: portal accounts issued locally.
+
+A deployment that talks to the real portal puts its own AccountProvider behind the same
+port. Here a username is the citizen's e-mail address when there is one, else
+"firstname.lastname" in ASCII with a number when taken (flows.domain.usernames); the
+activation code is random, shown once (on the credentials slip) and kept only as a
+salted scrypt hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Protocol
+
+from flows.domain.usernames import username_candidates
+from flows.ports import Account, AccountProvider
+from flows.records import Registration
+from state.account_records import UsernameTaken
+from state.base import Clock
+from state.values import utc_now
+
+# No 0/O, 1/I/L: the code is read off paper and typed into a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_GROUPS = 3
+CODE_GROUP_LEN = 4
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MAX_CANDIDATES = 1000  # far more than two people with the same name in one registry
+
+
+class AccountBackend(Protocol):
+    """The part of the store the provider needs (flows.ports.Store has all of it)."""
+
+    async def username_taken(self, username: str) -> bool: ...
+
+    async def save_account(self, ref: str, username: str) -> str: ...
+
+    async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
+
+    async def activation_hash(self, username: str) -> str | None: ...
+
+
+def new_activation_code() -> str:
+    """12 characters from an unambiguous alphabet, grouped: "K7QM-2XPA-9RTD"."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    groups = [chars[i : i + CODE_GROUP_LEN] for i in range(0, len(chars), CODE_GROUP_LEN)]
+    return "-".join(groups)
+
+
+def normalize_code(code: str) -> str:
+    """What the citizen typed, as the code it stands for: case, spaces and dashes ignored."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _scrypt(code: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        normalize_code(code).encode("ascii", "ignore"), salt=salt, n=n, r=r, p=p, dklen=32
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_code(code: str) -> str:
+    """ "scrypt$n$r$p$salt$hash" with a fresh salt per code (blocking: about 50 ms)."""
+    salt = secrets.token_bytes(16)
+    digest = _scrypt(code, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def code_matches(code: str, stored: str) -> bool:
+    """Constant-time comparison against a stored hash (blocking: about 50 ms)."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return False
+    n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+    digest = _scrypt(code, base64.b64decode(parts[4]), n, r, p)
+    return hmac.compare_digest(digest, base64.b64decode(parts[5]))
+
+
+class BuiltinAccountProvider:
+    """flows.ports.AccountProvider with the accounts kept in our own store."""
+
+    def __init__(self, store: AccountBackend, *, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def create_account(self, registration: Registration) -> Account:
+        """Idempotent per registration: asked again, it returns the same username."""
+        candidates = username_candidates(
+            registration.first_name, registration.last_name, email=registration.email
+        )
+        for _, candidate in zip(range(MAX_CANDIDATES), candidates, strict=False):
+            if await self._store.username_taken(candidate):
+                # Possibly by this very registration: the next free candidate then makes
+                # save_account return the username it already has.
+                continue
+            try:
+                username = await self._store.save_account(registration.ref, candidate)
+            except UsernameTaken:  # another registration took it meanwhile
+                continue
+            return Account(username)
+        raise RuntimeError(f"no free username for registration {registration.ref}")
+
+    async def issue_activation_code(self, username: str) -> str:
+        """A fresh code; the earlier one stops working. Only its hash is stored."""
+        code = new_activation_code()
+        code_hash = await asyncio.to_thread(hash_code, code)
+        await self._store.set_activation_hash(username, code_hash, self._clock())
+        return code
+
+    async def verify_activation_code(self, username: str, code: str) -> bool:
+        stored = await self._store.activation_hash(username)
+        if stored is None:
+            return False
+        return await asyncio.to_thread(code_matches, code, stored)
+
+
+def _is_a_provider(provider: BuiltinAccountProvider) -> AccountProvider:
+    """Never called: mypy checks here that the provider fits the port."""
+    return provider

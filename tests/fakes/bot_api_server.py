@@ -1,0 +1,509 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for tests and the burst benchmark.
+
+It answers what our bot uses the way Telegram does, errors included: getMe (401 for a
+wrong token), getUpdates with offsets and long polling (409 while a webhook is set),
+sendMessage / sendPhoto (400 for unknown chats, bad HTML, long texts, malformed markup or
+callback_data over 64 bytes; 403 when the user blocked the bot; 429 with retry_after over
+the configured caps), editMessageText / editMessageReplyMarkup, answerCallbackQuery,
+set/getMyCommands, set/deleteWebhook. With a webhook set, it POSTs updates to it with the
+secret token header, in order, retrying until answered 200.
+
+People are simulated by FakeUser (bot_api_users.py): `api.user(...)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.fakes.bot_api_checks import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    BadRequest,
+    bot_commands,
+    message_text,
+    reply_markup,
+)
+from tests.fakes.bot_api_users import BotMessage, FakeUser
+
+DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A rate Telegram enforces: `per_second` on average, `burst` back to back."""
+
+    per_second: float
+    burst: int = 1
+
+
+class _Bucket:
+    """GCRA: how long until the next message is allowed (0: now)."""
+
+    def __init__(self, cap: Cap) -> None:
+        self.interval = 1.0 / cap.per_second
+        self.tolerance = (cap.burst - 1) * self.interval
+        self.tat = 0.0
+
+    def wait(self, now: float) -> float:
+        return max(0.0, max(self.tat, now) - self.tolerance - now)
+
+    def take(self, now: float) -> None:
+        self.tat = max(self.tat, now) + self.interval
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+class FakeBotApi:
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        username: str = "ecitizen_test_bot",
+        cap: Cap | None = None,
+        chat_cap: Cap | None = None,
+        first_update_id: int = 500_000_001,
+    ) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.username = username
+        self.cap, self.chat_cap = cap, chat_cap
+        self._bucket = _Bucket(cap) if cap else None
+        self._chat_buckets: dict[int, _Bucket] = {}
+        self.users: dict[int, FakeUser] = {}
+        self._user_ids = itertools.count(100_000_001)
+        self._update_ids = itertools.count(first_update_id)
+        self._pending: list[dict[str, Any]] = []  # not yet confirmed by the bot
+        self._changed = asyncio.Condition()  # new updates, confirmations, new messages
+        self._poll_generation = 0
+        self._callbacks: dict[str, FakeUser] = {}  # open callback queries
+        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.push_secret: str | None = None  # a wrong secret to push with, for tests
+        self.webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self._pusher: asyncio.Task[None] | None = None
+        self.calls: Counter[str] = Counter()
+        self.sent: list[BotMessage] = []  # accepted sends, in order
+        self.throttled: list[tuple[int, str]] = []  # (chat, text) answered 429
+        self.refused: list[tuple[str, int, str]] = []  # (method, status, description)
+        self._failures: dict[str, list[int]] = {}
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- running ------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._endpoint)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def close(self) -> None:
+        await self._stop_pusher()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeBotApi:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    # -- simulated people ---------------------------------------------------------------
+
+    def user(
+        self,
+        first_name: str = "Петар",
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "sr",
+        phone: str | None = None,
+        user_id: int | None = None,
+    ) -> FakeUser:
+        uid = user_id if user_id is not None else next(self._user_ids)
+        user = FakeUser(
+            self,
+            uid,
+            first_name,
+            last_name,
+            username,
+            language_code,
+            phone or f"38164{uid % 10**7:07d}",
+        )
+        self.users[uid] = user
+        return user
+
+    def push_update(self, content: dict[str, Any]) -> int:
+        update = {"update_id": next(self._update_ids), **content}
+        self._pending.append(update)
+        self._notify()
+        return int(update["update_id"])
+
+    def open_callback(self, query_id: str, user: FakeUser) -> None:
+        self._callbacks[query_id] = user
+
+    async def fetched(self, wait_s: float = 10.0) -> None:
+        """Wait until the bot has taken every update pushed so far."""
+        async with asyncio.timeout(wait_s):
+            async with self._changed:
+                await self._changed.wait_for(lambda: not self._pending)
+
+    async def wait_for_messages(self) -> None:
+        async with self._changed:
+            await self._changed.wait()
+
+    def fail_next(self, method: str, count: int = 1, status: int = 502) -> None:
+        """The next `count` calls of `method` fail with `status` (502: a network hiccup)."""
+        self._failures.setdefault(method, []).extend([status] * count)
+
+    def unhandled_429(self) -> int:
+        """Messages refused with 429 that the bot never sent afterwards."""
+        delivered = {(m.chat_id, m.text) for m in self.sent}
+        return len({t for t in self.throttled if t not in delivered})
+
+    def _notify(self) -> None:
+        async def wake() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        asyncio.get_running_loop().create_task(wake())
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    async def _endpoint(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            status = 404 if ":" not in request.match_info["token"] else 401
+            return _error(status, "Not Found" if status == 404 else "Unauthorized")
+        self.calls[method] += 1
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found")
+        failures = self._failures.get(method)
+        if failures:
+            return _error(failures.pop(0), "Bad Gateway")
+        try:
+            params = await _params(request)
+            result = await handler(params)
+        except BadRequest as exc:
+            self.refused.append((method, 400, str(exc)))
+            return _error(400, f"Bad Request: {exc}")
+        except _Refusal as exc:
+            self.refused.append((method, exc.status, exc.description))
+            return _error(exc.status, exc.description, exc.parameters)
+        return web.json_response({"ok": True, "result": result})
+
+    # -- methods ------------------------------------------------------------------------
+
+    async def _m_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "еГрађанин",
+            "username": self.username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise _Refusal(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = int(p.get("offset") or 0)
+        limit = min(int(p.get("limit") or 100), 100)
+        timeout = float(p.get("timeout") or 0)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._confirm(offset)
+        allowed = _json(p.get("allowed_updates"))
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                if generation != self._poll_generation:
+                    raise _Refusal(409, "Conflict: terminated by other getUpdates request")
+                ready = [u for u in self._pending if u["update_id"] >= offset]
+                if ready or time.monotonic() >= deadline:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(deadline - time.monotonic()):
+                        await self._changed.wait()
+        if allowed:
+            ready = [u for u in ready if any(k in allowed for k in u if k != "update_id")]
+        return ready[:limit]
+
+    def _confirm(self, offset: int) -> None:
+        if offset > 0 and any(u["update_id"] < offset for u in self._pending):
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            self._notify()
+
+    async def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self._recipient(p)
+        text, entities = message_text(p.get("text"), p.get("parse_mode"), MESSAGE_LIMIT)
+        if not text.strip():
+            raise BadRequest("message text is empty")
+        markup = reply_markup(p.get("reply_markup"))
+        self._pace(user.id, text)
+        message = BotMessage(user.id, user.next_message_id(), text, entities, markup)
+        return self._deliver(user, message)
+
+    async def _m_sendPhoto(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self._recipient(p)
+        photo = p.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = p.get(photo[len("attach://") :])
+        if not isinstance(photo, bytes) or not photo.startswith(_PNG):
+            raise BadRequest("wrong type of the web page content")  # what Telegram says
+        caption, entities = message_text(p.get("caption") or "", p.get("parse_mode"), CAPTION_LIMIT)
+        markup = reply_markup(p.get("reply_markup"))
+        self._pace(user.id, caption)
+        message = BotMessage(user.id, user.next_message_id(), caption, entities, markup, photo)
+        return self._deliver(user, message)
+
+    def _recipient(self, p: dict[str, Any]) -> FakeUser:
+        try:
+            user = self.users.get(int(p.get("chat_id", "")))
+        except ValueError:
+            user = None
+        if user is None:
+            raise BadRequest("chat not found")
+        if user.blocked:
+            raise _Refusal(403, "Forbidden: bot was blocked by the user")
+        return user
+
+    def _pace(self, chat_id: int, text: str) -> None:
+        now = time.monotonic()
+        chat = None
+        if self.chat_cap is not None:
+            chat = self._chat_buckets.setdefault(chat_id, _Bucket(self.chat_cap))
+        wait = max(self._bucket.wait(now) if self._bucket else 0.0, chat.wait(now) if chat else 0.0)
+        if wait > 0:
+            self.throttled.append((chat_id, text))
+            retry_after = max(1, math.ceil(wait))
+            raise _Refusal(
+                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+            )
+        if self._bucket:
+            self._bucket.take(now)
+        if chat:
+            chat.take(now)
+
+    def _deliver(self, user: FakeUser, message: BotMessage) -> dict[str, Any]:
+        if message.markup and "keyboard" in message.markup:
+            user.reply_keyboard = message.markup
+        elif message.markup and message.markup.get("remove_keyboard"):
+            user.reply_keyboard = None
+        user.inbox.append(message)
+        self.sent.append(message)
+        self._notify()
+        return self.message_dict(message)
+
+    def message_dict(self, m: BotMessage) -> dict[str, Any]:
+        user = self.users[m.chat_id]
+        data: dict[str, Any] = {
+            "message_id": m.message_id,
+            "from": {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": "еГрађанин",
+                "username": self.username,
+            },
+            "chat": user.as_chat(),
+            "date": int(time.time()),
+        }
+        key = "caption" if m.photo is not None else "text"
+        if m.text:
+            data[key] = m.text
+        if m.entities:
+            data[f"{key}_entities" if m.photo is not None else "entities"] = m.entities
+        if m.photo is not None:
+            data["photo"] = [
+                {
+                    "file_id": f"photo{m.message_id}",
+                    "file_unique_id": f"u{m.message_id}",
+                    "width": 330,
+                    "height": 330,
+                }
+            ]
+        if m.markup and "inline_keyboard" in m.markup:
+            data["reply_markup"] = {"inline_keyboard": m.markup["inline_keyboard"]}
+        return data
+
+    def _message(self, p: dict[str, Any]) -> BotMessage:
+        user = self._recipient(p)
+        wanted = int(p.get("message_id") or 0)
+        for m in user.inbox:
+            if m.message_id == wanted:
+                return m
+        raise BadRequest("message to edit not found")
+
+    async def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
+        m = self._message(p)
+        if m.photo is not None:
+            raise BadRequest("there is no text in the message to edit")
+        text, entities = message_text(p.get("text"), p.get("parse_mode"), MESSAGE_LIMIT)
+        markup = reply_markup(p.get("reply_markup"))
+        if (text, entities, markup) == (m.text, m.entities, _inline(m.markup)):
+            raise BadRequest(
+                "message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message"
+            )
+        m.text, m.entities, m.markup = text, entities, markup
+        m.edits += 1
+        return self.message_dict(m)
+
+    async def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> dict[str, Any]:
+        m = self._message(p)
+        markup = reply_markup(p.get("reply_markup"))
+        if markup == _inline(m.markup):
+            raise BadRequest(
+                "message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message"
+            )
+        m.markup = markup
+        m.edits += 1
+        return self.message_dict(m)
+
+    async def _m_answerCallbackQuery(self, p: dict[str, Any]) -> bool:
+        user = self._callbacks.pop(str(p.get("callback_query_id")), None)
+        if user is None:
+            raise BadRequest("query is too old and response timeout expired or query ID is invalid")
+        user.toasts.append(p.get("text"))
+        return True
+
+    async def _m_setMyCommands(self, p: dict[str, Any]) -> bool:
+        scope = (_json(p.get("scope")) or {}).get("type", "default")
+        self.commands[(scope, p.get("language_code") or "")] = bot_commands(p.get("commands"))
+        return True
+
+    async def _m_getMyCommands(self, p: dict[str, Any]) -> list[dict[str, str]]:
+        scope = (_json(p.get("scope")) or {}).get("type", "default")
+        return self.commands.get((scope, p.get("language_code") or ""), [])
+
+    async def _m_deleteWebhook(self, p: dict[str, Any]) -> bool:
+        await self._stop_pusher()
+        self.webhook = None
+        if str(p.get("drop_pending_updates")).lower() == "true":
+            self._pending.clear()
+        return True
+
+    async def _m_setWebhook(self, p: dict[str, Any]) -> bool:
+        url = str(p.get("url") or "")
+        if not url:
+            return await self._m_deleteWebhook(p)
+        await self._stop_pusher()
+        self.webhook = {"url": url, "secret_token": p.get("secret_token")}
+        if str(p.get("drop_pending_updates")).lower() == "true":
+            self._pending.clear()
+        self._pusher = asyncio.get_running_loop().create_task(self._push())
+        return True
+
+    async def _m_getWebhookInfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+
+    # -- webhook pushes -----------------------------------------------------------------
+
+    async def _push(self) -> None:
+        assert self.webhook is not None
+        url = self.webhook["url"]
+        async with aiohttp.ClientSession() as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: bool(self._pending))
+                update = self._pending[0]
+                secret = (
+                    self.push_secret
+                    if self.push_secret is not None
+                    else self.webhook["secret_token"]
+                )
+                headers = {SECRET_HEADER: secret} if secret else {}
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0
+                self.webhook_answers.append((update["update_id"], status))
+                if status == 200:
+                    self._pending.pop(0)
+                    self._notify()
+                else:
+                    await asyncio.sleep(0.05)  # Telegram retries, later
+
+    async def _stop_pusher(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+
+
+def _inline(markup: dict[str, Any] | None) -> dict[str, Any] | None:
+    return markup if markup and "inline_keyboard" in markup else None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value
+
+
+def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Parameters the way Telegram takes them: query string, form, multipart or JSON."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method != "POST" or not request.can_read_body:
+        return params
+    kind = request.content_type
+    if kind == "application/json":
+        body = await request.json()
+        params.update(body if isinstance(body, dict) else {})
+    elif kind == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if isinstance(part, aiohttp.BodyPartReader) and part.name:
+                data = await part.read()
+                params[part.name] = data if part.filename else data.decode()
+    else:
+        params.update(dict(await request.post()))
+    return params

@@ -1,0 +1,343 @@
+"""A network receipt printer on 127.0.0.1, like one listening on port 9100, and a reader
+of the ESC/POS bytes it receives.
+
+The printer takes ESC/POS bytes on a socket, answers DLE EOT status queries in real time
+(as configured: online, paper low, paper out, cover open, offline, or not at all), can drop
+a connection in the middle of a job, can go away (connections refused) and come back on
+the same port, and records what each connection sent apart from the status queries.
+
+The reader reads the bytes back the way a printer would: code page switches, text decoded
+in the page selected at that moment, raster images, native QR codes, feeds and cuts. It is
+written from the ESC/POS command reference, independent of the code under test; the code
+page numbers come from python-escpos' printer database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from dataclasses import dataclass, field
+
+from escpos.capabilities import CAPABILITIES
+from PIL import Image, ImageOps
+
+ESC, GS, DLE, LF = 0x1B, 0x1D, 0x10, 0x0A
+
+# Commands with a fixed length (the command bytes and their parameters).
+_FIXED = {
+    (ESC, ord("@")): 2,
+    (ESC, ord("2")): 2,
+    **{(ESC, ord(c)): 3 for c in "taE!-MdJ3{GVR"},
+    **{(GS, ord(c)): 3 for c in "!Bb"},
+    (DLE, 0x04): 3,
+}
+
+
+class UnknownCommand(ValueError):
+    pass
+
+
+def command_length(buf: bytes, i: int) -> int | None:
+    """Length of the command starting at buf[i]; None if buf ends before it does."""
+    if i + 1 >= len(buf):
+        return None
+    key = (buf[i], buf[i + 1])
+    if key in _FIXED:
+        n = _FIXED[key]
+        return n if i + n <= len(buf) else None
+    if key == (GS, ord("V")):
+        if i + 2 >= len(buf):
+            return None
+        return 3 if buf[i + 2] in (0, 1, 48, 49) else (4 if i + 3 < len(buf) else None)
+    if key == (GS, ord("v")):
+        if i + 8 > len(buf):
+            return None
+        width_bytes = buf[i + 4] + 256 * buf[i + 5]
+        height = buf[i + 6] + 256 * buf[i + 7]
+        n = 8 + width_bytes * height
+        return n if i + n <= len(buf) else None
+    if key == (GS, ord("(")):
+        if i + 5 > len(buf):
+            return None
+        n = 5 + buf[i + 3] + 256 * buf[i + 4]
+        return n if i + n <= len(buf) else None
+    raise UnknownCommand(f"unknown command {buf[i : i + 3]!r} at {i}")
+
+
+@dataclass
+class Raster:
+    image: Image.Image  # black dots are black (0), as printed
+
+
+@dataclass
+class NativeQr:
+    payload: str
+    module: int
+    ec: int
+
+
+@dataclass
+class Feed:
+    dots: int
+
+
+@dataclass
+class Printed:
+    """What one slip put on paper: the text rows, images and codes, in order."""
+
+    lines: list[str] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)  # each text line's width in dots
+    pages: list[str] = field(default_factory=list)  # encodings selected, in order
+    rasters: list[Raster] = field(default_factory=list)
+    qrs: list[NativeQr] = field(default_factory=list)
+    cuts: int = 0
+    items: list[object] = field(default_factory=list)  # lines (str), Raster, NativeQr, Feed
+    raw_text: bytes = b""  # every byte printed as text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def code_tables(profile: str) -> dict[int, str]:
+    tables = CAPABILITIES["profiles"][profile].get("codePages", {})
+    encodings = CAPABILITIES["encodings"]
+    out = {0: "cp437"}
+    for number, name in tables.items():
+        codec = encodings.get(name, {}).get("python_encode")
+        if codec:
+            out[int(number)] = codec
+    return out
+
+
+def read(data: bytes, profile: str = "default") -> list[Printed]:
+    """The slips in a byte stream, split at each cut (the tail after the last cut, if
+    anything was printed there, is a slip of its own without a cut)."""
+    tables = code_tables(profile)
+    slips: list[Printed] = []
+    slip = Printed()
+    table = 0
+    width_factor = 1
+    line = ""
+    qr_payload, qr_module, qr_ec = "", 3, 48
+    i = 0
+
+    def end_line() -> None:
+        nonlocal line
+        slip.lines.append(line)
+        slip.widths.append(len(line) * 12 * width_factor)
+        slip.items.append(line)
+        line = ""
+
+    while i < len(data):
+        b = data[i]
+        if b == LF:
+            end_line()
+            i += 1
+            continue
+        if b in (ESC, GS, DLE):
+            n = command_length(data, i)
+            if n is None:
+                raise ValueError(f"truncated command at {i}")
+            cmd, arg = data[i + 1], data[i + 2 : i + n]
+            if b == ESC and cmd == ord("@"):
+                table, width_factor = 0, 1
+            elif b == GS and cmd == ord("!"):
+                width_factor = (arg[0] >> 4) + 1
+            elif b == ESC and cmd == ord("J"):
+                slip.items.append(Feed(arg[0]))
+            elif b == ESC and cmd == ord("t"):
+                table = arg[0]
+                if table not in tables:
+                    raise ValueError(f"code table {table} is not in the profile {profile}")
+                slip.pages.append(tables[table])
+            elif b == GS and cmd == ord("V"):
+                slip.cuts += 1
+                slips.append(slip)
+                slip = Printed()
+            elif b == GS and cmd == ord("v"):
+                wb, h = arg[2] + 256 * arg[3], arg[4] + 256 * arg[5]
+                bits = Image.frombytes("1", (wb * 8, h), bytes(arg[6:]))
+                image = ImageOps.invert(bits.convert("L"))  # a set bit is a black dot
+                slip.rasters.append(Raster(image))
+                slip.items.append(slip.rasters[-1])
+            elif b == GS and cmd == ord("("):  # GS ( k pL pH cn fn [parameters]
+                cn, fn, params = arg[3], arg[4], bytes(arg[5:])
+                if (cn, fn) == (49, 67):
+                    qr_module = params[0]
+                elif (cn, fn) == (49, 69):
+                    qr_ec = params[0]
+                elif (cn, fn) == (49, 80):
+                    qr_payload = params[1:].decode("utf-8")  # after m = 48
+                elif (cn, fn) == (49, 81):
+                    slip.qrs.append(NativeQr(qr_payload, qr_module, qr_ec))
+                    slip.items.append(slip.qrs[-1])
+            i += n
+            continue
+        if b < 0x20:
+            raise ValueError(f"unexpected control byte {b:#x} at {i}")
+        start = i
+        while i < len(data) and data[i] >= 0x20:
+            i += 1
+        chunk = data[start:i]
+        slip.raw_text += chunk
+        line += chunk.decode(tables[table])
+    if line:
+        end_line()
+    if slip.lines or slip.rasters or slip.qrs:
+        slips.append(slip)
+    return slips
+
+
+def status_queries(data: bytes) -> list[int]:
+    """The n of every DLE EOT n in a stream (the rest skipped command by command)."""
+    found: list[int] = []
+    i = 0
+    while i < len(data):
+        if data[i] in (ESC, GS, DLE):
+            n = command_length(data, i)
+            if n is None:
+                break
+            if data[i] == DLE:
+                found.append(data[i + 2])
+            i += n
+        else:
+            i += 1
+    return found
+
+
+ANSWERS: dict[str, dict[int, int]] = {
+    "online": {1: 0x12, 2: 0x12, 4: 0x12},
+    "paper_low": {1: 0x12, 2: 0x12, 4: 0x12 | 0x0C},
+    "paper_out": {1: 0x12 | 0x08, 2: 0x12 | 0x20, 4: 0x12 | 0x60},
+    "cover_open": {1: 0x12 | 0x08, 2: 0x12 | 0x04, 4: 0x12},
+    "offline": {1: 0x12 | 0x08, 2: 0x12 | 0x40, 4: 0x12},
+}
+
+
+class FakeNetworkPrinter:
+    def __init__(self, mode: str = "online") -> None:
+        self.mode = mode  # a key of ANSWERS, or "silent"
+        self.drop: dict[int, int] = {}  # connection number (from 1) -> drop after n bytes
+        self.connections = 0
+        self.received: list[bytes] = []  # per finished connection: the bytes to print
+        self.queries: list[int] = []
+        self._listener: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> FakeNetworkPrinter:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(8)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def go_away(self) -> None:
+        """Switched off: the port refuses connections."""
+        if self._listener is not None:
+            with contextlib.suppress(OSError):  # wakes the accepting thread up
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+
+    def come_back(self) -> None:
+        self.start()
+
+    def stop(self) -> None:
+        self.go_away()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    # -- what it printed ---------------------------------------------------------------
+
+    def jobs(self) -> list[bytes]:
+        """What each connection sent to print (connections that sent nothing left out)."""
+        with self._lock:
+            return [data for data in self.received if data]
+
+    def complete_slips(self, profile: str) -> list[Printed]:
+        """The slips that came out whole: a connection's bytes up to and with the cut.
+        A connection cut off mid-job leaves a torn, uncut fragment, not a slip."""
+        slips: list[Printed] = []
+        for data in self.jobs():
+            try:
+                printed = read(data, profile)
+            except ValueError:
+                continue  # cut off inside a command
+            slips += [p for p in printed if p.cuts]
+        return slips
+
+    # -- the printer -----------------------------------------------------------------
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the listener was closed
+            self.connections += 1
+            drop = self.drop.pop(self.connections, None)
+            thread = threading.Thread(target=self._serve, args=(conn, drop), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, conn: socket.socket, drop: int | None) -> None:
+        data = bytearray()
+        pending = b""
+        try:
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                pending += chunk
+                pending = self._consume(conn, pending, data)
+                if drop is not None and len(data) >= drop:
+                    del data[drop:]  # the rest never reached the paper
+                    # RST instead of FIN: the sender learns the hard way
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    break
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+            with self._lock:
+                self.received.append(bytes(data))
+
+    def _consume(self, conn: socket.socket, pending: bytes, data: bytearray) -> bytes:
+        """Answer the status queries as they arrive; keep the rest as printed data.
+        Returns what is left of an incomplete command at the end."""
+        i = 0
+        while i < len(pending):
+            if pending[i] in (0x1B, 0x1D, DLE):
+                n = command_length(pending, i)
+                if n is None:
+                    break
+                if pending[i] == DLE:
+                    self._answer(conn, pending[i + 2])
+                else:
+                    data += pending[i : i + n]
+                i += n
+            else:
+                data.append(pending[i])
+                i += 1
+        return pending[i:]
+
+    def _answer(self, conn: socket.socket, n: int) -> None:
+        self.queries.append(n)
+        if self.mode == "silent":
+            return
+        with contextlib.suppress(OSError):
+            conn.sendall(bytes([ANSWERS[self.mode][n]]))

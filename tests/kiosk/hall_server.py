@@ -1,0 +1,86 @@
+"""A whole hall server for the kiosk tests: the real app (engine, SQLite store, outbox
+worker) behind a real aiohttp server on 127.0.0.1, with the kiosk, the display, the landing
+page and the web chat mounted as the shell mounts them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.webchat import WebChat, WebChatDeps, add_webchat_routes
+from ecitizen.app import App
+from kiosk.display import DisplayApp, add_display_routes
+from kiosk.events import HallEvents
+from kiosk.landing import landing_routes
+from kiosk.security import security_headers
+from kiosk.web import KioskApp, KioskDeps, KioskSettings, add_kiosk_routes
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def chromium_path() -> str:
+    """Debian's chromium; skipped locally when absent, a failure in CI."""
+    path = os.environ.get("ECITIZEN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        if in_ci():
+            pytest.fail(f"chromium is required in CI (looked for {path})")
+        pytest.skip("chromium is not installed")
+    return path
+
+
+@dataclass
+class HallServer:
+    app: App
+    web: web.Application
+    runner: web.AppRunner
+    kiosk: KioskApp
+    display: DisplayApp
+    hub: HallEvents
+    chat: WebChat
+    url: str
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+        await self.app.close()
+
+
+async def start_hall_server(
+    app: App, idle_seconds: float = 60.0, countdown_seconds: float = 20.0
+) -> HallServer:
+    application = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    settings = KioskSettings(idle_seconds=idle_seconds, countdown_seconds=countdown_seconds)
+    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, settings))
+    hub = HallEvents(app.store, app.halls, clock=app.env.clock, refresh_seconds=5.0)
+    display = add_display_routes(application, hub, app.halls)
+    application.add_routes(landing_routes(app.halls))
+    deps = WebChatDeps(app, poll_seconds=2.0)
+    chat = add_webchat_routes(application, deps)
+    app.add_delivery("web", deps.delivery)
+    app.add_hall_listener(hub.notify)
+    app.start_workers()
+    runner = web.AppRunner(application, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return HallServer(
+        app, application, runner, kiosk, display, hub, chat, f"http://127.0.0.1:{port}"
+    )

@@ -1,0 +1,58 @@
+"""Records and a clock for the store tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flows.messages import ConversationKey
+from flows.records import Registration, RegistrationStatus
+
+START = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The store's clock, moved by the test."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.now += delta
+        return self.now
+
+
+def chat(user: str = "100", channel: str = "telegram") -> ConversationKey:
+    return ConversationKey(channel, user)
+
+
+def registration(
+    ref: str,
+    *,
+    status: RegistrationStatus = RegistrationStatus.SUBMITTED,
+    hall: str = "kg",
+    visit_at: datetime | None = None,
+    officer_id: int | None = None,
+    created_at: datetime = START,
+    email: str | None = "ana@example.rs",
+    first_name: str = "Ана",
+    last_name: str = "Јовановић",
+) -> Registration:
+    return Registration(
+        ref=ref,
+        status=status,
+        hall=hall,
+        language="sr-Cyrl",
+        first_name=first_name,
+        last_name=last_name,
+        jmbg="0512981717776",
+        id_number="012345678",
+        phone="+381641234567",
+        email=email,
+        visit_at=visit_at,
+        created_at=created_at,
+        updated_at=created_at,
+        officer_id=officer_id,
+    )

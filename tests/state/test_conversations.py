@@ -1,0 +1,206 @@
+"""Conversations and `apply`: a message's changes are kept whole, once, or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from flows.ports import DuplicateInbound, IllegalTransition, VersionConflict
+from flows.records import AuditEntry, Conversation, Effect, RegistrationStatus, Transition, Unit
+from state import SqlStore
+from tests.state.conftest import Backend
+from tests.state.store_support import Clock, chat, registration
+
+
+def conversation(user: str = "100", channel: str = "telegram", **fields: object) -> Conversation:
+    conv = Conversation(chat(user, channel), flow="registration", state="ask_name")
+    for name, value in fields.items():
+        setattr(conv, name, value)
+    return conv
+
+
+async def test_a_conversation_comes_back_as_it_was_saved(store: SqlStore, clock: Clock) -> None:
+    conv = conversation(
+        language="sr-Latn",
+        slots={"first_name": "Ђорђе", "visit": {"day": "2025-03-11"}, "tries": [1, 2]},
+        history=["start", "intro"],
+        failures=2,
+    )
+    await store.apply(Unit(conversation=conv))
+
+    assert conv.version == 1
+    assert conv.updated_at == clock.now
+    assert await store.load_conversation(chat()) == conv
+
+
+async def test_an_unknown_chat_has_no_conversation(store: SqlStore) -> None:
+    assert await store.load_conversation(chat("nobody")) is None
+
+
+async def test_each_save_moves_the_version_on(store: SqlStore) -> None:
+    conv = conversation()
+    await store.apply(Unit(conversation=conv))
+    conv.state = "ask_surname"
+    await store.apply(Unit(conversation=conv))
+
+    loaded = await store.load_conversation(chat())
+    assert loaded is not None
+    assert (loaded.state, loaded.version) == ("ask_surname", 2)
+
+
+async def test_a_stale_version_is_refused_and_the_newer_answer_kept(store: SqlStore) -> None:
+    await store.apply(Unit(conversation=conversation()))
+    first = await store.load_conversation(chat())
+    second = await store.load_conversation(chat())
+    assert first is not None and second is not None
+    first.state = "from_first_message"
+    second.state = "from_second_message"
+    await store.apply(Unit(conversation=first))
+
+    with pytest.raises(VersionConflict):
+        await store.apply(Unit(conversation=second))
+    assert second.version == 1  # untouched: the engine reloads and runs the message again
+    loaded = await store.load_conversation(chat())
+    assert loaded is not None and loaded.state == "from_first_message"
+
+
+async def test_two_first_messages_at_once_start_one_conversation(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()  # two processes, one database
+    results = await asyncio.gather(
+        one.apply(Unit(conversation=conversation(state="a"))),
+        other.apply(Unit(conversation=conversation(state="b"))),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["NoneType", "VersionConflict"]
+
+
+async def test_a_redelivered_message_changes_nothing(store: SqlStore, clock: Clock) -> None:
+    await store.apply(Unit(conversation=conversation(), inbound_id=("telegram", "m1")))
+    again = await store.load_conversation(chat())
+    assert again is not None
+    again.state = "would_move_on"
+    redelivery = Unit(
+        conversation=again,
+        inbound_id=("telegram", "m1"),
+        effects=[Effect("notify", "twice?", {"text": "hello"})],
+    )
+    with pytest.raises(DuplicateInbound):
+        await store.apply(redelivery)
+
+    loaded = await store.load_conversation(chat())
+    assert loaded is not None and loaded.state == "ask_name"
+    assert await store.claim_effects(clock.now + timedelta(seconds=1), 10, 30) == []
+
+
+async def test_the_same_message_id_on_another_channel_is_another_message(
+    store: SqlStore,
+) -> None:
+    await store.apply(
+        Unit(conversation=conversation("1", "telegram"), inbound_id=("telegram", "7"))
+    )
+    await store.apply(Unit(conversation=conversation("1", "viber"), inbound_id=("viber", "7")))
+
+    assert await store.load_conversation(chat("1", "viber")) is not None
+
+
+async def test_a_refused_unit_leaves_no_trace(store: SqlStore, clock: Clock) -> None:
+    """An illegal move refuses everything else the message would have done."""
+    await store.apply(Unit(new_registration=registration("R-1")))
+    conv = conversation()
+    unit = Unit(
+        conversation=conv,
+        inbound_id=("telegram", "m9"),
+        links=[("R-1", chat())],
+        transitions=[Transition("R-1", RegistrationStatus.APPROVED, officer_id=1)],
+        effects=[Effect("notify", "approved:R-1", {"text": "approved"})],
+        print_jobs=[("slip:R-1", "counter-1", "credentials", {"ref": "R-1"})],
+        audit=[AuditEntry("officer:1", "approve", "R-1")],
+    )
+    with pytest.raises(IllegalTransition) as refused:
+        await store.apply(unit)
+
+    assert refused.value.ref == "R-1"
+    assert refused.value.current is not None
+    assert refused.value.current.status is RegistrationStatus.SUBMITTED
+    assert conv.version == 0
+    assert await store.load_conversation(chat()) is None
+    assert await store.links_of("R-1") == []
+    later = clock.now + timedelta(minutes=1)
+    assert await store.claim_effects(later, 10, 30) == []
+    assert await store.claim_print_jobs("counter-1", later, 10) == []
+    assert await store.audit_log("R-1") == []
+    # The message id was not used up: the same message may be handled again.
+    await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m9")))
+    assert conv.version == 1
+
+
+async def test_a_kiosk_wipe_forgets_the_session(store: SqlStore) -> None:
+    kiosk = chat("session-1", "kiosk")
+    await store.apply(Unit(conversation=Conversation(kiosk, "registration", "ask_name")))
+    await store.apply(Unit(forget=kiosk))
+
+    assert await store.load_conversation(kiosk) is None
+    await store.apply(Unit(conversation=Conversation(kiosk, "menu", "start")))  # fresh start
+    assert (await store.load_conversation(kiosk)) is not None
+
+
+async def test_two_hundred_messages_at_once_are_all_kept(backend: Backend) -> None:
+    store = await backend.open()
+    convs = [conversation(str(n), state=f"step-{n}") for n in range(200)]
+    await asyncio.gather(
+        *(
+            store.apply(
+                Unit(
+                    conversation=conv,
+                    inbound_id=("telegram", f"m{n}"),
+                    effects=[Effect("notify", f"e{n}", {"n": n})],
+                )
+            )
+            for n, conv in enumerate(convs)
+        )
+    )
+    assert all(conv.version == 1 for conv in convs)
+    await store.close()
+
+    reopened = await backend.open()  # after a restart, everything answered is there
+    for n in range(200):
+        loaded = await reopened.load_conversation(chat(str(n)))
+        assert loaded is not None and loaded.state == f"step-{n}"
+    effects = await reopened.claim_effects(backend.clock.now + timedelta(seconds=1), 500, 30)
+    assert sorted(item.effect.key for item in effects) == sorted(f"e{n}" for n in range(200))
+
+
+async def test_a_refused_message_among_many_does_not_hold_the_others_back(
+    store: SqlStore,
+) -> None:
+    stale = conversation("stale")
+    await store.apply(Unit(conversation=stale))
+    stale.version = 0  # as if loaded before the first save: refused
+    convs = [conversation(str(n)) for n in range(20)]
+    units = [
+        Unit(conversation=conv, inbound_id=("telegram", f"m{n}")) for n, conv in enumerate(convs)
+    ]
+    units.insert(10, Unit(conversation=stale, inbound_id=("telegram", "stale")))
+
+    results = await asyncio.gather(*(store.apply(u) for u in units), return_exceptions=True)
+
+    assert isinstance(results[10], VersionConflict)
+    assert [r for i, r in enumerate(results) if i != 10] == [None] * 20
+    for n in range(20):
+        assert await store.load_conversation(chat(str(n))) is not None
+
+
+async def test_the_database_file_survives_a_restart(backend: Backend) -> None:
+    if backend.name != "sqlite":
+        pytest.skip("a file is SQLite's")
+    store = await backend.open()
+    await store.apply(Unit(conversation=conversation(slots={"first_name": "Ана"})))
+    await store.apply(Unit(new_registration=registration("R-1"), links=[("R-1", chat())]))
+    await store.close()
+
+    reopened = await backend.open()
+    loaded = await reopened.load_conversation(chat())
+    assert loaded is not None and loaded.slots == {"first_name": "Ана"}
+    assert [r.ref for r in await reopened.registrations_linked_to(chat())] == ["R-1"]
