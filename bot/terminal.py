@@ -25,8 +25,9 @@ def parse_line(line: str, key: ConversationKey, message_id: str | None = None) -
         name, _, payload = text[1:].partition(" ")
         command = _COMMANDS.get(name.strip().lower())
         if command is not None:
-            return Inbound(key, command=command, payload=payload.strip() or None,
-                           message_id=message_id)
+            return Inbound(
+                key, command=command, payload=payload.strip() or None, message_id=message_id
+            )
     return Inbound(key, text=text, message_id=message_id)
 
 
@@ -44,7 +45,7 @@ def render_outbound(out: Outbound) -> str:
 class TerminalDelivery:
     """Notifications for the person at this terminal are printed; others have no terminal."""
 
-    def __init__(self, key: ConversationKey, write: Callable[[str], None]) -> None:
+    def __init__(self, key: ConversationKey, write: Callable[[str], object]) -> None:
         self.key = key
         self.write = write
 
@@ -61,6 +62,7 @@ async def run_terminal(
     first: str = "/start",
 ) -> None:
     """Read lines until end of input; each line is one inbound message."""
+
     async def send(line: str) -> None:
         replies = await handle(parse_line(line, key))
         for out in replies:

@@ -35,9 +35,9 @@ def link_secret(config: Config) -> bytes:
     """The deep-link signing secret: configured, or made once and kept in the data dir."""
     if config.links.secret:
         return config.links.secret.encode()
+    Path(config.data.dir).mkdir(parents=True, exist_ok=True)
     path = Path(config.data.dir) / "link-secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(32))
@@ -93,9 +93,8 @@ class App:
 
 
 async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> App:
-    Path(config.data.dir).mkdir(parents=True, exist_ok=True)
-    store = await open_store(config.database_url)
-    await store.migrate()
+    secret = await asyncio.to_thread(link_secret, config)
+    store = await open_store(config.database_url, clock=clock)
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(
         store=store,
@@ -103,7 +102,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         halls=halls,
         settings=engine_settings(config),
         clock=clock,
-        links=LinkSigner(link_secret(config)),
+        links=LinkSigner(secret),
     )
     outbox = OutboxWorker(
         store,

@@ -24,8 +24,12 @@ log = logging.getLogger("ecitizen")
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecitizen", description="The eCitizen assistant.")
-    p.add_argument("--config", type=Path, default=None,
-                   help="a TOML file (default: ./config.toml if it exists)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="a TOML file (default: ./config.toml if it exists)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="the server: kiosk, hall display, web chat, bots")
     chat = sub.add_parser("chat", help="the terminal chat")
@@ -75,7 +79,9 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
                 return 2
             code = new_invite_code()
             expires = utc_now() + timedelta(hours=config.engine.invite_hours)
-            await app.store.add_invite(OfficerInvite(invite_hash(code), args.name, args.hall, expires))
+            await app.store.add_invite(
+                OfficerInvite(invite_hash(code), args.name, args.hall, expires)
+            )
             sys.stdout.write(
                 f"One-time enrollment code for {args.name} at {args.hall}: {code}\n"
                 f"It expires {expires:%Y-%m-%d %H:%M} UTC. In the chat, send: /officer {code}\n"
@@ -84,8 +90,9 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
             for o in await app.store.officers():
                 state = "active" if o.active else "revoked"
                 linked = f"{o.channel}" if o.channel else "not enrolled"
-                sys.stdout.write(f"{o.id}\t{o.name}\t{o.hall}\tcounter {o.counter or '-'}\t"
-                                 f"{linked}\t{state}\n")
+                sys.stdout.write(
+                    f"{o.id}\t{o.name}\t{o.hall}\tcounter {o.counter or '-'}\t{linked}\t{state}\n"
+                )
         elif args.action == "revoke":
             ok = await app.store.revoke_officer(args.id)
             sys.stdout.write("revoked\n" if ok else "no such officer\n")
@@ -101,7 +108,9 @@ async def _purge(config: Config) -> int:
         now = utc_now()
         expired = await app.store.expire_due(now)
         erased = await app.store.purge(now - timedelta(days=config.engine.retention_days))
-        sys.stdout.write(f"expired {len(expired)} registrations; erased personal data of {erased}\n")
+        sys.stdout.write(
+            f"expired {len(expired)} registrations; erased personal data of {erased}\n"
+        )
         return 0
     finally:
         await app.close()
@@ -119,7 +128,9 @@ async def _migrate(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         config = _config(args.config)
     except ConfigError as exc:

@@ -118,8 +118,12 @@ class HallSettings:
 
 
 SAMPLE_HALLS: tuple[HallSettings, ...] = (
-    HallSettings("kg", "Крагујевац, Градска управа", "Kragujevac City Administration",
-                 "Трг слободе 3, Крагујевац"),
+    HallSettings(
+        "kg",
+        "Крагујевац, Градска управа",
+        "Kragujevac City Administration",
+        "Трг слободе 3, Крагујевац",
+    ),
     HallSettings("bg", "Београд, Стари град", "Belgrade, Stari Grad", "Македонска 42, Београд"),
     HallSettings("ns", "Нови Сад, Градска кућа", "Novi Sad City Hall", "Трг слободе 1, Нови Сад"),
 )

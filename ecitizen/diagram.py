@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from flows.flow import END, Flow, Kind
 
-_SHAPE = {Kind.ASK: "ask", Kind.CHOOSE: "choose", Kind.CONFIRM: "yes/no", Kind.INFO: "info",
-          Kind.ACTION: "action"}
+_SHAPE = {
+    Kind.ASK: "ask",
+    Kind.CHOOSE: "choose",
+    Kind.CONFIRM: "yes/no",
+    Kind.INFO: "info",
+    Kind.ACTION: "action",
+}
 
 
 def mermaid(flow: Flow) -> str:

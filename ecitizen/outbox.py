@@ -7,15 +7,16 @@ channels deduplicate nothing themselves, so an effect is marked done right after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from flows.booking import when_label
+from flows.halls import Hall
 from flows.messages import Msg
 from flows.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
 from flows.ports import Delivery, RecipientGone, Store, TryLater
-from flows.halls import Hall
 from flows.records import OutboxItem, RegistrationStatus, Unit
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,8 @@ class OutboxWorker:
             if busy:
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
 
     async def run_once(self, limit: int = 100) -> int:
         items = await self.store.claim_effects(self.clock(), limit, self.lease_seconds)
@@ -91,8 +90,11 @@ class OutboxWorker:
             if not await self._deliver(item):
                 # keep the order: later messages to this chat wait for the earlier one
                 for later in items[index + 1 :]:
-                    await self.store.effect_retry(later.id, self.clock() + timedelta(seconds=1),
-                                                  "waiting for an earlier message")
+                    await self.store.effect_retry(
+                        later.id,
+                        self.clock() + timedelta(seconds=1),
+                        "waiting for an earlier message",
+                    )
                 return
 
     async def _deliver(self, item: OutboxItem) -> bool:
@@ -141,14 +143,20 @@ class OutboxWorker:
         reg = await self.store.get_registration(ref)
         if reg is None or reg.status != RegistrationStatus.SUBMITTED or reg.visit_at is None:
             return
-        if reg.visit_at.isoformat() != item.effect.payload.get("visit_at"):
-            return
+        if reg.visit_at != datetime.fromisoformat(str(item.effect.payload.get("visit_at"))):
+            return  # the visit was moved: its own reminder is queued
         hall = self.halls.get(reg.hall)
         if hall is None:
             return
-        text = [Msg.of("notify.reminder", ref=ref, visit=when_label(reg.visit_at, hall),
-                       hall=hall.name if reg.language != "en" else hall.name_en,
-                       address=hall.address)]
+        text = [
+            Msg.of(
+                "notify.reminder",
+                ref=ref,
+                visit=when_label(reg.visit_at, hall),
+                hall=hall.name if reg.language != "en" else hall.name_en,
+                address=hall.address,
+            )
+        ]
         # queued as notifications of their own, so a retry never sends one chat two reminders
         links = await self.store.links_of(ref)
         await self.store.apply(

@@ -8,7 +8,7 @@ from flows.flow import END, Flow, action, choose, confirm
 from flows.messages import Choice, Msg
 from flows.ports import IllegalTransition, SlotFull, StoreError
 from flows.records import AuditEntry, Registration, RegistrationStatus, Transition, VisitChange
-from flows.registration import LANGUAGE_OPTIONS
+from flows.registration import LANGUAGE_OPTIONS, reminder
 from flows.turn import Parts, Presentation, Turn
 
 LANGUAGE = Flow(
@@ -132,6 +132,7 @@ async def move_visit(turn: Turn) -> str:
         return "ok"
     visit = None if turn.conv.slots.get("visit_day") == WALK_IN else visit_of(turn)
     turn.unit.visit_changes.append(VisitChange(reg.ref, visit, hall.capacity))
+    turn.unit.effects += reminder(reg.ref, visit, turn.env.clock())
     turn.unit.audit.append(AuditEntry("citizen", "move_visit", reg.ref))
     when: Msg = when_label(visit, hall) if visit else Msg("visit.walk_in")
     turn.say("status.moved", ref=reg.ref, visit=when)
@@ -148,7 +149,7 @@ async def cancel_registration(turn: Turn) -> str:
         return "ok"
     turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.CANCELLED))
     turn.unit.audit.append(AuditEntry("citizen", "cancel", reg.ref))
-    turn.say("status.cancelled", ref=reg.ref)
+    turn.say("status.cancel_done", ref=reg.ref)
     turn.on_refusal = _refused
     return "ok"
 

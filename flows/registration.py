@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flows.booking import hall_label, visit_of, visit_text
 from flows.domain.jmbg import MIN_AGE
@@ -122,6 +122,20 @@ def deep_link(turn: Turn, ref: str) -> str | None:
     )
 
 
+def reminder(ref: str, visit: datetime | None, now: datetime) -> list[Effect]:
+    """The day-before reminder, when the visit is more than a day away."""
+    if visit is None or visit - now <= timedelta(days=1):
+        return []
+    return [
+        Effect(
+            "remind",
+            f"remind:{ref}:{visit.isoformat()}",
+            {"ref": ref, "visit_at": visit.isoformat()},
+            due_at=visit - timedelta(days=1),
+        )
+    ]
+
+
 async def submit(turn: Turn) -> str:
     s, env, unit = turn.conv.slots, turn.env, turn.unit
     hall = env.hall(s.get("hall"))
@@ -147,15 +161,7 @@ async def submit(turn: Turn) -> str:
     unit.capacity = hall.capacity
     if turn.conv.key.channel != KIOSK:
         unit.links.append((ref, turn.conv.key))
-    if visit is not None and visit - now > timedelta(days=1):
-        unit.effects.append(
-            Effect(
-                "remind",
-                f"remind:{ref}:{visit.isoformat()}",
-                {"ref": ref, "visit_at": visit.isoformat()},
-                due_at=visit - timedelta(days=1),
-            )
-        )
+    unit.effects += reminder(ref, visit, now)
     link = deep_link(turn, ref)
     if turn.conv.key.channel == KIOSK:
         unit.print_jobs.append(

@@ -157,7 +157,8 @@ def _transition_sql(to: str) -> tuple[str, bool]:
         sets.append("reason = $4")
     elif to == lifecycle.APPROVED:
         sets.append("username = $4")
-    sources = [f"status IN ({sql_list(allowed - {lifecycle.IN_REVIEW})})"]
+    free = allowed - {lifecycle.IN_REVIEW}
+    sources = [f"status IN ({sql_list(free)})"] if free else []
     if lifecycle.IN_REVIEW in allowed:
         sources.append(f"(status = '{lifecycle.IN_REVIEW}' AND officer_id = $3)")
     sql = f"UPDATE registrations SET {', '.join(sets)} WHERE ref = $1 AND ({' OR '.join(sources)})"
@@ -211,9 +212,12 @@ def effects_statement(effects: list[Effect], now: int) -> Statement:
     """A key seen before is skipped without a word: that is what makes effects idempotent."""
     return Statement(
         "INSERT INTO outbox (idempotency_key, kind, payload, status, attempts, "
-        "next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $4) "
+        "next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5) "
         "ON CONFLICT DO NOTHING",
-        many=[(e.key, e.kind, dump_json(e.payload), now) for e in effects],
+        many=[
+            (e.key, e.kind, dump_json(e.payload), maybe_micros(e.due_at) or now, now)
+            for e in effects
+        ],
     )
 
 

@@ -53,13 +53,12 @@ class Chat:
     async def picks(self, label: str) -> str:
         """Presses the offered choice whose label contains `label`."""
         matches = [
-            c for c in self.last.choices
+            c
+            for c in self.last.choices
             if label.casefold() in render(c.label, self.last.language).casefold()
         ]
         assert matches, f"no choice {label!r} among {self.choices}"
-        return await self.send(
-            Inbound(self.key, choice=matches[0].id, message_id=str(next(_ids)))
-        )
+        return await self.send(Inbound(self.key, choice=matches[0].id, message_id=str(next(_ids))))
 
     async def command(self, command: Command, payload: str | None = None) -> str:
         return await self.send(Inbound(self.key, command=command, payload=payload))
@@ -69,3 +68,7 @@ class Chat:
 
     async def sends_sticker(self) -> str:
         return await self.send(Inbound(self.key, message_id=str(next(_ids))))
+
+    async def command_language(self, language: str) -> str:
+        """The kiosk's language buttons on the start screen."""
+        return await self.send(Inbound(self.key, command=Command.LANGUAGE, payload=language))

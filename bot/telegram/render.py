@@ -18,7 +18,7 @@ from telegram import (
 )
 
 from bot.telegram.chats import ChoiceIds
-from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, escaped_length, split_text
+from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, split_text, telegram_length
 from flows.i18n import render, text
 from flows.messages import Choice, Expect, Msg, Outbound
 
@@ -131,7 +131,7 @@ def _messages(pieces: list[str], markup: Markup | None) -> list[TelegramMessage]
 
 
 def _with_photo(body: str, markup: Markup | None, qr: str) -> list[TelegramMessage]:
-    if escaped_length(body) <= CAPTION_LIMIT:
+    if telegram_length(body) <= CAPTION_LIMIT:
         return [TelegramMessage(escape(body), markup, qr)]
     # Too long for a caption: the text first, then the code with the keyboard under it.
     return [*_messages(split_text(body, MESSAGE_LIMIT), None), TelegramMessage("", markup, qr)]

@@ -1,9 +1,9 @@
 """Message text for Telegram: HTML-escaped, cut to Telegram's length limits.
 
 Telegram counts a message's length in UTF-16 code units after parsing the HTML, at most
-4,096 for a message and 1,024 for a photo caption. We measure the escaped text, which is
-never shorter than what Telegram counts, and cut on paragraph, then line, then word
-boundaries; only a single word longer than the limit is cut inside.
+4,096 for a message and 1,024 for a photo caption. Our text is escaped as a whole and gets
+no markup, so what Telegram counts is the plain text's length. Texts are cut on paragraph,
+then line, then word boundaries; only a single word longer than the limit is cut inside.
 """
 
 from __future__ import annotations
@@ -25,19 +25,15 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def escaped_length(text: str) -> int:
-    return telegram_length(escape(text))
-
-
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Plain text cut into pieces whose escaped form fits in `limit`, none blank."""
-    if escaped_length(text) <= limit:
+    """Plain text cut into pieces Telegram accepts (before escaping), none blank."""
+    if telegram_length(text) <= limit:
         return [text] if text.strip() else []
     return [piece for piece in _split(text, limit, 0) if piece.strip()]
 
 
 def _split(text: str, limit: int, level: int) -> list[str]:
-    if escaped_length(text) <= limit:
+    if telegram_length(text) <= limit:
         return [text]
     if level == len(_SEPARATORS):
         return _cut_word(text, limit)
@@ -46,12 +42,12 @@ def _split(text: str, limit: int, level: int) -> list[str]:
     current = ""
     for part in text.split(sep):
         candidate = f"{current}{sep}{part}" if current else part
-        if escaped_length(candidate) <= limit:
+        if telegram_length(candidate) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(current)
-        if escaped_length(part) <= limit:
+        if telegram_length(part) <= limit:
             current = part
         else:
             *done, current = _split(part, limit, level + 1)
@@ -66,7 +62,7 @@ def _cut_word(text: str, limit: int) -> list[str]:
     current: list[str] = []
     length = 0
     for char in text:
-        cost = escaped_length(char)  # escaping is per character, so lengths add up
+        cost = telegram_length(char)
         if length + cost > limit:
             pieces.append("".join(current))
             current, length = [], 0

@@ -89,6 +89,8 @@
     state.ui = data.ui || state.ui;
     state.language = data.language || state.language;
     const s = data.screen;
+    body.dataset.screen = s.name; // for the operator's eye and the tests: no personal data
+    body.dataset.seq = String(state.seq);
     document.documentElement.lang = s.name === LANGUAGE_SCREEN ? "sr" : state.language;
     drawChrome();
     const [first, ...rest] = s.paragraphs || [];
@@ -190,7 +192,10 @@
       done.addEventListener("click", () => wipe());
       buttons.push(done);
     }
-    el.choices.className = "choices" + (buttons.length > 4 ? " many" : "");
+    // Many short answers (times of day) in a grid, a few long ones in one or two columns.
+    const short = (s.choices || []).every((c) => c.label.length <= 12);
+    const layout = buttons.length > 8 && short ? " grid" : buttons.length > 4 ? " many" : "";
+    el.choices.className = "choices" + layout;
     el.choices.replaceChildren(...buttons);
     el.choices.hidden = buttons.length === 0;
   }
@@ -321,6 +326,7 @@
     const seq = state.seq + 1;
     state.seq = 0;
     state.screen = null;
+    body.dataset.screen = "";
     try {
       const { data } = await call("POST", "/message", { seq, command: "wipe" });
       if (data && data.screen) {

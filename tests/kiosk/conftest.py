@@ -25,9 +25,7 @@ async def hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
 @pytest.fixture
 async def quick_hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
     """Idle warning after 2 s, wipe 2 s later: for the privacy tests."""
-    server = await start_hall_server(
-        await make_app(**BOT), idle_seconds=2.0, countdown_seconds=2.0
-    )
+    server = await start_hall_server(await make_app(**BOT), idle_seconds=2.0, countdown_seconds=2.0)
     yield server
     await server.close()
 

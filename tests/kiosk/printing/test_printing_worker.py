@@ -172,9 +172,12 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
 ) -> None:
     await store.save_account("K7M-4PX9", "jelena.petrovic")
     job_id = await enqueue(
-        store, "c1", "kiosk", "credentials",
+        store,
+        "c1",
+        "kiosk",
+        "credentials",
         credentials_payload(language="sr-Latn", hall=HALL, username="jelena.petrovic"),
-    )  # fmt: skip
+    )
     # A worker claimed the job and sent the slip, then its process died before marking it.
     assert [j.id for j in await store.claim_print_jobs("kiosk", clock(), 1)] == [job_id]
     link = NetworkLink(NetworkTarget("127.0.0.1", printer.port), 1.0, 0.5)
@@ -228,10 +231,19 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
     prints = tmp_path / "prints"
     printers = {"file": parse_printer("file", {"kind": "file", "dir": str(prints), "paper_mm": 58})}
     job_id = await enqueue(
-        store, "r1", "file", "receipt",
-        receipt_payload(language="en", hall=HALL, ref="K7M-4PX9", visit_at=None,
-                        issued_at=clock(), deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9"),
-    )  # fmt: skip
+        store,
+        "r1",
+        "file",
+        "receipt",
+        receipt_payload(
+            language="en",
+            hall=HALL,
+            ref="K7M-4PX9",
+            visit_at=None,
+            issued_at=clock(),
+            deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9",
+        ),
+    )
     worker = make_worker(store, printers, accounts, clock)
     assert (await worker.run_once()).printed == [job_id]
 
