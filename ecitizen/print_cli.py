@@ -53,7 +53,7 @@ def _send_sample(config: PrinterConfig, slip: str, lang: str) -> tuple[Condition
         link.close()
 
 
-async def test_print(
+async def print_sample(
     config: PrinterConfig, slip: str = "ticket", lang: str = "sr-Cyrl"
 ) -> Condition:
     """Send a sample slip straight to a printer (no print job, no activation code): what
@@ -89,7 +89,7 @@ def run_print_command(args: argparse.Namespace, printers: Mapping[str, PrinterCo
         sys.stderr.write(f"unknown printer {args.printer!r}; known: {', '.join(printers)}\n")
         return 2
     try:
-        condition = asyncio.run(test_print(config, args.slip, args.lang))
+        condition = asyncio.run(print_sample(config, args.slip, args.lang))
     except OSError as e:
         sys.stderr.write(f"printer {args.printer} cannot be reached: {e}\n")
         return 1

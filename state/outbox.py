@@ -26,11 +26,13 @@ class OutboxQueries(StoreBase):
         the lease: a worker that dies leaves them to be claimed again then, and until
         then nobody else takes them. Each item's next_attempt_at is its lease's end."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
+        # it per row and take more than `limit` (its own locks do not make it skip).
         rows = await self._db.fetch_written(
+            "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
+            f"AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) "
             "UPDATE outbox SET next_attempt_at = $2 WHERE status = 'pending' "
-            "AND next_attempt_at <= $1 AND id IN (SELECT id FROM outbox "
-            "WHERE status = 'pending' AND next_attempt_at <= $1 "
-            f"ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) "
+            "AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
             "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "
             "created_at",
             to_micros(now),

@@ -35,11 +35,12 @@ def _job(row: Row) -> PrintJob:
 class PrintJobQueries(StoreBase):
     async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        # MATERIALIZED: the pick runs once (see OutboxQueries.claim_effects).
         rows = await self._db.fetch_written(
-            "UPDATE print_jobs SET status = 'printing' WHERE status = 'queued' "
-            "AND id IN (SELECT id FROM print_jobs WHERE printer = $1 AND status = 'queued' "
-            f"AND next_attempt_at <= $2 ORDER BY created_at, id LIMIT $3{skip_locked}) "
-            f"RETURNING {_COLUMNS}",
+            "WITH due AS MATERIALIZED (SELECT id FROM print_jobs WHERE printer = $1 "
+            "AND status = 'queued' AND next_attempt_at <= $2 ORDER BY created_at, id "
+            f"LIMIT $3{skip_locked}) UPDATE print_jobs SET status = 'printing' "
+            f"WHERE status = 'queued' AND id IN (SELECT id FROM due) RETURNING {_COLUMNS}",
             printer,
             to_micros(now),
             limit,

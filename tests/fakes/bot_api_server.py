@@ -104,8 +104,9 @@ class FakeBotApi:
         self.sent: list[BotMessage] = []  # accepted sends, in order
         self.throttled: list[tuple[int, str]] = []  # (chat, text) answered 429
         self.refused: list[tuple[str, int, str]] = []  # (method, status, description)
-        self._failures: dict[str, list[int]] = {}
+        self._failures: dict[str, list[int | None]] = {}
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.url = ""
 
     # -- running ------------------------------------------------------------------------
@@ -122,6 +123,8 @@ class FakeBotApi:
         return self.url
 
     async def close(self) -> None:
+        self._closing = True
+        self._notify()
         await self._stop_pusher()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -177,9 +180,16 @@ class FakeBotApi:
         async with self._changed:
             await self._changed.wait()
 
-    def fail_next(self, method: str, count: int = 1, status: int = 502) -> None:
-        """The next `count` calls of `method` fail with `status` (502: a network hiccup)."""
-        self._failures.setdefault(method, []).extend([status] * count)
+    def fail_next(self, method: str, count: int = 1, status: int = 502, after: int = 0) -> None:
+        """After `after` more good calls, `count` calls of `method` fail with `status`
+        (502 Bad Gateway: what a network hiccup on the way to Telegram looks like)."""
+        self._failures.setdefault(method, []).extend([None] * after + [status] * count)
+
+    def set_caps(self, cap: Cap | None = None, chat_cap: Cap | None = None) -> None:
+        """Change the enforced rates (None: no cap)."""
+        self.cap, self.chat_cap = cap, chat_cap
+        self._bucket = _Bucket(cap) if cap else None
+        self._chat_buckets.clear()
 
     def unhandled_429(self) -> int:
         """Messages refused with 429 that the bot never sent afterwards."""
@@ -205,8 +215,9 @@ class FakeBotApi:
         if handler is None:
             return _error(404, "Not Found")
         failures = self._failures.get(method)
-        if failures:
-            return _error(failures.pop(0), "Bad Gateway")
+        failure = failures.pop(0) if failures else None
+        if failure is not None:
+            return _error(failure, "Bad Gateway")
         try:
             params = await _params(request)
             result = await handler(params)
@@ -243,12 +254,13 @@ class FakeBotApi:
         timeout = float(p.get("timeout") or 0)
         self._poll_generation += 1
         generation = self._poll_generation
+        self._notify()  # an earlier getUpdates still waiting ends with 409, as on Telegram
         self._confirm(offset)
         allowed = _json(p.get("allowed_updates"))
         deadline = time.monotonic() + timeout
         async with self._changed:
             while True:
-                if generation != self._poll_generation:
+                if generation != self._poll_generation or self._closing:
                     raise _Refusal(409, "Conflict: terminated by other getUpdates request")
                 ready = [u for u in self._pending if u["update_id"] >= offset]
                 if ready or time.monotonic() >= deadline:
@@ -503,7 +515,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         async for part in reader:
             if isinstance(part, aiohttp.BodyPartReader) and part.name:
                 data = await part.read()
-                params[part.name] = data if part.filename else data.decode()
+                params[part.name] = bytes(data) if part.filename else data.decode()
     else:
         params.update(dict(await request.post()))
     return params

@@ -227,6 +227,7 @@ class FakeNetworkPrinter:
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._connection_threads: list[threading.Thread] = []
         self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -256,13 +257,16 @@ class FakeNetworkPrinter:
 
     def stop(self) -> None:
         self.go_away()
-        for thread in self._threads:
+        for thread in self._threads + self._connection_threads:
             thread.join(timeout=5)
 
     # -- what it printed ---------------------------------------------------------------
 
     def jobs(self) -> list[bytes]:
-        """What each connection sent to print (connections that sent nothing left out)."""
+        """What each connection sent to print (connections that sent nothing left out),
+        once every connection the senders closed has been read to its end."""
+        for thread in list(self._connection_threads):
+            thread.join(timeout=5)
         with self._lock:
             return [data for data in self.received if data]
 
@@ -290,7 +294,7 @@ class FakeNetworkPrinter:
             drop = self.drop.pop(self.connections, None)
             thread = threading.Thread(target=self._serve, args=(conn, drop), daemon=True)
             thread.start()
-            self._threads.append(thread)
+            self._connection_threads.append(thread)
 
     def _serve(self, conn: socket.socket, drop: int | None) -> None:
         data = bytearray()

@@ -57,14 +57,20 @@ class HallServer:
     chat: WebChat
     url: str
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     async def close(self) -> None:
         await self.runner.cleanup()
         await self.app.close()
 
 
 async def start_hall_server(
-    app: App, idle_seconds: float = 60.0, countdown_seconds: float = 20.0
+    app: App, idle_seconds: float = 60.0, countdown_seconds: float = 20.0, port: int = 0
 ) -> HallServer:
+    """Mount everything on a new aiohttp application and serve it; the second time for
+    the same app (a "restart" on the same port) the workers are already running."""
     application = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     settings = KioskSettings(idle_seconds=idle_seconds, countdown_seconds=countdown_seconds)
     kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, settings))
@@ -75,10 +81,11 @@ async def start_hall_server(
     chat = add_webchat_routes(application, deps)
     app.add_delivery("web", deps.delivery)
     app.add_hall_listener(hub.notify)
-    app.start_workers()
+    if not app.tasks:
+        app.start_workers()
     runner = web.AppRunner(application, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
     return HallServer(

@@ -1,0 +1,74 @@
+"""The web chat as plain HTTP (what chat.js does), and an officer enrolled through it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from ecitizen.app import App
+from flows.officer import invite_hash, new_invite_code
+from flows.records import OfficerInvite
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class ChatClient:
+    session: aiohttp.ClientSession
+    base: str  # the server, e.g. http://127.0.0.1:8080
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return next(i for i in reversed(self.items) if i["from"] == "bot")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.last["text"])
+
+    async def post(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with self.session.post(f"{self.base}/chat/api/message", json=body) as r:
+            return r.status, await r.json()
+
+    async def send(self, **message: str) -> dict[str, Any]:
+        status, body = await self.post({"id": f"t{next(_ids)}", **message})
+        assert status == 200, body
+        self.items.extend(body["items"])
+        return body
+
+    async def says(self, text: str) -> dict[str, Any]:
+        return await self.send(text=text)
+
+    async def picks(self, choice_id: str) -> dict[str, Any]:
+        ids = [c["id"] for c in self.last["choices"]]
+        assert choice_id in ids, (choice_id, ids)
+        return await self.send(choice=choice_id)
+
+    async def events(self, after: int) -> dict[str, Any]:
+        async with self.session.get(f"{self.base}/chat/api/events", params={"after": after}) as r:
+            assert r.status == 200
+            body: dict[str, Any] = await r.json()
+        return body
+
+
+async def enroll_officer(app: App, chat: ChatClient, counter: str = "2") -> None:
+    """Invite an officer at hall kg, enroll them in this chat, sit them at a counter."""
+    code = new_invite_code()
+    expires = app.env.clock() + timedelta(hours=1)
+    await app.store.add_invite(OfficerInvite(invite_hash(code), "Ана Анић", "kg", expires))
+    await chat.says(f"/officer {code}")
+    await chat.picks("menu.officer")
+    await chat.picks("counter")
+    await chat.picks(counter)
+
+
+async def call_next(chat: ChatClient) -> str:
+    """The officer presses "call next"; returns what the chat answers."""
+    if not any(c["id"] == "call_next" for c in chat.last["choices"]):
+        await chat.picks("home")
+    await chat.picks("call_next")
+    return chat.text

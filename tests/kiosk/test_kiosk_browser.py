@@ -1,0 +1,206 @@
+"""The kiosk in Chromium, by touch: a registration, a check-in with a scanner, a ticket,
+and the browser's own buttons (reload, back) in the middle of it all."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser
+
+from flows.records import RegistrationStatus, TicketStatus
+from tests.kiosk.hall_server import HallServer
+from tests.kiosk.kiosk_client import JMBG, KioskClient
+from tests.kiosk.kiosk_page import (
+    answer_on_screen,
+    on,
+    open_kiosk,
+    read_qr,
+    screenshot,
+    tap,
+    tap_choice,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+async def test_a_whole_registration_by_touch(
+    browser: Browser, hall: HallServer, orientation: str
+) -> None:
+    context, page = await open_kiosk(browser, hall, orientation)
+    await screenshot(page, "01-language", orientation)
+    await tap_choice(page, "language.sr-Cyrl")
+    await on(page, "menu")
+    await screenshot(page, "02-menu", orientation)
+    assert await page.locator("#choices button").all_inner_texts() == [
+        "Постани еГрађанин",
+        "Имам заказан термин",
+        "Узми редни број",
+        "Шта могу као еГрађанин?",
+    ]
+    await tap_choice(page, "menu.register")
+    await tap_choice(page, "ok")
+    await tap_choice(page, "yes")
+    await on(page, "registration.first_name")
+    assert await page.locator("#keyboard button[data-char='љ']").count() == 1  # Cyrillic keys
+    await answer_on_screen(page, "петар")
+    await on(page, "registration.last_name")
+    await screenshot(page, "03-name-keyboard", orientation)
+    await answer_on_screen(page, "петровић")
+    await on(page, "registration.jmbg")
+    assert await page.locator("#keyboard button.char").count() == 10  # a digit pad
+    await answer_on_screen(page, JMBG)
+    await answer_on_screen(page, "001234567")
+    await on(page, "registration.phone")
+    assert await page.locator("#keyboard button[data-char='+']").count() == 1
+    await screenshot(page, "04-phone-pad", orientation)
+    await answer_on_screen(page, "0641234567")
+    await on(page, "registration.email")
+    await tap_choice(page, "skip")
+    await tap_choice(page, "kg")
+    await on(page, "registration.visit_day")
+    await tap_choice(page, "2026-11-30")
+    await on(page, "registration.visit_time")
+    await screenshot(page, "05-visit-time", orientation)
+    await tap_choice(page, "2026-11-30T08:20:00+01:00")
+    await on(page, "registration.summary")
+    summary = await page.locator("#prompt").inner_text()
+    assert "Петар" in summary and "Петровић" in summary and "064 1234567" in summary
+    await screenshot(page, "06-summary", orientation)
+    await tap_choice(page, "submit")
+    await on(page, "menu.after")
+    await screenshot(page, "07-registered", orientation)
+
+    ref = await page.locator("#reference-value").inner_text()
+    registration = await hall.app.store.get_registration(ref)
+    assert registration is not None and registration.status == RegistrationStatus.SUBMITTED
+    assert (registration.first_name, registration.last_name) == ("Петар", "Петровић")
+    assert registration.phone == "+381641234567"
+    link = await read_qr(page)
+    assert link.startswith("https://t.me/ecitizen_test_bot?start=")
+    jobs = await hall.app.store.print_jobs()
+    assert [(j.slip, j.payload["ref"]) for j in jobs] == [("receipt", ref)]
+    assert await page.locator("#done").is_visible()  # "Finish" wipes, see the privacy tests
+    await context.close()
+
+
+async def register_by_http(hall: HallServer) -> str:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        kiosk = KioskClient(http, f"{hall.url}/kiosk/kg")
+        await kiosk.state()
+        done = await kiosk.register()
+        await kiosk.send(command="wipe")
+    return str(done["screen"]["reference"])
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+async def test_check_in_with_a_scanned_code(
+    browser: Browser, hall: HallServer, orientation: str
+) -> None:
+    ref = await register_by_http(hall)
+    context, page = await open_kiosk(browser, hall, orientation)
+    await tap_choice(page, "language.sr-Latn")
+    await tap_choice(page, "menu.checkin")
+    await on(page, "checkin.code")
+    assert await page.locator("#answer-input").evaluate("e => e === document.activeElement")
+    await screenshot(page, "08-checkin-code", orientation)
+    # A USB scanner is a keyboard: the code, fast, then Enter.
+    before = await page.locator("body").get_attribute("data-seq")
+    await page.keyboard.type(ref)
+    await page.keyboard.press("Enter")
+    await page.locator(f"body:not([data-seq='{before}']):not(.is-busy)").wait_for()
+    await on(page, "menu.after")
+    await screenshot(page, "09-checked-in", orientation)
+
+    ticket = await page.locator("#ticket-value").inner_text()
+    assert ticket == "A001"
+    assert await page.locator("#reference-value").inner_text() == ref
+    assert (await read_qr(page)).startswith("https://t.me/ecitizen_test_bot?start=")
+    assert "Prijava" in await page.locator("#prompt").inner_text()  # Serbian Latin
+    registration = await hall.app.store.get_registration(ref)
+    assert registration is not None and registration.status == RegistrationStatus.CHECKED_IN
+    day = hall.app.halls["kg"].local_day(hall.app.env.clock())
+    [issued] = await hall.app.store.tickets("kg", day)
+    assert (issued.label, issued.ref, issued.priority) == ("A001", ref, 0)  # within its slot
+    await context.close()
+
+
+async def test_an_unknown_code_is_explained_and_can_be_typed_again(
+    browser: Browser, hall: HallServer
+) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.checkin")
+    await on(page, "checkin.code")
+    await answer_on_screen(page, "ABCD-1234")
+    await on(page, "checkin.code")
+    assert "ABCD-1234" in await page.locator("#prompt").inner_text()
+    assert await page.locator("#answer-input").input_value() == ""
+    await context.close()
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+async def test_a_queue_ticket(browser: Browser, hall: HallServer, orientation: str) -> None:
+    context, page = await open_kiosk(browser, hall, orientation)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.ticket")
+    await on(page, "ticket.service")
+    await screenshot(page, "10-ticket-service", orientation)
+    await tap_choice(page, "B")
+    await on(page, "menu.after")
+    await screenshot(page, "11-ticket", orientation)
+    assert await page.locator("#ticket-value").inner_text() == "B001"
+    assert await page.locator("#result-qr").is_hidden()
+    day = hall.app.halls["kg"].local_day(hall.app.env.clock())
+    [issued] = await hall.app.store.tickets("kg", day)
+    assert (issued.label, issued.status) == ("B001", TicketStatus.WAITING)
+    jobs = await hall.app.store.print_jobs()
+    assert [(j.slip, j.payload["ticket"]) for j in jobs] == [("ticket", "B001")]
+    await context.close()
+
+
+async def test_double_taps_reload_and_back_never_duplicate_anything(
+    browser: Browser, hall: HallServer
+) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await page.goto(f"{hall.url}/")  # came from the landing page
+    await page.goto(f"{hall.url}/kiosk/kg")
+    await on(page, "kiosk.language")
+    await tap_choice(page, "language.en")
+    # Three quick taps on "Take a queue ticket", then on the first service.
+    button = page.locator("#choices button[data-id='menu.ticket']")
+    await button.dispatch_event("click")
+    await button.dispatch_event("click")
+    await button.dispatch_event("click")
+    await on(page, "ticket.service")
+    await page.locator("body:not(.is-busy)").wait_for()
+    await page.reload()
+    await on(page, "ticket.service")  # the server remembers where we are
+    await page.go_back()
+    await page.go_forward()
+    await on(page, "ticket.service")
+    service = page.locator("#choices button[data-id='A']")
+    await service.dispatch_event("click")
+    await service.dispatch_event("click")
+    await on(page, "menu.after")
+    await page.reload()
+    await on(page, "menu.after")
+    day = hall.app.halls["kg"].local_day(hall.app.env.clock())
+    assert [t.label for t in await hall.app.store.tickets("kg", day)] == ["A001"]
+    assert len(await hall.app.store.print_jobs()) == 1
+    await context.close()
+
+
+async def test_the_back_button_on_screen_returns_to_the_previous_question(
+    browser: Browser, hall: HallServer
+) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.register")
+    await tap_choice(page, "ok")
+    await tap_choice(page, "yes")
+    await answer_on_screen(page, "ana")
+    await on(page, "registration.last_name")
+    await tap(page, "#back")
+    await on(page, "registration.first_name")
+    await context.close()
