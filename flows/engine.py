@@ -15,7 +15,15 @@ from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
 from flows.ports import DuplicateInbound, IllegalTransition, SlotFull, StoreError, VersionConflict
-from flows.present import CANCEL, HELP, SKIP, match_choice, plain_reply, step_reply
+from flows.present import (
+    CANCEL,
+    HELP,
+    LANGUAGE_CHOICES,
+    SKIP,
+    match_choice,
+    plain_reply,
+    step_reply,
+)
 from flows.records import Conversation, Unit
 from flows.steps import receive
 from flows.turn import Env, Invalid, Parts, Turn
@@ -154,6 +162,11 @@ class Engine:
 
     async def _menu_answer(self, turn: Turn) -> Outbound:
         choice = turn.inbound.choice
+        if menu.asks_language(turn):
+            typed = match_choice(turn.inbound.text or "", LANGUAGE_CHOICES, turn.language)
+            if typed is not None:
+                return await self._set_language(turn, typed[5:])
+            return await menu.present(turn)
         options = await menu.choices(turn)
         if choice is None and turn.inbound.text:
             choice = match_choice(turn.inbound.text, options, turn.language)

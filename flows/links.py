@@ -12,6 +12,9 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+_REF_LEN = 8
+_MAC_LEN = 16  # base64 of 12 bytes of HMAC-SHA256
+_LENGTH = 1 + _REF_LEN + 4 + _MAC_LEN
 
 
 class LinkSigner:
@@ -25,25 +28,29 @@ class LinkSigner:
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def sign(self, ref: str, expires: datetime) -> str:
-        day = (expires - _EPOCH).days
-        body = f"r{ref.replace('-', '')}_{day:x}"
-        payload = f"{body}_{self._mac(body)}"
+        compact = ref.replace("-", "")
+        if len(compact) != _REF_LEN:
+            raise ValueError("a reference has 8 characters")
+        body = f"r{compact}{(expires - _EPOCH).days:04x}"
+        payload = body + self._mac(body)
         assert len(payload) <= 64
         return payload
 
     def verify(self, payload: str, now: datetime) -> str | None:
-        """The reference (without its hyphen) the payload names, if genuine and not expired."""
-        if len(payload) > 64 or payload.count("_") != 2 or not payload.startswith("r"):
+        """The reference (without its hyphen) the payload names, if genuine and not expired.
+
+        Fields have fixed widths: "r", the 8-character reference, the expiry day in 4 hex
+        digits, then the MAC (whose base64 alphabet may hold "_" and "-")."""
+        if len(payload) != _LENGTH or not payload.startswith("r"):
             return None
-        ref, day_hex, mac = payload[1:].split("_")
-        body = f"r{ref}_{day_hex}"
-        if not hmac.compare_digest(mac, self._mac(body)):
+        body, mac = payload[: _LENGTH - _MAC_LEN], payload[_LENGTH - _MAC_LEN :]
+        if not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
         try:
-            expires = _EPOCH + timedelta(days=int(day_hex, 16) + 1)
+            expires = _EPOCH + timedelta(days=int(body[1 + _REF_LEN :], 16) + 1)
         except ValueError:
             return None
-        return ref if now < expires else None
+        return body[1 : 1 + _REF_LEN] if now < expires else None
 
     def telegram_link(self, bot_username: str, ref: str, now: datetime, days: int) -> str:
         payload = self.sign(ref, now + timedelta(days=days))

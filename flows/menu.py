@@ -41,9 +41,13 @@ async def choices(turn: Turn) -> list[Choice]:
     return [_choice(i) for i in ids]
 
 
+def asks_language(turn: Turn) -> bool:
+    """A first contact with no language hint: the language comes before anything else."""
+    return turn.conv.language is None and turn.conv.key.channel != KIOSK
+
+
 async def present(turn: Turn, end: bool = False) -> Outbound:
-    if turn.conv.language is None and turn.conv.key.channel != KIOSK and not end:
-        # a first contact with no language hint: the language comes before anything else
+    if asks_language(turn) and not end:
         turn.texts.insert(0, Msg("menu.welcome_all"))
         return language_choice(turn)
     texts = list(turn.texts)

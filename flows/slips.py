@@ -10,7 +10,7 @@ number; the activation code exists only in the credentials document built to be 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -99,22 +99,9 @@ class Document:
         return [b.payload for b in self.blocks if isinstance(b, QrCode)]
 
     def as_json(self) -> dict[str, Any]:
-        """For the kiosk screen: the same information when the slip has to wait."""
-        blocks: list[dict[str, Any]] = []
-        for b in self.blocks:
-            if isinstance(b, Line):
-                spans = [{"text": s.text, "bold": s.bold} for s in b.spans]
-                blocks.append(
-                    {"type": "line", "spans": spans, "size": b.size.value, "align": b.align.value}
-                )
-            elif isinstance(b, QrCode):
-                blocks.append({"type": "qr", "payload": b.payload})
-            elif isinstance(b, Rule):
-                blocks.append({"type": "rule"})
-            elif isinstance(b, Feed):
-                blocks.append({"type": "feed", "lines": b.lines})
-            else:
-                blocks.append({"type": "cut"})
+        """For the kiosk screen: the same information when the slip has to wait.
+        Blocks are {"type": "line" | "qrcode" | "rule" | "feed" | "cut", ...fields}."""
+        blocks = [{"type": type(b).__name__.lower(), **asdict(b)} for b in self.blocks]
         return {"kind": self.kind, "language": self.language, "blocks": blocks}
 
 
@@ -183,16 +170,12 @@ def _when(moment: datetime, hall: HallInfo, language: str) -> dict[str, str]:
     return {"date": day, "time": local.strftime("%H:%M")}
 
 
-def _t(key: str, language: str, **values: str) -> str:
-    return text(key, language, **values)
-
-
 def _header(hall: HallInfo, language: str, title_key: str) -> list[Block]:
     return [
         line(hall.name_in(language), bold=True, align=Align.CENTER),
         line(hall.address_in(language), align=Align.CENTER),
         Rule(),
-        line(_t(title_key, language), bold=True, size=Size.DOUBLE, align=Align.CENTER),
+        line(text(title_key, language), bold=True, size=Size.DOUBLE, align=Align.CENTER),
         Feed(),
     ]
 
@@ -201,14 +184,14 @@ def _steps(language: str, keys: tuple[str, ...], **values: str) -> list[Block]:
     out: list[Block] = []
     for number, key in enumerate(keys, start=1):
         prefix = f"{number}. "
-        out.append(line(prefix + _t(key, language, **values), indent=len(prefix)))
+        out.append(line(prefix + text(key, language, **values), indent=len(prefix)))
     return out
 
 
 def _footer(language: str, issued: dict[str, str]) -> list[Block]:
     return [
         Feed(),
-        line(_t("slip.issued", language, **issued), align=Align.CENTER),
+        line(text("slip.issued", language, **issued), align=Align.CENTER),
         Cut(),
     ]
 
@@ -228,15 +211,15 @@ def ticket_slip(
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.ticket.title")
     blocks += [
-        line(_t("slip.ticket.your_number", lang), align=Align.CENTER),
+        line(text("slip.ticket.your_number", lang), align=Align.CENTER),
         line(ticket, bold=True, size=Size.LARGE, align=Align.CENTER),
-        line(_t(service_key, lang), bold=True, align=Align.CENTER),
+        line(text(service_key, lang), bold=True, align=Align.CENTER),
         Feed(),
-        line(_t("slip.ticket.ahead", lang, count=str(ahead)), align=Align.CENTER),
-        line(_t("slip.ticket.wait", lang), align=Align.CENTER),
+        line(text("slip.ticket.ahead", lang, count=str(ahead)), align=Align.CENTER),
+        line(text("slip.ticket.wait", lang), align=Align.CENTER),
     ]
     if deep_link:
-        blocks += [Rule(), line(_t("slip.ticket.follow", lang), align=Align.CENTER)]
+        blocks += [Rule(), line(text("slip.ticket.follow", lang), align=Align.CENTER)]
         blocks.append(QrCode(deep_link))
     return Document("ticket", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
 
@@ -258,23 +241,23 @@ def receipt_slip(
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.receipt.title")
     blocks += [
-        line(_t("slip.receipt.ref_label", lang), align=Align.CENTER),
+        line(text("slip.receipt.ref_label", lang), align=Align.CENTER),
         line(ref, bold=True, size=Size.LARGE, align=Align.CENTER),
         QrCode(ref),
-        line(_t("slip.receipt.ref_scan", lang), align=Align.CENTER),
+        line(text("slip.receipt.ref_scan", lang), align=Align.CENTER),
         Rule(),
     ]
     if visit_at is not None:
-        visit = _t("slip.datetime", lang, **_when(visit_at, hall, lang))
-        blocks.append(labelled(_t("slip.receipt.visit", lang), visit))
+        visit = text("slip.datetime", lang, **_when(visit_at, hall, lang))
+        blocks.append(labelled(text("slip.receipt.visit", lang), visit))
     else:
-        blocks.append(line(_t("slip.receipt.walk_in", lang)))
-    blocks.append(labelled(_t("slip.receipt.place", lang), hall.name_in(lang)))
+        blocks.append(line(text("slip.receipt.walk_in", lang)))
+    blocks.append(labelled(text("slip.receipt.place", lang), hall.name_in(lang)))
     blocks.append(line(hall.address_in(lang)))
-    blocks += [Feed(), line(_t("slip.receipt.bring", lang), bold=True)]
-    blocks += [line("- " + _t(key, lang), indent=2) for key in _BRING]
+    blocks += [Feed(), line(text("slip.receipt.bring", lang), bold=True)]
+    blocks += [line("- " + text(key, lang), indent=2) for key in _BRING]
     if deep_link:
-        blocks += [Rule(), line(_t("slip.receipt.follow", lang), align=Align.CENTER)]
+        blocks += [Rule(), line(text("slip.receipt.follow", lang), align=Align.CENTER)]
         blocks.append(QrCode(deep_link))
     return Document("receipt", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
 
@@ -309,32 +292,32 @@ def credentials_slip(
     """The access credentials: the only place the one-time activation code ever
     appears, in clear and as a QR code for the ConsentID app."""
     lang = normalize_language(language)
-    help_hall = _t(
+    help_hall = text(
         "slip.credentials.help_hall", lang, hall=hall.name_in(lang), address=hall.address_in(lang)
     )
     blocks: list[Block] = _header(hall, lang, "slip.credentials.title")
     blocks += [
-        line(_t("slip.credentials.username", lang)),
+        line(text("slip.credentials.username", lang)),
         line(username, bold=True),
         Feed(),
-        line(_t("slip.credentials.code", lang)),
+        line(text("slip.credentials.code", lang)),
         line(activation_code, bold=True, size=Size.DOUBLE, align=Align.CENTER),
-        line(_t("slip.credentials.code_once", lang)),
+        line(text("slip.credentials.code_once", lang)),
         QrCode(activation_uri(username, activation_code)),
-        line(_t("slip.credentials.code_scan", lang), align=Align.CENTER),
+        line(text("slip.credentials.code_scan", lang), align=Align.CENTER),
         Rule(),
-        line(_t("slip.credentials.activate", lang), bold=True),
+        line(text("slip.credentials.activate", lang), bold=True),
         *_steps(lang, _ACTIVATE),
         Feed(),
-        line(_t("slip.credentials.login", lang), bold=True),
+        line(text("slip.credentials.login", lang), bold=True),
         *_steps(lang, _LOGIN),
         Rule(),
-        line(_t("slip.credentials.help", lang), bold=True),
+        line(text("slip.credentials.help", lang), bold=True),
         line(help_hall),
     ]
     if help_link:
-        blocks.append(line(_t("slip.credentials.help_chat", lang, link=help_link)))
-    blocks += [Feed(), line(_t("slip.credentials.keep", lang))]
+        blocks.append(line(text("slip.credentials.help_chat", lang, link=help_link)))
+    blocks += [Feed(), line(text("slip.credentials.keep", lang))]
     return Document(
         "credentials", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang)))
     )

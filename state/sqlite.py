@@ -99,7 +99,7 @@ def _run_batch(
             except Exception as exc:  # this list's own failure; the others go on
                 result, failed = exc, True
             if alone:
-                if failed:
+                if failed and conn.in_transaction:
                     conn.execute("ROLLBACK")
             else:
                 if failed:
@@ -267,6 +267,8 @@ class SqliteDatabase:
             self._drained.set_result(None)
 
     async def _acquire(self) -> None:
+        if self._closing:
+            raise RuntimeError("the store is closed")
         if not self._busy and not self._waiting:
             self._busy = True
             return

@@ -12,7 +12,8 @@
     email: [split("1234567890"), split("qwertyuiop"), split("asdfghjkl@"), split("zxcvbnm.-_")],
     digits: [split("123"), split("456"), split("789"), split("0")],
     phone: [split("123"), split("456"), split("789"), ["+", "0"]],
-    code: [split("1234567890"), split("QWERTYUIOP"), split("ASDFGHJKL"), split("ZXCVBNM-")],
+    // Reference codes never hold 0, 1, I, L or O (they read like each other): no such keys.
+    code: [split("23456789"), split("QWERTYUP"), split("ASDFGHJK"), split("ZXCVBNM-")],
   };
   const LETTERS = new Set(["cyrillic", "latin", "qwerty"]);
 

@@ -91,6 +91,7 @@
     const s = data.screen;
     body.dataset.screen = s.name; // for the operator's eye and the tests: no personal data
     body.dataset.seq = String(state.seq);
+    body.dataset.expect = s.expect || "";
     document.documentElement.lang = s.name === LANGUAGE_SCREEN ? "sr" : state.language;
     drawChrome();
     const [first, ...rest] = s.paragraphs || [];

@@ -24,6 +24,7 @@ async def open_kiosk(
         is_mobile=False,
         bypass_csp=bypass_csp,
     )
+    context.set_default_timeout(10_000)
     page = await context.new_page()
     page.on("pageerror", lambda exc: (_ for _ in ()).throw(AssertionError(f"page error: {exc}")))
     await page.goto(f"{hall.url}/kiosk/kg")
@@ -34,6 +35,11 @@ async def open_kiosk(
 async def on(page: Page, screen: str) -> None:
     """Wait until the page shows the named screen."""
     await page.locator(f"body[data-screen='{screen}']").wait_for()
+
+
+async def expecting(page: Page, expect: str) -> None:
+    """Wait until the page asks for this kind of answer (code, phone, name, ...)."""
+    await page.locator(f"body[data-expect='{expect}']").wait_for()
 
 
 async def seq(page: Page) -> str:

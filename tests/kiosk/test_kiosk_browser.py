@@ -7,11 +7,13 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser
 
+from flows.domain.refcode import new_ref
 from flows.records import RegistrationStatus, TicketStatus
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient
 from tests.kiosk.kiosk_page import (
     answer_on_screen,
+    expecting,
     on,
     open_kiosk,
     read_qr,
@@ -101,7 +103,7 @@ async def test_check_in_with_a_scanned_code(
     context, page = await open_kiosk(browser, hall, orientation)
     await tap_choice(page, "language.sr-Latn")
     await tap_choice(page, "menu.checkin")
-    await on(page, "checkin.code")
+    await expecting(page, "code")
     assert await page.locator("#answer-input").evaluate("e => e === document.activeElement")
     await screenshot(page, "08-checkin-code", orientation)
     # A USB scanner is a keyboard: the code, fast, then Enter.
@@ -131,10 +133,11 @@ async def test_an_unknown_code_is_explained_and_can_be_typed_again(
     context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.en")
     await tap_choice(page, "menu.checkin")
-    await on(page, "checkin.code")
-    await answer_on_screen(page, "ABCD-1234")
-    await on(page, "checkin.code")
-    assert "ABCD-1234" in await page.locator("#prompt").inner_text()
+    await expecting(page, "code")
+    unknown = new_ref()
+    await answer_on_screen(page, unknown)  # tapped on the code keyboard
+    await expecting(page, "code")
+    assert unknown in await page.locator("#prompt").inner_text()
     assert await page.locator("#answer-input").input_value() == ""
     await context.close()
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from flows.records import Registration
 from state import SqlStore, UnknownAccount, UsernameTaken
 from state.accounts import BuiltinAccountProvider, normalize_code
 from tests.state.store_support import registration
@@ -32,12 +33,12 @@ async def test_the_email_address_is_the_username_when_there_is_one(store: SqlSto
 async def test_without_email_the_name_in_ascii_is_the_username(store: SqlStore) -> None:
     provider = BuiltinAccountProvider(store)
 
-    def djordje(ref: str) -> object:
+    def djordje(ref: str) -> Registration:
         return registration(ref, email=None, first_name="Ђорђе", last_name="Петровић")
 
-    first = await provider.create_account(djordje("R-1"))  # type: ignore[arg-type]
-    namesake = await provider.create_account(djordje("R-2"))  # type: ignore[arg-type]
-    again = await provider.create_account(djordje("R-1"))  # type: ignore[arg-type]
+    first = await provider.create_account(djordje("R-1"))
+    namesake = await provider.create_account(djordje("R-2"))
+    again = await provider.create_account(djordje("R-1"))
 
     assert first.username == "djordje.petrovic"
     assert namesake.username == "djordje.petrovic.2"

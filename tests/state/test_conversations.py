@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from flows.ports import DuplicateInbound, IllegalTransition, VersionConflict
 from flows.records import AuditEntry, Conversation, Effect, RegistrationStatus, Transition, Unit
-from state import SqlStore
+from state import SqlStore, open_store
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock, chat, registration
 
@@ -192,15 +193,17 @@ async def test_a_refused_message_among_many_does_not_hold_the_others_back(
         assert await store.load_conversation(chat(str(n))) is not None
 
 
-async def test_the_database_file_survives_a_restart(backend: Backend) -> None:
-    if backend.name != "sqlite":
-        pytest.skip("a file is SQLite's")
-    store = await backend.open()
+async def test_the_database_file_survives_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/var/ecitizen.db"  # the folder is made on first use
+    store = await open_store(url)
     await store.apply(Unit(conversation=conversation(slots={"first_name": "Ана"})))
     await store.apply(Unit(new_registration=registration("R-1"), links=[("R-1", chat())]))
     await store.close()
 
-    reopened = await backend.open()
-    loaded = await reopened.load_conversation(chat())
-    assert loaded is not None and loaded.slots == {"first_name": "Ана"}
-    assert [r.ref for r in await reopened.registrations_linked_to(chat())] == ["R-1"]
+    reopened = await open_store(url)
+    try:
+        loaded = await reopened.load_conversation(chat())
+        assert loaded is not None and loaded.slots == {"first_name": "Ана"}
+        assert [r.ref for r in await reopened.registrations_linked_to(chat())] == ["R-1"]
+    finally:
+        await reopened.close()

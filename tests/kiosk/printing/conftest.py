@@ -1,5 +1,5 @@
 """Fixtures for the printing tests: a fake network printer on a real socket, the real
-SQLite store on the shared test clock, and the portal's account provider."""
+SQLite store on the shared test clock, and the built-in account provider on it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from state import SqlStore, open_store
+from state.accounts import BuiltinAccountProvider
 from tests.fakes.tcp_printer import FakeNetworkPrinter
-from tests.kiosk.printing.printing_support import PortalAccounts
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ async def store(db_path: Path, clock: Callable[[], datetime]) -> AsyncIterator[S
 
 
 @pytest.fixture
-def accounts(store: SqlStore, clock: Callable[[], datetime]) -> PortalAccounts:
-    return PortalAccounts(store, clock)
+def accounts(store: SqlStore, clock: Callable[[], datetime]) -> BuiltinAccountProvider:
+    return BuiltinAccountProvider(store, clock=clock)
 
 
 @pytest.fixture

@@ -189,5 +189,5 @@ def test_the_kiosk_screen_gets_the_same_blocks_as_data() -> None:
     )
     shown = document.as_json()
     assert shown["kind"] == "receipt"
-    assert [b["payload"] for b in shown["blocks"] if b["type"] == "qr"] == ["K7M-4PX9", LINK]
+    assert [b["payload"] for b in shown["blocks"] if b["type"] == "qrcode"] == ["K7M-4PX9", LINK]
     json.dumps(shown)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -17,8 +18,9 @@ from kiosk.printing import Condition, PrintWorker, parse_printer
 from kiosk.printing.links import NetworkLink
 from kiosk.printing.printers import NetworkTarget
 from state import SqlStore
+from state.accounts import BuiltinAccountProvider
 from tests.fakes.tcp_printer import FakeNetworkPrinter, read
-from tests.kiosk.printing.printing_support import HALL, PortalAccounts, enqueue
+from tests.kiosk.printing.printing_support import HALL, enqueue
 
 if TYPE_CHECKING:
     from tests.conftest import Clock
@@ -73,7 +75,7 @@ def make_worker(store, printers, accounts, clock, attention=None) -> PrintWorker
 
 
 async def test_twenty_slips_survive_the_printer_going_away_in_order_each_once(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     for n in range(1, 21):
         await enqueue(store, f"t{n}", "kiosk", "ticket", ticket(n, clock))
@@ -102,7 +104,7 @@ async def test_twenty_slips_survive_the_printer_going_away_in_order_each_once(
 
 
 async def test_paper_out_keeps_the_slip_queued_and_asks_for_attention(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     printer.mode = "paper_out"
     job_id = await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
@@ -124,7 +126,7 @@ async def test_paper_out_keeps_the_slip_queued_and_asks_for_attention(
 
 
 async def test_cover_open_is_reported_as_such(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     printer.mode = "cover_open"
     await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
@@ -136,7 +138,7 @@ async def test_cover_open_is_reported_as_such(
 
 
 async def test_a_printer_that_does_not_answer_status_is_unknown_and_still_prints(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     printer.mode = "silent"
     job_id = await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
@@ -151,7 +153,7 @@ async def test_a_printer_that_does_not_answer_status_is_unknown_and_still_prints
 
 
 async def test_a_later_slip_never_overtakes_one_waiting_for_a_retry_even_after_a_restart(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     printer.go_away()
     await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
@@ -168,7 +170,7 @@ async def test_a_later_slip_never_overtakes_one_waiting_for_a_retry_even_after_a
 
 
 async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_reprints(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     await store.save_account("K7M-4PX9", "jelena.petrovic")
     job_id = await enqueue(
@@ -191,7 +193,8 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
     assert (await worker.run_once()).printed == []
     job = next(j for j in await store.print_jobs("kiosk") if j.id == job_id)
     assert job.status is PrintStatus.UNCERTAIN
-    assert len(printer.jobs()) == 1 and accounts.issued == 0
+    assert len(printer.jobs()) == 1
+    assert await store.activation_hash("jelena.petrovic") is None  # no code issued again
 
     assert await store.requeue(job_id, clock())  # the officer's reprint
     assert (await worker.run_once()).printed == [job_id]
@@ -200,11 +203,13 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
 
 async def test_credentials_carry_a_code_that_activates_and_is_nowhere_in_the_store(
     store: SqlStore,
-    accounts: PortalAccounts,
+    accounts: BuiltinAccountProvider,
     clock: Clock,
     printer: FakeNetworkPrinter,
     db_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("DEBUG")
     await store.save_account("K7M-4PX9", "jelena.petrovic")
     payload = credentials_payload(language="sr-Cyrl", hall=HALL, username="jelena.petrovic")
     await enqueue(store, "c1", "kiosk", "credentials", payload)
@@ -219,14 +224,15 @@ async def test_credentials_carry_a_code_that_activates_and_is_nowhere_in_the_sto
     code = query["c"][0]
     assert any(line.strip() == code for line in slip.lines)  # printed in clear, too
     assert "jelena.petrovic" in slip.text
-    assert await accounts.verifies("jelena.petrovic", code)
+    assert await accounts.verify_activation_code("jelena.petrovic", code)
+    assert code not in caplog.text
     await store.close()
     for path in db_path.parent.glob(db_path.name + "*"):  # the database, its WAL and shm
         assert code.encode() not in path.read_bytes()
 
 
 async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, tmp_path: Path
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, tmp_path: Path
 ) -> None:
     prints = tmp_path / "prints"
     printers = {"file": parse_printer("file", {"kind": "file", "dir": str(prints), "paper_mm": 58})}
@@ -258,7 +264,7 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
 
 
 async def test_a_job_that_cannot_make_a_slip_fails_with_its_reason(
-    store: SqlStore, accounts: PortalAccounts, clock: Clock, printer: FakeNetworkPrinter
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
     bad = ticket(1, clock) | {"jmbg": "0512981717776"}
     job_id = await enqueue(store, "t1", "kiosk", "ticket", bad)
