@@ -43,7 +43,9 @@ class Statement:
     # rolled back and refused with this.
     refuse: Refusal | None = None
     rows: bool = False  # fetch what the statement returns (SELECT or RETURNING)
-    many: Sequence[tuple[Any, ...]] | None = None  # executemany with these argument rows
+    # executemany with these argument rows; its count is not comparable across databases
+    # (SQLite: rows changed, PostgreSQL: rows given), so never `refuse` on it.
+    many: Sequence[tuple[Any, ...]] | None = None
     only: Dialect | None = None  # run on this database alone (e.g. an advisory lock)
 
 

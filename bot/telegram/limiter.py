@@ -4,6 +4,11 @@ Telegram allows a bot about 30 messages per second overall and about one per sec
 chat (short bursts tolerated). Every send first waits for its chat's turn, then for a slot
 of the bot-wide pace; among sends waiting for the bot-wide slot, replies to people in a
 conversation go before queued notifications, whatever order they arrived in.
+
+When Telegram refuses (429) a chat that had no other message lately, it is the bot-wide
+limit that was hit: the pace slows down by a fifth, and creeps back up while no chat is refused (additive
+increase, multiplicative decrease), so a server stricter than our settings costs a few
+retries, not a storm of them.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ class SendLimiter:
         limits = limits or SendLimits()
         self.limits = limits
         self._clock = clock
-        self._interval = 1.0 / limits.per_second
+        self._rate = limits.per_second  # the bot-wide pace now, lowered after refusals
+        self._slowed_at = -1e9
         self._chat_interval = 1.0 / limits.per_chat_per_second
         self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
         self._chat_tat: dict[int, float] = {}  # theoretical arrival time per chat
@@ -53,7 +59,15 @@ class SendLimiter:
         self._order = itertools.count()
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
-        self._throttled: dict[int, float] = {}  # chat -> when Telegram last said "too many"
+
+    _SLOWDOWN = 0.8  # pace kept after a bot-wide refusal
+    _CALM_S = 2.0  # no refusal for this long before the pace creeps back up
+    _MIN_RATE = 1.0
+
+    @property
+    def rate(self) -> float:
+        """Bot-wide messages per second granted now."""
+        return self._rate
 
     @property
     def waiting(self) -> int:
@@ -97,20 +111,22 @@ class SendLimiter:
             if granted.done():  # its sender was cancelled
                 continue
             granted.set_result(None)
-            self._next_slot = max(self._next_slot, now) + self._interval
+            if self._rate < self.limits.per_second and now - self._slowed_at > self._CALM_S:
+                self._rate = min(self.limits.per_second, self._rate + 0.05 * self._rate)
+                self._slowed_at = now - self._CALM_S + 1.0  # next step up in a second
+            self._next_slot = max(self._next_slot, now) + 1.0 / self._rate
 
     def throttled(self, chat_id: int, retry_after: float) -> None:
-        """Telegram answered 429: hold this chat back, and the whole bot when several chats
-        are refused at once (then it is the bot-wide limit that was hit)."""
+        """Telegram answered 429: hold this chat back for retry_after. A chat that sent
+        nothing else lately cannot have hit its own limit: then the bot-wide one was hit,
+        and the whole bot slows down."""
         now = self._clock()
-        self._chat_tat[chat_id] = max(
-            self._chat_tat.get(chat_id, now), now + retry_after + self._chat_tolerance
-        )
-        recent = [c for c, at in self._throttled.items() if now - at < 1.0 and c != chat_id]
-        self._throttled = {c: at for c, at in self._throttled.items() if now - at < 1.0}
-        self._throttled[chat_id] = now
-        if recent:
-            self._next_slot = max(self._next_slot, now + retry_after)
+        tat = self._chat_tat.get(chat_id, now)
+        own_limit = tat - self._chat_interval > now  # it had other messages just before
+        self._chat_tat[chat_id] = max(tat, now + retry_after + self._chat_tolerance)
+        if not own_limit and now - self._slowed_at > 0.5:  # one overshoot, one slowdown
+            self._rate = max(self._MIN_RATE, self._rate * self._SLOWDOWN)
+            self._slowed_at = now
 
     def _prune(self, now: float) -> None:
         self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}

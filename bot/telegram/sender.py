@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -29,6 +30,10 @@ from bot.telegram.render import TelegramMessage
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
+
+# PTB 22 warns on every 429 that RetryAfter.retry_after becomes a timedelta; we opt in to
+# that now (read per access, so setting it here is early enough) and read both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid")

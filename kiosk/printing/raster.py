@@ -7,8 +7,8 @@ installed by hand. Images are 1-bit, black on white, as wide as the printable ar
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 import qrcode
@@ -26,9 +26,18 @@ _FONT_PX = {Size.NORMAL: 21, Size.DOUBLE: 42, Size.LARGE: 63}
 _LINE_PX = {Size.NORMAL: 28, Size.DOUBLE: 54, Size.LARGE: 80}
 
 
-@cache
+_per_thread = threading.local()
+
+
 def font(size: Size) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_PATH), _FONT_PX[size])
+    """The font at a size; one copy per thread, as a FreeType face is not to be shared
+    by threads drawing at the same time (printers are served concurrently)."""
+    fonts: dict[Size, ImageFont.FreeTypeFont] | None = getattr(_per_thread, "fonts", None)
+    if fonts is None:
+        fonts = _per_thread.fonts = {}
+    if size not in fonts:
+        fonts[size] = ImageFont.truetype(str(FONT_PATH), _FONT_PX[size])
+    return fonts[size]
 
 
 def _stroke(span: Span) -> int:

@@ -35,6 +35,7 @@ from kiosk.printing.status import Condition, query_condition
 log = logging.getLogger(__name__)
 
 ACCOUNTS_UNAVAILABLE = "accounts_unavailable"  # the attention reason when no code came
+ACCOUNT_TRIES = 3  # then the credentials job fails, so the slips behind it can print
 
 
 def utc_now() -> datetime:
@@ -99,6 +100,7 @@ class PrintWorker:
         self.link_factory = link_factory
         self._printers = {name: _Printer(config) for name, config in printers.items()}
         self._started = False
+        self._account_failures: dict[int, int] = {}  # job id -> failed requests for a code
         self._wake = asyncio.Event()
 
     # -- what the lead wires -------------------------------------------------------------
@@ -208,21 +210,35 @@ class PrintWorker:
                 if not before.can_print:
                     self._note(printer, before)
                     return Outcome.WAIT, before.value
-                code: str | None = None
-                if job.slip == "credentials":
-                    try:
-                        code = await self.accounts.issue_activation_code(
-                            str(job.payload.get("username", ""))
-                        )
-                    except Exception as e:
-                        self._note(printer, before, ACCOUNTS_UNAVAILABLE)
-                        return Outcome.WAIT, f"{ACCOUNTS_UNAVAILABLE}: {e.__class__.__name__}"
-                try:
-                    document = slip_from_payload(
-                        job.slip, job.payload, now=self.clock(), activation_code=code
+                needs_code = job.slip == "credentials"
+                try:  # a job that cannot make a slip must not cost the citizen their code
+                    slip_from_payload(
+                        job.slip,
+                        job.payload,
+                        now=self.clock(),
+                        activation_code="-" if needs_code else None,
                     )
                 except (KeyError, ValueError, TypeError) as e:
                     return Outcome.FAILED, f"cannot make the slip: {e.__class__.__name__} {e}"
+                code: str | None = None
+                if needs_code:
+                    try:
+                        code = await self.accounts.issue_activation_code(
+                            str(job.payload["username"])
+                        )
+                    except Exception as e:
+                        self._note(printer, before, ACCOUNTS_UNAVAILABLE)
+                        why = f"{ACCOUNTS_UNAVAILABLE}: {e.__class__.__name__}"
+                        tries = self._account_failures.get(job.id, 0) + 1
+                        self._account_failures[job.id] = tries
+                        if tries >= ACCOUNT_TRIES:
+                            del self._account_failures[job.id]
+                            return Outcome.FAILED, why
+                        return Outcome.WAIT, why
+                    self._account_failures.pop(job.id, None)
+                document = slip_from_payload(
+                    job.slip, job.payload, now=self.clock(), activation_code=code
+                )
                 try:
                     data, rows = await asyncio.to_thread(render_slip, document, config)
                 except Exception as e:

@@ -113,7 +113,7 @@
         line.append(script);
         const digits = button("123", "switch", "layout");
         digits.dataset.layout = "digits";
-        digits.setAttribute("aria-label", this.ui["keyboard.digits"] || "123");
+        digits.setAttribute("aria-label", (this.ui["keyboard.digits"] || "") + " 123");
         line.append(digits);
         line.append(button(this.ui["keyboard.space"] || "␣", "space", "space"));
       } else if (this.layout === "digits" && this.home) {

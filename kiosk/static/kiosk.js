@@ -10,10 +10,11 @@
   const COUNTDOWN_S = Math.max(1, Math.round(Number(body.dataset.countdownSeconds || 20)));
   const SCANNER_GAP_MS = 40; // a scanner types faster than any person
   const LANGUAGE_SCREEN = "kiosk.language";
+  const LONG_QUESTION = 140; // longer texts are set as body text, not as a heading
   const $ = (id) => document.getElementById(id);
 
   const el = {
-    app: $("app"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
+    app: $("app"), prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
     error: $("error"), result: $("result"), ticketBox: $("result-ticket"),
     ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
     qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
@@ -94,9 +95,12 @@
     body.dataset.expect = s.expect || "";
     document.documentElement.lang = s.name === LANGUAGE_SCREEN ? "sr" : state.language;
     drawChrome();
-    const [first, ...rest] = s.paragraphs || [];
-    el.question.textContent = first || "";
-    el.paragraphs.replaceChildren(...rest.map((text) => {
+    // The last paragraph asks the question; those before it tell what came of the answer.
+    const paragraphs = s.paragraphs || [];
+    const question = paragraphs.length ? paragraphs[paragraphs.length - 1] : "";
+    el.question.textContent = question;
+    el.question.classList.toggle("long", question.length > LONG_QUESTION);
+    el.paragraphs.replaceChildren(...paragraphs.slice(0, -1).map((text) => {
       const p = document.createElement("p");
       p.textContent = text;
       return p;
@@ -111,7 +115,7 @@
     el.finish.hidden = onStart;
     armIdle();
     if (s.input) el.input.focus();
-    else el.question.focus();
+    else el.prompt.focus();
   }
 
   function drawChrome() {

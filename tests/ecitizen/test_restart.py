@@ -19,9 +19,16 @@ class Terminal:
     @classmethod
     async def start(cls, config: Path) -> Terminal:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "ecitizen.cli", "--config", str(config),
-            "chat", "--user", "ana",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "ecitizen.cli",
+            "--config",
+            str(config),
+            "chat",
+            "--user",
+            "ana",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
         term = cls(proc)

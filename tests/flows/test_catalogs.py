@@ -16,7 +16,9 @@ from flows.officer import REASONS as REJECT_REASONS
 from flows.records import RegistrationStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-LITERAL = re.compile(r"""(?:Msg(?:\.of)?|say|Choice\([^,]+,\s*Msg)\(\s*["']([a-z_]+\.[\w.\-]+)["']""")
+LITERAL = re.compile(
+    r"""(?:Msg(?:\.of)?|say|Choice\([^,]+,\s*Msg)\(\s*["']([a-z_]+\.[\w.\-]+)["']"""
+)
 
 
 def used_keys() -> set[str]:
@@ -28,21 +30,51 @@ def used_keys() -> set[str]:
     for path in (ROOT / "flows").glob("*.py"):
         keys |= set(LITERAL.findall(path.read_text(encoding="utf-8")))
     for field, module in (
-        ("jmbg", jmbg), ("name", names), ("phone", phone), ("email", email),
-        ("id_number", idcard), ("ref", refcode),
+        ("jmbg", jmbg),
+        ("name", names),
+        ("phone", phone),
+        ("email", email),
+        ("id_number", idcard),
+        ("ref", refcode),
     ):
         keys |= {f"invalid.{field}.{r}" for r in module.REASONS if r != "too_young"}
     keys |= {f"invalid.input.{r}" for r in textinput.REASONS}
     keys |= {f"status.{s}" for s in RegistrationStatus} | {f"reject.{r}" for r in REJECT_REASONS}
     keys |= {f"weekday.{d}" for d in range(7)} | {f"language.{lang}" for lang in i18n.LANGUAGES}
     keys |= {f"summary.edit_{f}" for f in FLOWS[0].editable}
-    keys |= {"menu.register", "menu.status", "menu.guide", "menu.checkin", "menu.ticket",
-             "menu.officer", "menu.language", "invalid.choose", "invalid.yes_no",
-             "invalid.unsupported", "invalid.code.format", "help.general", "cancelled"}
-    keys |= {f"cancelled.{f}" for f in ("registration", "status", "checkin", "ticket", "officer",
-                                         "enroll")}
-    keys |= {f"officer.{o}" for o in ("approve", "reject", "release", "waiting", "open",
-                                      "call_next", "queue", "counter", "leave")}
+    keys |= {
+        "menu.register",
+        "menu.status",
+        "menu.guide",
+        "menu.checkin",
+        "menu.ticket",
+        "menu.officer",
+        "menu.language",
+        "invalid.choose",
+        "invalid.yes_no",
+        "invalid.unsupported",
+        "invalid.code.format",
+        "help.general",
+        "cancelled",
+    }
+    keys |= {
+        f"cancelled.{f}"
+        for f in ("registration", "status", "checkin", "ticket", "officer", "enroll")
+    }
+    keys |= {
+        f"officer.{o}"
+        for o in (
+            "approve",
+            "reject",
+            "release",
+            "waiting",
+            "open",
+            "call_next",
+            "queue",
+            "counter",
+            "leave",
+        )
+    }
     keys |= {f"queue.{q}" for q in ("recall", "served", "no_show", "transfer", "open_ticket")}
     return keys
 

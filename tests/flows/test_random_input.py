@@ -20,13 +20,43 @@ _users = itertools.count()
 texts = st.one_of(
     st.text(max_size=60),
     st.text(alphabet="0123456789 -+", max_size=16),
-    st.sampled_from(["1", "2", "3", "да", "не", "yes", "0512981717776", "064 123 4567",
-                     "Ана", "x" * 5000, "\u202e", "\x00", "ana@primer.rs", "012345678"]),
+    st.sampled_from(
+        [
+            "1",
+            "2",
+            "3",
+            "да",
+            "не",
+            "yes",
+            "0512981717776",
+            "064 123 4567",
+            "Ана",
+            "x" * 5000,
+            "\u202e",
+            "\x00",
+            "ana@primer.rs",
+            "012345678",
+        ]
+    ),
 )
 actions = st.one_of(
     texts.map(lambda t: ("text", t)),
-    st.sampled_from(["yes", "no", "ok", "skip", "submit", "kg", "walk_in", "edit_phone",
-                     "cmd:help", "lang:en", "nonsense", "A"]).map(lambda c: ("choice", c)),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "ok",
+            "skip",
+            "submit",
+            "kg",
+            "walk_in",
+            "edit_phone",
+            "cmd:help",
+            "lang:en",
+            "nonsense",
+            "A",
+        ]
+    ).map(lambda c: ("choice", c)),
     st.sampled_from([Command.BACK, Command.HELP, Command.LANGUAGE, Command.START]).map(
         lambda c: ("command", c)
     ),
@@ -46,8 +76,14 @@ def make_inbound(key: ConversationKey, kind: str, value: object) -> Inbound:
 
 async def scenario(app: App, steps: list[tuple[str, object]]) -> None:
     key = ConversationKey("terminal", f"u{next(_users)}")
-    prefix = [("choice", "lang:sr-Cyrl"), ("choice", "menu.register"), ("choice", "ok"),
-              ("choice", "yes"), ("text", "Ана"), ("text", "Петровић")]
+    prefix = [
+        ("choice", "lang:sr-Cyrl"),
+        ("choice", "menu.register"),
+        ("choice", "ok"),
+        ("choice", "yes"),
+        ("text", "Ана"),
+        ("text", "Петровић"),
+    ]
     filled: dict[str, object] = {}
     for kind, value in prefix + steps:
         inbound = make_inbound(key, kind, value)

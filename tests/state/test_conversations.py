@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.ports import DuplicateInbound, IllegalTransition, VersionConflict
+from flows.ports import DuplicateInbound, IllegalTransition, StoreError, VersionConflict
 from flows.records import AuditEntry, Conversation, Effect, RegistrationStatus, Transition, Unit
 from state import SqlStore, open_store
 from tests.state.conftest import Backend
@@ -190,6 +190,39 @@ async def test_a_refused_message_among_many_does_not_hold_the_others_back(
     assert isinstance(results[10], VersionConflict)
     assert [r for i, r in enumerate(results) if i != 10] == [None] * 20
     for n in range(20):
+        assert await store.load_conversation(chat(str(n))) is not None
+
+
+async def test_a_broken_message_among_many_fails_alone(store: SqlStore) -> None:
+    """A unit the database itself rejects (a link to no registration) raises for its own
+    sender only."""
+    units = [Unit(conversation=conversation(str(n))) for n in range(10)]
+    units[5].links.append(("R-404", chat("5")))
+
+    results = await asyncio.gather(*(store.apply(u) for u in units), return_exceptions=True)
+
+    assert isinstance(results[5], Exception) and not isinstance(results[5], StoreError)
+    assert await store.load_conversation(chat("5")) is None
+    assert [r for i, r in enumerate(results) if i != 5] == [None] * 9
+    assert all([await store.load_conversation(chat(str(n))) for n in range(10) if n != 5])
+
+
+async def test_housekeeping_while_messages_arrive_loses_none_of_them(
+    store: SqlStore, clock: Clock
+) -> None:
+    await store.apply(
+        Unit(new_registration=registration("OLD", created_at=clock.now - timedelta(days=40)))
+    )
+    convs = [conversation(str(n)) for n in range(60)]
+    jobs = [store.apply(Unit(conversation=conv)) for conv in convs]
+    jobs.insert(20, store.expire_due(clock.now))
+    jobs.insert(40, store.purge(clock.now - timedelta(days=400)))
+
+    results = await asyncio.gather(*jobs)
+
+    assert results[20] == ["OLD"] and results[40] == 0
+    assert all(conv.version == 1 for conv in convs)
+    for n in range(60):
         assert await store.load_conversation(chat(str(n))) is not None
 
 

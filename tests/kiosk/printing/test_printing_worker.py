@@ -273,3 +273,35 @@ async def test_a_job_that_cannot_make_a_slip_fails_with_its_reason(
     job = next(j for j in await store.print_jobs("kiosk") if j.id == job_id)
     assert job.status is PrintStatus.FAILED and "jmbg" in (job.error or "")
     assert printer.jobs() == []
+
+
+async def test_a_credentials_job_that_cannot_make_a_slip_costs_no_activation_code(
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
+) -> None:
+    await store.save_account("K7M-4PX9", "jelena.petrovic")
+    await store.set_activation_hash("jelena.petrovic", "earlier", clock())
+    payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
+    del payload["hall"]
+    job_id = await enqueue(store, "c1", "kiosk", "credentials", payload)
+    worker = make_worker(store, network_printer(printer), accounts, clock)
+    assert (await worker.run_once()).failed == [job_id]
+    assert await store.activation_hash("jelena.petrovic") == "earlier"  # still valid
+
+
+async def test_when_no_code_can_be_had_the_officer_is_told_and_later_slips_still_print(
+    store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
+) -> None:
+    payload = credentials_payload(language="en", hall=HALL, username="nobody.known")
+    stuck = await enqueue(store, "c1", "kiosk", "credentials", payload)
+    behind = await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
+    attention = Attention()
+    worker = make_worker(store, network_printer(printer), accounts, clock, attention)
+    reports = []
+    for _ in range(3):
+        reports.append(await worker.run_once())
+        clock.advance(seconds=61)
+    assert attention.reported == [("kiosk", "accounts_unavailable")]
+    assert [r.waiting for r in reports[:2]] == [[stuck], [stuck]]  # tried again, then...
+    assert (reports[2].failed, reports[2].printed) == ([stuck], [behind])  # ...let go
+    job = next(j for j in await store.print_jobs("kiosk") if j.id == stuck)
+    assert job.status is PrintStatus.FAILED and "accounts_unavailable" in (job.error or "")

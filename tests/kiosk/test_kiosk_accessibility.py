@@ -1,0 +1,245 @@
+"""Accessibility: large text and high contrast on every screen, big targets, no scrolling
+on the main path, the whole path by keyboard alone, and axe-core finding nothing serious."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from tests.kiosk.hall_server import AXE, HallServer, in_ci
+from tests.kiosk.kiosk_client import JMBG
+from tests.kiosk.kiosk_page import (
+    answer_on_screen,
+    on,
+    open_kiosk,
+    screenshot,
+    seq,
+    tap_choice,
+)
+
+pytestmark = pytest.mark.browser
+
+MIN_TARGET_PX = 64
+
+
+async def visible_buttons(page: Page) -> list[dict[str, Any]]:
+    boxes: list[dict[str, Any]] = []
+    for button in await page.locator("button:visible").all():
+        box = await button.bounding_box()
+        assert box is not None
+        boxes.append({"text": await button.inner_text(), **box})
+    return boxes
+
+
+async def assert_touch_friendly(page: Page, where: str) -> None:
+    small = [b for b in await visible_buttons(page) if b["height"] < MIN_TARGET_PX]
+    assert not small, f"{where}: targets under {MIN_TARGET_PX} px: {small}"
+    for selector in ("#large-text", "#high-contrast"):
+        assert await page.locator(selector).is_visible(), f"{where}: {selector} missing"
+    overflow = await page.evaluate(
+        """() => {
+            const main = document.getElementById("screen");
+            return [document.documentElement.scrollHeight - innerHeight,
+                    main.scrollHeight - main.clientHeight];
+        }"""
+    )
+    assert max(overflow) <= 1, f"{where}: has to scroll by {overflow} px"
+
+
+@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
+async def test_every_main_screen_has_big_targets_the_toggles_and_no_scrolling(
+    browser: Browser, hall: HallServer, orientation: str
+) -> None:
+    context, page = await open_kiosk(browser, hall, orientation)
+    await assert_touch_friendly(page, "language")
+    await tap_choice(page, "language.sr-Cyrl")
+    await assert_touch_friendly(page, "menu")
+    await tap_choice(page, "menu.register")
+    await assert_touch_friendly(page, "intro")
+    await tap_choice(page, "ok")
+    await tap_choice(page, "yes")
+    await assert_touch_friendly(page, "first name with the letters keyboard")
+    await answer_on_screen(page, "ана")
+    await answer_on_screen(page, "анић")
+    await assert_touch_friendly(page, "JMBG with the digit pad")
+    await answer_on_screen(page, JMBG)
+    await answer_on_screen(page, "001234567")
+    await assert_touch_friendly(page, "phone with the phone pad")
+    await answer_on_screen(page, "0641234567")
+    await assert_touch_friendly(page, "e-mail")
+    await tap_choice(page, "skip")
+    await tap_choice(page, "kg")
+    await tap_choice(page, "2026-11-30")
+    await assert_touch_friendly(page, "visit times")
+    await tap_choice(page, "2026-11-30T09:00:00+01:00")
+    await assert_touch_friendly(page, "summary")
+    await tap_choice(page, "submit")
+    await assert_touch_friendly(page, "result")
+    await context.close()
+
+
+async def test_large_text_and_high_contrast(browser: Browser, hall: HallServer) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.register")
+    await tap_choice(page, "ok")
+    await tap_choice(page, "yes")
+    await on(page, "registration.first_name")
+    question = page.locator("#question")
+    size = await question.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    await page.tap("#large-text")
+    assert await page.locator("#large-text").get_attribute("aria-pressed") == "true"
+    assert await page.locator("html.large").count() == 1
+    bigger = await question.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert bigger >= size * 1.25
+    key = await page.locator("#keyboard button.char").first.bounding_box()
+    assert key is not None and key["height"] >= MIN_TARGET_PX
+
+    await page.tap("#high-contrast")
+    assert await page.locator("#high-contrast").get_attribute("aria-pressed") == "true"
+    colours = await page.evaluate(
+        """() => [getComputedStyle(document.body).backgroundColor,
+                  getComputedStyle(document.getElementById("question")).color]"""
+    )
+    assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    await screenshot(page, "13-large-text-high-contrast", "portrait")
+    # The modes stay on through the next screens, and the answer still goes through.
+    await answer_on_screen(page, "ana")
+    await on(page, "registration.last_name")
+    assert await page.locator("html.large.contrast").count() == 1
+    # Off again with a second tap.
+    await page.tap("#large-text")
+    assert await page.locator("html.large").count() == 0
+    await context.close()
+
+
+async def tab_to(page: Page, selector: str) -> None:
+    """Press Tab until the element has the focus, as a keyboard user would."""
+    target = page.locator(selector)
+    for _ in range(60):
+        if await target.evaluate("e => e === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+async def press_enter(page: Page) -> None:
+    before = await seq(page)
+    await page.keyboard.press("Enter")
+    await page.locator(f"body:not([data-seq='{before}']):not(.is-busy)").wait_for()
+
+
+async def choose_by_keyboard(page: Page, choice_id: str) -> None:
+    await tab_to(page, f"#choices button[data-id='{choice_id}']")
+    await press_enter(page)
+
+
+async def type_by_keyboard(page: Page, text: str) -> None:
+    await page.keyboard.type(text, delay=60)  # a person typing, not a scanner
+    await press_enter(page)
+
+
+async def test_the_whole_registration_with_a_keyboard_alone(
+    browser: Browser, hall: HallServer
+) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await choose_by_keyboard(page, "language.sr-Latn")
+    await choose_by_keyboard(page, "menu.register")
+    await choose_by_keyboard(page, "ok")
+    await choose_by_keyboard(page, "yes")
+    await on(page, "registration.first_name")
+    await type_by_keyboard(page, "Jovana")  # the answer field has the focus already
+    await type_by_keyboard(page, "Jovanović")
+    await type_by_keyboard(page, JMBG)
+    await type_by_keyboard(page, "001234567")
+    await type_by_keyboard(page, "+381 64 123 4567")
+    await on(page, "registration.email")
+    await type_by_keyboard(page, "jovana@example.com")
+    await choose_by_keyboard(page, "kg")
+    await choose_by_keyboard(page, "walk_in")
+    await on(page, "registration.summary")
+    assert "jovana@example.com" in await page.locator("#prompt").inner_text()
+    await choose_by_keyboard(page, "submit")
+    await on(page, "menu.after")
+    ref = await page.locator("#reference-value").inner_text()
+    registration = await hall.app.store.get_registration(ref)
+    assert registration is not None and registration.email == "jovana@example.com"
+    await context.close()
+
+
+def axe_path() -> str:
+    if not AXE.exists():
+        if in_ci():
+            pytest.fail("axe-core is required in CI: npm install in tests/kiosk")
+        pytest.skip("axe-core is not installed (npm install in tests/kiosk)")
+    return str(AXE)
+
+
+async def serious_violations(page: Page) -> list[dict[str, Any]]:
+    if await page.evaluate("() => typeof axe === 'undefined'"):
+        await page.add_script_tag(path=axe_path())
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => ({id: v.id, impact: v.impact,
+                        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}))"""
+    )
+    return found
+
+
+async def test_axe_finds_nothing_serious_on_the_kiosk(browser: Browser, hall: HallServer) -> None:
+    axe_path()
+    # axe is injected as a script of its own, which the kiosk's CSP rightly refuses.
+    context, page = await open_kiosk(browser, hall, bypass_csp=True)
+    report: dict[str, list[dict[str, Any]]] = {}
+    report["language"] = await serious_violations(page)
+    await tap_choice(page, "language.sr-Cyrl")
+    report["menu"] = await serious_violations(page)
+    await tap_choice(page, "menu.register")
+    await tap_choice(page, "ok")
+    await tap_choice(page, "yes")
+    report["name"] = await serious_violations(page)
+    await answer_on_screen(page, "ана")
+    await answer_on_screen(page, "анић")
+    await answer_on_screen(page, JMBG)
+    await answer_on_screen(page, "001234567")
+    report["phone"] = await serious_violations(page)
+    await answer_on_screen(page, "0641234567")
+    await tap_choice(page, "skip")
+    await tap_choice(page, "kg")
+    await tap_choice(page, "walk_in")
+    report["summary"] = await serious_violations(page)
+    await tap_choice(page, "submit")
+    report["result"] = await serious_violations(page)
+    await page.tap("#large-text")
+    await page.tap("#high-contrast")
+    report["large+contrast"] = await serious_violations(page)
+    await tap_choice(page, "menu.ticket")
+    await page.evaluate("() => { document.getElementById('idle').hidden = false; }")
+    report["idle warning"] = await serious_violations(page)
+    assert {k: v for k, v in report.items() if v} == {}
+    await context.close()
+
+
+async def test_axe_finds_nothing_serious_on_the_other_pages(
+    browser: Browser, hall: HallServer
+) -> None:
+    axe_path()
+    context = await browser.new_context(bypass_csp=True, viewport={"width": 1920, "height": 1080})
+    page = await context.new_page()
+    report: dict[str, list[dict[str, Any]]] = {}
+    for name, path in [
+        ("landing", "/"),
+        ("display", "/display/kg"),
+        ("web chat", "/chat"),
+        ("unknown hall", "/kiosk/nowhere"),
+    ]:
+        await page.goto(hall.url + path)
+        if name == "web chat":
+            await page.locator(".msg.bot").first.wait_for()
+        report[name] = await serious_violations(page)
+    assert {k: v for k, v in report.items() if v} == {}
+    await context.close()
