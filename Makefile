@@ -38,10 +38,10 @@ bench-telegram: $(STAMP)
 bench-kiosk: $(STAMP)
 	$(BIN)/python -m bench.kiosk
 
+FLOW_NAMES := registration status guide officer enroll ticket checkin language
+
 diagrams: $(STAMP)
-	$(BIN)/ecitizen flows diagram registration > docs/flows/registration.md
-	$(BIN)/ecitizen flows diagram guide > docs/flows/guide.md
-	$(BIN)/ecitizen flows diagram officer > docs/flows/officer.md
+	for f in $(FLOW_NAMES); do $(BIN)/ecitizen flows diagram $$f > docs/flows/$$f.md; done
 
 catalogs: $(STAMP)
 	$(BIN)/python -m flows.i18n derive

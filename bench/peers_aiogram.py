@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.base import BaseSession
-from aiogram.filters import CommandStart
+from aiogram.filters import CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -246,7 +246,7 @@ def router(bookings: Bookings) -> Router:
     r.callback_query.register(intro, Reg.intro, F.data == "ok")
     r.callback_query.register(consent, Reg.consent, F.data.in_({"yes", "no"}))
     asks = (Reg.first_name, Reg.last_name, Reg.jmbg, Reg.id_number, Reg.phone, Reg.email)
-    r.message.register(answer, *asks, F.text)
+    r.message.register(answer, StateFilter(*asks), F.text)
     r.callback_query.register(skip_email, Reg.email, F.data == "skip")
     r.callback_query.register(bookings.hall, Reg.hall, F.data.in_(set(HALLS)))
     r.callback_query.register(bookings.visit, Reg.visit, F.data == WALK_IN)

@@ -79,3 +79,14 @@ def test_a_wrong_setting_is_named_and_nothing_starts(tmp_path: Path) -> None:
     path.write_text("[server]\nprot = 80\n", encoding="utf-8")
     out = run(path, "db", "migrate")
     assert out.returncode == 2 and "unknown setting [server] prot" in out.stderr
+
+
+def test_the_committed_flow_pictures_are_current() -> None:
+    from ecitizen.diagram import markdown
+    from flows.assembly import FLOWS
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "flows"
+    for flow in FLOWS:
+        assert (docs / f"{flow.name}.md").read_text(encoding="utf-8") == markdown(flow), (
+            f"run `make diagrams`: docs/flows/{flow.name}.md is out of date"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_no_config_file_runs_on_embedded_defaults() -> None:
     config = load_config(None, environ={})
     assert config.database_url.startswith("sqlite:///") and "var" in config.database_url
-    assert [h.code for h in config.halls][0] == "kg"
+    assert config.halls[0].code == "kg"
     assert len(config.halls) == 3
     hall = config.halls[0].to_hall()
-    assert hall.slots_on(__import__("datetime").date(2026, 11, 30))  # a Monday: open
+    assert hall.slots_on(date(2026, 11, 30))  # a Monday: open
 
 
 def test_the_example_config_is_valid_and_matches_the_defaults() -> None:
