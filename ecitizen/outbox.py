@@ -7,7 +7,6 @@ channels deduplicate nothing themselves, so an effect is marked done right after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -64,9 +63,17 @@ class OutboxWorker:
                 busy = 0
             if busy:
                 continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await self._idle()
+
+    async def _idle(self) -> None:
+        """Until woken or the poll interval passes. (Not wait_for: on Python 3.11 a cancel
+        that meets its timeout can leave the caller waiting forever.)"""
+        self._wake.clear()
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=self.poll_seconds)
+        finally:
+            waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
         items = await self.store.claim_effects(self.clock(), limit, self.lease_seconds)

@@ -102,7 +102,7 @@
     el.question.classList.toggle("long", question.length > LONG_QUESTION);
     el.paragraphs.replaceChildren(...paragraphs.slice(0, -1).map((text) => {
       const p = document.createElement("p");
-      p.textContent = text;
+      p.append(...keepCodesWhole(text));
       return p;
     }));
     el.notice.textContent = s.notice || "";
@@ -112,10 +112,27 @@
     const onStart = s.name === LANGUAGE_SCREEN;
     el.langs.hidden = onStart;
     el.back.hidden = onStart || s.end;
-    el.finish.hidden = onStart;
+    el.finish.hidden = onStart || s.end; // the end screen has its own big "Finish"
+    body.classList.toggle("has-result", !el.result.hidden);
     armIdle();
     if (s.input) el.input.focus();
     else el.prompt.focus();
+  }
+
+  // A code like K7M4-PX9N or A001 is never split over two lines.
+  function keepCodesWhole(text) {
+    const parts = [];
+    let last = 0;
+    for (const m of text.matchAll(/\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,})+\b/g)) {
+      parts.push(document.createTextNode(text.slice(last, m.index)));
+      const span = document.createElement("span");
+      span.className = "code";
+      span.textContent = m[0];
+      parts.push(span);
+      last = m.index + m[0].length;
+    }
+    parts.push(document.createTextNode(text.slice(last)));
+    return parts;
   }
 
   function drawChrome() {
