@@ -56,6 +56,7 @@ class OutboxWorker:
 
     async def run(self) -> None:
         while True:
+            self._wake.clear()  # before the round: a wake during it is not lost
             try:
                 busy = await self.run_once()
             except Exception:
@@ -68,7 +69,6 @@ class OutboxWorker:
     async def _idle(self) -> None:
         """Until woken or the poll interval passes. (Not wait_for: on Python 3.11 a cancel
         that meets its timeout can leave the caller waiting forever.)"""
-        self._wake.clear()
         waiter = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait({waiter}, timeout=self.poll_seconds)
