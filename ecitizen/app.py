@@ -26,6 +26,8 @@ from state.accounts import BuiltinAccountProvider
 
 log = logging.getLogger(__name__)
 
+GRACEFUL = frozenset({"outbox", "printers"})  # tasks that finish their round when stopped
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -82,7 +84,12 @@ class App:
     def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
 
-    async def close(self) -> None:
+    async def close(self, grace_s: float = 10.0) -> None:
+        """Let the workers finish what they hold, then stop everything and close the store."""
+        self.outbox.stop()
+        graceful = [t for t in self.tasks if t.get_name() in GRACEFUL]
+        if graceful:
+            await asyncio.wait(graceful, timeout=grace_s)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

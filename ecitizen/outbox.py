@@ -49,20 +49,27 @@ class OutboxWorker:
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Something was just written: look now rather than at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the round under way (so nothing handed to a channel is left unmarked and
+        sent again after a restart), then return from run()."""
+        self._stopping = True
+        self.wake()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()  # before the round: a wake during it is not lost
             try:
                 busy = await self.run_once()
             except Exception:
                 log.exception("outbox round failed; trying again")
                 busy = 0
-            if busy:
+            if busy or self._stopping:
                 continue
             await self._idle()
 
