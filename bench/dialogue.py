@@ -333,9 +333,10 @@ Send = Callable[[int, int], Awaitable[None]]  # (user index, message index)
 async def drive(send: Send, lengths: Sequence[int], in_flight: int) -> Timing:
     """Plays every user's dialogue, `in_flight` users at a time.
 
-    Each lane plays one user at a time and yields to the loop after every reply, so the
-    users' messages interleave even where an implementation never waits on I/O. Latency is
-    measured around `send` alone: from handing the message over to the reply being ready.
+    Each lane plays one user at a time and yields to the loop before every message, so the
+    users' messages interleave even where an implementation never waits on I/O. Latency runs
+    from the moment the user sends (right after the previous reply) to the reply being
+    ready, so it includes waiting behind the other users' messages, as a user would.
     """
     latencies: list[int] = []
     users = iter(range(len(lengths)))
@@ -345,9 +346,9 @@ async def drive(send: Send, lengths: Sequence[int], in_flight: int) -> Timing:
         for user in users:
             for index in range(lengths[user]):
                 t0 = clock_ns()
+                await asyncio.sleep(0)
                 await send(user, index)
                 latencies.append(clock_ns() - t0)
-                await asyncio.sleep(0)
 
     start = clock_ns()
     await asyncio.gather(*(lane() for _ in range(min(in_flight, len(lengths)))))

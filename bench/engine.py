@@ -1,0 +1,311 @@
+"""`make bench`: our durable engine against python-telegram-bot and aiogram, same dialogue.
+
+2,000 simulated citizens register (every fourth types an invalid JMBG once), many at a
+time, on (a) our engine with the SQLite store, where every reply is released only after its
+state change is committed, (b) python-telegram-bot's ConversationHandler and (c) aiogram's
+FSM with MemoryStorage, both in memory with a network that answers at once. Rounds are
+interleaved (ptb, aiogram, engine, ptb, ...) and medians reported, because machines are
+noisy. Memory is measured in a separate process per implementation. The last line printed
+is machine-readable: `engine/ptb=<ratio> engine/aiogram=<ratio> same_results=<bool>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from bench.dialogue import (
+    HALLS,
+    Registered,
+    Say,
+    Timing,
+    User,
+    check,
+    clock,
+    drive,
+    make_users,
+    render_reply,
+    script,
+)
+from ecitizen.app import App, build_app
+from ecitizen.config import parse_config
+from flows.messages import Command, ConversationKey, Inbound
+from flows.records import RegistrationStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+CHANNEL = "telegram"
+NAMES = ("ptb", "aiogram", "engine")
+
+
+class Peer(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def send(self, user: int, index: int) -> None: ...
+
+    async def registered(self) -> set[Registered]: ...
+
+    async def close(self) -> None: ...
+
+
+def inbound(user: User, message_id: int, say: Say) -> Inbound:
+    key = ConversationKey(CHANNEL, str(100_000 + user.index))
+    if say.kind == "start":
+        return Inbound(key, command=Command.START, message_id=str(message_id))
+    if say.kind == "choice":
+        return Inbound(key, choice=say.value, message_id=str(message_id))
+    return Inbound(key, text=say.value, message_id=str(message_id))
+
+
+class EnginePeer:
+    """Our engine as a channel drives it: App.handle, then the reply rendered to text."""
+
+    name = "engine"
+
+    def __init__(self, users: Sequence[User], data_dir: Path) -> None:
+        self.users = users
+        self.data_dir = data_dir
+        self.inbounds: list[list[Inbound]] = []
+        self._app: App | None = None
+
+    @property
+    def app(self) -> App:
+        assert self._app is not None
+        return self._app
+
+    async def start(self) -> None:
+        config = parse_config({"data": {"dir": str(self.data_dir)}})
+        self._app = await build_app(config, clock=clock)
+        message_id = 0
+        for user in self.users:
+            row = []
+            for say in script(user):
+                message_id += 1
+                row.append(inbound(user, message_id, say))
+            self.inbounds.append(row)
+
+    async def send(self, user: int, index: int) -> None:
+        for out in await self.app.handle(self.inbounds[user][index]):
+            render_reply(out.text, out.choices, out.language)
+
+    async def registered(self) -> set[Registered]:
+        found: set[Registered] = set()
+        for hall in HALLS:
+            for r in await self.app.store.registrations_at(hall, [RegistrationStatus.SUBMITTED]):
+                found.add((r.first_name, r.last_name, r.jmbg, r.phone, r.hall))
+        return found
+
+    async def close(self) -> None:
+        await self.app.close()
+
+
+def make_peer(name: str, users: Sequence[User], data_dir: Path) -> Peer:
+    if name == "ptb":
+        from bench.peers_ptb import PtbPeer
+
+        return PtbPeer(users)
+    if name == "aiogram":
+        from bench.peers_aiogram import AiogramPeer
+
+        return AiogramPeer(users)
+    return EnginePeer(users, data_dir)
+
+
+def expected(users: Sequence[User]) -> set[Registered]:
+    """What every implementation must end with: the answers, as the validators keep them."""
+    return {
+        (
+            str(check("first_name", u.first_name)),
+            str(check("last_name", u.last_name)),
+            u.jmbg,
+            str(check("phone", u.phone)),
+            u.hall,
+        )
+        for u in users
+    }
+
+
+async def timed_pass(
+    name: str, users: Sequence[User], in_flight: int
+) -> tuple[Timing, set[Registered]]:
+    with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
+        peer = make_peer(name, users, Path(tmp))
+        await peer.start()
+        gc.collect()
+        timing = await drive(peer.send, [len(script(u)) for u in users], in_flight)
+        found = await peer.registered()
+        await peer.close()
+    return timing, found
+
+
+async def memory_pass(name: str, users: Sequence[User], in_flight: int) -> dict[str, float]:
+    """Run in a process of its own: the traced peak of the run, and the process's max RSS."""
+    with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
+        peer = make_peer(name, users, Path(tmp))
+        await peer.start()
+        gc.collect()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        await drive(peer.send, [len(script(u)) for u in users], in_flight)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        await peer.close()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"traced_peak_mb": peak / 2**20, "rss_mb": after / 1024, "rss_before_mb": before / 1024}
+
+
+def measure_memory(name: str, users: int, in_flight: int) -> dict[str, float]:
+    args = [sys.executable, "-m", "bench.engine", "--memory-of", name]
+    args += ["--users", str(users), "--in-flight", str(in_flight)]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def cold_start(fresh: bool) -> tuple[float, float]:
+    """Seconds from spawning `ecitizen chat` to its first "> " prompt, and its max RSS (MB)."""
+    with tempfile.TemporaryDirectory(prefix="ecitizen-cold-") as tmp:
+        data = Path(tmp) / "var"
+        config = Path(tmp) / "config.toml"
+        config.write_text(f'[data]\ndir = "{data}"\n', encoding="utf-8")
+        if not fresh:
+            _start_chat(config)
+        return _start_chat(config)
+
+
+def _start_chat(config: Path) -> tuple[float, float]:
+    args = [sys.executable, "-m", "ecitizen.cli", "--config", str(config), "chat"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [*args, "--user", "x"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    seen = b""
+    while b"> " not in seen:
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            raise RuntimeError("ecitizen chat ended before its first prompt")
+        seen += chunk
+    elapsed = time.perf_counter() - t0
+    proc.stdin.close()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    proc.stdout.close()
+    return elapsed, usage.ru_maxrss / 1024
+
+
+@dataclass
+class Results:
+    timings: dict[str, list[Timing]] = field(default_factory=lambda: {n: [] for n in NAMES})
+    alone: dict[str, Timing] = field(default_factory=dict)
+    memory: dict[str, dict[str, float]] = field(default_factory=dict)
+    results: dict[str, list[set[Registered]]] = field(default_factory=lambda: {n: [] for n in NAMES})
+
+    def rate(self, name: str) -> float:
+        return statistics.median(t.per_second for t in self.timings[name])
+
+    def latency(self, name: str, q: float) -> float:
+        return statistics.median(t.percentile_ms(q) for t in self.timings[name])
+
+
+async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Results) -> None:
+    for round_ in range(1, rounds + 1):
+        for name in NAMES:
+            timing, found = await timed_pass(name, users, in_flight)
+            out.timings[name].append(timing)
+            out.results[name].append(found)
+            print(
+                f"  round {round_} {name:8} {timing.per_second:9,.0f} msg/s"
+                f"  p50 {timing.percentile_ms(0.5):7.2f} ms  p99 {timing.percentile_ms(0.99):7.2f} ms",
+                flush=True,
+            )
+    for name in NAMES:  # one user at a time: the cost of a message with no one else waiting
+        timing, _ = await timed_pass(name, users[: max(1, len(users) // 10)], 1)
+        out.alone[name] = timing
+
+
+def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
+    want = expected(users)
+    same = all(found == want for sets in out.results.values() for found in sets)
+    print()
+    print(
+        f"| implementation | msg/s | p50 ms | p99 ms | alone p50 ms | alone p99 ms "
+        f"| traced peak MB | max RSS MB |  ({len(users)} users, {in_flight} in flight)"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in NAMES:
+        mem = out.memory.get(name, {})
+        alone = out.alone.get(name)
+        print(
+            f"| {name} | {out.rate(name):,.0f} | {out.latency(name, 0.5):.2f} "
+            f"| {out.latency(name, 0.99):.2f} "
+            f"| {alone.percentile_ms(0.5) if alone else float('nan'):.3f} "
+            f"| {alone.percentile_ms(0.99) if alone else float('nan'):.3f} "
+            f"| {mem.get('traced_peak_mb', float('nan')):.1f} "
+            f"| {mem.get('rss_mb', float('nan')):.1f} |"
+        )
+    for name in NAMES:
+        sizes = sorted({len(s) for s in out.results[name]})
+        print(f"{name}: registrations {sizes}, same as expected: {all(s == want for s in out.results[name])}")
+    return same
+
+
+def report_cold_start(runs: int) -> None:
+    for fresh in (True, False):
+        samples = [cold_start(fresh) for _ in range(runs)]
+        seconds = statistics.median(s for s, _ in samples)
+        rss = max(r for _, r in samples)
+        what = "fresh data dir (creates the database)" if fresh else "existing data dir"
+        print(f"cold start to first prompt, {what}: median {seconds:.3f} s, max RSS {rss:.1f} MB")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
+    p.add_argument("--users", type=int, default=2000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--in-flight", type=int, default=150)
+    p.add_argument("--cold-runs", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="skip memory and cold start")
+    p.add_argument("--memory-of", choices=NAMES, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    users = make_users(args.users)
+    if args.memory_of:
+        print(json.dumps(asyncio.run(memory_pass(args.memory_of, users, args.in_flight))))
+        return 0
+    print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
+    messages = sum(len(script(u)) for u in users)
+    print(f"{args.users} users, {messages} messages per pass, {args.rounds} rounds")
+    out = Results()
+    asyncio.run(run_rounds(users, args.rounds, args.in_flight, out))
+    if not args.quick:
+        for name in NAMES:
+            out.memory[name] = measure_memory(name, args.users, args.in_flight)
+    same = report(out, users, args.in_flight)
+    if not args.quick:
+        report_cold_start(args.cold_runs)
+    ptb, aiogram = out.rate("engine") / out.rate("ptb"), out.rate("engine") / out.rate("aiogram")
+    print(f"engine/ptb={ptb:.2f} engine/aiogram={aiogram:.2f} same_results={str(same).lower()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

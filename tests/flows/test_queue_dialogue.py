@@ -1,0 +1,118 @@
+"""The queue at the hall: tickets at the kiosk, check-in, and officers calling them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ecitizen.app import App
+from flows.records import RegistrationStatus, TicketStatus
+from tests.conftest import Clock
+from tests.dialogue import Chat
+from tests.flows.test_officer_dialogue import enrolled
+from tests.flows.test_registration_dialogue import WORDS, register
+from tests.inbox import Inbox
+
+
+async def take_ticket(kiosk: Chat, service: str = "Помоћ у коришћењу портала") -> str:
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Узми редни број")
+    reply = await kiosk.picks(service)
+    assert kiosk.last.ticket is not None and kiosk.last.end
+    assert "Ваш редни број је" in reply
+    return kiosk.last.ticket
+
+
+async def test_walk_in_tickets_are_numbered_per_service(chat: Callable[..., Chat]) -> None:
+    assert await take_ticket(chat("kg:s1", "kiosk")) == "B001"
+    assert await take_ticket(chat("kg:s2", "kiosk")) == "B002"
+    assert await take_ticket(chat("kg:s3", "kiosk"), "Отварање налога") == "A001"
+    assert await take_ticket(chat("bg:s1", "kiosk")) == "B001"  # another hall counts alone
+
+
+async def test_numbers_restart_the_next_day(chat: Callable[..., Chat], clock: Clock) -> None:
+    assert await take_ticket(chat("kg:s1", "kiosk")) == "B001"
+    clock.advance(days=1)
+    assert await take_ticket(chat("kg:s2", "kiosk")) == "B001"
+
+
+async def test_the_ticket_screen_tells_how_many_are_ahead(chat: Callable[..., Chat]) -> None:
+    await take_ticket(chat("kg:s1", "kiosk"))
+    third = chat("kg:s3", "kiosk")
+    await take_ticket(chat("kg:s2", "kiosk"))
+    await take_ticket(third)
+    assert "Испред вас: 2" in third.text and "око 10 мин" in third.text
+
+
+async def test_an_appointment_holder_checked_in_on_time_is_called_before_walk_ins(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    ana = chat("ana")
+    ref = await register(ana, WORDS["sr-Cyrl"])  # Tuesday 09:00
+    clock.advance(days=1, minutes=50)  # Tuesday 08:50 in Kragujevac
+    await take_ticket(chat("kg:walk1", "kiosk"), "Отварање налога")
+    kiosk = chat("kg:s9", "kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Имам заказан термин")
+    reply = await kiosk.says(ref.lower())  # a scanner types it; case does not matter
+    assert f"Пријава {ref} је потврђена" in reply
+    assert kiosk.last.ticket == "A002" and kiosk.last.reference == ref
+    reg = await app.store.get_registration(ref)
+    assert reg is not None and reg.status == RegistrationStatus.CHECKED_IN
+
+    mira = await enrolled(app, chat, "Мира")
+    reply = await mira.picks("Позови следећи број")
+    assert "Позван је број A002 на шалтер 1" in reply  # the appointment first
+    await mira.picks("Отвори пријаву")
+    assert ref in mira.text and "Ваша одлука?" in mira.text
+
+    inbox = Inbox()
+    app.add_delivery("terminal", inbox)
+    while await app.outbox.run_once():
+        pass
+    assert any("Ваш број A002 је позван: шалтер 1" in t for t in inbox.texts_for("ana"))
+
+
+async def test_a_late_arrival_waits_with_the_walk_ins(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    ref = await register(chat("ana"), WORDS["sr-Cyrl"])  # Tuesday 09:00
+    clock.advance(days=1, hours=3)  # Tuesday 11:00
+    await take_ticket(chat("kg:walk1", "kiosk"), "Отварање налога")
+    kiosk = chat("kg:s9", "kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Имам заказан термин")
+    assert "ван заказаног термина" in await kiosk.says(ref)
+    mira = await enrolled(app, chat, "Мира")
+    assert "A001" in await mira.picks("Позови следећи број")
+
+
+async def test_an_unknown_or_mistyped_code_is_asked_again(chat: Callable[..., Chat]) -> None:
+    kiosk = chat("kg:s1", "kiosk")
+    await kiosk.command_language("en")
+    await kiosk.picks("I have an appointment")
+    assert "8 characters" in await kiosk.says("1234")
+    assert "not valid" in await kiosk.says("K7M4-PX9M")  # check character wrong
+    assert "cannot find" in await kiosk.says("K7M4-PX9N")  # valid, but nobody has it
+    assert "Scan or type" in kiosk.text
+
+
+async def test_officer_queue_actions_recall_served_no_show_transfer(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    for n in range(3):
+        await take_ticket(chat(f"kg:s{n}", "kiosk"))
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Позови следећи број")
+    assert "Позван је број B001" in await mira.picks("Позови поново") or "B001" in mira.text
+    assert "Број B001 је услужен" in await mira.picks("Услужен")
+    await mira.picks("Позови следећи број")
+    assert "B002 је означен да није дошао" in await mira.picks("Није дошао")
+    await mira.picks("Позови следећи број")
+    await mira.picks("Пребаци на други шалтер")
+    assert "пребачен на шалтер 2" in await mira.picks("Шалтер 2")
+    day = app.halls["kg"].local_day(app.env.clock())
+    tickets = {t.label: t for t in await app.store.tickets("kg", day)}
+    assert tickets["B001"].status == TicketStatus.SERVED
+    assert tickets["B002"].status == TicketStatus.NO_SHOW
+    assert tickets["B003"].counter == "2"
+    assert "Нико не чека" in await mira.picks("Позови следећи број")
