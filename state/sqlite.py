@@ -12,6 +12,7 @@ wait for the writer).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections import deque
@@ -24,6 +25,10 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from state.db import Dialect, Outcome, Row, Statement, Transaction, sqlite_sql
+
+# aiosqlite logs every call with its SQL parameters at DEBUG: personal data must never
+# reach a log, whatever level an operator turns on.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 T = TypeVar("T")
 
