@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from bot.terminal import parse_line
 from ecitizen.app import App
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import REF, WORDS
@@ -184,8 +186,6 @@ async def test_language_can_change_mid_flow_without_losing_answers(
 async def test_the_same_message_delivered_twice_is_answered_once(
     app: App, chat: Callable[..., Chat]
 ) -> None:
-    from bot.terminal import parse_line
-
     ana = chat()
     await up_to_jmbg(ana)
     inbound = parse_line("0512981717776", ana.key, message_id="dup-1")
@@ -194,3 +194,16 @@ async def test_the_same_message_delivered_twice_is_answered_once(
     assert first and not again
     conv = await app.store.load_conversation(ana.key)
     assert conv is not None and conv.state == "id_number"
+
+
+async def test_two_messages_at_once_from_one_person_are_both_taken_in_turn(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ana = chat()
+    await start(ana)
+    await ana.picks("Да")
+    replies = await asyncio.gather(ana.says("Ана"), ana.says("Марија"))
+    assert sum("презиме" in r for r in replies) == 1 and sum("ЈМБГ" in r for r in replies) == 1
+    conv = await app.store.load_conversation(ana.key)
+    assert conv is not None and conv.state == "jmbg"
+    assert {conv.slots["first_name"], conv.slots["last_name"]} == {"Ана", "Марија"}
