@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ecitizen.app import App
 from flows.messages import ConversationKey, Msg, Outbound
@@ -35,8 +35,16 @@ class FlakyPhone:
 
 
 def message(to: ConversationKey, n: int) -> Unit:
-    return Unit(effects=[notify(to, "en", [Msg.of("status.view", ref=f"R{n}", status="s",
-                                                  hall="h", visit="v")], f"m{n}")])
+    return Unit(
+        effects=[
+            notify(
+                to,
+                "en",
+                [Msg.of("status.view", ref=f"R{n}", status="s", hall="h", visit="v")],
+                f"m{n}",
+            )
+        ]
+    )
 
 
 async def drain(app: App) -> None:
@@ -86,9 +94,7 @@ async def test_a_blocked_bot_is_not_retried(app: App, clock: Clock) -> None:
     assert phone.received == []
 
 
-async def test_one_chat_stays_in_order_while_another_is_not_held_up(
-    app: App, clock: Clock
-) -> None:
+async def test_one_chat_stays_in_order_while_another_is_not_held_up(app: App, clock: Clock) -> None:
     phone = FlakyPhone(failures=1)
     app.add_delivery("terminal", phone)
     for n in range(3):
