@@ -181,7 +181,13 @@ async def submit(turn: Turn) -> str:
             )
         )
     unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))
-    turn.say("reg.done", ref=ref, hall=hall_label(hall), visit=visit_text(turn, hall))
+    turn.say(
+        "reg.done",
+        ref=ref,
+        hall=hall_label(hall),
+        address=hall.address,
+        visit=visit_text(turn, hall),
+    )
     turn.say("reg.bring")
     if link is None and turn.conv.key.channel != KIOSK:
         turn.say("reg.follow_here")

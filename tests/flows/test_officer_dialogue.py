@@ -155,3 +155,60 @@ async def test_a_new_check_in_reaches_the_officers_of_that_hall(
     while await app.outbox.run_once():
         pass
     assert any(f"Стигла је пријава {ref}" in t for t in inbox.texts_for(mira.user))
+
+
+async def test_rejecting_with_a_reason_from_the_list_in_english(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ana = chat("ana")
+    ref = await register(ana, WORDS["en"])
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Отвори по шифри")
+    await mira.says(ref)
+    await mira.picks("Одбиј")
+    await mira.picks("не слажу са личном картом")
+    inbox = Inbox()
+    app.add_delivery("terminal", inbox)
+    while await app.outbox.run_once():
+        pass
+    told = inbox.texts_for("ana")
+    assert len(told) == 1
+    assert f"Registration {ref} was not approved" in told[0]
+    assert "the data does not match the ID card" in told[0]  # the reason, in her language
+
+
+async def test_an_officer_can_put_a_registration_back_for_a_colleague(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ref = await register(chat("ana"), WORDS["sr-Cyrl"])
+    mira = await enrolled(app, chat, "Мира")
+    zoran = await enrolled(app, chat, "Зоран", counter="2")
+    await mira.picks("Отвори по шифри")
+    await mira.says(ref)
+    assert f"Пријава {ref} је враћена на чекање" in await mira.picks("Врати на чекање")
+    await zoran.picks("Отвори по шифри")
+    assert "Ваша одлука?" in await zoran.says(ref)
+
+
+async def test_the_waiting_list_puts_todays_visits_first(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    bob = chat("bob")  # registers first, and will come without an appointment
+    await bob.says("/start")
+    await bob.picks("ћирилица")
+    await bob.picks("Постани")
+    await bob.picks("Настави")
+    await bob.picks("Да")
+    for answer in ("Бобан", "Бобић", "0512981717776", "112345678", "0641112233"):
+        await bob.says(answer)
+    await bob.picks("Прескочи")
+    await bob.picks("Крагујевац")
+    await bob.picks("Долазим без заказивања")
+    await bob.picks("Пошаљи пријаву")
+    clock.advance(minutes=5)
+    ana_ref = await register(chat("ana"), WORDS["sr-Cyrl"])  # later, for Tuesday 09:00
+    clock.advance(days=1)  # Tuesday: ana's visit is today
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Пријаве на чекању")
+    assert mira.last.choices[0].id == ana_ref  # today's visit before the older walk-in
+    assert "Бобан Бобић" in mira.choices[1]
