@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import json
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -26,7 +28,7 @@ import tracemalloc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bench.dialogue import (
     HALLS,
@@ -40,6 +42,7 @@ from bench.dialogue import (
     make_users,
     render_reply,
     script,
+    warm_catalogs,
 )
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
@@ -146,7 +149,6 @@ async def timed_pass(
     with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
         peer = make_peer(name, users, Path(tmp))
         await peer.start()
-        gc.collect()
         timing = await drive(peer.send, [len(script(u)) for u in users], in_flight)
         found = await peer.registered()
         await peer.close()
@@ -213,12 +215,85 @@ def _start_chat(config: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+# Where the event loop's time goes, by the part of the code a function belongs to.
+_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "store: load",
+        ("conversations.py:47", "state/values.py", "json/decoder", "json/__init__.py:2"),
+    ),
+    ("store: apply", ("state/conversations.py", "state/writes.py", "json/")),
+    ("store: other reads", ("state/registrations.py", "state/officers.py")),
+    ("store: thread hand-off", ("state/sqlite.py", "state/db.py", "aiosqlite", "queue.py")),
+    ("asyncio loop", ("asyncio/", "selectors.py", "socket.py", "_socket", "select.epoll")),
+    ("providers", ("flows/booking.py", "flows/halls.py", "flows/registration.py", "zoneinfo")),
+    ("validation", ("flows/domain/", "flows/checks.py", "phonenumbers", "email_validator")),
+    ("transitions", ("transitions/",)),
+    ("rendering", ("flows/i18n.py", "cyrtranslit", "bench/dialogue.py", "re/")),
+    ("ref code", ("random.py", "urandom")),
+    ("engine logic", ("flows/", "ecitizen/", "dataclasses", "enum.py")),
+    ("bench driver", ("bench/",)),
+)
+
+
+def _part(where: str) -> str | None:
+    return next((name for name, keys in _PARTS if any(k in where for k in keys)), None)
+
+
+def _where(func: tuple[str, int, str]) -> str:
+    return f"{func[0]}:{func[1]}({func[2]})"
+
+
+async def profile_engine(users: Sequence[User], in_flight: int) -> None:
+    """cProfile of our engine under load; shares scaled to the loop thread's CPU per message
+    measured in an unprofiled pass (SQLite's own work runs on its threads, shown apart)."""
+    lengths = [len(script(u)) for u in users]
+    with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
+        peer = EnginePeer(users, Path(tmp))
+        await peer.start()
+        cpu0, loop0 = time.process_time(), time.thread_time()
+        timing = await drive(peer.send, lengths, in_flight)
+        cpu, loop_cpu = time.process_time() - cpu0, time.thread_time() - loop0
+        await peer.close()
+    per_msg = loop_cpu / timing.messages * 1e6
+    print(f"unprofiled: {timing.per_second:,.0f} msg/s; CPU per message: event loop thread")
+    print(f"  {per_msg:.0f} us, SQLite threads {(cpu - loop_cpu) / timing.messages * 1e6:.0f} us")
+    with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
+        peer = EnginePeer(users, Path(tmp))
+        await peer.start()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await drive(peer.send, lengths, in_flight)
+        profiler.disable()
+        await peer.close()
+    stats = pstats.Stats(profiler)
+    table: dict[Any, Any] = getattr(stats, "stats")  # noqa: B009 (pstats keeps it untyped)
+    shares: dict[str, float] = {}
+    for func, (_, _, own, _, callers) in table.items():
+        part = _part(_where(func))
+        if part is not None:
+            shares[part] = shares.get(part, 0.0) + own
+            continue
+        # a builtin (dict.get, isinstance, ...): its time goes to the parts that called it
+        total = sum(c[2] for c in callers.values()) or 1.0
+        for caller, c in callers.items():
+            name = _part(_where(caller)) or "other"
+            shares[name] = shares.get(name, 0.0) + own * c[2] / total
+    whole = sum(shares.values())
+    print("event loop CPU per message, by part (cProfile shares):")
+    for name, own in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:24} {own / whole * per_msg:6.0f} us  {own / whole:6.1%}")
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
 @dataclass
 class Results:
     timings: dict[str, list[Timing]] = field(default_factory=lambda: {n: [] for n in NAMES})
     alone: dict[str, Timing] = field(default_factory=dict)
     memory: dict[str, dict[str, float]] = field(default_factory=dict)
-    results: dict[str, list[set[Registered]]] = field(default_factory=lambda: {n: [] for n in NAMES})
+    results: dict[str, list[set[Registered]]] = field(
+        default_factory=lambda: {n: [] for n in NAMES}
+    )
 
     def rate(self, name: str) -> float:
         return statistics.median(t.per_second for t in self.timings[name])
@@ -235,7 +310,8 @@ async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Re
             out.results[name].append(found)
             print(
                 f"  round {round_} {name:8} {timing.per_second:9,.0f} msg/s"
-                f"  p50 {timing.percentile_ms(0.5):7.2f} ms  p99 {timing.percentile_ms(0.99):7.2f} ms",
+                f"  p50 {timing.percentile_ms(0.5):7.2f} ms"
+                f"  p99 {timing.percentile_ms(0.99):7.2f} ms",
                 flush=True,
             )
     for name in NAMES:  # one user at a time: the cost of a message with no one else waiting
@@ -265,7 +341,8 @@ def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
         )
     for name in NAMES:
         sizes = sorted({len(s) for s in out.results[name]})
-        print(f"{name}: registrations {sizes}, same as expected: {all(s == want for s in out.results[name])}")
+        matches = all(s == want for s in out.results[name])
+        print(f"{name}: registrations {sizes}, same as expected: {matches}")
     return same
 
 
@@ -285,11 +362,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--in-flight", type=int, default=150)
     p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="skip memory and cold start")
+    p.add_argument("--profile", action="store_true", help="profile our engine instead")
     p.add_argument("--memory-of", choices=NAMES, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     users = make_users(args.users)
+    warm_catalogs()
     if args.memory_of:
         print(json.dumps(asyncio.run(memory_pass(args.memory_of, users, args.in_flight))))
+        return 0
+    if args.profile:
+        asyncio.run(profile_engine(users, args.in_flight))
         return 0
     print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
     messages = sum(len(script(u)) for u in users)

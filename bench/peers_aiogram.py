@@ -75,7 +75,10 @@ class InstantSession(BaseSession):
         return None
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (BaseSession's signature)
     ) -> TelegramType:
         if isinstance(method, SendMessage):
             return cast(TelegramType, _SENT)
@@ -87,7 +90,7 @@ class InstantSession(BaseSession):
         self,
         url: str,
         headers: dict[str, Any] | None = None,
-        timeout: int = 30,
+        timeout: int = 30,  # noqa: ASYNC109 (BaseSession's signature)
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:

@@ -50,6 +50,7 @@ UI_KEYS = (
     "webchat.offline",
     "webchat.error",
     "webchat.qr",
+    "webchat.open_telegram",
     "kiosk.result.reference",
     "kiosk.result.ticket",
 )

@@ -56,6 +56,24 @@ class Engine:
                     raise ValueError(f"{compiled.flow.name}.{step.name} names a missing part")
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """The replies to one inbound message, released only once its changes are durable.
+
+        A fault of ours (a bug, the database away) is answered with an apology and changes
+        nothing, so the person can simply try again."""
+        try:
+            return await self._handle(inbound)
+        except Exception:
+            log.exception("message on %s not handled", inbound.key.channel)
+            return [
+                Outbound(
+                    key=inbound.key,
+                    language=normalize_language(inbound.language_hint),
+                    text=(Msg("engine.error"),),
+                    screen="error",
+                )
+            ]
+
+    async def _handle(self, inbound: Inbound) -> list[Outbound]:
         refusal: StoreError | None = None
         refused_turn: Turn | None = None
         for _ in range(_RETRIES):

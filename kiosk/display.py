@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,8 @@ from kiosk.assets import Assets, static_assets
 from kiosk.events import Board, HallEvents
 from kiosk.pages import hall_name, unknown_hall
 from kiosk.security import harden, no_store
+
+log = logging.getLogger(__name__)
 
 RETRY_MS = 2000
 KEEPALIVE_SECONDS = 15.0
@@ -71,6 +74,13 @@ class DisplayApp:
         body = await self.assets.page("display.html", values)
         return no_store(web.Response(text=body, content_type="text/html", charset="utf-8"))
 
+    async def _first_board(self, hall: str) -> Board | None:
+        try:
+            return await self.hub.board(hall)
+        except Exception as exc:  # the store is busy or down: the refresh will bring it
+            log.warning("hall board read failed: %s", type(exc).__name__)
+            return None
+
     async def events(self, request: web.Request) -> web.StreamResponse:
         hall = self.halls.get(request.match_info["hall"])
         if hall is None:
@@ -88,7 +98,9 @@ class DisplayApp:
         try:
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
             async with self.hub.subscribe(hall.code) as sub:
-                board: Board | None = await self.hub.board(hall.code)
+                board = await self._first_board(hall.code)
+                if board is not None:
+                    sub.changed.clear()  # fresher than what the hub last pushed
                 while not sub.closed:
                     if board is not None:
                         event_id += 1

@@ -132,6 +132,10 @@ class HallEvents:
     @contextlib.asynccontextmanager
     async def subscribe(self, hall: str) -> AsyncIterator[_Subscriber]:
         sub = _Subscriber()
+        last = self._last.get(hall)
+        if last is not None:  # what the other displays of the hall show now
+            sub.board = last
+            sub.changed.set()
         self._subscribers.setdefault(hall, set()).add(sub)
         try:
             yield sub

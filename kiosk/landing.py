@@ -40,6 +40,7 @@ def landing_html(halls: Iterable[Hall], language: str, chat_path: str = "/chat")
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{t('landing.title')}</title>"
         '<link rel="stylesheet" href="/static/kiosk/landing.css"></head><body>'
         f'<main class="page"><nav class="langs" aria-label="{t("landing.languages")}">'

@@ -8,6 +8,7 @@ finished text in the citizen's language and never a message key or template.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from flows.i18n import render, text
@@ -60,7 +61,13 @@ _TYPED = frozenset(
 
 
 def ui_texts(language: str) -> dict[str, str]:
-    return {key.removeprefix("kiosk."): text(key, language) for key in UI_KEYS}
+    return dict(_ui_texts(language))
+
+
+@lru_cache(maxsize=8)
+def _ui_texts(language: str) -> tuple[tuple[str, str], ...]:
+    # Catalogs are read once per process, so the chrome of a language never changes.
+    return tuple((key.removeprefix("kiosk."), text(key, language)) for key in UI_KEYS)
 
 
 def keyboard_for(expect: Expect, language: str) -> str | None:

@@ -121,13 +121,16 @@ class KioskApp:
                 self.sessions.drop(session)
                 if not await self.turns.forget(session):
                     self._unwiped.append(session)
-        fresh = await self._fresh(hall, request)
+        fresh = await self._fresh(hall, request, forget_stale=session is None)
         return self._answer(request, fresh, 200, {**view(fresh), "wiped": True})
 
-    async def _fresh(self, hall: str, request: web.Request) -> KioskSession:
-        """A new session; the conversation of an unknown cookie token is wiped as well."""
+    async def _fresh(
+        self, hall: str, request: web.Request, forget_stale: bool = True
+    ) -> KioskSession:
+        """A new session. The conversation of a cookie token this process does not know
+        (the server restarted, or swept it) is wiped too: it may hold someone's answers."""
         stale = request.cookies.get(COOKIE)
-        if stale and _TOKEN.match(stale) and self.sessions.get(hall, stale) is None:
+        if forget_stale and stale and _TOKEN.match(stale):
             ghost = KioskSession(token=stale, hall=hall, last_seen=0.0, seq=1)
             await self.turns.forget(ghost)
         session, evicted = self.sessions.new(hall)

@@ -199,6 +199,8 @@ class SqliteDatabase:
     # reads
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        if self._closing:  # a closed connection's thread is gone: the call would never return
+            raise RuntimeError("the store is closed")
         if self._next_reader is None:  # in memory: read between the writer's transactions
             await self._acquire()
             try:

@@ -143,6 +143,7 @@ class TelegramChannel:
                 "Check the network, or [telegram] api_url."
             ) from None
         self.sender.ready = True
+        self._renderer.own_link = f"https://t.me/{self.username}?start="
         try:
             await publish_menus(self._app.bot)
         except TelegramError as exc:
@@ -165,12 +166,17 @@ class TelegramChannel:
             )
         log.info("Telegram bot @%s started (%s)", self.username, self._mode)
 
-    async def stop(self) -> None:
-        """Stop receiving, finish the updates already received, then close."""
+    async def stop_receiving(self) -> None:
+        """Take no more updates and finish handling those received; sending still works,
+        so the outbox worker can finish its round before stop()."""
         if self._app.updater is not None and self._app.updater.running:
             await self._app.updater.stop()
         if self._app.running:
             await self._app.stop()  # waits for the updates being handled
+
+    async def stop(self) -> None:
+        """stop_receiving(), then close the connection to Telegram."""
+        await self.stop_receiving()
         self.sender.ready = False
         await self.limiter.close()
         await self._abandon()

@@ -68,6 +68,7 @@ def _read_message(
     if message.contact is not None:
         if message.contact.user_id != sender_id:
             return Incoming(chat_id, base, refusal="telegram.contact_not_yours")
+        chat.reply_keyboard = False  # the share button's one-time keyboard hid itself
         return Incoming(chat_id, replace(base, contact=international(message.contact.phone_number)))
     if message.text is None:
         return Incoming(chat_id, base)  # a sticker, photo, voice message, ...
@@ -80,6 +81,7 @@ def _read_message(
             return Incoming(chat_id, replace(base, command=command, payload=rest.strip() or None))
     choice = chat.reply_buttons.get(text.strip())
     if choice is not None:  # a reply keyboard button: it sends its label as text
+        chat.reply_keyboard = False
         return Incoming(chat_id, replace(base, choice=choice))
     return Incoming(chat_id, replace(base, text=text))
 

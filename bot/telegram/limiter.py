@@ -6,9 +6,9 @@ of the bot-wide pace; among sends waiting for the bot-wide slot, replies to peop
 conversation go before queued notifications, whatever order they arrived in.
 
 When Telegram refuses (429) a chat that had no other message lately, it is the bot-wide
-limit that was hit: the pace slows down by a fifth, and creeps back up while no chat is refused (additive
-increase, multiplicative decrease), so a server stricter than our settings costs a few
-retries, not a storm of them.
+limit that was hit: the pace slows down by a fifth, and creeps back up while no chat is
+refused (additive increase, multiplicative decrease), so a server stricter than our
+settings costs a few retries, not a storm of them.
 """
 
 from __future__ import annotations

@@ -48,6 +48,9 @@ class Rendered:
 class Renderer:
     def __init__(self, choice_ids: ChoiceIds) -> None:
         self._ids = choice_ids
+        # A QR code of a link into this very bot is for other screens (the kiosk): in the
+        # chat it would only point back to itself, so it is left out.
+        self.own_link: str | None = None
 
     def render(
         self, outbound: Outbound, *, reply: bool, reply_keyboard_shown: bool = False
@@ -55,6 +58,9 @@ class Renderer:
         """`reply`: an answer in a conversation (it may remove a reply keyboard); otherwise
         a notification, which leaves the keyboard of the step the person is at alone."""
         lang = outbound.language
+        qr = outbound.qr
+        if qr is not None and self.own_link is not None and qr.startswith(self.own_link):
+            qr = None
         paragraphs = [p for p in (render(m, lang) for m in outbound.text) if p.strip()]
         choices = outbound.choices
         if not choices and outbound.expect is Expect.YES_NO:
@@ -71,7 +77,7 @@ class Renderer:
             markup, keyboard = ReplyKeyboardRemove(), False
         else:
             markup = None
-        if not paragraphs and outbound.qr is None and not isinstance(markup, ReplyKeyboardRemove):
+        if not paragraphs and qr is None and not isinstance(markup, ReplyKeyboardRemove):
             if markup is None:
                 return Rendered((), buttons, keyboard)
             paragraphs = [text("telegram.choose", lang)]  # Telegram wants text over buttons
@@ -85,8 +91,8 @@ class Renderer:
             paragraphs = paragraphs[-1:]
             keyboard = False
         body = "\n\n".join(paragraphs)
-        if outbound.qr is not None:
-            tail = _with_photo(body, markup, outbound.qr)
+        if qr is not None:
+            tail = _with_photo(body, markup, qr)
         else:
             tail = _messages(split_text(body, MESSAGE_LIMIT), markup)
         return Rendered(tuple(head + tail), buttons, keyboard)

@@ -36,6 +36,8 @@
     ui = data.ui || ui;
     if (data.language) document.documentElement.lang = data.language;
     $("send").textContent = ui["send"] || $("send").textContent;
+    $("title").textContent = ui["page.title"] || $("title").textContent;
+    document.title = ui["page.title"] || document.title;
     $("input-label").textContent = ui["input.label"] || $("input-label").textContent;
     for (const item of data.items || []) show(item);
     last = Math.max(last, data.last || 0);
@@ -65,7 +67,7 @@
     if (item.link) {
       const a = document.createElement("a");
       a.href = item.link;
-      a.textContent = item.link;
+      a.textContent = ui["open_telegram"] || item.link;
       a.rel = "noopener noreferrer";
       a.className = "link";
       box.append(a);

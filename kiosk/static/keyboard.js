@@ -85,7 +85,16 @@
         }
         out.push(line);
       }
-      out.push(this.controls());
+      const controls = this.controls();
+      if (pad) {
+        // A digit pad keeps its keys together: delete sits beside the 0.
+        const lastRow = out[out.length - 1];
+        const del = controls.lastElementChild;
+        while (lastRow.firstChild) controls.insertBefore(lastRow.firstChild, del);
+        out[out.length - 1] = controls;
+      } else {
+        out.push(controls);
+      }
       // A keyboard-only user keeps their place when the keys are redrawn (shift, layout).
       const focused = this.root.contains(document.activeElement) ? document.activeElement : null;
       this.root.replaceChildren(...out);

@@ -17,62 +17,25 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.bot_api_checks import (
-    CAPTION_LIMIT,
-    MESSAGE_LIMIT,
-    BadRequest,
-    bot_commands,
-    message_text,
-    reply_markup,
-)
+from tests.fakes.bot_api_chats import Bucket, Cap, ChatMethods, Refusal
+from tests.fakes.bot_api_checks import BadRequest, bot_commands
 from tests.fakes.bot_api_users import BotMessage, FakeUser
+
+__all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser"]
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 
-@dataclass(frozen=True)
-class Cap:
-    """A rate Telegram enforces: `per_second` on average, `burst` back to back."""
-
-    per_second: float
-    burst: int = 1
-
-
-class _Bucket:
-    """GCRA: how long until the next message is allowed (0: now)."""
-
-    def __init__(self, cap: Cap) -> None:
-        self.interval = 1.0 / cap.per_second
-        self.tolerance = (cap.burst - 1) * self.interval
-        self.tat = 0.0
-
-    def wait(self, now: float) -> float:
-        return max(0.0, max(self.tat, now) - self.tolerance - now)
-
-    def take(self, now: float) -> None:
-        self.tat = max(self.tat, now) + self.interval
-
-
-class _Refusal(Exception):
-    def __init__(self, status: int, description: str, **parameters: Any) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-
-class FakeBotApi:
+class FakeBotApi(ChatMethods):
     def __init__(
         self,
         *,
@@ -86,8 +49,8 @@ class FakeBotApi:
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
         self.cap, self.chat_cap = cap, chat_cap
-        self._bucket = _Bucket(cap) if cap else None
-        self._chat_buckets: dict[int, _Bucket] = {}
+        self._bucket = Bucket(cap) if cap else None
+        self._chat_buckets: dict[int, Bucket] = {}
         self.users: dict[int, FakeUser] = {}
         self._user_ids = itertools.count(100_000_001)
         self._update_ids = itertools.count(first_update_id)
@@ -177,8 +140,15 @@ class FakeBotApi:
                 await self._changed.wait_for(lambda: not self._pending)
 
     async def wait_for_messages(self) -> None:
+        """Until the next change: a message sent, an update taken, a webhook answer."""
         async with self._changed:
             await self._changed.wait()
+
+    async def wait_until(self, condition: Callable[[], bool], wait_s: float = 10.0) -> None:
+        """Until `condition()` holds (checked after every change); TimeoutError after wait_s."""
+        async with asyncio.timeout(wait_s):
+            async with self._changed:
+                await self._changed.wait_for(condition)
 
     def fail_next(self, method: str, count: int = 1, status: int = 502, after: int = 0) -> None:
         """After `after` more good calls, `count` calls of `method` fail with `status`
@@ -188,7 +158,7 @@ class FakeBotApi:
     def set_caps(self, cap: Cap | None = None, chat_cap: Cap | None = None) -> None:
         """Change the enforced rates (None: no cap)."""
         self.cap, self.chat_cap = cap, chat_cap
-        self._bucket = _Bucket(cap) if cap else None
+        self._bucket = Bucket(cap) if cap else None
         self._chat_buckets.clear()
 
     def unhandled_429(self) -> int:
@@ -224,7 +194,7 @@ class FakeBotApi:
         except BadRequest as exc:
             self.refused.append((method, 400, str(exc)))
             return _error(400, f"Bad Request: {exc}")
-        except _Refusal as exc:
+        except Refusal as exc:
             self.refused.append((method, exc.status, exc.description))
             return _error(exc.status, exc.description, exc.parameters)
         return web.json_response({"ok": True, "result": result})
@@ -244,7 +214,7 @@ class FakeBotApi:
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
-            raise _Refusal(
+            raise Refusal(
                 409,
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
@@ -261,7 +231,7 @@ class FakeBotApi:
         async with self._changed:
             while True:
                 if generation != self._poll_generation or self._closing:
-                    raise _Refusal(409, "Conflict: terminated by other getUpdates request")
+                    raise Refusal(409, "Conflict: terminated by other getUpdates request")
                 ready = [u for u in self._pending if u["update_id"] >= offset]
                 if ready or time.monotonic() >= deadline:
                     break
@@ -276,140 +246,6 @@ class FakeBotApi:
         if offset > 0 and any(u["update_id"] < offset for u in self._pending):
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
             self._notify()
-
-    async def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        user = self._recipient(p)
-        text, entities = message_text(p.get("text"), p.get("parse_mode"), MESSAGE_LIMIT)
-        if not text.strip():
-            raise BadRequest("message text is empty")
-        markup = reply_markup(p.get("reply_markup"))
-        self._pace(user.id, text)
-        message = BotMessage(user.id, user.next_message_id(), text, entities, markup)
-        return self._deliver(user, message)
-
-    async def _m_sendPhoto(self, p: dict[str, Any]) -> dict[str, Any]:
-        user = self._recipient(p)
-        photo = p.get("photo")
-        if isinstance(photo, str) and photo.startswith("attach://"):
-            photo = p.get(photo[len("attach://") :])
-        if not isinstance(photo, bytes) or not photo.startswith(_PNG):
-            raise BadRequest("wrong type of the web page content")  # what Telegram says
-        caption, entities = message_text(p.get("caption") or "", p.get("parse_mode"), CAPTION_LIMIT)
-        markup = reply_markup(p.get("reply_markup"))
-        self._pace(user.id, caption)
-        message = BotMessage(user.id, user.next_message_id(), caption, entities, markup, photo)
-        return self._deliver(user, message)
-
-    def _recipient(self, p: dict[str, Any]) -> FakeUser:
-        try:
-            user = self.users.get(int(p.get("chat_id", "")))
-        except ValueError:
-            user = None
-        if user is None:
-            raise BadRequest("chat not found")
-        if user.blocked:
-            raise _Refusal(403, "Forbidden: bot was blocked by the user")
-        return user
-
-    def _pace(self, chat_id: int, text: str) -> None:
-        now = time.monotonic()
-        chat = None
-        if self.chat_cap is not None:
-            chat = self._chat_buckets.setdefault(chat_id, _Bucket(self.chat_cap))
-        wait = max(self._bucket.wait(now) if self._bucket else 0.0, chat.wait(now) if chat else 0.0)
-        if wait > 0:
-            self.throttled.append((chat_id, text))
-            retry_after = max(1, math.ceil(wait))
-            raise _Refusal(
-                429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-            )
-        if self._bucket:
-            self._bucket.take(now)
-        if chat:
-            chat.take(now)
-
-    def _deliver(self, user: FakeUser, message: BotMessage) -> dict[str, Any]:
-        if message.markup and "keyboard" in message.markup:
-            user.reply_keyboard = message.markup
-        elif message.markup and message.markup.get("remove_keyboard"):
-            user.reply_keyboard = None
-        user.inbox.append(message)
-        self.sent.append(message)
-        self._notify()
-        return self.message_dict(message)
-
-    def message_dict(self, m: BotMessage) -> dict[str, Any]:
-        user = self.users[m.chat_id]
-        data: dict[str, Any] = {
-            "message_id": m.message_id,
-            "from": {
-                "id": self.bot_id,
-                "is_bot": True,
-                "first_name": "еГрађанин",
-                "username": self.username,
-            },
-            "chat": user.as_chat(),
-            "date": int(time.time()),
-        }
-        key = "caption" if m.photo is not None else "text"
-        if m.text:
-            data[key] = m.text
-        if m.entities:
-            data[f"{key}_entities" if m.photo is not None else "entities"] = m.entities
-        if m.photo is not None:
-            data["photo"] = [
-                {
-                    "file_id": f"photo{m.message_id}",
-                    "file_unique_id": f"u{m.message_id}",
-                    "width": 330,
-                    "height": 330,
-                }
-            ]
-        if m.markup and "inline_keyboard" in m.markup:
-            data["reply_markup"] = {"inline_keyboard": m.markup["inline_keyboard"]}
-        return data
-
-    def _message(self, p: dict[str, Any]) -> BotMessage:
-        user = self._recipient(p)
-        wanted = int(p.get("message_id") or 0)
-        for m in user.inbox:
-            if m.message_id == wanted:
-                return m
-        raise BadRequest("message to edit not found")
-
-    async def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
-        m = self._message(p)
-        if m.photo is not None:
-            raise BadRequest("there is no text in the message to edit")
-        text, entities = message_text(p.get("text"), p.get("parse_mode"), MESSAGE_LIMIT)
-        markup = reply_markup(p.get("reply_markup"))
-        if (text, entities, markup) == (m.text, m.entities, _inline(m.markup)):
-            raise BadRequest(
-                "message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message"
-            )
-        m.text, m.entities, m.markup = text, entities, markup
-        m.edits += 1
-        return self.message_dict(m)
-
-    async def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> dict[str, Any]:
-        m = self._message(p)
-        markup = reply_markup(p.get("reply_markup"))
-        if markup == _inline(m.markup):
-            raise BadRequest(
-                "message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message"
-            )
-        m.markup = markup
-        m.edits += 1
-        return self.message_dict(m)
-
-    async def _m_answerCallbackQuery(self, p: dict[str, Any]) -> bool:
-        user = self._callbacks.pop(str(p.get("callback_query_id")), None)
-        if user is None:
-            raise BadRequest("query is too old and response timeout expired or query ID is invalid")
-        user.toasts.append(p.get("text"))
-        return True
 
     async def _m_setMyCommands(self, p: dict[str, Any]) -> bool:
         scope = (_json(p.get("scope")) or {}).get("type", "default")
@@ -467,9 +303,9 @@ class FakeBotApi:
                 except aiohttp.ClientError:
                     status = 0
                 self.webhook_answers.append((update["update_id"], status))
+                self._notify()
                 if status == 200:
                     self._pending.pop(0)
-                    self._notify()
                 else:
                     await asyncio.sleep(0.05)  # Telegram retries, later
 
@@ -479,10 +315,6 @@ class FakeBotApi:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pusher
             self._pusher = None
-
-
-def _inline(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    return markup if markup and "inline_keyboard" in markup else None
 
 
 def _json(value: Any) -> Any:

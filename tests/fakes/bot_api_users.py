@@ -8,7 +8,6 @@ next message in the chat, each with its text (as displayed) and its buttons.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -182,21 +181,26 @@ class FakeUser:
 
     async def press(self, label: str) -> int:
         """Press a button on screen: the latest inline button with this label, else a button
-        of the reply keyboard. Raises LookupError when no such button is on screen."""
-        for message in reversed(self.inbox):
-            for text, data in message.inline_buttons:
-                if text == label:
-                    return self.press_inline(message, data)
-        for button in (self.reply_keyboard or {}).get("keyboard", []):
-            for b in button:
-                spec = b if isinstance(b, dict) else {"text": b}
-                if spec["text"] != label:
-                    continue
-                if (self.reply_keyboard or {}).get("one_time_keyboard"):
-                    self.reply_keyboard = None  # the client hides a one-time keyboard
-                if spec.get("request_contact"):
-                    return await self.share_contact()
-                return await self.send_text(label)
+        of the reply keyboard; a part of a button's text will do (the first such button).
+        Raises LookupError when no such button is on screen."""
+        for exact in (True, False):
+            for message in reversed(self.inbox):
+                found = [
+                    data for text, data in message.inline_buttons if _matches(text, label, exact)
+                ]
+                if found:
+                    return self.press_inline(message, found[0])
+            keyboard = self.reply_keyboard or {}
+            for row in keyboard.get("keyboard", []):
+                for b in row:
+                    spec = b if isinstance(b, dict) else {"text": b}
+                    if not _matches(spec["text"], label, exact):
+                        continue
+                    if keyboard.get("one_time_keyboard"):
+                        self.reply_keyboard = None  # the client hides a one-time keyboard
+                    if spec.get("request_contact"):
+                        return await self.share_contact()
+                    return await self.send_text(spec["text"])
         raise LookupError(f"no button {label!r} on screen; the last message: {self.last()}")
 
     def press_inline(self, message: BotMessage, data: str) -> int:
@@ -229,9 +233,7 @@ class FakeUser:
     async def next_message(self, wait_s: float = 10.0) -> BotMessage:
         """The bot's next message in this chat (waits for it)."""
         try:
-            async with asyncio.timeout(wait_s):
-                while len(self.inbox) <= self._read:
-                    await self.api.wait_for_messages()
+            await self.api.wait_until(lambda: len(self.inbox) > self._read, wait_s)
         except TimeoutError:
             raise AssertionError(
                 f"user {self.id} got no message in {wait_s}s; the last: {self.last()}"
@@ -242,3 +244,7 @@ class FakeUser:
 
     async def next_messages(self, count: int, wait_s: float = 10.0) -> list[BotMessage]:
         return [await self.next_message(wait_s) for _ in range(count)]
+
+
+def _matches(text: str, label: str, exact: bool) -> bool:
+    return text == label if exact else label.casefold() in text.casefold()

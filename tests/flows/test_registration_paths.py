@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from bot.terminal import parse_line
 from ecitizen.app import App
@@ -207,3 +208,17 @@ async def test_two_messages_at_once_from_one_person_are_both_taken_in_turn(
     conv = await app.store.load_conversation(ana.key)
     assert conv is not None and conv.state == "jmbg"
     assert {conv.slots["first_name"], conv.slots["last_name"]} == {"Ана", "Марија"}
+
+
+async def test_when_the_database_is_away_the_citizen_gets_an_apology_and_loses_nothing(
+    app: App, chat: Callable[..., Chat], make_app: Callable[..., Any]
+) -> None:
+    ana = chat()
+    await up_to_jmbg(ana)
+    await app.store.close()  # the database goes away
+    reply = await ana.says("0512981717776")
+    assert "нешто је пошло наопако" in reply and "није изгубљено" in reply
+    again = await make_app()  # ... and comes back
+    ana.app = again
+    assert "личне карте" in await ana.says("0512981717776")
+    await again.close()

@@ -61,7 +61,14 @@ async def enroll_officer(app: App, chat: ChatClient, counter: str = "2") -> None
     expires = app.env.clock() + timedelta(hours=1)
     await app.store.add_invite(OfficerInvite(invite_hash(code), "Ана Анић", "kg", expires))
     await chat.says(f"/officer {code}")
-    await chat.picks("menu.officer")
+    for _ in range(3):
+        offered = [c["id"] for c in chat.last["choices"]]
+        if "counter" in offered:
+            break
+        if "lang:sr-Cyrl" in offered:
+            await chat.picks("lang:sr-Cyrl")  # the first time in this chat: which language
+        else:
+            await chat.picks("menu.officer")
     await chat.picks("counter")
     await chat.picks(counter)
 

@@ -1,39 +1,5 @@
-"""Fixtures for the kiosk, display and web chat tests: a running hall server on the real
-app, and (for browser tests) Debian's Chromium driven by Playwright."""
+"""Fixtures for the kiosk and display tests (defined in tests/kiosk/fixtures.py)."""
 
-from __future__ import annotations
+from tests.kiosk.fixtures import browser, hall, quick_hall
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
-
-import pytest
-from playwright.async_api import Browser, async_playwright
-
-from tests.kiosk.hall_server import CHROMIUM_ARGS, HallServer, chromium_path, start_hall_server
-
-# A Telegram bot name, so the engine puts a deep link (shown as a QR) on the result screens.
-BOT = {"telegram": {"bot_username": "ecitizen_test_bot"}}
-
-
-@pytest.fixture
-async def hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
-    server = await start_hall_server(await make_app(**BOT))
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def quick_hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
-    """Idle warning after 2 s, wipe 2 s later: for the privacy tests."""
-    server = await start_hall_server(await make_app(**BOT), idle_seconds=2.0, countdown_seconds=2.0)
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    path = chromium_path()
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
+__all__ = ["browser", "hall", "quick_hall"]

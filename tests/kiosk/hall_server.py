@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from aiohttp.web_runner import AppRunner
 
 from bot.webchat import WebChat, WebChatDeps, add_webchat_routes
 from ecitizen.app import App
@@ -50,7 +51,7 @@ def chromium_path() -> str:
 class HallServer:
     app: App
     web: web.Application
-    runner: web.AppRunner
+    runner: AppRunner
     kiosk: KioskApp
     display: DisplayApp
     hub: HallEvents
@@ -83,7 +84,7 @@ async def start_hall_server(
     app.add_hall_listener(hub.notify)
     if not app.tasks:
         app.start_workers()
-    runner = web.AppRunner(application, shutdown_timeout=1.0)
+    runner = AppRunner(application, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

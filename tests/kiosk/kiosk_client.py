@@ -55,9 +55,9 @@ class KioskClient:
     async def send(self, **answer: str) -> dict[str, Any]:
         status, body = await self.post({"seq": self.seq + 1, **answer})
         assert status == 200, body
-        self.last = body
+        self.last = dict(body)
         self.seq = int(body["seq"])
-        return body
+        return self.last
 
     async def choose(self, choice_id: str) -> dict[str, Any]:
         ids = [c["id"] for c in self.screen["choices"]]

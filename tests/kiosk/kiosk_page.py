@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -12,6 +13,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from tests.kiosk.hall_server import SCREENSHOTS, HallServer
 
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+MIN_TARGET_PX = 64
 
 
 async def open_kiosk(
@@ -92,3 +94,49 @@ async def page_text(page: Page) -> str:
     html = await page.content()
     value = await page.locator("#answer-input").input_value()
     return html + "\n" + value
+
+
+async def visible_buttons(page: Page) -> list[dict[str, Any]]:
+    boxes: list[dict[str, Any]] = []
+    for button in await page.locator("button:visible").all():
+        box = await button.bounding_box()
+        assert box is not None
+        boxes.append({"text": await button.inner_text(), **box})
+    return boxes
+
+
+async def assert_touch_friendly(page: Page, where: str) -> None:
+    """Targets at least 64 px high, the display toggles there, nothing to scroll."""
+    small = [b for b in await visible_buttons(page) if b["height"] < MIN_TARGET_PX]
+    assert not small, f"{where}: targets under {MIN_TARGET_PX} px: {small}"
+    for selector in ("#large-text", "#high-contrast"):
+        assert await page.locator(selector).is_visible(), f"{where}: {selector} missing"
+    overflow = await page.evaluate(
+        """() => {
+            const main = document.getElementById("screen");
+            return [document.documentElement.scrollHeight - innerHeight,
+                    main.scrollHeight - main.clientHeight];
+        }"""
+    )
+    assert max(overflow) <= 1, f"{where}: has to scroll by {overflow} px"
+
+
+async def check_screen(page: Page, name: str) -> None:
+    """The screen in both orientations: touch-friendly, no scrolling; a screenshot each."""
+    for orientation, (width, height) in SIZES.items():
+        await page.set_viewport_size({"width": width, "height": height})
+        await assert_touch_friendly(page, f"{name} ({orientation})")
+        await screenshot(page, name, orientation)
+    width, height = SIZES["portrait"]
+    await page.set_viewport_size({"width": width, "height": height})
+
+
+async def screenshots_both(page: Page, name: str) -> None:
+    """Only the screenshots (when asked for), for screens that do not wait long."""
+    if os.environ.get("ECITIZEN_SCREENSHOTS") != "1":
+        return
+    for orientation, (width, height) in SIZES.items():
+        await page.set_viewport_size({"width": width, "height": height})
+        await screenshot(page, name, orientation)
+    width, height = SIZES["portrait"]
+    await page.set_viewport_size({"width": width, "height": height})

@@ -13,27 +13,25 @@ from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient
 from tests.kiosk.kiosk_page import (
     answer_on_screen,
+    check_screen,
     expecting,
     on,
     open_kiosk,
     read_qr,
-    screenshot,
     tap,
     tap_choice,
+    type_on_screen,
 )
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
-async def test_a_whole_registration_by_touch(
-    browser: Browser, hall: HallServer, orientation: str
-) -> None:
-    context, page = await open_kiosk(browser, hall, orientation)
-    await screenshot(page, "01-language", orientation)
+async def test_a_whole_registration_by_touch(browser: Browser, hall: HallServer) -> None:
+    context, page = await open_kiosk(browser, hall)
+    await check_screen(page, "01-language")
     await tap_choice(page, "language.sr-Cyrl")
     await on(page, "menu")
-    await screenshot(page, "02-menu", orientation)
+    await check_screen(page, "02-menu")
     assert await page.locator("#choices button").all_inner_texts() == [
         "Постани еГрађанин",
         "Имам заказан термин",
@@ -41,37 +39,40 @@ async def test_a_whole_registration_by_touch(
         "Шта могу као еГрађанин?",
     ]
     await tap_choice(page, "menu.register")
+    await check_screen(page, "03-intro")
     await tap_choice(page, "ok")
     await tap_choice(page, "yes")
     await on(page, "registration.first_name")
     assert await page.locator("#keyboard button[data-char='љ']").count() == 1  # Cyrillic keys
     await answer_on_screen(page, "петар")
     await on(page, "registration.last_name")
-    await screenshot(page, "03-name-keyboard", orientation)
-    await answer_on_screen(page, "петровић")
+    await type_on_screen(page, "петр")
+    await check_screen(page, "04-name-keyboard")
+    await answer_on_screen(page, "овић")
     await on(page, "registration.jmbg")
     assert await page.locator("#keyboard button.char").count() == 10  # a digit pad
     await answer_on_screen(page, JMBG)
     await answer_on_screen(page, "001234567")
     await on(page, "registration.phone")
     assert await page.locator("#keyboard button[data-char='+']").count() == 1
-    await screenshot(page, "04-phone-pad", orientation)
+    await check_screen(page, "05-phone-pad")
     await answer_on_screen(page, "0641234567")
     await on(page, "registration.email")
+    await check_screen(page, "06-email")
     await tap_choice(page, "skip")
     await tap_choice(page, "kg")
     await on(page, "registration.visit_day")
     await tap_choice(page, "2026-11-30")
     await on(page, "registration.visit_time")
-    await screenshot(page, "05-visit-time", orientation)
+    await check_screen(page, "07-visit-time")
     await tap_choice(page, "2026-11-30T08:20:00+01:00")
     await on(page, "registration.summary")
     summary = await page.locator("#prompt").inner_text()
     assert "Петар" in summary and "Петровић" in summary and "064 1234567" in summary
-    await screenshot(page, "06-summary", orientation)
+    await check_screen(page, "08-summary")
     await tap_choice(page, "submit")
     await on(page, "menu.after")
-    await screenshot(page, "07-registered", orientation)
+    await check_screen(page, "09-registered")
 
     ref = await page.locator("#reference-value").inner_text()
     registration = await hall.app.store.get_registration(ref)
@@ -95,24 +96,21 @@ async def register_by_http(hall: HallServer) -> str:
     return str(done["screen"]["reference"])
 
 
-@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
-async def test_check_in_with_a_scanned_code(
-    browser: Browser, hall: HallServer, orientation: str
-) -> None:
+async def test_check_in_with_a_scanned_code(browser: Browser, hall: HallServer) -> None:
     ref = await register_by_http(hall)
-    context, page = await open_kiosk(browser, hall, orientation)
+    context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.sr-Latn")
     await tap_choice(page, "menu.checkin")
     await expecting(page, "code")
     assert await page.locator("#answer-input").evaluate("e => e === document.activeElement")
-    await screenshot(page, "08-checkin-code", orientation)
+    await check_screen(page, "10-checkin-code")
     # A USB scanner is a keyboard: the code, fast, then Enter.
     before = await page.locator("body").get_attribute("data-seq")
     await page.keyboard.type(ref)
     await page.keyboard.press("Enter")
     await page.locator(f"body:not([data-seq='{before}']):not(.is-busy)").wait_for()
     await on(page, "menu.after")
-    await screenshot(page, "09-checked-in", orientation)
+    await check_screen(page, "11-checked-in")
 
     ticket = await page.locator("#ticket-value").inner_text()
     assert ticket == "A001"
@@ -142,16 +140,15 @@ async def test_an_unknown_code_is_explained_and_can_be_typed_again(
     await context.close()
 
 
-@pytest.mark.parametrize("orientation", ["portrait", "landscape"])
-async def test_a_queue_ticket(browser: Browser, hall: HallServer, orientation: str) -> None:
-    context, page = await open_kiosk(browser, hall, orientation)
+async def test_a_queue_ticket(browser: Browser, hall: HallServer) -> None:
+    context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.en")
     await tap_choice(page, "menu.ticket")
     await on(page, "ticket.service")
-    await screenshot(page, "10-ticket-service", orientation)
+    await check_screen(page, "12-ticket-service")
     await tap_choice(page, "B")
     await on(page, "menu.after")
-    await screenshot(page, "11-ticket", orientation)
+    await check_screen(page, "13-ticket")
     assert await page.locator("#ticket-value").inner_text() == "B001"
     assert await page.locator("#result-qr").is_hidden()
     day = hall.app.halls["kg"].local_day(hall.app.env.clock())

@@ -263,3 +263,20 @@ async def test_static_files_are_whitelisted(hall: HallServer, http: aiohttp.Clie
     for name in ("kiosk.html", "..%2Fweb.py", "not_found.html", "nothing.js"):
         async with http.get(f"{hall.url}/static/kiosk/{name}") as r:
             assert r.status == 404
+
+
+async def test_the_landing_page_links_every_hall_and_the_web_chat(
+    hall: HallServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{hall.url}/") as r:
+        assert r.status == 200
+        assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+        page = await r.text()
+    for code in hall.app.halls:
+        assert f'href="/kiosk/{code}"' in page and f'href="/display/{code}"' in page
+    assert 'href="/chat"' in page and "Крагујевац" in page
+    async with http.get(f"{hall.url}/?lang=en") as r:
+        assert "Kragujevac City Administration" in await r.text()
+    for path in ("/kiosk/kg", "/display/kg", "/chat"):
+        async with http.get(hall.url + path) as r:
+            assert r.status == 200, path

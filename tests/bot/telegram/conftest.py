@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from bot.telegram import ConversationEngine, TelegramChannel
-from tests.bot.telegram.tg_support import QUICK, QUICK_RETRY, ChannelFactory
+from ecitizen.app import App
+from tests.bot.telegram.tg_support import QUICK, QUICK_RETRY, ChannelFactory, TelegramBot
 from tests.fakes.bot_api_server import FakeBotApi
 
 
@@ -37,3 +38,18 @@ async def channel_for(api: FakeBotApi) -> AsyncIterator[ChannelFactory]:
     yield make
     for channel in started:
         await channel.stop()
+
+
+@pytest.fixture
+async def bot(make_app: Callable[..., Any], api: FakeBotApi) -> AsyncIterator[TelegramBot]:
+    app: App = await make_app(telegram={"bot_username": api.username})
+    channel = TelegramChannel(
+        app, api.token, api_url=api.url, limits=QUICK, retry=QUICK_RETRY, poll_timeout_s=5
+    )
+    app.add_delivery("telegram", channel.delivery)
+    await channel.start()
+    app.start_workers()
+    yield TelegramBot(app, channel, api)
+    await channel.stop_receiving()  # the shutdown order ecitizen uses
+    await app.close()
+    await channel.stop()

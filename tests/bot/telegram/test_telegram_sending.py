@@ -125,27 +125,6 @@ async def test_a_rate_limit_longer_than_the_outbox_waits_is_try_later(
     assert [m.text for m in ana.inbox] == ["Ваш избор: прва"]
 
 
-async def test_a_burst_of_200_notifications_to_50_chats_arrives_whole_and_in_order(
-    api: FakeBotApi, channel_for: ChannelFactory
-) -> None:
-    """Telegram's limits scaled up 2x to keep the test short. The server allows less than
-    our pacing is set to, so 429s come: they are waited out and the pace adapts."""
-    limits = SendLimits(per_second=60, per_chat_per_second=2, per_chat_burst=3)
-    channel = await channel_for(StandInEngine(), limits=limits)
-    api.set_caps(cap=Cap(per_second=50, burst=3), chat_cap=Cap(per_second=2, burst=4))
-    people = [api.user(f"Грађанин {i}") for i in range(50)]
-    planned = {p.id: [notice(p, f"{p.id}: обавештење {n}") for n in range(4)] for p in people}
-
-    await asyncio.gather(*(deliver_in_order(channel, outs) for outs in planned.values()))
-
-    for person in people:
-        assert [m.text for m in person.inbox] == [
-            f"Ваш избор: {person.id}: обавештење {n}" for n in range(4)
-        ]
-    assert len(api.sent) == 200
-    assert api.throttled and api.unhandled_429() == 0
-
-
 async def test_replies_to_people_go_before_queued_notifications(
     api: FakeBotApi, channel_for: ChannelFactory
 ) -> None:
