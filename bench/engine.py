@@ -18,7 +18,6 @@ import gc
 import json
 import os
 import pstats
-import resource
 import statistics
 import subprocess
 import sys
@@ -155,20 +154,40 @@ async def timed_pass(
     return timing, found
 
 
+def status_mb(field_: str, pid: int | str = "self") -> float:
+    """A memory figure of a process from /proc (Linux), in MB: VmRSS now, VmHWM its peak.
+
+    Not ru_maxrss: Linux carries the parent's peak over fork and exec into the child's."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 async def memory_pass(name: str, users: Sequence[User], in_flight: int) -> dict[str, float]:
-    """Run in a process of its own: the traced peak of the run, and the process's max RSS."""
-    with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
-        peer = make_peer(name, users, Path(tmp))
-        await peer.start()
-        gc.collect()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        tracemalloc.start()
-        await drive(peer.send, [len(script(u)) for u in users], in_flight)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        await peer.close()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"traced_peak_mb": peak / 2**20, "rss_mb": after / 1024, "rss_before_mb": before / 1024}
+    """Run in a process of its own. First untraced: the process's peak RSS, and how much the
+    run added to the RSS it had once set up; then a fresh run under tracemalloc: the peak of
+    the Python memory the run allocated (SQLite's own C memory is not traced)."""
+    lengths = [len(script(u)) for u in users]
+    out: dict[str, float] = {}
+    for traced in (False, True):
+        with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
+            peer = make_peer(name, users, Path(tmp))
+            await peer.start()
+            gc.collect()
+            if traced:
+                tracemalloc.start()
+                await drive(peer.send, lengths, in_flight)
+                out["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+                tracemalloc.stop()
+            else:
+                before = status_mb("VmRSS")
+                await drive(peer.send, lengths, in_flight)
+                out["rss_mb"] = status_mb("VmHWM")
+                out["rss_added_mb"] = out["rss_mb"] - before
+            await peer.close()
+            del peer
+    return out
 
 
 def measure_memory(name: str, users: int, in_flight: int) -> dict[str, float]:
@@ -208,11 +227,11 @@ def _start_chat(config: Path) -> tuple[float, float]:
             raise RuntimeError("ecitizen chat ended before its first prompt")
         seen += chunk
     elapsed = time.perf_counter() - t0
+    peak = status_mb("VmHWM", proc.pid)
     proc.stdin.close()
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0
+    proc.wait()
     proc.stdout.close()
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak
 
 
 # Where the event loop's time goes, by the part of the code a function belongs to.
@@ -286,20 +305,33 @@ async def profile_engine(users: Sequence[User], in_flight: int) -> None:
     stats.sort_stats("cumulative").print_stats(40)
 
 
+def _by_name() -> dict[str, list[Timing]]:
+    return {n: [] for n in NAMES}
+
+
 @dataclass
 class Results:
-    timings: dict[str, list[Timing]] = field(default_factory=lambda: {n: [] for n in NAMES})
-    alone: dict[str, Timing] = field(default_factory=dict)
+    timings: dict[str, list[Timing]] = field(default_factory=_by_name)
+    alone: dict[str, list[Timing]] = field(default_factory=_by_name)
     memory: dict[str, dict[str, float]] = field(default_factory=dict)
-    results: dict[str, list[set[Registered]]] = field(
-        default_factory=lambda: {n: [] for n in NAMES}
-    )
+    found: dict[str, list[set[Registered]]] = field(default_factory=lambda: {n: [] for n in NAMES})
 
     def rate(self, name: str) -> float:
         return statistics.median(t.per_second for t in self.timings[name])
 
-    def latency(self, name: str, q: float) -> float:
-        return statistics.median(t.percentile_ms(q) for t in self.timings[name])
+    def row(self, name: str) -> str:
+        def ms(timings: list[Timing], q: float) -> str:
+            return f"{statistics.median(t.percentile_ms(q) for t in timings):.2f}"
+
+        mem = self.memory.get(name, {})
+        cells = [name, f"{self.rate(name):,.0f}"]
+        cells += [ms(self.timings[name], 0.5), ms(self.timings[name], 0.99)]
+        cells += [ms(self.alone[name], 0.5), ms(self.alone[name], 0.99)]
+        cells += [f"{mem.get(k, float('nan')):.1f}" for k in _MEMORY]
+        return "| " + " | ".join(cells) + " |"
+
+
+_MEMORY = ("rss_mb", "rss_added_mb", "traced_peak_mb")
 
 
 async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Results) -> None:
@@ -307,42 +339,35 @@ async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Re
         for name in NAMES:
             timing, found = await timed_pass(name, users, in_flight)
             out.timings[name].append(timing)
-            out.results[name].append(found)
+            out.found[name].append(found)
+            # one user at a time: what a message costs with nobody else waiting
+            alone, _ = await timed_pass(name, users[: max(1, len(users) // 10)], 1)
+            out.alone[name].append(alone)
             print(
                 f"  round {round_} {name:8} {timing.per_second:9,.0f} msg/s"
                 f"  p50 {timing.percentile_ms(0.5):7.2f} ms"
-                f"  p99 {timing.percentile_ms(0.99):7.2f} ms",
+                f"  p99 {timing.percentile_ms(0.99):7.2f} ms"
+                f"  alone p50 {alone.percentile_ms(0.5):.2f} ms",
                 flush=True,
             )
-    for name in NAMES:  # one user at a time: the cost of a message with no one else waiting
-        timing, _ = await timed_pass(name, users[: max(1, len(users) // 10)], 1)
-        out.alone[name] = timing
 
 
 def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
     want = expected(users)
-    same = all(found == want for sets in out.results.values() for found in sets)
-    print()
+    print(f"\n{len(users)} users, {in_flight} in flight; medians of the rounds")
     print(
-        f"| implementation | msg/s | p50 ms | p99 ms | alone p50 ms | alone p99 ms "
-        f"| traced peak MB | max RSS MB |  ({len(users)} users, {in_flight} in flight)"
+        "| implementation | msg/s | p50 ms | p99 ms | alone p50 ms | alone p99 ms "
+        "| peak RSS MB | RSS added by the run MB | traced peak MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in NAMES:
-        mem = out.memory.get(name, {})
-        alone = out.alone.get(name)
-        print(
-            f"| {name} | {out.rate(name):,.0f} | {out.latency(name, 0.5):.2f} "
-            f"| {out.latency(name, 0.99):.2f} "
-            f"| {alone.percentile_ms(0.5) if alone else float('nan'):.3f} "
-            f"| {alone.percentile_ms(0.99) if alone else float('nan'):.3f} "
-            f"| {mem.get('traced_peak_mb', float('nan')):.1f} "
-            f"| {mem.get('rss_mb', float('nan')):.1f} |"
-        )
+        print(out.row(name))
+    same = True
     for name in NAMES:
-        sizes = sorted({len(s) for s in out.results[name]})
-        matches = all(s == want for s in out.results[name])
-        print(f"{name}: registrations {sizes}, same as expected: {matches}")
+        sizes = sorted({len(s) for s in out.found[name]})
+        matches = all(s == want for s in out.found[name])
+        same = same and matches
+        print(f"{name}: registrations per round {sizes}, the expected ones: {matches}")
     return same
 
 
@@ -352,7 +377,9 @@ def report_cold_start(runs: int) -> None:
         seconds = statistics.median(s for s, _ in samples)
         rss = max(r for _, r in samples)
         what = "fresh data dir (creates the database)" if fresh else "existing data dir"
-        print(f"cold start to first prompt, {what}: median {seconds:.3f} s, max RSS {rss:.1f} MB")
+        print(
+            f"cold start to the first prompt, {what}: median {seconds:.3f} s, peak RSS {rss:.1f} MB"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,9 +4,9 @@ Each simulated kiosk is its own browser session (cookie jar) and plays what kios
 the page, the current screen, the language, "Become an eCitizen", every answer of the
 registration (walk-in, so slot capacity does not interfere), the summary's "Send", and the
 wipe at the end. The server is the real one, in a process of its own: aiohttp on
-127.0.0.1, the engine on a SQLite store, the outbox worker running. For comparison, the same dialogues are also played
-straight into the engine (no HTTP) in the same run. Prints requests per second and p50/p99
-latency per step; the last line is machine-readable:
+127.0.0.1, the engine on a SQLite store, the outbox worker running. For comparison, the
+same dialogues are also played straight into the engine (no HTTP) in the same run.
+Prints requests per second and p50/p99 latency per step; the last line is machine-readable:
 `kiosk_rps=<n> step_p99_ms=<ms> errors=<n>` (step_p99_ms: the slowest step's p99).
 """
 

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ecitizen.config import Config
+from ecitizen.config import Config, printer_configs
 from ecitizen.outbox import HallListener, OutboxWorker
 from flows.assembly import build_engine
 from flows.engine import Engine
 from flows.halls import Hall
 from flows.links import LinkSigner
-from flows.messages import Inbound, Outbound
+from flows.messages import ConversationKey, Inbound, Msg, Outbound
+from flows.notify import notify
 from flows.ports import Delivery, Store
+from flows.records import Unit
 from flows.turn import EngineSettings, Env
+from kiosk.printing.worker import PrintWorker
 from state import open_store
 from state.accounts import BuiltinAccountProvider
 
@@ -67,12 +70,15 @@ class App:
     env: Env
     engine: Engine
     outbox: OutboxWorker
+    printers: PrintWorker
     halls: dict[str, Hall]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         replies = await self.engine.handle(inbound)
         self.outbox.wake()
+        self.printers.wake()
         return replies
 
     def add_delivery(self, channel: str, delivery: Delivery) -> None:
@@ -83,10 +89,39 @@ class App:
 
     def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+        self.tasks.append(asyncio.create_task(self._print(), name="printers"))
+
+    async def _print(self) -> None:
+        # at start, jobs a crash left mid-print become "uncertain" and wait for an officer
+        await self.printers.run(stop=self._stopping)
+
+    def printer_needs_attention(self, printer: str, reason: str) -> None:
+        """Tell the officers of every hall that prints on it (once per printer, reason, hour)."""
+        self.tasks.append(asyncio.create_task(self._attention(printer, reason)))
+
+    async def _attention(self, printer: str, reason: str) -> None:
+        hour = self.env.clock().strftime("%Y%m%d%H")
+        texts = [Msg.of("printer.attention", printer=printer, reason=Msg(f"printer.{reason}"))]
+        unit = Unit()
+        for hall in self.halls.values():
+            if printer == hall.printer or printer in hall.counter_printers.values():
+                for officer in await self.store.officers(hall.code):
+                    if officer.active and officer.channel and officer.user_key:
+                        key = ConversationKey(officer.channel, officer.user_key)
+                        conv = await self.store.load_conversation(key)
+                        language = (conv.language if conv else None) or "sr-Cyrl"
+                        unit.effects.append(
+                            notify(key, language, texts, f"printer:{printer}:{reason}:{hour}")
+                        )
+        if unit.effects:
+            await self.store.apply(unit)
+            self.outbox.wake()
 
     async def close(self, grace_s: float = 10.0) -> None:
         """Let the workers finish what they hold, then stop everything and close the store."""
         self.outbox.stop()
+        self._stopping.set()
+        self.printers.wake()
         graceful = [t for t in self.tasks if t.get_name() in GRACEFUL]
         if graceful:
             await asyncio.wait(graceful, timeout=grace_s)
@@ -119,4 +154,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         poll_seconds=config.outbox.poll_seconds,
         max_attempts=config.outbox.max_attempts,
     )
-    return App(config, store, env, build_engine(env), outbox, halls)
+    printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
+    app = App(config, store, env, build_engine(env), outbox, printers, halls)
+    printers.on_attention = app.printer_needs_attention
+    return app

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
 from ecitizen.app import build_app, utc_now
-from ecitizen.config import Config, ConfigError, load_config
+from ecitizen.config import Config, ConfigError, load_config, printer_configs
 from ecitizen.diagram import markdown
+from ecitizen.print_cli import add_print_parser, run_print_command
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
 from flows.officer import invite_hash, new_invite_code
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     flows = sub.add_parser("flows", help="flows: draw a diagram")
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
+    add_print_parser(sub)
     return p
 
 
@@ -149,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         flow = next(f for f in FLOWS if f.name == args.flow)
         sys.stdout.write(markdown(flow))
         return 0
+    if args.command == "print":
+        return run_print_command(args, printer_configs(config))
     if args.command == "serve":
         from ecitizen.server import serve
 

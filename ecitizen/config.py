@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.halls import Hall, Service
+from kiosk.printing.printers import PrinterConfig, parse_printers
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -140,7 +141,7 @@ class Config:
     outbox: OutboxSettings = OutboxSettings()
     halls: tuple[HallSettings, ...] = SAMPLE_HALLS
     printers: dict[str, dict[str, Any]] = field(
-        default_factory=lambda: {"file": {"kind": "file", "path": "prints"}}
+        default_factory=lambda: {"file": {"kind": "file", "dir": "prints"}}
     )
 
     @property
@@ -209,6 +210,10 @@ def parse_config(raw: dict[str, Any]) -> Config:
         else:
             raise ConfigError(f"unknown setting [{key}]")
     config = Config(**values)
+    try:
+        printer_configs(config)
+    except ValueError as exc:
+        raise ConfigError(f"setting {exc}") from None
     codes = [h.code for h in config.halls]
     if len(set(codes)) != len(codes):
         raise ConfigError("[[halls]] code must be unique")
@@ -218,6 +223,18 @@ def parse_config(raw: dict[str, Any]) -> Config:
             if printer not in config.printers:
                 raise ConfigError(f"[[halls]] {hall.code}: printer {printer!r} is not configured")
     return config
+
+
+def printer_configs(config: Config) -> dict[str, PrinterConfig]:
+    """The [printers.*] tables; a file printer's relative folder is under the data dir."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, table in config.printers.items():
+        table = dict(table)
+        if table.get("kind") == "file":
+            folder = Path(str(table.get("dir", "prints")))
+            table["dir"] = str(folder if folder.is_absolute() else Path(config.data.dir) / folder)
+        tables[name] = table
+    return parse_printers(tables)
 
 
 def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Config:

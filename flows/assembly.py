@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flows import booking, checks, citizen, guide, officer, officer_queue, queueing, registration
+from flows import (
+    booking,
+    checks,
+    citizen,
+    guide,
+    officer,
+    officer_printing,
+    officer_queue,
+    queueing,
+    registration,
+)
 from flows.engine import Engine
 from flows.flow import Flow
 from flows.turn import Env, Parts
@@ -29,6 +39,7 @@ def all_parts() -> Parts:
         guide.PARTS,
         officer.PARTS,
         officer_queue.PARTS,
+        officer_printing.PARTS,
         queueing.PARTS,
     ):
         parts.merge(module_parts)

@@ -24,7 +24,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 _FOLDERS = {"sr-Cyrl": "sr_Cyrl", "sr-Latn": "sr_Latn", "en": "en"}
 
 # Shielded from transliteration: URLs, e-mail addresses, {placeholders}, <tags>, and codes
-# (a run of capitals and digits with at least one digit, e.g. A001 or K7M-4PX9).
+# (a run of capitals and digits with at least one digit, e.g. A001 or K7M4-PX9N).
 _SHIELD = re.compile(
     r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\{[^{}]*\}|<[^<>]*>|\b(?=[A-Z0-9-]*\d)[A-Z0-9-]{2,}\b"
 )

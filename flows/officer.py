@@ -15,9 +15,11 @@ from flows.domain.refcode import ALPHABET
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
+from flows.officer_printing import PRINT_STEPS
 from flows.officer_queue import QUEUE_STEPS
 from flows.ports import IllegalTransition, StoreError
 from flows.records import AuditEntry, Registration, RegistrationStatus, Transition
+from flows.slips import HallInfo, credentials_payload
 from flows.turn import Parts, Presentation, Turn
 
 REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
@@ -50,7 +52,7 @@ OFFICER = Flow(
             None,
             options=tuple(
                 Option(o, f"officer.{o}")
-                for o in ("waiting", "open", "call_next", "queue", "counter", "leave")
+                for o in ("waiting", "open", "call_next", "queue", "counter", "printers", "leave")
             ),
             on={
                 "waiting": "waiting",
@@ -58,6 +60,7 @@ OFFICER = Flow(
                 "call_next": "call_next",
                 "queue": "queue",
                 "counter": "counter",
+                "printers": "printers",
                 "leave": END,
             },
             prompt="officer.home",
@@ -88,6 +91,7 @@ OFFICER = Flow(
         action("reject", "reject_registration", on={"ok": "home", "refused": "home"}),
         action("release", "release_registration", on={"ok": "home"}),
         *QUEUE_STEPS,
+        *PRINT_STEPS,
     ),
 )
 
@@ -216,7 +220,9 @@ async def approve(turn: Turn) -> str:
         return "refused"
     account = await turn.env.accounts.create_account(reg)
     hall = turn.env.hall(reg.hall)
-    printer = hall.printer_for_counter(officer.counter) if hall else "file"
+    if hall is None:
+        return "refused"
+    printer = hall.printer_for_counter(officer.counter)
     turn.unit.transitions.append(
         Transition(reg.ref, RegistrationStatus.APPROVED, officer.id, username=account.username)
     )
@@ -225,12 +231,11 @@ async def approve(turn: Turn) -> str:
             f"credentials:{reg.ref}",
             printer,
             "credentials",
-            {
-                "language": reg.language,
+            {  # the reference lets a reprint be audited against the registration
+                **credentials_payload(
+                    language=reg.language, hall=HallInfo.of(hall), username=account.username
+                ),
                 "ref": reg.ref,
-                "username": account.username,
-                "issued_at": turn.env.clock().isoformat(),
-                "hall_name": hall.name if hall else "",
             },
         )
     )

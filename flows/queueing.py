@@ -24,6 +24,7 @@ from flows.records import (
     Transition,
 )
 from flows.registration import deep_link
+from flows.slips import HallInfo, ticket_payload
 from flows.turn import Parts, Presentation, Turn
 
 DEFAULT_SERVICE_MIN = 10.0  # until the hall has served anyone today
@@ -88,22 +89,21 @@ async def _issue(
     wait = _wait_minutes(tickets, ahead, len(hall.counters))
     link = deep_link(turn, reg.ref) if reg else None
     turn.unit.effects.append(hall_changed(hall.code))
+    service_key = next((x.name_key for x in hall.services if x.prefix == service), "")
     turn.unit.print_jobs.append(
         (
             f"ticket:{ticket.id}",
             hall.printer,
             "ticket",
-            {
-                "language": turn.language,
-                "hall_name": hall.name if turn.language != "en" else hall.name_en,
-                "service": service,
-                "ticket": ticket.label,
-                "issued_at": now.isoformat(),
-                "timezone": hall.timezone,
-                "ahead": ahead,
-                "deep_link": link,
-                "ref": reg.ref if reg else None,
-            },
+            ticket_payload(
+                language=turn.language,
+                hall=HallInfo.of(hall),
+                ticket=ticket.label,
+                service_key=service_key,
+                issued_at=now,
+                ahead=ahead,
+                deep_link=link,
+            ),
         )
     )
     turn.say("ticket.issued", ticket=ticket.label, ahead=str(ahead), wait=str(wait))

@@ -14,6 +14,7 @@ from flows.menu import KIOSK
 from flows.messages import LANGUAGES, Choice, Expect, Msg
 from flows.ports import SlotFull, StoreError
 from flows.records import AuditEntry, Effect, Registration, RegistrationStatus
+from flows.slips import HallInfo, receipt_payload
 from flows.turn import Parts, Presentation, Turn
 
 LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)
@@ -169,15 +170,14 @@ async def submit(turn: Turn) -> str:
                 f"receipt:{ref}",
                 hall.printer,
                 "receipt",
-                {
-                    "language": turn.language,
-                    "ref": ref,
-                    "hall_name": hall.name if turn.language != "en" else hall.name_en,
-                    "hall_address": hall.address,
-                    "visit_at": visit.isoformat() if visit else None,
-                    "timezone": hall.timezone,
-                    "deep_link": link,
-                },
+                receipt_payload(
+                    language=turn.language,
+                    hall=HallInfo.of(hall),
+                    ref=ref,
+                    visit_at=visit,
+                    issued_at=now,
+                    deep_link=link,
+                ),
             )
         )
     unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))

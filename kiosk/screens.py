@@ -90,7 +90,8 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
     return {
         "name": LANGUAGE_SCREEN,
         "language": DEFAULT_LANGUAGE,
-        "paragraphs": list(dict.fromkeys(prompts)),
+        # One question in three languages, each as prominent as the others.
+        "paragraphs": ["\n".join(dict.fromkeys(prompts))],
         "choices": [
             {
                 "id": f"language.{lang}",

@@ -26,7 +26,7 @@ from flows.i18n import normalize_language, text
 from flows.messages import DEFAULT_LANGUAGE, Command
 from kiosk.assets import Assets, static_assets
 from kiosk.jsonbody import BadRequest, json_error, read_json_object
-from kiosk.pages import unknown_hall
+from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
 from kiosk.sessions import KioskSession, KioskSessions
@@ -141,6 +141,8 @@ class KioskApp:
     def _answer(
         self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
     ) -> web.Response:
+        hall = self.deps.halls[session.hall]
+        body = {**body, "hall": hall_name(hall, str(body.get("language", DEFAULT_LANGUAGE)))}
         response = no_store(web.json_response(body, status=status))
         if request.cookies.get(COOKIE) != session.token:
             response.set_cookie(

@@ -5,10 +5,10 @@ chat (short bursts tolerated). Every send first waits for its chat's turn, then 
 of the bot-wide pace; among sends waiting for the bot-wide slot, replies to people in a
 conversation go before queued notifications, whatever order they arrived in.
 
-When Telegram refuses (429) a chat that had no other message lately, it is the bot-wide
-limit that was hit: the pace slows down by a fifth, and creeps back up while no chat is
-refused (additive increase, multiplicative decrease), so a server stricter than our
-settings costs a few retries, not a storm of them.
+When Telegram refuses (429) chats that had no other message lately, again and again, it
+is the bot-wide limit that is hit: the pace slows down by a tenth, and creeps back up
+while no chat is refused (additive increase, multiplicative decrease), so a server
+stricter than our settings costs a few retries, not a storm of them.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class SendLimiter:
         self._clock = clock
         self._rate = limits.per_second  # the bot-wide pace now, lowered after refusals
         self._slowed_at = -1e9
+        self._refused_at = -1e9  # the last bot-wide refusal
         self._chat_interval = 1.0 / limits.per_chat_per_second
         self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
         self._chat_tat: dict[int, float] = {}  # theoretical arrival time per chat
@@ -60,9 +61,10 @@ class SendLimiter:
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
 
-    _SLOWDOWN = 0.8  # pace kept after a bot-wide refusal
-    _CALM_S = 2.0  # no refusal for this long before the pace creeps back up
+    _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
+    _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
     _MIN_RATE = 1.0
+    _REPEAT_S = 1.0  # two bot-wide refusals this close: we are too fast
 
     @property
     def rate(self) -> float:
@@ -113,20 +115,28 @@ class SendLimiter:
             granted.set_result(None)
             if self._rate < self.limits.per_second and now - self._slowed_at > self._CALM_S:
                 self._rate = min(self.limits.per_second, self._rate + 0.05 * self._rate)
-                self._slowed_at = now - self._CALM_S + 1.0  # next step up in a second
-            self._next_slot = max(self._next_slot, now) + 1.0 / self._rate
+                self._slowed_at = now - self._CALM_S + 0.5  # the next step in half a second
+            # Woken a little late (a busy loop), keep to the schedule rather than lose the
+            # lateness on every slot; after a pause, start afresh from now.
+            interval = 1.0 / self._rate
+            late = now - self._next_slot
+            self._next_slot = (self._next_slot if late < interval else now) + interval
 
     def throttled(self, chat_id: int, retry_after: float) -> None:
         """Telegram answered 429: hold this chat back for retry_after. A chat that sent
-        nothing else lately cannot have hit its own limit: then the bot-wide one was hit,
+        nothing else lately cannot have hit its own limit: the bot-wide one was hit. One
+        such refusal is jitter; a second within a couple of seconds means we go too fast,
         and the whole bot slows down."""
         now = self._clock()
         tat = self._chat_tat.get(chat_id, now)
         own_limit = tat - self._chat_interval > now  # it had other messages just before
         self._chat_tat[chat_id] = max(tat, now + retry_after + self._chat_tolerance)
-        if not own_limit and now - self._slowed_at > 0.5:  # one overshoot, one slowdown
+        if own_limit:
+            return
+        if now - self._refused_at < self._REPEAT_S and now - self._slowed_at > 0.5:
             self._rate = max(self._MIN_RATE, self._rate * self._SLOWDOWN)
             self._slowed_at = now
+        self._refused_at = now
 
     def _prune(self, now: float) -> None:
         self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}

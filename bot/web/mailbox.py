@@ -5,7 +5,10 @@ the session's mailbox; the open page picks it up with a long poll, and a page op
 finds it there too. Mailboxes live in this process's memory only: fine for a demo and a
 small hall, but messages waiting for a closed page are lost when the server restarts, and
 several server processes would each have their own. Each mailbox keeps its last
-`keep` items; the least recently used mailboxes are dropped beyond `max_sessions`.
+`keep` items; a mailbox nobody touched for `forget_after_s` (a day by default) is dropped,
+and so are the least recently used ones beyond `max_sessions`: what a person typed is not
+kept in memory longer than that (the conversation itself lives in the store, as on
+Telegram).
 """
 
 from __future__ import annotations
@@ -64,10 +67,12 @@ class Mailboxes:
         keep: int = 200,
         max_sessions: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        forget_after_s: float = 24 * 3600.0,
     ) -> None:
         self._render = render
         self._keep = keep
         self._max = max_sessions
+        self._forget_after_s = forget_after_s
         self._clock = clock
         self._boxes: OrderedDict[str, Mailbox] = OrderedDict()
 
@@ -75,6 +80,7 @@ class Mailboxes:
         return len(self._boxes)
 
     def get(self, token: str) -> Mailbox:
+        self._forget_stale()
         box = self._boxes.get(token)
         if box is None:
             box = Mailbox(items=deque(maxlen=self._keep))
@@ -84,6 +90,15 @@ class Mailboxes:
         self._boxes.move_to_end(token)
         box.touched = self._clock()
         return box
+
+    def _forget_stale(self) -> None:
+        # Least recently used first, so only the stale front of the queue is looked at.
+        cutoff = self._clock() - self._forget_after_s
+        while self._boxes:
+            token, oldest = next(iter(self._boxes.items()))
+            if oldest.touched >= cutoff or oldest.waiters:
+                return
+            del self._boxes[token]
 
     def peek(self, token: str) -> Mailbox | None:
         return self._boxes.get(token)

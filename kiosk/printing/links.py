@@ -245,8 +245,13 @@ class FileLink:
         return None
 
     def send(self, printout: Printout) -> None:
+        # a reprint keeps the first printout: 000001-credentials.bin, then ...-2.bin
+        stem, n = printout.stem, 1
+        while (self.target.directory / f"{stem}.bin").exists():
+            n += 1
+            stem = f"{printout.stem}-{n}"
         for suffix, content in ((".bin", printout.data), (".png", printout.preview())):
-            final = self.target.directory / (printout.stem + suffix)
+            final = self.target.directory / (stem + suffix)
             partial = final.with_suffix(suffix + ".part")
             partial.write_bytes(content)
             os.replace(partial, final)

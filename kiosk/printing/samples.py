@@ -39,7 +39,7 @@ def sample_document(kind: str, language: str, now: datetime = SAMPLE_TIME) -> Do
         return receipt_slip(
             language=language,
             hall=SAMPLE_HALL,
-            ref="K7M-4PX9",
+            ref="K7M4-PX9N",
             visit_at=SAMPLE_VISIT,
             issued_at=now,
             deep_link=SAMPLE_LINK,

@@ -139,9 +139,15 @@ class PrintWorker:
                 await self.run_once()
             except Exception:  # the store may be briefly unavailable: try again later
                 log.exception("the printer worker could not run; trying again")
+            if stop is not None and stop.is_set():
+                return
+            # not wait_for: on Python 3.11 a cancel meeting its timeout can hang the caller
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.poll_s)
+            finally:
+                waiter.cancel()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
 
     async def run_once(self) -> RunReport:
         """Print every job that is due on every printer that can take it."""

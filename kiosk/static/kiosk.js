@@ -14,7 +14,7 @@
   const $ = (id) => document.getElementById(id);
 
   const el = {
-    app: $("app"), prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
+    app: $("app"), hall: $("hall-name"), footer: $("footer"), prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
     error: $("error"), result: $("result"), ticketBox: $("result-ticket"),
     ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
     qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
@@ -89,6 +89,7 @@
     state.screen = data.screen;
     state.ui = data.ui || state.ui;
     state.language = data.language || state.language;
+    if (data.hall) el.hall.textContent = data.hall;
     const s = data.screen;
     body.dataset.screen = s.name; // for the operator's eye and the tests: no personal data
     body.dataset.seq = String(state.seq);
@@ -113,6 +114,7 @@
     el.langs.hidden = onStart;
     el.back.hidden = onStart || s.end;
     el.finish.hidden = onStart || s.end; // the end screen has its own big "Finish"
+    el.footer.hidden = el.back.hidden && el.finish.hidden;
     body.classList.toggle("has-result", !el.result.hidden);
     armIdle();
     if (s.input) el.input.focus();

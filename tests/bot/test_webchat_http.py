@@ -179,3 +179,15 @@ async def test_notifications_wait_in_the_mailbox_until_fetched() -> None:
     assert "A004" in box.after(4)[0]["text"][0]
     with pytest.raises(ValueError):
         await delivery.deliver(Outbound(ConversationKey("telegram", "1"), "en", ()))
+
+
+async def test_a_chat_nobody_opened_for_a_day_is_forgotten_from_memory() -> None:
+    now = [0.0]
+    boxes = Mailboxes(render_outbound, clock=lambda: now[0], forget_after_s=3600)
+    key = ConversationKey("web", "tok")
+    await WebChatDelivery(boxes).deliver(Outbound(key, "en", (Msg("notify.reminder"),)))
+    now[0] += 1800
+    assert boxes.peek("tok") is not None and len(boxes.get("other").items) == 0
+    now[0] += 3600
+    boxes.get("other")
+    assert boxes.peek("tok") is None and boxes.peek("other") is not None

@@ -13,7 +13,9 @@ from flows import i18n
 from flows.assembly import FLOWS
 from flows.domain import email, idcard, jmbg, names, phone, refcode, textinput
 from flows.officer import REASONS as REJECT_REASONS
-from flows.records import RegistrationStatus
+from flows.records import PrintStatus, RegistrationStatus
+from kiosk.printing.status import Condition
+from kiosk.printing.worker import ACCOUNTS_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(
@@ -76,6 +78,10 @@ def used_keys() -> set[str]:
         )
     }
     keys |= {f"queue.{q}" for q in ("recall", "served", "no_show", "transfer", "open_ticket")}
+    keys |= {f"printing.status.{s}" for s in PrintStatus}
+    keys |= {f"printing.slip.{s}" for s in ("ticket", "receipt", "credentials")}
+    keys |= {f"printer.{c}" for c in Condition if c not in (Condition.ONLINE, Condition.UNKNOWN)}
+    keys |= {f"printer.{ACCOUNTS_UNAVAILABLE}"}
     return keys
 
 

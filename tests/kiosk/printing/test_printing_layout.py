@@ -44,7 +44,7 @@ def long_slips(language: str) -> list:
         receipt_slip(
             language=language,
             hall=LONG_HALL,
-            ref="K7M-4PX9",
+            ref="K7M4-PX9N",
             visit_at=WHEN,
             issued_at=WHEN,
             deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9",

@@ -81,20 +81,25 @@ def test_a_queue_ticket_shows_the_number_large_the_queue_and_the_chat_link(
 
 def test_a_receipt_has_the_reference_for_the_scanner_the_visit_and_what_to_bring() -> None:
     document = receipt_slip(
-        language="sr-Cyrl", hall=HALL, ref="K7M-4PX9", visit_at=VISIT, issued_at=NOW, deep_link=LINK
+        language="sr-Cyrl",
+        hall=HALL,
+        ref="K7M4-PX9N",
+        visit_at=VISIT,
+        issued_at=NOW,
+        deep_link=LINK,
     )
     text = text_of(document)
-    assert document.qr_payloads() == ["K7M-4PX9", LINK]
+    assert document.qr_payloads() == ["K7M4-PX9N", LINK]
     assert "2. децембар 2026. у 10:20" in text
     assert "важећу личну карту" in text and "Трг српских ратника 25, Крагујевац" in text
 
 
 def test_a_receipt_without_an_appointment_says_to_come_in_opening_hours() -> None:
     document = receipt_slip(
-        language="en", hall=HALL, ref="K7M-4PX9", visit_at=None, issued_at=NOW, deep_link=None
+        language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=None
     )
     assert "during opening hours" in text_of(document)
-    assert document.qr_payloads() == ["K7M-4PX9"]  # no chat link to offer
+    assert document.qr_payloads() == ["K7M4-PX9N"]  # no chat link to offer
 
 
 def test_the_credentials_slip_explains_activation_and_login_step_by_step() -> None:
@@ -129,7 +134,7 @@ def test_payloads_survive_json_and_make_the_same_slip() -> None:
         "receipt": receipt_payload(
             language="sr-Latn",
             hall=HALL,
-            ref="K7M-4PX9",
+            ref="K7M4-PX9N",
             visit_at=VISIT,
             issued_at=NOW,
             deep_link=LINK,
@@ -148,7 +153,7 @@ def test_payloads_survive_json_and_make_the_same_slip() -> None:
         "receipt": receipt_slip(
             language="sr-Latn",
             hall=HALL,
-            ref="K7M-4PX9",
+            ref="K7M4-PX9N",
             visit_at=VISIT,
             issued_at=NOW,
             deep_link=LINK,
@@ -185,9 +190,9 @@ def test_a_payload_carrying_what_no_slip_may_show_is_refused(leak: str) -> None:
 
 def test_the_kiosk_screen_gets_the_same_blocks_as_data() -> None:
     document = receipt_slip(
-        language="en", hall=HALL, ref="K7M-4PX9", visit_at=None, issued_at=NOW, deep_link=LINK
+        language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=LINK
     )
     shown = document.as_json()
     assert shown["kind"] == "receipt"
-    assert [b["payload"] for b in shown["blocks"] if b["type"] == "qrcode"] == ["K7M-4PX9", LINK]
+    assert [b["payload"] for b in shown["blocks"] if b["type"] == "qrcode"] == ["K7M4-PX9N", LINK]
     json.dumps(shown)

@@ -172,7 +172,7 @@ async def test_a_later_slip_never_overtakes_one_waiting_for_a_retry_even_after_a
 async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_reprints(
     store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
-    await store.save_account("K7M-4PX9", "jelena.petrovic")
+    await store.save_account("K7M4-PX9N", "jelena.petrovic")
     job_id = await enqueue(
         store,
         "c1",
@@ -210,7 +210,7 @@ async def test_credentials_carry_a_code_that_activates_and_is_nowhere_in_the_sto
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("DEBUG")
-    await store.save_account("K7M-4PX9", "jelena.petrovic")
+    await store.save_account("K7M4-PX9N", "jelena.petrovic")
     payload = credentials_payload(language="sr-Cyrl", hall=HALL, username="jelena.petrovic")
     await enqueue(store, "c1", "kiosk", "credentials", payload)
     worker = make_worker(store, network_printer(printer), accounts, clock)
@@ -244,10 +244,10 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
         receipt_payload(
             language="en",
             hall=HALL,
-            ref="K7M-4PX9",
+            ref="K7M4-PX9N",
             visit_at=None,
             issued_at=clock(),
-            deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9",
+            deep_link="https://t.me/eGradjaninBot?start=rK7M4PX9N",
         ),
     )
     worker = make_worker(store, printers, accounts, clock)
@@ -256,11 +256,11 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
     stem = f"{job_id:06d}-receipt"
     assert sorted(p.name for p in prints.iterdir()) == [f"{stem}.bin", f"{stem}.png"]
     [slip] = read((prints / f"{stem}.bin").read_bytes(), "default")
-    assert slip.cuts == 1 and "K7M-4PX9" in slip.text
+    assert slip.cuts == 1 and "K7M4-PX9N" in slip.text
     png = Image.open(prints / f"{stem}.png")
     assert png.width == 384
     found = {b.text for b in zxingcpp.read_barcodes(png)}
-    assert found == {"K7M-4PX9", "https://t.me/eGradjaninBot?start=r_K7M4PX9"}
+    assert found == {"K7M4-PX9N", "https://t.me/eGradjaninBot?start=rK7M4PX9N"}
 
 
 async def test_a_job_that_cannot_make_a_slip_fails_with_its_reason(
@@ -278,7 +278,7 @@ async def test_a_job_that_cannot_make_a_slip_fails_with_its_reason(
 async def test_a_credentials_job_that_cannot_make_a_slip_costs_no_activation_code(
     store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
-    await store.save_account("K7M-4PX9", "jelena.petrovic")
+    await store.save_account("K7M4-PX9N", "jelena.petrovic")
     await store.set_activation_hash("jelena.petrovic", "earlier", clock())
     payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
     del payload["hall"]
