@@ -68,6 +68,11 @@ class Run:
     errors: int = 0
     seconds: float = 0.0
     registered: int = 0
+    cpu_seconds: float = 0.0  # the server's (or the engine's) own CPU time
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
 
     def p(self, step: str, q: float) -> float:
         values = sorted(self.latencies_ms[step])
@@ -145,8 +150,10 @@ async def serve(data_dir: Path, ready: Connection) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     ready.send(runner.addresses[0][1])
+    cpu_before = time.process_time()
     try:
         await stop.wait()
+        ready.send(time.process_time() - cpu_before)  # the server's CPU seconds under load
     finally:
         await runner.cleanup()
         await app.close()
@@ -183,10 +190,13 @@ def over_http(users: Sequence[User], in_flight: int, data_dir: Path) -> Run:
         if not receive.poll(60):
             raise RuntimeError("the server did not start")
         port = int(receive.recv())
-        return asyncio.run(load(f"http://127.0.0.1:{port}", users, in_flight))
+        run = asyncio.run(load(f"http://127.0.0.1:{port}", users, in_flight))
     finally:
         server.terminate()  # SIGTERM: the server closes its store cleanly
-        server.join(30)
+    if receive.poll(30):
+        run.cpu_seconds = float(receive.recv())
+    server.join(30)
+    return run
 
 
 async def into_engine(users: Sequence[User], in_flight: int, data_dir: Path) -> Run:
@@ -215,10 +225,11 @@ async def into_engine(users: Sequence[User], in_flight: int, data_dir: Path) -> 
                 if step == "submit" and replies and replies[-1].reference:
                     run.registered += 1
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         await asyncio.gather(*(lane() for _ in range(in_flight)))
         run.seconds = time.perf_counter() - start
+        run.cpu_seconds = time.process_time() - cpu
     finally:
         await app.close()
     return run
@@ -238,10 +249,12 @@ def report(http_run: Run, engine_run: Run, users: int) -> None:
     out(
         f"\nover HTTP: {http_run.requests} requests in {http_run.seconds:.2f} s = "
         f"{http_run.rps:.0f} requests/s, {http_run.registered} registered, "
-        f"{http_run.errors} errors\n"
+        f"{http_run.errors} errors; server CPU {http_run.cpu_ms_per_request:.2f} ms/request\n"
         f"engine alone: {engine_run.requests} messages in {engine_run.seconds:.2f} s = "
-        f"{engine_run.rps:.0f} messages/s, {engine_run.registered} registered\n"
-        f"HTTP/engine throughput: {http_run.rps / max(engine_run.rps, 1e-9):.2f}\n"
+        f"{engine_run.rps:.0f} messages/s, {engine_run.registered} registered; "
+        f"CPU {engine_run.cpu_ms_per_request:.2f} ms/message\n"
+        f"HTTP/engine throughput: {http_run.rps / max(engine_run.rps, 1e-9):.2f} "
+        f"(the load generator shares the machine's cores with the server)\n"
     )
 
 

@@ -167,7 +167,7 @@ async def until_all_sent(api: FakeBotApi, expected: int) -> None:
 
 async def burst(users: int, reminders: int, cap: float | None, spread_s: float) -> Run:
     run = Run(users, reminders, cap)
-    limits = (Cap(cap, burst=3), Cap(1.0, burst=4)) if cap else (None, None)
+    limits = (Cap(cap, burst=5), Cap(1.0, burst=4)) if cap else (None, None)
     async with FakeBotApi(cap=limits[0], chat_cap=limits[1]) as api:
         writers = [api.user(f"Грађанин {i}", language_code="sr") for i in range(users)]
         reminded = [api.user(f"Подсетник {i}", language_code="sr") for i in range(reminders)]

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.terminal import parse_line
-from bot.web.http import BadRequest, error, private, read_object, text_field
+from bot.web.http import BadRequest, error, harden, private, read_object, text_field
 from bot.web.mailbox import CHANNEL, Mailbox, Mailboxes, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.i18n import normalize_language, text
@@ -99,12 +99,13 @@ class WebChat:
         name = request.match_info["name"]
         if name not in STATIC:
             raise web.HTTPNotFound()
-        response = web.Response(body=await self._file(name), content_type=STATIC[name])
-        response.charset = "utf-8"
-        for header, value in private(web.Response()).headers.items():
-            response.headers.setdefault(header, value)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+        response = web.Response(
+            body=await self._file(name),
+            content_type=STATIC[name],
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},  # no personal data: revalidate only
+        )
+        return harden(response)
 
     def _session(self, request: web.Request) -> tuple[str, bool]:
         token = request.cookies.get(COOKIE, "")

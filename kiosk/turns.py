@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from flows.i18n import normalize_language, text
 from flows.messages import LANGUAGES, Command, Inbound, Outbound
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
-from kiosk.screens import LANGUAGE_SCREEN, language_screen, screen_from, ui_texts
+from kiosk.screens import language_screen, screen_from, ui_texts
 from kiosk.sessions import KioskSession
 
 log = logging.getLogger(__name__)
@@ -134,11 +134,9 @@ class KioskTurns:
                 **view(session),
             }
         session.seq = message.seq
-        if replies:
+        if replies:  # none: a message the engine had seen already; the screen stays
             session.language = replies[-1].language or session.language
             session.screen = screen_from(replies, session.language)
-        elif session.screen is None or session.screen["name"] == LANGUAGE_SCREEN:
-            session.screen = None
         body = view(session)
         session.last_request = message.fields()
         session.last_response = body

@@ -22,7 +22,12 @@ from telegram.request import HTTPXRequest
 from bot.telegram.chats import ChatMemory, ChoiceIds
 from bot.telegram.commands import publish_menus
 from bot.telegram.delivery import TelegramDelivery
-from bot.telegram.errors import InvalidTelegramToken, TelegramSettingsError, TelegramUnreachable
+from bot.telegram.errors import (
+    InvalidTelegramToken,
+    TelegramSettingsError,
+    TelegramStartError,
+    TelegramUnreachable,
+)
 from bot.telegram.inbound import CHANNEL, Incoming, read_update
 from bot.telegram.limiter import URGENT, SendLimiter, SendLimits
 from bot.telegram.ordering import PerChatOrder
@@ -60,7 +65,7 @@ class TelegramChannel:
         token: str,
         *,
         api_url: str = DEFAULT_API_URL,
-        mode: Mode = "polling",
+        mode: str = "polling",  # or "webhook"
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         webhook_path: str = "/telegram/webhook",
@@ -86,12 +91,12 @@ class TelegramChannel:
                 )
         self._engine = engine
         self._api_url = api_url.rstrip("/")
-        self._mode: Mode = mode
+        self._mode: Mode = "webhook" if mode == "webhook" else "polling"
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret or ""
         self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
-        self._app = _build(token, self._api_url, mode, max_running)
+        self._app = _build(token, self._api_url, self._mode, max_running)
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._app.add_error_handler(self._on_error)
         self.memory = ChatMemory()
@@ -149,9 +154,20 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("Telegram: command menu not published (%s)", exc.message)
         await self._app.start()
+        try:
+            await self._receive()
+        except TelegramError as exc:
+            await self.stop()
+            where = self._webhook_url if self._mode == "webhook" else self._api_url
+            raise TelegramStartError(
+                f"Telegram refused to start {self._mode} ({where}): {exc.message}"
+            ) from None
+        log.info("Telegram bot @%s started (%s)", self.username, self._mode)
+
+    async def _receive(self) -> None:
         if self._mode == "polling":
             assert self._app.updater is not None
-            await self._app.updater.start_polling(
+            await self._app.updater.start_polling(  # removes a webhook left from before
                 timeout=self._poll_timeout_s,
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=False,
@@ -164,7 +180,6 @@ class TelegramChannel:
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=False,
             )
-        log.info("Telegram bot @%s started (%s)", self.username, self._mode)
 
     async def stop_receiving(self) -> None:
         """Take no more updates and finish handling those received; sending still works,

@@ -64,6 +64,7 @@ class SendLimiter:
     _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
     _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
     _MIN_RATE = 1.0
+    _CATCH_UP = 3  # slots a late pacer may make up for, back to back
     _REPEAT_S = 1.0  # two bot-wide refusals this close: we are too fast
 
     @property
@@ -120,7 +121,9 @@ class SendLimiter:
             # lateness on every slot; after a pause, start afresh from now.
             interval = 1.0 / self._rate
             late = now - self._next_slot
-            self._next_slot = (self._next_slot if late < interval else now) + interval
+            self._next_slot = (
+                self._next_slot if late < self._CATCH_UP * interval else now
+            ) + interval
 
     def throttled(self, chat_id: int, retry_after: float) -> None:
         """Telegram answered 429: hold this chat back for retry_after. A chat that sent

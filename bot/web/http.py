@@ -32,11 +32,15 @@ class BadRequest(Exception):
         self.code = code
 
 
-def private(response: R) -> R:
-    """Security headers, and never stored: the answer may quote what the person typed."""
+def harden(response: R) -> R:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def private(response: R) -> R:
+    """Security headers, and never stored: the answer may quote what the person typed."""
+    harden(response).headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -56,9 +56,11 @@
     try {
       const { status, data } = await call("POST", "/message", { seq, ...answer });
       if (epoch !== state.epoch) return;
-      if (data && data.screen) {
+      if (status === 503) {
+        // Nothing happened on the server: keep the screen and what was typed, try again.
+        showError((data && data.message) || state.ui["error.unavailable"]);
+      } else if (data && data.screen) {
         render(data);
-        if (status === 503) showError(data.message || state.ui["error.unavailable"]);
       } else if (status >= 400) {
         showError(state.ui["error.refused"] || state.ui["error.unavailable"]);
       }
@@ -85,6 +87,7 @@
   // -- drawing a screen ---------------------------------------------------------------------
 
   function render(data) {
+    const before = state.screen;
     state.seq = data.seq;
     state.screen = data.screen;
     state.ui = data.ui || state.ui;
@@ -108,7 +111,9 @@
     }));
     el.notice.textContent = s.notice || "";
     drawResult(s);
-    drawAnswer(s);
+    // The same question again (the answer was refused): keep the answer to correct it.
+    const again = before && s.input && before.input && before.name === s.name;
+    drawAnswer(s, again ? el.input.value : "");
     drawChoices(s);
     const onStart = s.name === LANGUAGE_SCREEN;
     el.langs.hidden = onStart;
@@ -117,8 +122,12 @@
     el.footer.hidden = el.back.hidden && el.finish.hidden;
     body.classList.toggle("has-result", !el.result.hidden);
     armIdle();
-    if (s.input) el.input.focus();
-    else el.prompt.focus();
+    if (s.input) {
+      el.input.focus();
+      if (again) el.input.select(); // a new scan or new typing replaces the refused answer
+    } else {
+      el.prompt.focus();
+    }
   }
 
   // A code like K7M4-PX9N or A001 is never split over two lines.
@@ -178,8 +187,8 @@
     el.result.hidden = !(s.ticket || s.reference || s.qr);
   }
 
-  function drawAnswer(s) {
-    el.input.value = "";
+  function drawAnswer(s, kept) {
+    el.input.value = kept;
     typing = { last: 0, slow: false };
     el.form.hidden = !s.input;
     if (s.input) {

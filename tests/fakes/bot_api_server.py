@@ -267,6 +267,8 @@ class FakeBotApi(ChatMethods):
         url = str(p.get("url") or "")
         if not url:
             return await self._m_deleteWebhook(p)
+        if not url.startswith(("https://", "http://127.0.0.1:")):  # plain http: tests only
+            raise BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
         await self._stop_pusher()
         self.webhook = {"url": url, "secret_token": p.get("secret_token")}
         if str(p.get("drop_pending_updates")).lower() == "true":

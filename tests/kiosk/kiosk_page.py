@@ -96,29 +96,28 @@ async def page_text(page: Page) -> str:
     return html + "\n" + value
 
 
-async def visible_buttons(page: Page) -> list[dict[str, Any]]:
-    boxes: list[dict[str, Any]] = []
-    for button in await page.locator("button:visible").all():
-        box = await button.bounding_box()
-        assert box is not None
-        boxes.append({"text": await button.inner_text(), **box})
-    return boxes
-
-
 async def assert_touch_friendly(page: Page, where: str) -> None:
     """Targets at least 64 px high, the display toggles there, nothing to scroll."""
-    small = [b for b in await visible_buttons(page) if b["height"] < MIN_TARGET_PX]
-    assert not small, f"{where}: targets under {MIN_TARGET_PX} px: {small}"
-    for selector in ("#large-text", "#high-contrast"):
-        assert await page.locator(selector).is_visible(), f"{where}: {selector} missing"
-    overflow = await page.evaluate(
-        """() => {
+    found: dict[str, Any] = await page.evaluate(
+        """(min) => {
+            const shown = (e) =>
+                e.offsetParent !== null || getComputedStyle(e).position === "fixed";
+            const buttons = Array.from(document.querySelectorAll("button")).filter(shown);
             const main = document.getElementById("screen");
-            return [document.documentElement.scrollHeight - innerHeight,
-                    main.scrollHeight - main.clientHeight];
-        }"""
+            return {
+                small: buttons.map((b) => [b.textContent, b.getBoundingClientRect().height])
+                    .filter(([, h]) => h < min),
+                toggles: ["large-text", "high-contrast"].every(
+                    (id) => shown(document.getElementById(id))),
+                overflow: [document.documentElement.scrollHeight - innerHeight,
+                           main.scrollHeight - main.clientHeight],
+            };
+        }""",
+        MIN_TARGET_PX,
     )
-    assert max(overflow) <= 1, f"{where}: has to scroll by {overflow} px"
+    assert not found["small"], f"{where}: targets under {MIN_TARGET_PX} px: {found['small']}"
+    assert found["toggles"], f"{where}: the large text or high contrast switch is missing"
+    assert max(found["overflow"]) <= 1, f"{where}: has to scroll by {found['overflow']} px"
 
 
 async def check_screen(page: Page, name: str) -> None:

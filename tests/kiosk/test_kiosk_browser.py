@@ -125,9 +125,10 @@ async def test_check_in_with_a_scanned_code(browser: Browser, hall: HallServer) 
     await context.close()
 
 
-async def test_an_unknown_code_is_explained_and_can_be_typed_again(
+async def test_a_refused_code_stays_to_be_corrected_and_a_new_scan_replaces_it(
     browser: Browser, hall: HallServer
 ) -> None:
+    ref = await register_by_http(hall)
     context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.en")
     await tap_choice(page, "menu.checkin")
@@ -136,7 +137,11 @@ async def test_an_unknown_code_is_explained_and_can_be_typed_again(
     await answer_on_screen(page, unknown)  # tapped on the code keyboard
     await expecting(page, "code")
     assert unknown in await page.locator("#prompt").inner_text()
-    assert await page.locator("#answer-input").input_value() == ""
+    assert await page.locator("#answer-input").input_value() == unknown
+    await page.keyboard.type(ref)  # the scanner: replaces the refused code
+    await tap(page, "#submit")
+    await on(page, "menu.after")
+    assert await page.locator("#reference-value").inner_text() == ref
     await context.close()
 
 

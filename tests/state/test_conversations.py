@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,7 +216,7 @@ async def test_housekeeping_while_messages_arrive_loses_none_of_them(
         Unit(new_registration=registration("OLD", created_at=clock.now - timedelta(days=40)))
     )
     convs = [conversation(str(n)) for n in range(60)]
-    jobs = [store.apply(Unit(conversation=conv)) for conv in convs]
+    jobs: list[Coroutine[Any, Any, object]] = [store.apply(Unit(conversation=c)) for c in convs]
     jobs.insert(20, store.expire_due(clock.now))
     jobs.insert(40, store.purge(clock.now - timedelta(days=400)))
 

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.telegram import TelegramChannel
+from bot.telegram import TelegramChannel, TelegramStartError
 from bot.telegram.webhook import SECRET_HEADER
 from tests.bot.telegram.tg_support import QUICK, QUICK_RETRY, StandInEngine, settle
 from tests.fakes.bot_api_server import FakeBotApi
@@ -141,3 +141,16 @@ async def test_strangers_and_malformed_bodies_get_4xx_and_the_server_keeps_servi
 async def test_polling_mode_offers_no_webhook_route(api: FakeBotApi) -> None:
     channel = TelegramChannel(StandInEngine(), api.token, api_url=api.url)
     assert channel.webhook_routes() == []
+
+
+async def test_a_webhook_telegram_refuses_is_a_clear_error_at_start_up(api: FakeBotApi) -> None:
+    channel = TelegramChannel(
+        StandInEngine(),
+        api.token,
+        api_url=api.url,
+        mode="webhook",
+        webhook_url="http://egradjanin.example/telegram/webhook",
+        webhook_secret=SECRET,
+    )
+    with pytest.raises(TelegramStartError, match="An HTTPS URL must be provided"):
+        await channel.start()
