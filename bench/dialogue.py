@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any, Literal
 
 from ecitizen.config import SAMPLE_HALLS, EngineConfig
@@ -23,6 +24,7 @@ from flows.domain.idcard import parse_id_number
 from flows.domain.jmbg import MIN_AGE, check_digit, old_enough, parse_jmbg
 from flows.domain.names import parse_name
 from flows.domain.phone import parse_phone
+from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid, clean_input
 from flows.halls import Hall
 from flows.i18n import render
@@ -250,6 +252,29 @@ def _too_young() -> Invalid:
 
 def refusal_screen(step: str, refusal: Invalid, slots: dict[str, Any]) -> Screen:
     return step_screen(step, slots, [Msg.of(f"invalid.{refusal.reason}", **refusal.as_dict())])
+
+
+def shared_work(user: User) -> int:
+    """What every implementation does alike for one user's dialogue, and nothing else: the
+    validators, the screens' messages and their rendering (no state, no framework, no
+    store). Its cost is a floor no implementation of this dialogue can go below."""
+    slots: dict[str, Any] = {"_language": user.language}
+    screens = [language_screen(), menu_screen(), step_screen("intro", slots)]
+    screens += [step_screen("consent", slots), step_screen("first_name", slots)]
+    asks = ("first_name", "last_name", "jmbg", "id_number", "phone", "email")
+    for step, following in pairwise(asks):
+        if step == "jmbg" and user.typo:
+            refusal = check(step, user.bad_jmbg)
+            assert isinstance(refusal, Invalid)
+            screens.append(refusal_screen(step, refusal, slots))
+        slots[step] = check(step, getattr(user, step))
+        screens.append(step_screen(following, slots))
+    screens += [hall_screen(), visit_day_screen(HALLS[user.hall], {})]
+    slots |= {"hall": user.hall, "email": None}
+    screens += [summary_screen(slots), done_screen(new_ref(), user.hall)]
+    for screen in screens:
+        render_reply(screen.texts, screen.choices, user.language)
+    return len(screens)
 
 
 # -- rendering: every implementation turns its reply into text and buttons the same way --

@@ -41,6 +41,7 @@ from bench.dialogue import (
     make_users,
     render_reply,
     script,
+    shared_work,
     warm_catalogs,
 )
 from ecitizen.app import App, build_app
@@ -152,6 +153,14 @@ async def timed_pass(
         found = await peer.registered()
         await peer.close()
     return timing, found
+
+
+def floor_per_second(users: Sequence[User]) -> float:
+    """Messages per second of the shared work alone (see dialogue.shared_work)."""
+    gc.collect()
+    start = time.perf_counter()
+    messages = sum(shared_work(u) for u in users)
+    return messages / (time.perf_counter() - start)
 
 
 def status_mb(field_: str, pid: int | str = "self") -> float:
@@ -315,6 +324,7 @@ class Results:
     alone: dict[str, list[Timing]] = field(default_factory=_by_name)
     memory: dict[str, dict[str, float]] = field(default_factory=dict)
     found: dict[str, list[set[Registered]]] = field(default_factory=lambda: {n: [] for n in NAMES})
+    floor: list[float] = field(default_factory=list)
 
     def rate(self, name: str) -> float:
         return statistics.median(t.per_second for t in self.timings[name])
@@ -336,6 +346,7 @@ _MEMORY = ("rss_mb", "rss_added_mb", "traced_peak_mb")
 
 async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Results) -> None:
     for round_ in range(1, rounds + 1):
+        out.floor.append(floor_per_second(users))
         for name in NAMES:
             timing, found = await timed_pass(name, users, in_flight)
             out.timings[name].append(timing)
@@ -362,6 +373,12 @@ def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in NAMES:
         print(out.row(name))
+    floor = statistics.median(out.floor)
+    print(
+        f"shared work alone (validators, screens, rendering; no state, no framework, no store):"
+        f" {floor:,.0f} msg/s = {1e6 / floor:.0f} us/msg; so at most"
+        f" {floor / out.rate('ptb'):.1f}x ptb and {floor / out.rate('aiogram'):.1f}x aiogram"
+    )
     same = True
     for name in NAMES:
         sizes = sorted({len(s) for s in out.found[name]})

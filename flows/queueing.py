@@ -23,7 +23,6 @@ from flows.records import (
     TicketStatus,
     Transition,
 )
-from flows.registration import deep_link
 from flows.slips import HallInfo, ticket_payload
 from flows.turn import Parts, Presentation, Turn
 
@@ -48,8 +47,34 @@ CHECKIN = Flow(
 
 def kiosk_hall(turn: Turn) -> Hall | None:
     """A kiosk session's user key is "<hall>:<session>"; other channels have no hall."""
+    if turn.conv.key.channel != "kiosk":
+        return None
     code = turn.conv.key.user_key.split(":", 1)[0]
     return turn.env.hall(code) or next(iter(turn.env.halls.values()), None)
+
+
+def at_kiosk_of(turn: Turn, hall: Hall) -> bool:
+    here = kiosk_hall(turn)
+    return here is not None and here.code == hall.code
+
+
+def is_due_now(turn: Turn, visit: datetime | None) -> bool:
+    """Without an appointment, or with one now: the citizen is in the hall to be served."""
+    return visit is None or _in_slot(
+        visit, turn.env.clock(), turn.env.settings.checkin_tolerance_min
+    )
+
+
+async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) -> Ticket:
+    """A ticket for the registration service, for someone registering at the kiosk."""
+    ticket = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
+    await notify_officers(
+        turn,
+        hall.code,
+        [Msg.of("notify.checked_in", ref=reg.ref, ticket=ticket.label)],
+        f"checkin:{reg.ref}",
+    )
+    return ticket
 
 
 async def services(turn: Turn) -> Presentation:
@@ -87,7 +112,7 @@ async def _issue(
         and (t.priority, t.issued_at, t.id) < (ticket.priority, ticket.issued_at, ticket.id)
     )
     wait = _wait_minutes(tickets, ahead, len(hall.counters))
-    link = deep_link(turn, reg.ref) if reg else None
+    link = turn.env.deep_link(reg.ref) if reg else None
     turn.unit.effects.append(hall_changed(hall.code))
     service_key = next((x.name_key for x in hall.services if x.prefix == service), "")
     turn.unit.print_jobs.append(

@@ -11,6 +11,7 @@ from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid
 from flows.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.menu import KIOSK
+from flows.queueing import at_kiosk_of, is_due_now, issue_for, kiosk_hall
 from flows.messages import LANGUAGES, Choice, Expect, Msg
 from flows.ports import SlotFull, StoreError
 from flows.records import AuditEntry, Effect, Registration, RegistrationStatus
@@ -23,6 +24,7 @@ LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)
 REGISTRATION = Flow(
     name="registration",
     steps=(
+        action("begin", "prefill_hall", on={"ok": "language"}),
         choose(
             "language",
             "_language",
@@ -42,7 +44,12 @@ REGISTRATION = Flow(
         ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}, max_len=40),
         ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True, max_len=254),
         choose(
-            "hall", "hall", provider="halls", on={"ok": "visit_day"}, clears=("visit_day", "visit")
+            "hall",
+            "hall",
+            provider="halls",
+            on={"ok": "visit_day"},
+            clears=("visit_day", "visit"),
+            skip_when="kiosk_hall_known",
         ),
         choose(
             "visit_day",
@@ -114,15 +121,6 @@ async def summary(turn: Turn) -> Presentation:
     return Presentation(texts=[body], choices=choices)
 
 
-def deep_link(turn: Turn, ref: str) -> str | None:
-    env = turn.env
-    if not env.settings.bot_username:
-        return None
-    return env.links.telegram_link(
-        env.settings.bot_username, ref, env.clock(), env.settings.deep_link_days
-    )
-
-
 def reminder(ref: str, visit: datetime | None, now: datetime) -> list[Effect]:
     """The day-before reminder, when the visit is more than a day away."""
     if visit is None or visit - now <= timedelta(days=1):
@@ -160,10 +158,14 @@ async def submit(turn: Turn) -> str:
         updated_at=now,
     )
     unit.capacity = hall.capacity
+    here_now = at_kiosk_of(turn, hall) and is_due_now(turn, visit)
+    if here_now:
+        # registered at the hall's own kiosk for now: checked in, with a queue ticket
+        unit.new_registration.status = RegistrationStatus.CHECKED_IN
     if turn.conv.key.channel != KIOSK:
         unit.links.append((ref, turn.conv.key))
     unit.effects += reminder(ref, visit, now)
-    link = deep_link(turn, ref)
+    link = env.deep_link(ref)
     if turn.conv.key.channel == KIOSK:
         unit.print_jobs.append(
             (
@@ -181,6 +183,11 @@ async def submit(turn: Turn) -> str:
             )
         )
     unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))
+    if here_now:
+        priority = 0 if visit is not None else 1
+        ticket = await issue_for(turn, hall, priority, unit.new_registration)
+        unit.audit.append(AuditEntry(actor="citizen", action="check_in", ref=ref))
+        turn.shown = Presentation(reference=ref, qr=link, ticket=ticket.label)
     turn.say(
         "reg.done",
         ref=ref,
@@ -191,8 +198,17 @@ async def submit(turn: Turn) -> str:
     turn.say("reg.bring")
     if link is None and turn.conv.key.channel != KIOSK:
         turn.say("reg.follow_here")
-    turn.shown = Presentation(reference=ref, qr=link)
+    if not here_now:
+        turn.shown = Presentation(reference=ref, qr=link)
     turn.on_refusal = _slot_taken
+    return "ok"
+
+
+async def prefill_hall(turn: Turn) -> str:
+    """At a kiosk the hall is the one the kiosk stands in: no need to ask."""
+    hall = kiosk_hall(turn)
+    if hall is not None:
+        turn.conv.slots["hall"] = hall.code
     return "ok"
 
 
@@ -216,8 +232,17 @@ async def say_underage(turn: Turn) -> str:
 
 PARTS = Parts(
     providers={"summary": summary},
+    predicates={
+        # at the kiosk, unless the citizen asked from the summary to change the hall
+        "kiosk_hall_known": lambda turn: (
+            turn.conv.key.channel == KIOSK
+            and bool(turn.conv.slots.get("hall"))
+            and "_return" not in turn.conv.slots
+        ),
+    },
     actions={
         "submit_registration": submit,
+        "prefill_hall": prefill_hall,
         "say_declined": say_declined,
         "say_underage": say_underage,
     },

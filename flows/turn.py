@@ -46,6 +46,14 @@ class Env:
     def hall(self, code: str | None) -> Hall | None:
         return self.halls.get(code or "")
 
+    def deep_link(self, ref: str) -> str | None:
+        """The Telegram link that follows this registration, when a bot is configured."""
+        if not self.settings.bot_username:
+            return None
+        return self.links.telegram_link(
+            self.settings.bot_username, ref, self.clock(), self.settings.deep_link_days
+        )
+
 
 @dataclass(slots=True)
 class Outcome:

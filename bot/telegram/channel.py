@@ -332,7 +332,7 @@ def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=max(64, max_running), read_timeout=15.0))
+        .request(HTTPXRequest(connection_pool_size=Sender.IN_FLIGHT + 8, read_timeout=15.0))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=15.0))
         .concurrent_updates(PerChatOrder(max_running))
         .job_queue(None)

@@ -67,8 +67,13 @@ class _ChatLock:
 
 
 class Sender:
-    def __init__(self, bot: Bot, limiter: SendLimiter, retry: RetryPolicy = RetryPolicy()) -> None:
+    # Requests on the wire at once. More only queue inside the HTTP client's pool, which
+    # grows slow with hundreds waiting; Telegram's 30/s never needs more than a few.
+    IN_FLIGHT = 16
+
+    def __init__(self, bot: Bot, limiter: SendLimiter, retry: RetryPolicy | None = None) -> None:
         self._bot = bot
+        self._in_flight = asyncio.Semaphore(self.IN_FLIGHT)
         self._limiter = limiter
         self._retry = retry or RetryPolicy()
         self._chats: dict[int, _ChatLock] = {}
@@ -124,25 +129,10 @@ class Sender:
         while True:
             await self._limiter.acquire(chat_id, priority)
             try:
-                if message.qr is not None:
-                    if png is None:
-                        png = await asyncio.to_thread(qr_png, message.qr)
-                    result = await self._bot.send_photo(
-                        chat_id,
-                        photo=png,
-                        filename="qr.png",
-                        caption=message.text or None,
-                        parse_mode=ParseMode.HTML if message.text else None,
-                        reply_markup=message.markup,
-                    )
-                else:
-                    result = await self._bot.send_message(
-                        chat_id,
-                        message.text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=message.markup,
-                        link_preview_options=_NO_PREVIEW,
-                    )
+                if message.qr is not None and png is None:
+                    png = await asyncio.to_thread(qr_png, message.qr)
+                async with self._in_flight:
+                    result = await self._post(chat_id, message, png)
                 self.stats.sent += 1
                 return result
             except RetryAfter as exc:
@@ -166,6 +156,24 @@ class Sender:
                 if failures >= self._retry.network_attempts:
                     raise TryLater(delay, f"network trouble: {type(exc).__name__}") from None
                 await asyncio.sleep(delay)
+
+    async def _post(self, chat_id: int, message: TelegramMessage, png: bytes | None) -> Message:
+        if png is not None:
+            return await self._bot.send_photo(
+                chat_id,
+                photo=png,
+                filename="qr.png",
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML if message.text else None,
+                reply_markup=message.markup,
+            )
+        return await self._bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.markup,
+            link_preview_options=_NO_PREVIEW,
+        )
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

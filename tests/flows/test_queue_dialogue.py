@@ -116,3 +116,24 @@ async def test_officer_queue_actions_recall_served_no_show_transfer(
     assert tickets["B002"].status == TicketStatus.NO_SHOW
     assert tickets["B003"].counter == "2"
     assert "Нико не чека" in await mira.picks("Позови следећи број")
+
+
+async def test_registering_at_the_kiosk_for_a_later_day_gives_a_receipt_but_no_ticket(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    kiosk = chat("kg:s1", "kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Постани еГрађанин")
+    await kiosk.picks("Настави")
+    await kiosk.picks("Да")
+    for answer in ("Ана", "Петровић", "0512981717776", "012345678", "0641234567"):
+        await kiosk.says(answer)
+    await kiosk.picks("Прескочи")
+    await kiosk.picks("среда")
+    await kiosk.picks("10:00")
+    await kiosk.picks("Пошаљи пријаву")
+    assert kiosk.last.reference is not None and kiosk.last.ticket is None
+    jobs = await app.store.print_jobs()
+    assert [j.slip for j in jobs] == ["receipt"]
+    assert jobs[0].payload["ref"] == kiosk.last.reference
+    assert "jmbg" not in jobs[0].payload and "0512981717776" not in str(jobs[0].payload)

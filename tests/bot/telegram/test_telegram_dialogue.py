@@ -12,6 +12,7 @@ import re
 from flows.messages import ConversationKey
 from flows.records import RegistrationStatus
 from tests.bot.telegram.tg_support import Person, TelegramBot
+from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_citizen_dialogue import register_at_kiosk
 from tests.flows.test_officer_dialogue import invite
@@ -110,22 +111,22 @@ async def test_an_officer_approves_in_telegram_and_the_citizen_hears_of_it(
     assert ACTIVATION_CODE.search(everything_ana_got) is None  # it is only on the slip
 
 
-async def test_two_officers_pressing_the_same_registration_at_once(bot: TelegramBot) -> None:
+async def test_two_officers_opening_the_same_registration_at_once(bot: TelegramBot) -> None:
     ana = bot.person("Ана")
     ref = await registers(ana)
     mira = await enrolls(bot, "Мира", counter="1")
     zoran = await enrolls(bot, "Зоран", counter="2")
-    await mira.presses("Пријаве на чекању")
-    await zoran.presses("Пријаве на чекању")
+    await mira.presses("Отвори по шифри")
+    await zoran.presses("Отвори по шифри")
 
-    await asyncio.gather(mira.user.press(ref), zoran.user.press(ref))  # the same moment
+    await asyncio.gather(mira.user.send_text(ref), zoran.user.send_text(ref))  # same moment
     answers = await asyncio.gather(mira._answer(), zoran._answer())
 
     winners = [a for a in answers if "Ваша одлука?" in a]
     losers = [a for a in answers if "већ обрађује" in a]
-    assert len(winners) == 1 and len(losers) == 1
+    assert len(winners) == 1 and len(losers) == 1, answers
     holder = "Мира" if winners[0] == answers[0] else "Зоран"
-    assert f"већ обрађује {holder}" in losers[0]
+    assert f"Пријаву {ref} већ обрађује {holder}" in losers[0]
 
 
 async def test_a_kiosk_registration_is_followed_in_telegram_through_the_deep_link(
@@ -178,3 +179,25 @@ async def test_a_check_in_at_the_kiosk_reaches_the_officer_in_telegram(bot: Tele
 
     alert = await mira.user.next_message()
     assert f"Стигла је пријава {ref}" in alert.text
+
+
+async def test_reminded_the_day_before_then_called_to_the_counter_in_telegram(
+    bot: TelegramBot, clock: Clock
+) -> None:
+    ana = bot.person("Ана")
+    ref = await registers(ana)  # Tuesday 09:00
+    mira = await enrolls(bot, "Мира")
+    clock.advance(hours=1, minutes=5)  # Monday 09:05: the day before the visit
+    reminder = await ana.user.next_message()
+    assert "Подсетник: сутра вас очекујемо" in reminder.text and ref in reminder.text
+
+    clock.advance(hours=23, minutes=45)  # Tuesday 08:50 in Kragujevac: she is at the hall
+    kiosk = Chat(bot.app, "kg:s9", channel="kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Имам заказан термин")
+    assert f"Пријава {ref} је потврђена" in await kiosk.says(ref)
+    assert f"Стигла је пријава {ref}" in (await mira.user.next_message()).text
+
+    assert "Позван је број A001 на шалтер 1" in await mira.presses("Позови следећи број")
+    assert "Ваш број A001 је позван: шалтер 1" in (await ana.user.next_message()).text
+    assert "Ваша одлука?" in await mira.presses("Отвори пријаву")
