@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import signal
+import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
 
+from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
+from bot.webchat import WebChatDeps, add_webchat_routes
 from ecitizen.app import App, build_app, utc_now
 from ecitizen.config import Config
+from kiosk.display import add_display_routes
+from kiosk.events import HallEvents
+from kiosk.landing import landing_routes
+from kiosk.security import security_headers
+from kiosk.web import KioskDeps, KioskSettings, add_kiosk_routes
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(days=1)
+MAX_BODY = 64 * 1024  # no request of ours is larger: a bigger one is refused with 413
 
 
 async def purge_daily(app: App) -> None:
@@ -31,25 +43,97 @@ async def purge_daily(app: App) -> None:
         await asyncio.sleep(PURGE_EVERY.total_seconds())
 
 
-def build_web(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=64 * 1024)
-    web_app["ecitizen"] = app
-    return web_app
+def telegram_channel(app: App) -> TelegramChannel | None:
+    settings = app.config.telegram
+    if not settings.token:
+        return None
+    return TelegramChannel(
+        app,
+        settings.token,
+        api_url=settings.api_url,
+        mode=settings.mode,
+        webhook_url=settings.webhook_url or None,
+        webhook_secret=settings.webhook_secret or None,
+    )
+
+
+@dataclass
+class Server:
+    app: App
+    web: web.Application
+    telegram: TelegramChannel | None
+
+
+def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
+    """The whole HTTP surface: landing page, kiosks, hall displays, web chat, webhooks."""
+    web_app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
+    kiosk = app.config.kiosk
+    add_kiosk_routes(
+        web_app,
+        KioskDeps(
+            app,
+            app.halls,
+            KioskSettings(
+                idle_seconds=kiosk.idle_seconds, countdown_seconds=kiosk.idle_warning_seconds
+            ),
+        ),
+    )
+    hub = HallEvents(app.store, app.halls, clock=app.env.clock)
+    add_display_routes(web_app, hub, app.halls)
+    app.add_hall_listener(hub.notify)
+    chat = WebChatDeps(app)
+    add_webchat_routes(web_app, chat)
+    app.add_delivery("web", chat.delivery)
+    web_app.add_routes(landing_routes(app.halls))
+    if telegram is not None:
+        web_app.add_routes(telegram.webhook_routes())
+        app.add_delivery("telegram", telegram.delivery)
+    return Server(app, web_app, telegram)
+
+
+async def start_telegram(server: Server) -> None:
+    """Check the token and start receiving; the deep links need the bot's username."""
+    if server.telegram is None:
+        return
+    await server.telegram.start()
+    env = server.app.env
+    if not env.settings.bot_username:
+        env.settings = dataclasses.replace(env.settings, bot_username=server.telegram.username)
 
 
 async def serve(config: Config) -> int:
     app = await build_app(config)
+    try:
+        telegram = telegram_channel(app)
+    except TelegramSettingsError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        await app.close()
+        return 2
+    server = build_web(app, telegram)
+    runner = web.AppRunner(server.web, access_log=None)  # access logs could carry codes
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.server.host, config.server.port).start()
+        await start_telegram(server)
+    except (OSError, TelegramStartError) as exc:
+        sys.stderr.write(f"cannot start: {exc}\n")
+        await runner.cleanup()
+        await app.close()
+        return 2
     app.start_workers()
     app.tasks.append(asyncio.create_task(purge_daily(app), name="purge"))
-    runner = web.AppRunner(build_web(app))
-    await runner.setup()
-    site = web.TCPSite(runner, config.server.host, config.server.port)
-    await site.start()
     log.info("serving on http://%s:%d", config.server.host, config.server.port)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        with contextlib.suppress(Exception):
-            await runner.cleanup()
-        await app.close()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    with contextlib.suppress(Exception):
+        await runner.cleanup()  # no new requests; open event streams end
+    if telegram is not None:
+        await telegram.stop_receiving()
+    await app.close()  # the outbox finishes the round it holds before this returns
+    if telegram is not None:
+        await telegram.stop()
     return 0
