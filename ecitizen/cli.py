@@ -130,9 +130,11 @@ async def _migrate(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # force: importing python-escpos has already called basicConfig
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    logging.getLogger("transitions.core").setLevel(logging.WARNING)
     try:
         config = _config(args.config)
     except ConfigError as exc:

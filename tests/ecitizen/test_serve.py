@@ -1,0 +1,62 @@
+"""`ecitizen serve` as `make run` starts it: a newcomer finds the kiosk, display and chat."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_server_serves_the_landing_kiosk_display_and_chat_then_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[data]\ndir = "{tmp_path / "var"}"\n[server]\nport = {port}\n', encoding="utf-8"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecitizen.cli",
+        "--config",
+        str(config),
+        "serve",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(base + "/") as landing:
+                        page = await landing.text()
+                        break
+                except aiohttp.ClientConnectorError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the server did not come up")
+            for link in ("/kiosk/kg", "/display/kg", "/chat"):
+                assert f'href="{link}"' in page
+                async with http.get(base + link) as response:
+                    assert response.status == 200
+                    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+            async with http.get(base + "/kiosk/nowhere") as unknown:
+                assert unknown.status == 404
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), timeout=30) == 0
+    assert proc.stderr is not None
+    log = (await proc.stderr.read()).decode()
+    assert "serving on" in log and "stopping" in log and "Traceback" not in log
