@@ -216,7 +216,7 @@ def report(capped: Run, free: Run) -> None:
     )
     print(
         f"  reply time p50 {capped.quantile(0.5):.1f} s, p99 {capped.quantile(0.99):.1f} s "
-        f"(the cap: {capped.users} replies need {capped.users / cap:.0f} s at best); "
+        f"(at the cap, {capped.users} replies alone take {capped.users / cap:.0f} s); "
         f"bot process RSS {capped.rss_mb:.0f} MB with {capped.users} conversations"
     )
     rate = free.users / free.reply_all_s if free.reply_all_s else float("nan")

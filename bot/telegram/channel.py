@@ -218,9 +218,10 @@ class TelegramChannel:
         incoming = read_update(update, self.memory, self._ids)
         if incoming is None:
             return
-        if incoming.callback is not None and not await self._settle_button(incoming):
-            return
-        if incoming.refusal is not None:
+        if incoming.callback is not None:
+            if not await self._settle_button(incoming):
+                return
+        elif incoming.refusal is not None:
             await self._say(incoming, incoming.refusal)
             return
         try:
@@ -262,13 +263,8 @@ class TelegramChannel:
         return state.language or normalize_language(incoming.inbound.language_hint)
 
     async def _say(self, incoming: Incoming, key: str) -> None:
-        """The channel's own short answer (the engine is not asked)."""
-        language = self._language(incoming)
-        if incoming.callback is not None:
-            with contextlib.suppress(TelegramError):
-                await incoming.callback.answer(text(key, language)[:200])
-            return
-        message = TelegramMessage(escape(text(key, language)))
+        """The channel's own short message (the engine is not asked)."""
+        message = TelegramMessage(escape(text(key, self._language(incoming))))
         with contextlib.suppress(RecipientGone, TryLater):
             await self.sender.send(
                 incoming.chat_id, [message], priority=URGENT, max_wait_s=self._reply_max_wait_s
@@ -276,20 +272,22 @@ class TelegramChannel:
 
     async def _settle_button(self, incoming: Incoming) -> bool:
         """Answer the pressed button and take its keyboard away, so the same keyboard
-        cannot act twice. False when it already did (a double tap, an old message)."""
+        cannot act twice. False when it must not act: pressed before (a double tap), or
+        no longer understood (then the answer says so)."""
         query = incoming.callback
         assert query is not None
         message = query.message if isinstance(query.message, Message) else None
         state = self.memory(incoming.chat_id)
+        refusal = incoming.refusal
         if message is not None and state.was_pressed(message.message_id):
-            await self._say(incoming, "telegram.button_stale")
-            return False
-        if message is not None:
+            refusal = "telegram.button_stale"
+        elif message is not None:
             state.pressed.append(message.message_id)
-        if incoming.refusal is not None:
-            return True  # _say answers the query with the refusal
         with contextlib.suppress(TelegramError):
-            await query.answer()
+            # Answered in every case: it stops the spinner on the person's button.
+            await query.answer(text(refusal, self._language(incoming)) if refusal else None)
+        if refusal is not None:
+            return False
         if message is not None:
             await self._show_choice(query, message, self._language(incoming))
         return True

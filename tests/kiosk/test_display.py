@@ -44,8 +44,11 @@ async def check_in_registered(hall: HallServer) -> tuple[str, str]:
     async with aiohttp.ClientSession(cookie_jar=jar()) as http:
         kiosk = KioskClient(http, f"{hall.url}/kiosk/kg")
         await kiosk.state()
-        ref = str((await kiosk.register())["screen"]["reference"])
+        registered = (await kiosk.register())["screen"]
+        ref = str(registered["reference"])
         await kiosk.send(command="wipe")
+        if registered.get("ticket"):  # registered at the kiosk for now: already in the queue
+            return ref, str(registered["ticket"])
         await kiosk.send(command="language", payload="en")
         await kiosk.choose("menu.checkin")
         done = await kiosk.send(scan=ref)

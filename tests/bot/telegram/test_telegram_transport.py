@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from bot.telegram import InvalidTelegramToken, TelegramChannel, TelegramSettingsError
-from flows.messages import Command, Inbound, Msg, Outbound
+from flows.messages import Choice, Command, Inbound, Msg, Outbound
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, reply_to, settle
 from tests.fakes.bot_api_server import FakeBotApi
 
@@ -200,3 +200,25 @@ async def test_groups_are_not_served(api: FakeBotApi, channel_for: ChannelFactor
     await settle(api, channel)
 
     assert engine.inbounds == []
+
+
+async def test_an_engine_failure_after_a_button_is_told_in_the_chat(
+    api: FakeBotApi, channel_for: ChannelFactory
+) -> None:
+    def answer(inbound: Inbound) -> list[Outbound]:
+        if inbound.choice == "boom":
+            raise RuntimeError("a bug")
+        choices = (Choice("boom", Msg("choice.yes")),)
+        return [reply_to(inbound, Msg("telegram.choose"), choices=choices, language="en")]
+
+    channel = await channel_for(StandInEngine(answer))
+    eva = api.user("Eva", language_code="en")
+    await eva.send_text("hello")
+    await eva.next_message()
+    await eva.press("Yes")
+
+    assert (await eva.next_message()).text == (
+        "Something went wrong on our side. Please try again in a minute."
+    )
+    await settle(api, channel)
+    assert eva.toasts == [None]  # the button itself was answered (no endless spinner)
