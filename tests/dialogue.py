@@ -72,3 +72,21 @@ class Chat:
     async def command_language(self, language: str) -> str:
         """The kiosk's language buttons on the start screen."""
         return await self.send(Inbound(self.key, command=Command.LANGUAGE, payload=language))
+
+    async def begins_registration(self) -> None:
+        """Up to the first question of the registration, in Serbian Cyrillic."""
+        if self.channel == "kiosk":
+            await self.command_language("sr-Cyrl")
+        else:
+            await self.says("/start")
+            await self.picks("ћирилица")
+        await self.picks("Постани еГрађанин")
+        await self.picks("Настави")
+        await self.picks("Да")
+
+    async def answers(self, *lines: str) -> str:
+        """Types several answers in a row; returns the last reply."""
+        reply = ""
+        for line in lines:
+            reply = await self.says(line)
+        return reply

@@ -57,13 +57,8 @@ async def test_a_full_slot_is_not_offered_and_a_race_for_the_last_place_is_answe
     first, second, third = chat("a"), chat("b"), chat("c")
     await register(first, WORDS["sr-Cyrl"])
     await register(second, WORDS["sr-Cyrl"])  # capacity 2: Tuesday 09:00 is now full
-    await third.says("/start")
-    await third.picks("ћирилица")
-    await third.picks("Постани")
-    await third.picks("Настави")
-    await third.picks("Да")
-    for answer in ("Мила", "Мирић", "0512981717776", "012345679", "0641112222"):
-        await third.says(answer)
+    await third.begins_registration()
+    await third.answers("Мила", "Мирић", "0512981717776", "012345679", "0641112222")
     await third.picks("Прескочи")
     await third.picks("Крагујевац")
     await third.picks("уторак")
@@ -130,12 +125,8 @@ async def test_a_deep_link_from_the_kiosk_links_the_registration_to_the_chat(
 
 
 async def register_at_kiosk(kiosk: Chat) -> str:
-    await kiosk.command_language("sr-Cyrl")
-    await kiosk.picks("Постани еГрађанин")
-    await kiosk.picks("Настави")
-    await kiosk.picks("Да")
-    for answer in ("Ана", "Петровић", "0512981717776", "012345678", "0641234567"):
-        await kiosk.says(answer)
+    await kiosk.begins_registration()
+    await kiosk.answers("Ана", "Петровић", "0512981717776", "012345678", "0641234567")
     await kiosk.picks("Прескочи")
     assert "Ког дана" in kiosk.text  # the kiosk knows its hall: not asked
     await kiosk.picks("Долазим без заказивања")

@@ -194,13 +194,8 @@ async def test_the_waiting_list_puts_todays_visits_first(
     app: App, chat: Callable[..., Chat], clock: Clock
 ) -> None:
     bob = chat("bob")  # registers first, and will come without an appointment
-    await bob.says("/start")
-    await bob.picks("ћирилица")
-    await bob.picks("Постани")
-    await bob.picks("Настави")
-    await bob.picks("Да")
-    for answer in ("Бобан", "Бобић", "0512981717776", "112345678", "0641112233"):
-        await bob.says(answer)
+    await bob.begins_registration()
+    await bob.answers("Бобан", "Бобић", "0512981717776", "112345678", "0641112233")
     await bob.picks("Прескочи")
     await bob.picks("Крагујевац")
     await bob.picks("Долазим без заказивања")

@@ -122,12 +122,8 @@ async def test_registering_at_the_kiosk_for_a_later_day_gives_a_receipt_but_no_t
     app: App, chat: Callable[..., Chat]
 ) -> None:
     kiosk = chat("kg:s1", "kiosk")
-    await kiosk.command_language("sr-Cyrl")
-    await kiosk.picks("Постани еГрађанин")
-    await kiosk.picks("Настави")
-    await kiosk.picks("Да")
-    for answer in ("Ана", "Петровић", "0512981717776", "012345678", "0641234567"):
-        await kiosk.says(answer)
+    await kiosk.begins_registration()
+    await kiosk.answers("Ана", "Петровић", "0512981717776", "012345678", "0641234567")
     await kiosk.picks("Прескочи")
     await kiosk.picks("среда")
     await kiosk.picks("10:00")
