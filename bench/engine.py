@@ -329,6 +329,12 @@ class Results:
     def rate(self, name: str) -> float:
         return statistics.median(t.per_second for t in self.timings[name])
 
+    def ratio(self, name: str) -> float:
+        """Ours over a peer: the median of the rounds' ratios, each of two passes run
+        back to back, so a machine getting busier or quieter moves both alike."""
+        pairs = zip(self.timings["engine"], self.timings[name], strict=True)
+        return statistics.median(ours.per_second / theirs.per_second for ours, theirs in pairs)
+
     def row(self, name: str) -> str:
         def ms(timings: list[Timing], q: float) -> str:
             return f"{statistics.median(t.percentile_ms(q) for t in timings):.2f}"
@@ -379,6 +385,10 @@ def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
         f" {floor:,.0f} msg/s = {1e6 / floor:.0f} us/msg; so at most"
         f" {floor / out.rate('ptb'):.1f}x ptb and {floor / out.rate('aiogram'):.1f}x aiogram"
     )
+    for peer in ("ptb", "aiogram"):
+        pairs = zip(out.timings["engine"], out.timings[peer], strict=True)
+        rounds = ", ".join(f"{a.per_second / b.per_second:.2f}" for a, b in pairs)
+        print(f"engine/{peer} per round: {rounds}; median {out.ratio(peer):.2f}")
     same = True
     for name in NAMES:
         sizes = sorted({len(s) for s in out.found[name]})
@@ -428,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     same = report(out, users, args.in_flight)
     if not args.quick:
         report_cold_start(args.cold_runs)
-    ptb, aiogram = out.rate("engine") / out.rate("ptb"), out.rate("engine") / out.rate("aiogram")
+    ptb, aiogram = out.ratio("ptb"), out.ratio("aiogram")
     print(f"engine/ptb={ptb:.2f} engine/aiogram={aiogram:.2f} same_results={str(same).lower()}")
     return 0
 

@@ -38,7 +38,7 @@ class OutboxWorker:
         hall_listeners: list[HallListener] | None = None,
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
-        lease_seconds: float = 60.0,
+        lease_seconds: float = 600.0,  # a burst can hold a notice behind replies for minutes
     ) -> None:
         self.store = store
         self.deliveries = dict(deliveries)

@@ -124,8 +124,11 @@ async def waiting_list(turn: Turn) -> Presentation:
     officer = await turn.load_officer()
     if officer is None:
         return Presentation(choices=[Choice("home", Msg("officer.back_home"))])
+    # those in review stay listed (with their status), so a button pressed after a
+    # colleague took the registration answers who has it instead of vanishing
     regs = await turn.env.store.registrations_at(
-        officer.hall, [RegistrationStatus.CHECKED_IN, RegistrationStatus.SUBMITTED]
+        officer.hall,
+        [RegistrationStatus.CHECKED_IN, RegistrationStatus.SUBMITTED, RegistrationStatus.IN_REVIEW],
     )
     hall = turn.env.hall(officer.hall)
     choices = []

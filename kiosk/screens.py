@@ -110,14 +110,23 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
         "ticket": None,
         "end": False,
         "notice": notice,
+        "slip": None,
     }
 
 
-def screen_from(replies: Sequence[Outbound], language: str | None) -> dict[str, Any]:
-    """One screen from a turn's replies (the last reply decides the input)."""
+def screen_from(
+    replies: Sequence[Outbound], language: str | None, leave_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """One screen from a turn's replies (the last reply decides the input); messages
+    whose key is in `leave_out` are not shown (the kiosk says the same its own way)."""
     last = replies[-1]
     lang = last.language or language or DEFAULT_LANGUAGE
-    paragraphs = [render(m, out.language or lang) for out in replies for m in out.text]
+    paragraphs = [
+        render(m, out.language or lang)
+        for out in replies
+        for m in out.text
+        if m.key not in leave_out
+    ]
     asking = next((out for out in reversed(replies) if out.choices), None)
     # A closing note after a question ("You can go back any time.") keeps its buttons.
     keeps = asking is not None and (asking is last or last.expect == Expect.NOTHING)
@@ -136,4 +145,5 @@ def screen_from(replies: Sequence[Outbound], language: str | None) -> dict[str, 
         "ticket": next((out.ticket for out in replies if out.ticket), None),
         "end": any(out.end for out in replies),
         "notice": None,
+        "slip": None,  # what became of the slip, filled in per answer (kiosk.slipnote)
     }

@@ -99,8 +99,9 @@ def view(session: KioskSession) -> dict[str, Any]:
 
 
 class KioskTurns:
-    def __init__(self, engine: Conversations) -> None:
+    def __init__(self, engine: Conversations, leave_out: frozenset[str] = frozenset()) -> None:
         self._engine = engine
+        self._leave_out = leave_out  # message keys the kiosk does not show (screen_from)
 
     async def take(
         self, session: KioskSession, message: KioskMessage
@@ -136,7 +137,7 @@ class KioskTurns:
         session.seq = message.seq
         if replies:  # none: a message the engine had seen already; the screen stays
             session.language = replies[-1].language or session.language
-            session.screen = screen_from(replies, session.language)
+            session.screen = screen_from(replies, session.language, self._leave_out)
         body = view(session)
         session.last_request = message.fields()
         session.last_response = body

@@ -30,6 +30,7 @@ from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
 from kiosk.sessions import KioskSession, KioskSessions
+from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
 from kiosk.turns import Conversations, KioskTurns, parse_message, view
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class KioskSettings:
     idle_seconds: float = 60.0  # then "Are you still there?"
     countdown_seconds: float = 20.0  # then everything is wiped
     max_sessions: int = 10_000
+    # How often a page showing a slip's status asks again (the printer may stop or recover).
+    slip_refresh_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class KioskDeps:
     engine: Conversations
     halls: Mapping[str, Hall]
     settings: KioskSettings = field(default_factory=KioskSettings)
+    # The hall's printer name -> its last known condition (None: not known yet). Without
+    # it the kiosk says nothing about the slip.
+    printer_condition: PrinterCondition | None = None
 
 
 class KioskApp:
@@ -60,7 +66,10 @@ class KioskApp:
         self.deps = deps
         self.settings = deps.settings
         self.sessions = KioskSessions(limit=deps.settings.max_sessions)
-        self.turns = KioskTurns(deps.engine)
+        # With the printer's condition at hand the kiosk tells what became of the slip
+        # itself, so the engine's own "the slip is printing" would only contradict it.
+        own_note = deps.printer_condition is not None
+        self.turns = KioskTurns(deps.engine, SLIP_PROMISES if own_note else frozenset())
         self.assets = assets
         self._unwiped: list[KioskSession] = []  # wipes the engine refused, retried later
 
@@ -78,6 +87,7 @@ class KioskApp:
             "api": f"/kiosk/{hall.code}/api",
             "idle_seconds": self.settings.idle_seconds,
             "countdown_seconds": self.settings.countdown_seconds,
+            "slip_refresh_seconds": self.settings.slip_refresh_seconds,
         }
         values.update({k.replace(".", "_"): v for k, v in ui.items()})
         body = await self.assets.page("kiosk.html", values)
@@ -142,7 +152,13 @@ class KioskApp:
         self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
     ) -> web.Response:
         hall = self.deps.halls[session.hall]
-        body = {**body, "hall": hall_name(hall, str(body.get("language", DEFAULT_LANGUAGE)))}
+        language = str(body.get("language", DEFAULT_LANGUAGE))
+        body = {**body, "hall": hall_name(hall, language)}
+        screen = body.get("screen")
+        if self.deps.printer_condition is not None and isinstance(screen, dict):
+            # Asked at every answer and reload, so the page follows the printer's state.
+            note = slip_note(screen, self.deps.printer_condition, hall.printer, language)
+            body["screen"] = {**screen, "slip": note}
         response = no_store(web.json_response(body, status=status))
         if request.cookies.get(COOKIE) != session.token:
             response.set_cookie(

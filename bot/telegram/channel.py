@@ -9,10 +9,8 @@ paced sender, ahead of queued notifications.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import re
-import sys
 from typing import Any, Literal, Protocol
 
 from aiohttp import web
@@ -42,12 +40,6 @@ from flows.messages import Inbound, Outbound
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
-
-# httpcore (under PTB's httpx) imports sniffio on every request. Without sniffio installed,
-# each try searches the whole import path again: a quarter of the bot's CPU under load.
-# Remember the absence once (None in sys.modules makes the import fail at once).
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 DEFAULT_API_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]

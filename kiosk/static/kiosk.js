@@ -9,13 +9,14 @@
   const IDLE_MS = Number(body.dataset.idleSeconds || 60) * 1000;
   const COUNTDOWN_S = Math.max(1, Math.round(Number(body.dataset.countdownSeconds || 20)));
   const SCANNER_GAP_MS = 40; // a scanner types faster than any person
+  const SLIP_REFRESH_MS = Math.max(0.2, Number(body.dataset.slipRefreshSeconds || 5)) * 1000;
   const LANGUAGE_SCREEN = "kiosk.language";
   const LONG_QUESTION = 140; // longer texts are set as body text, not as a heading
   const $ = (id) => document.getElementById(id);
 
   const el = {
     app: $("app"), hall: $("hall-name"), footer: $("footer"), prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
-    error: $("error"), result: $("result"), ticketBox: $("result-ticket"),
+    error: $("error"), slipNote: $("slip-note"), result: $("result"), ticketBox: $("result-ticket"),
     ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
     qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
     ticketLabel: $("ticket-label"), referenceLabel: $("reference-label"),
@@ -111,6 +112,8 @@
     }));
     el.notice.textContent = s.notice || "";
     drawResult(s);
+    drawSlip(s.slip);
+    followSlip(s);
     // The same question again (the answer was refused): keep the answer to correct it.
     const again = before && s.input && before.input && before.name === s.name;
     drawAnswer(s, again ? el.input.value : "");
@@ -185,6 +188,39 @@
     }
     el.qrBox.hidden = !s.qr;
     el.result.hidden = !(s.ticket || s.reference || s.qr);
+  }
+
+  // Whether the slip is printing, or waits for the printer (then all of it is on screen).
+  function drawSlip(slip) {
+    el.slipNote.textContent = slip ? slip.text : "";
+    el.slipNote.hidden = !slip;
+    el.slipNote.classList.toggle("delayed", Boolean(slip && !slip.ready));
+    body.classList.toggle("has-slip", Boolean(slip && !slip.ready));
+  }
+
+  // While a slip's status is shown, ask now and then: the printer may stop or recover.
+  // Only the note changes; the screen, what was typed and the idle timer stay as they are.
+  let slipTimer = 0;
+  function followSlip(s) {
+    clearInterval(slipTimer);
+    slipTimer = 0;
+    if (!s || !s.slip) return;
+    const seq = state.seq;
+    const epoch = state.epoch;
+    slipTimer = setInterval(async () => {
+      if (epoch !== state.epoch || seq !== state.seq) { clearInterval(slipTimer); return; }
+      if (state.sending) return;
+      try {
+        const { status, data } = await call("GET", "/state");
+        if (epoch !== state.epoch || seq !== state.seq || status !== 200) return;
+        if (!data || data.seq !== seq || !data.screen || data.screen.name !== state.screen.name) return;
+        const now = data.screen.slip;
+        const was = state.screen.slip;
+        if (JSON.stringify(now) === JSON.stringify(was)) return; // no news: nothing re-read aloud
+        state.screen.slip = now;
+        drawSlip(now);
+      } catch (e) { /* asked again at the next tick */ }
+    }, SLIP_REFRESH_MS);
   }
 
   function drawAnswer(s, kept) {
@@ -347,6 +383,8 @@
     el.paragraphs.replaceChildren();
     el.choices.replaceChildren();
     drawResult({});
+    followSlip(null);
+    drawSlip(null);
     el.form.hidden = true;
     showError("");
     el.notice.textContent = "";

@@ -207,3 +207,17 @@ async def test_the_waiting_list_puts_todays_visits_first(
     await mira.picks("Пријаве на чекању")
     assert mira.last.choices[0].id == ana_ref  # today's visit before the older walk-in
     assert "Бобан Бобић" in mira.choices[1]
+
+
+async def test_a_list_button_pressed_after_a_colleague_took_it_says_who_has_it(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ref = await register(chat("ana"), WORDS["sr-Cyrl"])
+    mira = await enrolled(app, chat, "Мира")
+    zoran = await enrolled(app, chat, "Зоран", counter="2")
+    await mira.picks("Пријаве на чекању")
+    await zoran.picks("Пријаве на чекању")
+    await mira.picks(ref)
+    assert "Ваша одлука?" in mira.text
+    reply = await zoran.picks(ref)  # his list was shown before Мира took it
+    assert f"Пријаву {ref} већ обрађује Мира" in reply

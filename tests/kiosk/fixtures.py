@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.kiosk.hall_server import CHROMIUM_ARGS, HallServer, chromium_path, start_hall_server
+from tests.kiosk.hall_server import (
+    CHROMIUM_ARGS,
+    HallServer,
+    PrinterStates,
+    chromium_path,
+    start_hall_server,
+)
 
 # A Telegram bot name, so the engine puts a deep link (shown as a QR) on the result screens.
 BOT = {"telegram": {"bot_username": "ecitizen_test_bot"}}
@@ -27,6 +33,25 @@ async def hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
 async def quick_hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
     """Idle warning after 2 s, wipe 2 s later: for the privacy tests."""
     server = await start_hall_server(await make_app(**BOT), idle_seconds=2.0, countdown_seconds=2.0)
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def printer_states() -> PrinterStates:
+    return PrinterStates()
+
+
+@pytest.fixture
+async def slip_hall(
+    make_app: Callable[..., Any], printer_states: PrinterStates
+) -> AsyncIterator[HallServer]:
+    """The kiosk learns its printer's condition from the test (printer_states); a page
+    showing a slip's status asks again every half second."""
+    app = await make_app(**BOT)
+    server = await start_hall_server(
+        app, printer_condition=printer_states, slip_refresh_seconds=0.5
+    )
     yield server
     await server.close()
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from aiohttp import web
@@ -18,7 +19,9 @@ from ecitizen.app import App
 from kiosk.display import DisplayApp, add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
+from kiosk.printing.status import Condition
 from kiosk.security import security_headers
+from kiosk.slipnote import PrinterCondition
 from kiosk.web import KioskApp, KioskDeps, KioskSettings, add_kiosk_routes
 
 CHROMIUM_ARGS = [
@@ -67,14 +70,44 @@ class HallServer:
         await self.app.close()
 
 
+@dataclass
+class PrinterStates:
+    """The printers' conditions as a test sets them (the print worker's word, faked)."""
+
+    known: dict[str, Condition] = field(default_factory=dict)
+    failing: bool = False  # the lookup itself breaks
+
+    def __call__(self, printer: str) -> Condition | None:
+        if self.failing:
+            raise OSError("the print worker cannot be asked")
+        return self.known.get(printer)
+
+
+def worker_conditions(app: App) -> PrinterCondition:
+    """The print worker's last known condition of a printer: how the shell wires it."""
+    return lambda printer: app.printers.conditions().get(printer)
+
+
 async def start_hall_server(
-    app: App, idle_seconds: float = 60.0, countdown_seconds: float = 20.0, port: int = 0
+    app: App,
+    idle_seconds: float = 60.0,
+    countdown_seconds: float = 20.0,
+    port: int = 0,
+    printer_condition: PrinterCondition | Literal["worker"] | None = "worker",
+    slip_refresh_seconds: float = 5.0,
 ) -> HallServer:
     """Mount everything on a new aiohttp application and serve it; the second time for
-    the same app (a "restart" on the same port) the workers are already running."""
+    the same app (a "restart" on the same port) the workers are already running. The
+    kiosk learns the printer's condition from the app's print worker as the shell wires
+    it, from the given lookup, or (None) not at all."""
     application = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
-    settings = KioskSettings(idle_seconds=idle_seconds, countdown_seconds=countdown_seconds)
-    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, settings))
+    settings = KioskSettings(
+        idle_seconds=idle_seconds,
+        countdown_seconds=countdown_seconds,
+        slip_refresh_seconds=slip_refresh_seconds,
+    )
+    condition = worker_conditions(app) if printer_condition == "worker" else printer_condition
+    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, settings, condition))
     hub = HallEvents(app.store, app.halls, clock=app.env.clock, refresh_seconds=5.0)
     display = add_display_routes(application, hub, app.halls)
     application.add_routes(landing_routes(app.halls))

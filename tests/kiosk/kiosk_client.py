@@ -64,13 +64,16 @@ class KioskClient:
         assert choice_id in ids, (choice_id, ids, self.screen["name"])
         return await self.send(choice=choice_id)
 
-    async def register(self) -> dict[str, Any]:
-        """From the language screen to the submitted registration (walk-in, no visit)."""
+    async def register(self, day: str | None = None, time: str | None = None) -> dict[str, Any]:
+        """From the language screen to the submitted registration. The visit is the given
+        day and time (choice ids, e.g. "2026-12-01" and "2026-12-01T08:20:00+01:00"), or
+        the first offered: today's first free slot, so the citizen is checked in at once."""
         await self.send(command="language", payload="sr-Cyrl")
         await self.choose("menu.register")
         for kind, value in REGISTRATION:
             await self.send(**{kind: value})
+        wanted = {"registration.visit_day": day, "registration.visit_time": time}
         while self.screen["name"] != "registration.summary":
             choices = [c["id"] for c in self.screen["choices"]]
-            await self.choose(choices[0])
+            await self.choose(wanted.get(self.screen["name"]) or choices[0])
         return await self.choose("submit")

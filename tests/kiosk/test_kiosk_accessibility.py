@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
+from flows.records import RegistrationStatus
 from tests.kiosk.hall_server import AXE, HallServer, in_ci
 from tests.kiosk.kiosk_client import JMBG
 from tests.kiosk.kiosk_page import (
@@ -102,15 +103,20 @@ async def test_the_whole_registration_with_a_keyboard_alone(
     await type_by_keyboard(page, "+381 64 123 4567")
     await on(page, "registration.email")
     await type_by_keyboard(page, "jovana@example.com")
-    await choose_by_keyboard(page, "kg")
+    await on(page, "registration.visit_day")  # the hall is the kiosk's own
     await choose_by_keyboard(page, "walk_in")
     await on(page, "registration.summary")
     assert "jovana@example.com" in await page.locator("#prompt").inner_text()
     await choose_by_keyboard(page, "submit")
     await on(page, "menu.after")
+    # Without an appointment, at the hall: checked in, and the queue number is on screen.
+    assert await page.locator("#ticket-value").inner_text() == "A001"
     ref = await page.locator("#reference-value").inner_text()
     registration = await hall.app.store.get_registration(ref)
     assert registration is not None and registration.email == "jovana@example.com"
+    assert registration.status == RegistrationStatus.CHECKED_IN
+    # The keyboard user can go on from the result: "Finish" is reachable with Tab.
+    await tab_to(page, "#done")
     await context.close()
 
 
@@ -153,7 +159,6 @@ async def test_axe_finds_nothing_serious_on_the_kiosk(browser: Browser, hall: Ha
     report["phone"] = await serious_violations(page)
     await answer_on_screen(page, "0641234567")
     await tap_choice(page, "skip")
-    await tap_choice(page, "kg")
     await tap_choice(page, "walk_in")
     report["summary"] = await serious_violations(page)
     await tap_choice(page, "submit")

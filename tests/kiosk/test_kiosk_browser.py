@@ -9,6 +9,7 @@ from playwright.async_api import Browser
 
 from flows.domain.refcode import new_ref
 from flows.records import RegistrationStatus, TicketStatus
+from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient
 from tests.kiosk.kiosk_page import (
@@ -60,12 +61,12 @@ async def test_a_whole_registration_by_touch(browser: Browser, hall: HallServer)
     await on(page, "registration.email")
     await check_screen(page, "06-email")
     await tap_choice(page, "skip")
-    await tap_choice(page, "kg")
+    # At the kiosk the hall is the kiosk's own: the next question is the day of the visit.
     await on(page, "registration.visit_day")
     await tap_choice(page, "2026-11-30")
     await on(page, "registration.visit_time")
     await check_screen(page, "07-visit-time")
-    await tap_choice(page, "2026-11-30T08:20:00+01:00")
+    await tap_choice(page, "2026-11-30T08:20:00+01:00")  # in 20 minutes: now, in effect
     await on(page, "registration.summary")
     summary = await page.locator("#prompt").inner_text()
     assert "Петар" in summary and "Петровић" in summary and "064 1234567" in summary
@@ -74,30 +75,52 @@ async def test_a_whole_registration_by_touch(browser: Browser, hall: HallServer)
     await on(page, "menu.after")
     await check_screen(page, "09-registered")
 
+    # Registered at the hall for now: checked in at once, with a place in the queue.
+    assert await page.locator("#ticket-value").inner_text() == "A001"
+    assert "A001" in await page.locator("#prompt").inner_text()
     ref = await page.locator("#reference-value").inner_text()
     registration = await hall.app.store.get_registration(ref)
-    assert registration is not None and registration.status == RegistrationStatus.SUBMITTED
+    assert registration is not None and registration.status == RegistrationStatus.CHECKED_IN
     assert (registration.first_name, registration.last_name) == ("Петар", "Петровић")
     assert registration.phone == "+381641234567"
+    assert registration.hall == "kg"
     link = await read_qr(page)
     assert link.startswith("https://t.me/ecitizen_test_bot?start=")
+    day = hall.app.halls["kg"].local_day(hall.app.env.clock())
+    [issued] = await hall.app.store.tickets("kg", day)
+    assert (issued.label, issued.ref, issued.priority) == ("A001", ref, 0)  # within its slot
     jobs = await hall.app.store.print_jobs()
-    assert [(j.slip, j.payload["ref"]) for j in jobs] == [("receipt", ref)]
+    assert sorted((j.slip, j.payload.get("ref") or j.payload.get("ticket")) for j in jobs) == [
+        ("receipt", ref),
+        ("ticket", "A001"),
+    ]
     assert await page.locator("#done").is_visible()  # "Finish" wipes, see the privacy tests
     await context.close()
 
 
-async def register_by_http(hall: HallServer) -> str:
+TOMORROW = "2026-12-01"
+TOMORROW_0820 = "2026-12-01T08:20:00+01:00"
+
+
+async def register_for_tomorrow(hall: HallServer) -> str:
+    """A citizen registers at the kiosk for tomorrow's visit: a reference and a QR to take
+    home, no queue ticket yet."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         kiosk = KioskClient(http, f"{hall.url}/kiosk/kg")
         await kiosk.state()
-        done = await kiosk.register()
+        done = (await kiosk.register(day=TOMORROW, time=TOMORROW_0820))["screen"]
         await kiosk.send(command="wipe")
-    return str(done["screen"]["reference"])
+    assert done["end"] and done["reference"] and done["qr"] and done["ticket"] is None
+    registration = await hall.app.store.get_registration(str(done["reference"]))
+    assert registration is not None and registration.status == RegistrationStatus.SUBMITTED
+    return str(done["reference"])
 
 
-async def test_check_in_with_a_scanned_code(browser: Browser, hall: HallServer) -> None:
-    ref = await register_by_http(hall)
+async def test_check_in_with_a_scanned_code(
+    browser: Browser, hall: HallServer, clock: Clock
+) -> None:
+    ref = await register_for_tomorrow(hall)
+    clock.advance(days=1)  # the day of the visit, 08:00: within the slot's tolerance
     context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.sr-Latn")
     await tap_choice(page, "menu.checkin")
@@ -128,7 +151,7 @@ async def test_check_in_with_a_scanned_code(browser: Browser, hall: HallServer) 
 async def test_a_refused_code_stays_to_be_corrected_and_a_new_scan_replaces_it(
     browser: Browser, hall: HallServer
 ) -> None:
-    ref = await register_by_http(hall)
+    ref = await register_for_tomorrow(hall)
     context, page = await open_kiosk(browser, hall)
     await tap_choice(page, "language.en")
     await tap_choice(page, "menu.checkin")
@@ -142,6 +165,9 @@ async def test_a_refused_code_stays_to_be_corrected_and_a_new_scan_replaces_it(
     await tap(page, "#submit")
     await on(page, "menu.after")
     assert await page.locator("#reference-value").inner_text() == ref
+    assert await page.locator("#ticket-value").inner_text() == "A001"
+    # A day early: checked in all the same, called in order of arrival.
+    assert "outside your booked slot" in await page.locator("#prompt").inner_text()
     await context.close()
 
 

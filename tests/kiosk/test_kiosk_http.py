@@ -9,9 +9,10 @@ import aiohttp
 import pytest
 
 from flows.messages import ConversationKey
+from flows.records import RegistrationStatus
 from kiosk.sessions import conversation_key
 from tests.kiosk.hall_server import HallServer
-from tests.kiosk.kiosk_client import KioskClient
+from tests.kiosk.kiosk_client import REGISTRATION, KioskClient
 
 
 def jar() -> aiohttp.CookieJar:
@@ -242,16 +243,47 @@ async def test_a_kiosk_whose_page_died_is_wiped_by_the_server(
     assert status == 409 and body["screen"]["name"] == "kiosk.language"
 
 
-async def test_a_registration_at_the_kiosk_ends_with_reference_and_qr(
+async def test_a_registration_at_the_kiosk_for_now_ends_with_reference_ticket_and_qr(
     kiosk: KioskClient, hall: HallServer
 ) -> None:
     await kiosk.state()
-    done = await kiosk.register()
+    done = await kiosk.register()  # today's first free slot, 20 minutes from now
     screen = done["screen"]
-    assert screen["end"] is True and screen["reference"]
+    assert screen["end"] is True and screen["reference"] and screen["ticket"] == "A001"
     assert screen["qr"].startswith("data:image/svg+xml;base64,")
     registration = await hall.app.store.get_registration(screen["reference"])
     assert registration is not None and registration.hall == "kg"
+    assert registration.status == RegistrationStatus.CHECKED_IN
+
+
+async def test_a_registration_at_the_kiosk_for_a_later_day_has_no_ticket_yet(
+    kiosk: KioskClient, hall: HallServer
+) -> None:
+    await kiosk.state()
+    done = await kiosk.register(day="2026-12-02", time="2026-12-02T10:00:00+01:00")
+    screen = done["screen"]
+    assert screen["end"] is True and screen["reference"] and screen["ticket"] is None
+    assert screen["qr"].startswith("data:image/svg+xml;base64,")
+    registration = await hall.app.store.get_registration(screen["reference"])
+    assert registration is not None and registration.status == RegistrationStatus.SUBMITTED
+    assert [j.slip for j in await hall.app.store.print_jobs()] == ["receipt"]
+
+
+async def test_the_kiosk_asks_for_the_hall_only_when_asked_to_change_it(
+    kiosk: KioskClient,
+) -> None:
+    await kiosk.state()
+    await kiosk.send(command="language", payload="en")
+    await kiosk.choose("menu.register")
+    for kind, value in REGISTRATION:
+        await kiosk.send(**{kind: value})
+    assert kiosk.screen["name"] == "registration.visit_day"  # not "which hall?"
+    await kiosk.choose("walk_in")
+    assert kiosk.screen["name"] == "registration.summary"
+    assert "Kragujevac" in kiosk.text
+    await kiosk.choose("edit_hall")
+    assert kiosk.screen["name"] == "registration.hall"
+    assert "kg" in [c["id"] for c in kiosk.screen["choices"]]
 
 
 async def test_static_files_are_whitelisted(hall: HallServer, http: aiohttp.ClientSession) -> None:
