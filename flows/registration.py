@@ -11,9 +11,9 @@ from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid
 from flows.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.menu import KIOSK
-from flows.queueing import at_kiosk_of, is_due_now, issue_for, kiosk_hall
 from flows.messages import LANGUAGES, Choice, Expect, Msg
 from flows.ports import SlotFull, StoreError
+from flows.queueing import at_kiosk_of, is_due_now, issue_for, kiosk_hall
 from flows.records import AuditEntry, Effect, Registration, RegistrationStatus
 from flows.slips import HallInfo, receipt_payload
 from flows.turn import Parts, Presentation, Turn

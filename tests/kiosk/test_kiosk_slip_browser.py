@@ -9,9 +9,9 @@ from playwright.async_api import Browser, Page, expect
 
 from kiosk.printing.status import Condition
 from tests.kiosk.hall_server import HallServer, PrinterStates
-from tests.kiosk.test_kiosk_accessibility import axe_path, serious_violations
 from tests.kiosk.kiosk_client import JMBG
 from tests.kiosk.kiosk_page import check_screen, on, open_kiosk, read_qr, seq, tap, tap_choice
+from tests.kiosk.test_kiosk_accessibility import axe_path, serious_violations
 
 pytestmark = pytest.mark.browser
 
