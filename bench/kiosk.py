@@ -54,7 +54,6 @@ def steps(user: User) -> list[tuple[str, dict[str, str]]]:
         ("id_number", {"text": user.id_number}),
         ("phone", {"text": user.phone}),
         ("email", {"choice": "skip"}),
-        ("hall", {"choice": HALL}),
         ("visit", {"choice": "walk_in"}),
         ("submit", {"choice": "submit"}),
         ("wipe", {"command": "wipe"}),

@@ -76,6 +76,7 @@ def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
             KioskSettings(
                 idle_seconds=kiosk.idle_seconds, countdown_seconds=kiosk.idle_warning_seconds
             ),
+            printer_condition=lambda name: app.printers.conditions().get(name),
         ),
     )
     hub = HallEvents(app.store, app.halls, clock=app.env.clock)

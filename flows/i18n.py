@@ -84,7 +84,8 @@ def render(msg: Msg, language: str) -> str:
     """The message in the language, with its values filled in.
 
     A missing key renders as the key itself (and a test makes sure none is missing).
-    Values typed in Cyrillic are shown in Latin to a citizen who chose Latin.
+    Values written in Cyrillic (names, addresses) are shown in Latin letters to a citizen
+    who reads Latin: Serbian Latin or English.
     """
     template = _table(language).get(msg.key)
     if template is None:
@@ -94,7 +95,7 @@ def render(msg: Msg, language: str) -> str:
         if isinstance(value, Msg):
             values[name] = render(value, language)
         else:
-            values[name] = to_latin(value) if language == "sr-Latn" else value
+            values[name] = to_latin(value) if language != "sr-Cyrl" else value
     if not values:
         return template
     try:
