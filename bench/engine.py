@@ -182,6 +182,8 @@ async def memory_pass(name: str, users: Sequence[User], in_flight: int) -> dict[
     for traced in (False, True):
         with tempfile.TemporaryDirectory(prefix="ecitizen-bench-") as tmp:
             peer = make_peer(name, users, Path(tmp))
+            if not traced:
+                out["rss_imports_mb"] = status_mb("VmRSS")
             await peer.start()
             gc.collect()
             if traced:
@@ -347,7 +349,7 @@ class Results:
         return "| " + " | ".join(cells) + " |"
 
 
-_MEMORY = ("rss_mb", "rss_added_mb", "traced_peak_mb")
+_MEMORY = ("rss_imports_mb", "rss_mb", "rss_added_mb", "traced_peak_mb")
 
 
 async def run_rounds(users: Sequence[User], rounds: int, in_flight: int, out: Results) -> None:
@@ -374,9 +376,9 @@ def report(out: Results, users: Sequence[User], in_flight: int) -> bool:
     print(f"\n{len(users)} users, {in_flight} in flight; medians of the rounds")
     print(
         "| implementation | msg/s | p50 ms | p99 ms | alone p50 ms | alone p99 ms "
-        "| peak RSS MB | RSS added by the run MB | traced peak MB |"
+        "| RSS after imports MB | peak RSS MB | RSS added by the run MB | traced peak MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in NAMES:
         print(out.row(name))
     floor = statistics.median(out.floor)

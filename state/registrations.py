@@ -156,6 +156,7 @@ class RegistrationQueries(StoreBase):
                 "(SELECT ref FROM registrations WHERE erased = 1)"
             )
             await tx.execute("DELETE FROM conversations WHERE updated_at < $1", cutoff)
+            self._conversations.clear()  # nothing erased may live on in this process
             await tx.execute("DELETE FROM processed_inbound WHERE at < $1", cutoff)
             await tx.execute(
                 "UPDATE outbox SET payload = '{}' "

@@ -49,15 +49,16 @@ def conversation_data(conv: Conversation) -> str:
     )
 
 
-def save_statement(conv: Conversation, now: int) -> Statement:
+def save_statement(conv: Conversation, now: int, data: str | None = None) -> Statement:
     """Optimistic concurrency: insert at version 0, else update only the version loaded."""
     key = conv.key
+    data = conversation_data(conv) if data is None else data
     refusal = Refusal(VERSION, key)
     if conv.version == 0:
         return Statement(
             "INSERT INTO conversations (channel, user_key, flow, state, data, version, "
             "updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT DO NOTHING",
-            (key.channel, key.user_key, conv.flow, conv.state, conversation_data(conv), now),
+            (key.channel, key.user_key, conv.flow, conv.state, data, now),
             refuse=refusal,
         )
     return Statement(
@@ -68,7 +69,7 @@ def save_statement(conv: Conversation, now: int) -> Statement:
             key.user_key,
             conv.flow,
             conv.state,
-            conversation_data(conv),
+            data,
             now,
             conv.version,
         ),

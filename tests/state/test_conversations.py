@@ -242,3 +242,36 @@ async def test_the_database_file_survives_a_restart(tmp_path: Path) -> None:
         assert [r.ref for r in await reopened.registrations_linked_to(chat())] == ["R-1"]
     finally:
         await reopened.close()
+
+
+async def test_a_conversation_changed_by_another_process_is_never_overwritten(
+    store: SqlStore, backend: Backend
+) -> None:
+    """This process keeps the conversations it saved in memory; another process's save
+    makes that copy stale, and the stale copy can only end in a version conflict."""
+    mine = conversation(slots={"first_name": "Ана"})
+    await store.apply(Unit(conversation=mine))
+    other = await backend.open()
+    theirs = await other.load_conversation(mine.key)
+    assert theirs is not None
+    theirs.slots["last_name"] = "Петровић"
+    await other.apply(Unit(conversation=theirs))
+
+    stale = await store.load_conversation(mine.key)  # from memory: one version behind
+    assert stale is not None
+    stale.slots["jmbg"] = "0512981717776"
+    with pytest.raises(VersionConflict):
+        await store.apply(Unit(conversation=stale))
+    fresh = await store.load_conversation(mine.key)  # the refusal dropped the copy
+    assert fresh is not None and fresh.slots == {"first_name": "Ана", "last_name": "Петровић"}
+    fresh.slots["jmbg"] = "0512981717776"
+    await store.apply(Unit(conversation=fresh))
+    final = await (await backend.open()).load_conversation(mine.key)  # what the database has
+    assert final is not None and set(final.slots) == {"first_name", "last_name", "jmbg"}
+
+
+async def test_a_wiped_conversation_does_not_live_on_in_memory(store: SqlStore) -> None:
+    conv = conversation(slots={"first_name": "Ана"})
+    await store.apply(Unit(conversation=conv))
+    await store.apply(Unit(forget=conv.key))
+    assert await store.load_conversation(conv.key) is None
