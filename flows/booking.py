@@ -33,7 +33,24 @@ async def halls(turn: Turn) -> Presentation:
     return Presentation(choices=[Choice(h.code, hall_label(h)) for h in turn.env.halls.values()])
 
 
-async def _free_slots(turn: Turn, hall: Hall, first: date, days: int) -> dict[date, list[datetime]]:
+_SLOTS: dict[tuple[str, date], tuple[datetime, ...]] = {}
+
+
+def slots_of(hall: Hall, day: date) -> tuple[datetime, ...]:
+    """A hall's slot starts on a day; halls are configured once, so computed once."""
+    key = (hall.code, day)
+    slots = _SLOTS.get(key)
+    if slots is None:
+        if len(_SLOTS) > 10_000:
+            _SLOTS.clear()
+        slots = _SLOTS[key] = tuple(hall.slots_on(day))
+    return slots
+
+
+async def _free_slots(
+    turn: Turn, hall: Hall, first: date, days: int, first_only: bool = False
+) -> dict[date, list[datetime]]:
+    """Free slot starts per day; with first_only, just the first free one of each day."""
     now = turn.env.clock()
     start = datetime.combine(first, datetime.min.time(), hall.tz)
     end = start + timedelta(days=days)
@@ -41,9 +58,11 @@ async def _free_slots(turn: Turn, hall: Hall, first: date, days: int) -> dict[da
     free: dict[date, list[datetime]] = {}
     for offset in range(days):
         day = first + timedelta(days=offset)
-        for slot in hall.slots_on(day):
+        for slot in slots_of(hall, day):
             if slot > now and used.get(slot, 0) < hall.capacity:
                 free.setdefault(day, []).append(slot)
+                if first_only:
+                    break
     return free
 
 
@@ -56,7 +75,7 @@ async def visit_days(turn: Turn) -> Presentation:
     choices: list[Choice] = []
     if hall is not None:
         today = hall.local_day(turn.env.clock())
-        free = await _free_slots(turn, hall, today, turn.env.settings.booking_days)
+        free = await _free_slots(turn, hall, today, turn.env.settings.booking_days, first_only=True)
         choices = [Choice(day.isoformat(), day_label(day)) for day in sorted(free)]
     choices.append(Choice(WALK_IN, Msg("visit.walk_in")))
     texts = [] if len(choices) > 1 else [Msg("visit.none_free")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import cyrtranslit
@@ -30,8 +30,11 @@ _SHIELD = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)  # the same templates and names come back on every reply
 def to_latin(text: str) -> str:
     """Serbian Cyrillic to Serbian Latin, leaving shielded parts exactly as they are."""
+    if text.isascii():
+        return text
     out: list[str] = []
     last = 0
     for m in _SHIELD.finditer(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flows.booking import hall_label, visit_of, visit_text
 from flows.domain.jmbg import MIN_AGE
@@ -97,6 +98,7 @@ REGISTRATION = Flow(
 )
 
 
+@lru_cache(maxsize=4096)  # the summary is shown again after every change
 def national_phone(e164: str) -> str:
     parsed = parse_phone(e164)
     return e164 if isinstance(parsed, Invalid) else parsed.national
