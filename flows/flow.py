@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from transitions import Machine
 
@@ -130,7 +131,7 @@ def action(name: str, run: str, *, on: dict[str, str]) -> Step:
     return Step(name, Kind.ACTION, check=run, expect=Expect.NOTHING, on=on)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Flow:
     name: str
     steps: tuple[Step, ...]
@@ -142,11 +143,12 @@ class Flow:
         return self.steps[0].name
 
     def step(self, name: str) -> Step:
-        return self._index()[name]
+        return self._index[name]
 
     def has(self, name: str) -> bool:
-        return name in self._index()
+        return name in self._index
 
+    @cached_property
     def _index(self) -> dict[str, Step]:
         return {s.name: s for s in self.steps}
 
