@@ -33,10 +33,9 @@ from aiohttp.web_runner import AppRunner
 from bench.dialogue import User, clock, make_users
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
+from ecitizen.server import build_web
 from flows.messages import Command, Inbound
-from kiosk.security import security_headers
 from kiosk.sessions import conversation_key
-from kiosk.web import KioskDeps, add_kiosk_routes
 
 HALL = "kg"
 
@@ -92,16 +91,8 @@ async def make_app(data_dir: Path) -> App:
 
 
 def hall_web(app: App) -> web.Application:
-    """The shell's web application, with the kiosk mounted as the shell mounts it."""
-    from ecitizen.server import build_web  # the shell; it may mount the kiosk already
-
-    web_app = build_web(app)
-    if security_headers not in web_app.middlewares:
-        web_app.middlewares.append(security_headers)
-    mounted = {getattr(r.resource, "canonical", "") for r in web_app.router.routes()}
-    if "/kiosk/{hall}/api/message" not in mounted:
-        add_kiosk_routes(web_app, KioskDeps(app, app.halls))
-    return web_app
+    """The shell's own web application, exactly as `ecitizen serve` assembles it."""
+    return build_web(app).web
 
 
 async def kiosk_session(connector: aiohttp.BaseConnector, base: str, user: User, run: Run) -> None:
