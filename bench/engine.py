@@ -210,7 +210,8 @@ def measure_memory(name: str, users: int, in_flight: int) -> dict[str, float]:
 
 
 def cold_start(fresh: bool) -> tuple[float, float]:
-    """Seconds from spawning `ecitizen chat` to its first "> " prompt, and its max RSS (MB)."""
+    """Seconds from spawning `ecitizen chat` to its first "> " prompt, and its peak RSS (MB)
+    by then; with no ECITIZEN_* variables, so only the config file given counts."""
     with tempfile.TemporaryDirectory(prefix="ecitizen-cold-") as tmp:
         data = Path(tmp) / "var"
         config = Path(tmp) / "config.toml"
@@ -222,10 +223,12 @@ def cold_start(fresh: bool) -> tuple[float, float]:
 
 def _start_chat(config: Path) -> tuple[float, float]:
     args = [sys.executable, "-m", "ecitizen.cli", "--config", str(config), "chat"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECITIZEN_")}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [*args, "--user", "x"],
         cwd=ROOT,
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

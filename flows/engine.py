@@ -31,6 +31,8 @@ from flows.turn import Env, Invalid, Parts, Turn
 log = logging.getLogger(__name__)
 
 _MAX_HISTORY = 50
+# kept when a flow starts or ends: the language was chosen; this chat enrolled an officer
+STICKY = ("_language_chosen", "_officer")
 _MAX_CHAIN = 20  # action steps followed in one turn, a guard against a loop in a table
 _RETRIES = 5
 
@@ -223,9 +225,8 @@ class Engine:
         self, turn: Turn, name: str, slots: dict[str, object] | None = None
     ) -> Outbound:
         conv = turn.conv
-        chosen = conv.slots.get("_language_chosen")
         conv.flow, conv.history, conv.failures = name, [], 0
-        conv.slots = {"_language_chosen": True} if chosen else {}
+        conv.slots = _sticky(conv.slots)
         conv.slots.update(slots or {})
         return await self._enter(turn, self.flows[name].flow.first)
 
@@ -303,9 +304,8 @@ class Engine:
 
     def _leave_flow(self, turn: Turn) -> None:
         conv = turn.conv
-        chosen = conv.slots.get("_language_chosen")
         conv.flow, conv.state, conv.history, conv.failures = "", "", [], 0
-        conv.slots = {"_language_chosen": True} if chosen else {}
+        conv.slots = _sticky(conv.slots)
 
     def _step(self, conv: Conversation) -> Step | None:
         compiled = self.flows.get(conv.flow)
@@ -322,3 +322,7 @@ class Engine:
 
 
 __all__ = ["Engine", "plain_reply"]
+
+
+def _sticky(slots: dict[str, object]) -> dict[str, object]:
+    return {k: slots[k] for k in STICKY if slots.get(k)}

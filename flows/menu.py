@@ -36,7 +36,8 @@ async def choices(turn: Turn) -> list[Choice]:
         ids = ["menu.register", "menu.checkin", "menu.ticket", "menu.guide"]
     else:
         ids = ["menu.register", "menu.status", "menu.guide", "menu.language"]
-        if await turn.load_officer() is not None:
+        # only a chat that once enrolled asks the store (revocation still counts at once)
+        if turn.conv.slots.get("_officer") and await turn.load_officer() is not None:
             ids.insert(0, "menu.officer")
     return [_choice(i) for i in ids]
 

@@ -104,6 +104,7 @@ async def redeem(turn: Turn) -> str:
         return "refused"
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "enroll", detail=officer.hall))
     turn.officer, turn.officer_loaded = officer, True
+    turn.conv.slots["_officer"] = True
     turn.say("enroll.done", name=officer.name, hall=officer.hall)
     return "ok"
 

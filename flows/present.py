@@ -18,6 +18,21 @@ MENU = Choice("cmd:menu", Msg("choice.menu"))
 LANGUAGE_CHOICES = tuple(Choice(f"lang:{code}", Msg(f"language.{code}")) for code in LANGUAGES)
 
 
+OFFERED = "_offered"  # the step and choice ids last shown: a pressed button is checked here
+
+
+def remember_offered(turn: Turn, step: Step, choices: list[Choice]) -> None:
+    """Kept with the conversation, so a pressed button need not run the provider again
+    (a slot-availability read, a summary) just to check that it was offered."""
+    if step.kind is Kind.CHOOSE and step.provider:
+        turn.conv.slots[OFFERED] = [step.name, *(c.id for c in choices)]
+
+
+def was_offered(turn: Turn, step: Step, choice: str) -> bool:
+    shown = turn.conv.slots.get(OFFERED)
+    return isinstance(shown, list) and shown[:1] == [step.name] and choice in shown[1:]
+
+
 def slot_values(turn: Turn) -> dict[str, str | Msg]:
     """Slot values a prompt may quote, e.g. {first_name}; internal slots start with '_'."""
     return {
@@ -41,6 +56,7 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
     texts = list(turn.texts) + list(shown.texts)
     if step.prompt:
         texts.append(Msg.of(step.prompt, **slot_values(turn)))
+    remember_offered(turn, step, choices)
     if turn.conv.failures >= turn.env.settings.max_failures:
         if step.help:
             texts.insert(len(texts) - 1, Msg(step.help))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flows.domain.textinput import clean_input
 from flows.flow import Kind, Step
 from flows.messages import Choice, Expect, Msg
-from flows.present import CONTINUE, NO, SKIP, YES, match_choice
+from flows.present import CONTINUE, NO, OFFERED, SKIP, YES, match_choice, was_offered
 from flows.turn import Invalid, Outcome, Parts, Turn
 
 _YES_WORDS = frozenset({"yes", "y", "da", "д", "да", "ok", "у реду", "u redu"})
@@ -42,8 +42,10 @@ def _raw_answer(turn: Turn, step: Step) -> str | None:
 async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     if step.kind is Kind.ASK:
         return _receive_ask(turn, step, parts)
-    choices = await offered(turn, step, parts)
     picked = turn.inbound.choice
+    if picked is not None and step.kind is Kind.CHOOSE and was_offered(turn, step, picked):
+        return _chosen(turn, step, picked)
+    choices = await offered(turn, step, parts)
     if picked is None and turn.inbound.text is not None:
         text = turn.inbound.text.strip().casefold()
         if step.kind is Kind.CONFIRM and text in _YES_WORDS:
@@ -56,6 +58,11 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
         picked = "ok" if len(choices) == 1 else None
     if picked is None or not any(c.id == picked for c in choices):
         return Invalid("choose" if step.kind is not Kind.CONFIRM else "yes_no")
+    return _chosen(turn, step, picked)
+
+
+def _chosen(turn: Turn, step: Step, picked: str) -> str:
+    turn.conv.slots.pop(OFFERED, None)
     if step.slot:
         _fill(turn, step, picked)
     if step.slot == LANGUAGE_SLOT:

@@ -79,8 +79,15 @@ def display(compact: str) -> str:
 
 def new_ref(rand: random.Random | None = None) -> str:
     """A fresh reference in display form, e.g. "K7M4-PX9N" (secrets unless rand is given)."""
-    choose = rand.choice if rand is not None else secrets.choice
-    payload = "".join(choose(ALPHABET) for _ in range(LENGTH - 1))
+    # one draw for the whole code: seven separate draws cost seven system calls
+    number = (
+        rand.randrange(BASE ** (LENGTH - 1)) if rand else secrets.randbelow(BASE ** (LENGTH - 1))
+    )
+    digits = []
+    for _ in range(LENGTH - 1):
+        number, digit = divmod(number, BASE)
+        digits.append(ALPHABET[digit])
+    payload = "".join(digits)
     return display(payload + check_char(payload))
 
 
