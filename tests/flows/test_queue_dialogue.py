@@ -133,3 +133,26 @@ async def test_registering_at_the_kiosk_for_a_later_day_gives_a_receipt_but_no_t
     assert [j.slip for j in jobs] == ["receipt"]
     assert jobs[0].payload["ref"] == kiosk.last.reference
     assert "jmbg" not in jobs[0].payload and "0512981717776" not in str(jobs[0].payload)
+
+
+async def test_a_chat_is_told_when_its_turn_is_near(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    ana = chat("ana")
+    ref = await register(ana, WORDS["sr-Cyrl"])  # Tuesday 09:00
+    clock.advance(days=1, hours=2)  # Tuesday 10:00: late, so she queues with the walk-ins
+    for n in range(3):
+        await take_ticket(chat(f"kg:w{n}", "kiosk"), "Отварање налога")  # A001-A003
+    kiosk = chat("kg:s9", "kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Имам заказан термин")
+    await kiosk.says(ref)
+    assert kiosk.last.ticket == "A004"
+    mira = await enrolled(app, chat, "Мира")
+    inbox = Inbox()
+    app.add_delivery("terminal", inbox)
+    await mira.picks("Позови следећи број")  # A001 called: A004 is now 3rd in line
+    while await app.outbox.run_once():
+        pass
+    told = inbox.texts_for("ana")
+    assert any("Ускоро сте на реду" in t and "A004" in t for t in told)
