@@ -22,21 +22,7 @@ def free_port() -> int:
 async def test_the_server_serves_the_landing_kiosk_display_and_chat_then_stops_cleanly(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[data]\ndir = "{tmp_path / "var"}"\n[server]\nport = {port}\n', encoding="utf-8"
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
-        "serve",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc, port = await start_serve(tmp_path, "")
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
