@@ -7,9 +7,10 @@ kept as TEXT.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import orjson
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -47,8 +48,10 @@ def day_from_text(value: str) -> date:
 
 
 def dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON. orjson: every message saves its conversation, and the standard
+    library's encoder was a tenth of a message's CPU."""
+    return orjson.dumps(value).decode()
 
 
 def load_json(text: str) -> Any:
-    return json.loads(text)
+    return orjson.loads(text)
