@@ -21,6 +21,7 @@ from flows.links import LinkSigner
 from flows.messages import ConversationKey, Inbound, Msg, Outbound
 from flows.notify import notify
 from flows.ports import Delivery, Store
+from flows.readonly import read_only
 from flows.records import Unit
 from flows.turn import EngineSettings, Env
 from kiosk.printing.worker import PrintWorker
@@ -139,7 +140,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     store = await open_store(config.database_url, clock=clock)
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(
-        store=store,
+        store=read_only(store),
         accounts=BuiltinAccountProvider(store),
         halls=halls,
         settings=engine_settings(config),
@@ -155,6 +156,6 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         max_attempts=config.outbox.max_attempts,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
-    app = App(config, store, env, build_engine(env), outbox, printers, halls)
+    app = App(config, store, env, build_engine(env, store), outbox, printers, halls)
     printers.on_attention = app.printer_needs_attention
     return app

@@ -15,6 +15,7 @@ from flows import (
 )
 from flows.engine import Engine
 from flows.flow import Flow
+from flows.ports import UnitStore
 from flows.turn import Env, Parts
 
 FLOWS: tuple[Flow, ...] = (
@@ -46,5 +47,5 @@ def all_parts() -> Parts:
     return parts
 
 
-def build_engine(env: Env) -> Engine:
-    return Engine(env, FLOWS, all_parts())
+def build_engine(env: Env, units: UnitStore) -> Engine:
+    return Engine(env, FLOWS, all_parts(), units)

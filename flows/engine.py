@@ -6,7 +6,9 @@ audit) goes to the store as one unit; the reply is released only after it is dur
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -14,7 +16,16 @@ from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
-from flows.ports import DuplicateInbound, IllegalTransition, SlotFull, StoreError, VersionConflict
+from flows.ports import (
+    DuplicateInbound,
+    IllegalTransition,
+    InviteGone,
+    SlotFull,
+    StoreError,
+    TicketChanged,
+    UnitStore,
+    VersionConflict,
+)
 from flows.present import (
     CANCEL,
     HELP,
@@ -26,6 +37,7 @@ from flows.present import (
 )
 from flows.records import Conversation, Unit
 from flows.steps import receive
+from flows.tickets import with_tickets
 from flows.turn import Env, Invalid, Parts, Turn
 
 log = logging.getLogger(__name__)
@@ -34,12 +46,21 @@ _MAX_HISTORY = 50
 # kept when a flow starts or ends: the language was chosen; this chat enrolled an officer
 STICKY = ("_language_chosen", "_officer")
 _MAX_CHAIN = 20  # action steps followed in one turn, a guard against a loop in a table
-_RETRIES = 5
+# a conflict means another message changed what this one read: run it again on fresh
+# reads, after a short random pause when it keeps happening (many at once in one hall)
+_RETRIES = 30
+_CALM_RETRIES = 3
+
+
+async def _pause(attempt: int) -> None:
+    if attempt >= _CALM_RETRIES:
+        await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt - _CALM_RETRIES, 6)))
 
 
 class Engine:
-    def __init__(self, env: Env, flows: Sequence[Flow], parts: Parts) -> None:
-        self.env = env
+    def __init__(self, env: Env, flows: Sequence[Flow], parts: Parts, units: UnitStore) -> None:
+        self.env = env  # its store is read-only: a turn reads, the unit writes
+        self.units = units
         self.flows: dict[str, CompiledFlow] = compile_flows(list(flows))
         self.parts = parts
         self._check_tables()
@@ -78,11 +99,8 @@ class Engine:
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         refusal: StoreError | None = None
         refused_turn: Turn | None = None
-        for _ in range(_RETRIES):
-            conv = await self.env.store.load_conversation(inbound.key)
-            turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
-            if inbound.message_id:
-                turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
+        for attempt in range(_RETRIES):
+            turn = await self._turn(inbound)
             if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
                 await refused_turn.on_refusal(turn, refusal)
                 reply = await self._reply(turn)
@@ -90,20 +108,36 @@ class Engine:
                 reply = await self._dispatch(turn)
             if turn.unit.forget is None:
                 turn.unit.conversation = turn.conv
+            turn.unit.reply = [reply]
             try:
-                await self.env.store.apply(turn.unit)
+                await self.units.apply(turn.unit)
             except DuplicateInbound:
-                return []
+                return await self._recorded(inbound)
             except VersionConflict:
                 refusal = None
+                await _pause(attempt)
                 continue
-            except (SlotFull, IllegalTransition) as exc:
+            except (SlotFull, IllegalTransition, TicketChanged, InviteGone) as exc:
                 if turn.on_refusal is None:
                     raise
                 refusal, refused_turn = exc, turn
                 continue
-            return [reply]
+            return [with_tickets(reply, turn.unit)]
         raise RuntimeError("the conversation kept changing under this message")
+
+    async def _turn(self, inbound: Inbound) -> Turn:
+        """A turn from nothing: the conversation as stored now, an empty unit."""
+        conv = await self.units.load_conversation(inbound.key)
+        turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
+        if inbound.message_id:
+            turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
+        return turn
+
+    async def _recorded(self, inbound: Inbound) -> list[Outbound]:
+        """A redelivered message: the reply its unit recorded, so a reply lost in a crash
+        between the commit and the send reaches the person now (never a different one)."""
+        recorded = await self.units.recorded_reply(inbound.key.channel, inbound.message_id or "")
+        return recorded or []
 
     # -- dispatch -----------------------------------------------------------------------
 

@@ -17,8 +17,16 @@ from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
 from flows.officer_printing import PRINT_STEPS
 from flows.officer_queue import QUEUE_STEPS
-from flows.ports import IllegalTransition, StoreError
-from flows.records import AuditEntry, Registration, RegistrationStatus, Transition
+from flows.ports import IllegalTransition, InviteGone, StoreError
+from flows.records import (
+    AuditEntry,
+    Enrollment,
+    NewAccount,
+    Officer,
+    Registration,
+    RegistrationStatus,
+    Transition,
+)
 from flows.slips import HallInfo, credentials_payload
 from flows.turn import Parts, Presentation, Turn
 
@@ -97,16 +105,38 @@ OFFICER = Flow(
 
 
 async def redeem(turn: Turn) -> str:
-    code = str(turn.conv.slots.get("code", ""))
-    officer = await turn.env.store.redeem_invite(invite_hash(code), turn.conv.key, turn.env.clock())
-    if officer is None:
+    code_hash = invite_hash(str(turn.conv.slots.get("code", "")))
+    now = turn.env.clock()
+    invite = await turn.env.store.invite(code_hash)
+    if invite is None or invite.expires_at <= now:
         turn.say("enroll.refused")
         return "refused"
-    turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "enroll", detail=officer.hall))
-    turn.officer, turn.officer_loaded = officer, True
+    # the store deletes the invite, enrolls the chat and audits it (with the officer's id,
+    # known only then) as this message's unit commits
+    enrollment = Enrollment(code_hash, turn.conv.key, now, invite.name, invite.hall)
+    turn.unit.enrollments.append(enrollment)
+    turn.on_refusal = _invite_gone
+    turn.officer = Officer(
+        id=0,  # not known before the commit; nothing in this turn needs it
+        name=invite.name,
+        hall=invite.hall,
+        counter=None,
+        channel=turn.conv.key.channel,
+        user_key=turn.conv.key.user_key,
+        active=True,
+        created_at=now,
+    )
+    turn.officer_loaded = True
     turn.conv.slots["_officer"] = True
-    turn.say("enroll.done", name=officer.name, hall=officer.hall)
+    turn.say("enroll.done", name=invite.name, hall=invite.hall)
     return "ok"
+
+
+async def _invite_gone(turn: Turn, refusal: StoreError) -> None:
+    """The code was used by someone else (or ran out) between our read and our write."""
+    if isinstance(refusal, InviteGone):
+        turn.conv.slots.pop("_officer", None)
+        turn.say("enroll.refused")
 
 
 def _visit_first(turn: Turn, regs: list[Registration]) -> list[Registration]:
@@ -222,10 +252,11 @@ async def approve(turn: Turn) -> str:
     if reg.status != RegistrationStatus.IN_REVIEW or reg.officer_id != officer.id:
         await _say_taken(turn, reg)
         return "refused"
-    account = await turn.env.accounts.create_account(reg)
+    account = await turn.env.accounts.account_for(reg)
     hall = turn.env.hall(reg.hall)
     if hall is None:
         return "refused"
+    turn.unit.accounts.append(NewAccount(reg.ref, account.username))
     printer = hall.printer_for_counter(officer.counter)
     turn.unit.transitions.append(
         Transition(reg.ref, RegistrationStatus.APPROVED, officer.id, username=account.username)

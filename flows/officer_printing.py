@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows.flow import Step, action, choose, confirm
 from flows.messages import Choice, Msg
-from flows.records import AuditEntry, PrintJob, PrintStatus
+from flows.records import AuditEntry, PrintJob, PrintStatus, Reprint
 from flows.turn import Parts, Presentation, Turn
 
 PRINT_STEPS: tuple[Step, ...] = (
@@ -18,6 +18,7 @@ PRINT_STEPS: tuple[Step, ...] = (
     action("reprint", "reprint_job", on={"ok": "home"}),
 )
 _SHOWN = 10
+REPRINTABLE = frozenset({PrintStatus.FAILED, PrintStatus.UNCERTAIN, PrintStatus.PRINTED})
 
 
 async def _jobs(turn: Turn) -> list[PrintJob]:
@@ -67,7 +68,10 @@ async def reprint(turn: Turn) -> str:
     job = next((j for j in await _jobs(turn) if str(j.id) == picked), None)
     if officer is None or job is None:
         return "ok"
-    if await turn.env.store.requeue(job.id, turn.env.clock()):
+    if job.status in REPRINTABLE:
+        # applied only if the job is still as read; otherwise the turn runs again and
+        # finds it reprinted (or printing) already
+        turn.unit.reprints.append(Reprint(job.id, job.status))
         ref = job.payload.get("ref") if isinstance(job.payload.get("ref"), str) else None
         turn.unit.audit.append(
             AuditEntry(

@@ -7,7 +7,8 @@ from dataclasses import replace
 from flows.flow import Step, action, choose, info
 from flows.messages import Choice, ConversationKey, Msg
 from flows.notify import hall_changed, notify
-from flows.records import AuditEntry, Ticket, TicketStatus
+from flows.ports import StoreError, TicketChanged
+from flows.records import AuditEntry, CounterChange, Ticket, TicketChange, TicketStatus
 from flows.turn import Parts, Presentation, Turn
 
 QUEUE_STEPS: tuple[Step, ...] = (
@@ -29,7 +30,7 @@ QUEUE_STEPS: tuple[Step, ...] = (
             "home": "home",
         },
     ),
-    action("recall", "recall_ticket", on={"ok": "ticket"}),
+    action("recall", "recall_ticket", on={"ok": "ticket", "home": "home"}),
     action("served", "ticket_served", on={"ok": "home"}),
     action("no_show", "ticket_no_show", on={"ok": "home"}),
     choose("transfer", "to_counter", provider="other_counters", on={"ok": "transfer_do"}),
@@ -46,9 +47,51 @@ def _tell(turn: Turn, ticket: Ticket, key: str, texts: list[Msg]) -> None:
         turn.unit.effects.append(notify(ticket.notify, turn.language, texts, key))
 
 
+def _hold(turn: Turn, ticket: Ticket) -> None:
+    """The ticket this officer works on, as they last saw it: their next action on it is
+    applied only if nobody changed it since."""
+    turn.conv.slots["ticket_id"] = ticket.id
+    turn.conv.slots["ticket_version"] = ticket.version
+
+
+def _drop(turn: Turn) -> None:
+    turn.conv.slots.pop("ticket_id", None)
+    turn.conv.slots.pop("ticket_version", None)
+
+
 async def _ticket(turn: Turn) -> Ticket | None:
     tid = turn.conv.slots.get("ticket_id")
     return await turn.env.store.get_ticket(int(tid)) if isinstance(tid, int) else None
+
+
+async def _held(turn: Turn) -> Ticket | None:
+    """The held ticket if it is still as the officer saw it; otherwise they are told what
+    became of it (and the change that stands is the other one)."""
+    ticket = await _ticket(turn)
+    if ticket is not None and ticket.version == turn.conv.slots.get("ticket_version"):
+        return ticket
+    _drop(turn)
+    if ticket is not None:
+        _say_changed(turn, ticket)
+    return None
+
+
+def _say_changed(turn: Turn, ticket: Ticket) -> None:
+    turn.say(f"queue.changed.{ticket.status}", ticket=ticket.label, counter=ticket.counter or "")
+
+
+async def _lost_to_colleague(turn: Turn, refusal: StoreError) -> None:
+    """Another officer changed the ticket between our read and our write."""
+    turn.conv.state = "home"
+    _drop(turn)
+    if isinstance(refusal, TicketChanged) and refusal.current is not None:
+        _say_changed(turn, refusal.current)
+
+
+def _change(turn: Turn, ticket: Ticket) -> None:
+    turn.unit.ticket_changes.append(TicketChange(ticket))
+    turn.unit.effects.append(hall_changed(ticket.hall))
+    turn.on_refusal = _lost_to_colleague
 
 
 async def call_next(turn: Turn) -> str:
@@ -61,12 +104,30 @@ async def call_next(turn: Turn) -> str:
         return "no_counter"
     now = turn.env.clock()
     day = hall.local_day(now)
-    ticket = await turn.env.store.call_next(hall.code, day, officer.counter, officer.id, now)
-    if ticket is None:
+    waiting = sorted(
+        (
+            t
+            for t in await turn.env.store.tickets(hall.code, day)
+            if t.status == TicketStatus.WAITING
+        ),
+        key=lambda t: (t.priority, t.issued_at, t.id),
+    )
+    if not waiting:
         turn.say("queue.empty")
         return "empty"
-    turn.conv.slots["ticket_id"] = ticket.id
+    first = waiting[0]
+    ticket = replace(
+        first,
+        status=TicketStatus.CALLED,
+        counter=officer.counter,
+        officer_id=officer.id,
+        called_at=now,
+    )
+    # a colleague who called the same ticket first wins: this turn then runs again and
+    # calls the next one
+    turn.unit.ticket_changes.append(TicketChange(ticket, rerun=True))
     turn.unit.effects.append(hall_changed(hall.code))
+    _hold(turn, replace(ticket, version=first.version + 1))
     turn.unit.audit.append(
         AuditEntry(f"officer:{officer.id}", "call", ticket.ref, detail=ticket.label)
     )
@@ -76,17 +137,9 @@ async def call_next(turn: Turn) -> str:
         f"called:{ticket.id}",
         [Msg.of("notify.called", ticket=ticket.label, counter=officer.counter)],
     )
-    waiting = sorted(
-        (
-            t
-            for t in await turn.env.store.tickets(hall.code, day)
-            if t.status == TicketStatus.WAITING
-        ),
-        key=lambda t: (t.priority, t.issued_at, t.id),
-    )
     places = turn.env.settings.notify_places_ahead
-    if len(waiting) >= places:
-        soon = waiting[places - 1]
+    if len(waiting) > places:
+        soon = waiting[places]
         _tell(
             turn,
             soon,
@@ -111,13 +164,11 @@ async def ticket_view(turn: Turn) -> Presentation:
 
 
 async def _finish(turn: Turn, status: TicketStatus, say: str) -> str:
-    ticket = await _ticket(turn)
+    ticket = await _held(turn)
     if ticket is not None:
-        now = turn.env.clock()
-        await turn.env.store.update_ticket(replace(ticket, status=status, finished_at=now))
-        turn.unit.effects.append(hall_changed(ticket.hall))
+        _change(turn, replace(ticket, status=status, finished_at=turn.env.clock()))
         turn.say(say, ticket=ticket.label)
-    turn.conv.slots.pop("ticket_id", None)
+    _drop(turn)
     return "ok"
 
 
@@ -130,18 +181,19 @@ async def no_show(turn: Turn) -> str:
 
 
 async def recall(turn: Turn) -> str:
-    ticket = await _ticket(turn)
-    if ticket is not None:
-        now = turn.env.clock()
-        await turn.env.store.update_ticket(replace(ticket, called_at=now))
-        turn.unit.effects.append(hall_changed(ticket.hall))
-        _tell(
-            turn,
-            ticket,
-            f"recall:{ticket.id}:{now.timestamp():.0f}",
-            [Msg.of("notify.called", ticket=ticket.label, counter=ticket.counter or "")],
-        )
-        turn.say("queue.recalled", ticket=ticket.label)
+    ticket = await _held(turn)
+    if ticket is None:
+        return "home"
+    now = turn.env.clock()
+    _change(turn, replace(ticket, called_at=now))
+    _hold(turn, replace(ticket, version=ticket.version + 1))
+    _tell(
+        turn,
+        ticket,
+        f"recall:{ticket.id}:{now.timestamp():.0f}",
+        [Msg.of("notify.called", ticket=ticket.label, counter=ticket.counter or "")],
+    )
+    turn.say("queue.recalled", ticket=ticket.label)
     return "ok"
 
 
@@ -160,11 +212,10 @@ async def other_counters(turn: Turn) -> Presentation:
 
 
 async def transfer(turn: Turn) -> str:
-    ticket = await _ticket(turn)
     target = turn.conv.slots.pop("to_counter", None)
+    ticket = await _held(turn)
     if ticket is not None and isinstance(target, str):
-        await turn.env.store.update_ticket(replace(ticket, counter=target, officer_id=None))
-        turn.unit.effects.append(hall_changed(ticket.hall))
+        _change(turn, replace(ticket, counter=target, officer_id=None))
         _tell(
             turn,
             ticket,
@@ -172,7 +223,7 @@ async def transfer(turn: Turn) -> str:
             [Msg.of("notify.called", ticket=ticket.label, counter=target)],
         )
         turn.say("queue.transferred", ticket=ticket.label, counter=target)
-    turn.conv.slots.pop("ticket_id", None)
+    _drop(turn)
     return "ok"
 
 
@@ -203,7 +254,7 @@ async def set_counter(turn: Turn) -> str:
     officer = await turn.load_officer()
     counter = turn.conv.slots.pop("counter_pick", None)
     if officer is not None and isinstance(counter, str):
-        await turn.env.store.set_counter(officer.id, counter)
+        turn.unit.counter_changes.append(CounterChange(officer.id, counter))
         officer.counter = counter
         turn.say("queue.counter_set", counter=counter)
     return "ok"

@@ -32,7 +32,9 @@ class StoreError(Exception):
 
 
 class VersionConflict(StoreError):
-    """The conversation changed since it was loaded (another message came in between)."""
+    """Something the turn read changed before its unit was applied (another message came in
+    between, another ticket took the number, another officer called the ticket): the turn
+    is run again from nothing, on fresh reads."""
 
 
 class DuplicateInbound(StoreError):
@@ -52,16 +54,37 @@ class SlotFull(StoreError):
     """The chosen visit slot reached its capacity meanwhile."""
 
 
-class ConversationStore(Protocol):
+class TicketChanged(StoreError):
+    """Someone else changed the ticket after it was read; `current` is how it is now."""
+
+    def __init__(self, ticket_id: int, current: Ticket | None) -> None:
+        super().__init__(str(ticket_id))
+        self.ticket_id = ticket_id
+        self.current = current
+
+
+class InviteGone(StoreError):
+    """The officer invite was redeemed by someone else, or expired, meanwhile."""
+
+
+class ConversationReader(Protocol):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None: ...
 
+
+class UnitStore(ConversationReader, Protocol):
+    """What the engine itself needs: the one write of a message, and its recorded reply."""
+
     async def apply(self, unit: Unit) -> None:
-        """Apply a unit atomically. Raises VersionConflict, DuplicateInbound,
-        IllegalTransition or SlotFull and then changes nothing. On success the
-        conversation's version in the unit is incremented in place."""
+        """Apply a unit atomically, its reply recorded with its inbound id. Raises
+        VersionConflict, DuplicateInbound, IllegalTransition, SlotFull, TicketChanged or
+        InviteGone and then changes nothing. On success the conversation's version in the
+        unit is incremented in place."""
+
+    async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
+        """The reply applied with this inbound id (None: not processed, or forgotten)."""
 
 
-class RegistrationStore(Protocol):
+class RegistrationReader(Protocol):
     async def get_registration(self, ref: str) -> Registration | None: ...
 
     async def registrations_at(
@@ -78,6 +101,8 @@ class RegistrationStore(Protocol):
 
     async def username_taken(self, username: str) -> bool: ...
 
+
+class RegistrationStore(RegistrationReader, Protocol):
     async def expire_due(self, now: datetime) -> list[str]:
         """Submitted registrations whose visit passed (or, without one, older than the
         configured window, decided by the caller through `now`): move to expired."""
@@ -87,13 +112,8 @@ class RegistrationStore(Protocol):
         changed before the given time; returns how many were erased."""
 
 
-class OfficerStore(Protocol):
-    async def add_invite(self, invite: OfficerInvite) -> None: ...
-
-    async def redeem_invite(
-        self, code_hash: str, key: ConversationKey, now: datetime
-    ) -> Officer | None:
-        """One-time: the invite is deleted; None if unknown or expired."""
+class OfficerReader(Protocol):
+    async def invite(self, code_hash: str) -> OfficerInvite | None: ...
 
     async def officer_for(self, key: ConversationKey) -> Officer | None: ...
 
@@ -101,37 +121,20 @@ class OfficerStore(Protocol):
 
     async def officers(self, hall: str | None = None) -> list[Officer]: ...
 
-    async def set_counter(self, officer_id: int, counter: str | None) -> None: ...
+
+class OfficerStore(OfficerReader, Protocol):
+    async def add_invite(self, invite: OfficerInvite) -> None: ...
 
     async def revoke_officer(self, officer_id: int) -> bool: ...
 
 
-class QueueStore(Protocol):
-    async def issue_ticket(
-        self,
-        hall: str,
-        day: date,
-        service: str,
-        priority: int,
-        now: datetime,
-        ref: str | None = None,
-        notify: ConversationKey | None = None,
-    ) -> Ticket:
-        """Numbers restart daily per hall and service; never the same number twice."""
-
-    async def call_next(
-        self, hall: str, day: date, counter: str, officer_id: int, now: datetime
-    ) -> Ticket | None:
-        """The waiting ticket with the lowest (priority, issued_at); atomic, so two
-        officers calling at once never get the same ticket."""
-
+class QueueReader(Protocol):
     async def get_ticket(self, ticket_id: int) -> Ticket | None: ...
 
     async def find_ticket(self, hall: str, day: date, label: str) -> Ticket | None: ...
 
-    async def update_ticket(self, ticket: Ticket) -> None: ...
-
-    async def tickets(self, hall: str, day: date) -> list[Ticket]: ...
+    async def tickets(self, hall: str, day: date) -> list[Ticket]:
+        """In the order they were issued."""
 
 
 class OutboxStore(Protocol):
@@ -145,7 +148,11 @@ class OutboxStore(Protocol):
     async def effect_failed(self, item_id: int, error: str) -> None: ...
 
 
-class PrintJobStore(Protocol):
+class PrintJobReader(Protocol):
+    async def print_jobs(self, printer: str | None = None) -> list[PrintJob]: ...
+
+
+class PrintJobStore(PrintJobReader, Protocol):
     async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
         """Queued jobs that are due, oldest first, marked PRINTING."""
 
@@ -155,13 +162,11 @@ class PrintJobStore(Protocol):
 
     async def print_failed(self, job_id: int, error: str) -> None: ...
 
-    async def print_jobs(self, printer: str | None = None) -> list[PrintJob]: ...
-
     async def mark_uncertain(self) -> int:
         """At start-up: jobs left PRINTING by a crash become UNCERTAIN."""
 
     async def requeue(self, job_id: int, now: datetime) -> bool:
-        """An officer's reprint: FAILED, UNCERTAIN or PRINTED back to QUEUED."""
+        """An operator's reprint: FAILED, UNCERTAIN or PRINTED back to QUEUED."""
 
 
 class AuditStore(Protocol):
@@ -170,22 +175,36 @@ class AuditStore(Protocol):
     async def audit_log(self, ref: str | None = None, limit: int = 100) -> list[AuditEntry]: ...
 
 
-class AccountStore(Protocol):
-    """What the built-in account provider keeps: usernames and activation-code hashes."""
-
-    async def save_account(self, ref: str, username: str) -> str:
-        """Idempotent per ref: returns the username already saved for it, if any."""
-
-    async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
+class AccountReader(Protocol):
+    async def account_of(self, ref: str) -> str | None:
+        """The username of the registration's account, if it has one."""
 
     async def activation_hash(self, username: str) -> str | None: ...
 
 
+class AccountStore(AccountReader, Protocol):
+    """What the built-in account provider keeps: usernames and activation-code hashes."""
+
+    async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
+
+
+class StoreReader(
+    ConversationReader,
+    RegistrationReader,
+    OfficerReader,
+    QueueReader,
+    PrintJobReader,
+    AccountReader,
+    Protocol,
+):
+    """All a turn may do with the store: read. Its changes go into the unit."""
+
+
 class Store(
-    ConversationStore,
+    StoreReader,
+    UnitStore,
     RegistrationStore,
     OfficerStore,
-    QueueStore,
     OutboxStore,
     PrintJobStore,
     AuditStore,
@@ -204,10 +223,14 @@ class Account:
 
 
 class AccountProvider(Protocol):
-    """The portal's account creation, behind a port (built-in: issued locally)."""
+    """The portal's account creation, behind a port (built-in: issued locally).
 
-    async def create_account(self, registration: Registration) -> Account:
-        """Idempotent per registration reference."""
+    A turn only reads: `account_for` says which account the registration gets, and the
+    engine's unit creates it when the approval commits (the built-in provider: a row in
+    the same transaction, refused and decided again if the username was taken meanwhile)."""
+
+    async def account_for(self, registration: Registration) -> Account:
+        """The account the registration has, or the one it would get now. Reads only."""
 
     async def issue_activation_code(self, username: str) -> str:
         """A fresh one-time activation code for the ConsentID app, replacing any earlier

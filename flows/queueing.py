@@ -17,6 +17,7 @@ from flows.notify import hall_changed, notify_officers
 from flows.ports import IllegalTransition, StoreError
 from flows.records import (
     AuditEntry,
+    NewTicket,
     Registration,
     RegistrationStatus,
     Ticket,
@@ -65,16 +66,17 @@ def is_due_now(turn: Turn, visit: datetime | None) -> bool:
     )
 
 
-async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) -> Ticket:
-    """A ticket for the registration service, for someone registering at the kiosk."""
-    ticket = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
+async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) -> str:
+    """A ticket for the registration service, for someone registering at the kiosk; its
+    label (a placeholder until the unit commits)."""
+    label = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
     await notify_officers(
         turn,
         hall.code,
-        [Msg.of("notify.checked_in", ref=reg.ref, ticket=ticket.label)],
+        [Msg.of("notify.checked_in", ref=reg.ref, ticket=label)],
         f"checkin:{reg.ref}",
     )
-    return ticket
+    return label
 
 
 async def services(turn: Turn) -> Presentation:
@@ -95,35 +97,32 @@ def _wait_minutes(tickets: list[Ticket], ahead: int, counters: int) -> int:
 
 async def _issue(
     turn: Turn, hall: Hall, service: str, priority: int, reg: Registration | None
-) -> Ticket:
+) -> str:
+    """Adds the ticket to the unit; returns what stands for its label in what is said."""
     store, now = turn.env.store, turn.env.clock()
     day = hall.local_day(now)
     chat = None
     if reg is not None:
         chat = next(iter(await store.links_of(reg.ref)), None)
-    ticket = await store.issue_ticket(
-        hall.code, day, service, priority, now, ref=reg.ref if reg else None, notify=chat
+    label = turn.unit.issue(
+        NewTicket(hall.code, day, service, priority, now, ref=reg.ref if reg else None, notify=chat)
     )
     tickets = await store.tickets(hall.code, day)
-    ahead = sum(
-        1
-        for t in tickets
-        if t.status == TicketStatus.WAITING
-        and (t.priority, t.issued_at, t.id) < (ticket.priority, ticket.issued_at, ticket.id)
-    )
-    wait = _wait_minutes(tickets, ahead, len(hall.counters))
+    # every waiting ticket was issued before this one: ahead of it unless of a later rank
+    ahead = sum(1 for t in tickets if t.status == TicketStatus.WAITING and t.priority <= priority)
+    wait = str(_wait_minutes(tickets, ahead, len(hall.counters)))
     link = turn.env.deep_link(reg.ref) if reg else None
     turn.unit.effects.append(hall_changed(hall.code))
     service_key = next((x.name_key for x in hall.services if x.prefix == service), "")
     turn.unit.print_jobs.append(
         (
-            f"ticket:{ticket.id}",
+            f"ticket:{hall.code}:{day.isoformat()}:{label}",
             hall.printer,
             "ticket",
             ticket_payload(
                 language=turn.language,
                 hall=HallInfo.of(hall),
-                ticket=ticket.label,
+                ticket=label,
                 service_key=service_key,
                 issued_at=now,
                 ahead=ahead,
@@ -131,9 +130,9 @@ async def _issue(
             ),
         )
     )
-    turn.say("ticket.issued", ticket=ticket.label, ahead=str(ahead), wait=str(wait))
-    turn.shown = Presentation(ticket=ticket.label, reference=reg.ref if reg else None, qr=link)
-    return ticket
+    turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)
+    turn.shown = Presentation(ticket=label, reference=reg.ref if reg else None, qr=link)
+    return label
 
 
 async def issue_ticket(turn: Turn) -> str:
@@ -177,13 +176,7 @@ async def check_in(turn: Turn) -> str:
     turn.say("checkin.done", ref=reg.ref)
     if priority == 1 and reg.visit_at is not None:
         turn.say("checkin.outside_slot")
-    ticket = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
-    await notify_officers(
-        turn,
-        hall.code,
-        [Msg.of("notify.checked_in", ref=reg.ref, ticket=ticket.label)],
-        f"checkin:{reg.ref}",
-    )
+    await issue_for(turn, hall, priority, reg)
     turn.on_refusal = _already
     return "ok"
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from flows.messages import ConversationKey
+from flows.messages import ConversationKey, Outbound
 
 
 @dataclass(slots=True)
@@ -91,6 +91,25 @@ class Officer:
 
 
 @dataclass(frozen=True, slots=True)
+class Enrollment:
+    """Redeeming a one-time invite: refused when it was used or expired meanwhile."""
+
+    code_hash: str
+    key: ConversationKey
+    at: datetime
+    name: str  # as the invite said
+    hall: str
+
+
+@dataclass(frozen=True, slots=True)
+class CounterChange:
+    """An active officer moves to a counter (or leaves it: None)."""
+
+    officer_id: int
+    counter: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class OfficerInvite:
     code_hash: str  # sha256 of the one-time enrollment code; the code itself is never stored
     name: str
@@ -121,10 +140,48 @@ class Ticket:
     called_at: datetime | None = None
     finished_at: datetime | None = None
     notify: ConversationKey | None = None  # a chat to tell when the turn comes
+    version: int = 0  # bumped by every change: a change is applied only to the version read
 
     @property
     def label(self) -> str:
-        return f"{self.service}{self.number:03d}"
+        return ticket_label(self.service, self.number)
+
+
+def ticket_label(service: str, number: int) -> str:
+    return f"{service}{number:03d}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket to issue. Its number is given by the store as the unit commits (numbers
+    never repeat and never go missing); until then the turn writes `placeholder(i)` where
+    the label goes, and the store puts the label in its place in everything the unit
+    writes, the recorded reply included (the engine does the same in the reply it sends)."""
+
+    hall: str
+    day: date
+    service: str
+    priority: int
+    issued_at: datetime
+    ref: str | None = None
+    notify: ConversationKey | None = None
+
+
+def ticket_placeholder(index: int) -> str:
+    """Stands for the label of the unit's index-th new ticket. Bidi isolates around it: no
+    answer can hold them (free text refuses them), so nothing else is ever replaced."""
+    return f"\u2068ticket:{index}\u2069"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChange:
+    """A ticket as the turn wants it, applied only if it is still at the version read.
+
+    `rerun`: on a refusal, run the turn again on fresh reads (calling the next ticket: the
+    loser simply gets another one); otherwise the refusal is the turn's to explain."""
+
+    ticket: Ticket
+    rerun: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +230,23 @@ class PrintJob:
 
 
 @dataclass(frozen=True, slots=True)
+class Reprint:
+    """An officer's reprint: the job goes back to the queue only from the status read."""
+
+    job_id: int
+    status: PrintStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """The built-in provider's account for an approved registration; refused (and the turn
+    run again) when another registration took the username meanwhile."""
+
+    ref: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     actor: str  # "officer:12", "citizen", "system", "operator"
     action: str  # "approve", "reject", "claim", "release", "reprint", ...
@@ -201,4 +275,18 @@ class Unit:
     print_jobs: list[tuple[str, str, str, dict[str, Any]]] = field(
         default_factory=list
     )  # (key, printer, slip, payload)
+    new_tickets: list[NewTicket] = field(default_factory=list)
+    issued: list[Ticket] = field(default_factory=list)  # set by the store: the new tickets
+    ticket_changes: list[TicketChange] = field(default_factory=list)
+    enrollments: list[Enrollment] = field(default_factory=list)
+    counter_changes: list[CounterChange] = field(default_factory=list)
+    reprints: list[Reprint] = field(default_factory=list)
+    accounts: list[NewAccount] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
+    reply: list[Outbound] = field(default_factory=list)
+
+    def issue(self, ticket: NewTicket) -> str:
+        """Adds a ticket to issue; returns what stands for its label until it has one."""
+        self.new_tickets.append(ticket)
+        return ticket_placeholder(len(self.new_tickets) - 1)

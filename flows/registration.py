@@ -187,9 +187,9 @@ async def submit(turn: Turn) -> str:
     unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))
     if here_now:
         priority = 0 if visit is not None else 1
-        ticket = await issue_for(turn, hall, priority, unit.new_registration)
+        label = await issue_for(turn, hall, priority, unit.new_registration)
         unit.audit.append(AuditEntry(actor="citizen", action="check_in", ref=ref))
-        turn.shown = Presentation(reference=ref, qr=link, ticket=ticket.label)
+        turn.shown = Presentation(reference=ref, qr=link, ticket=label)
     turn.say(
         "reg.done",
         ref=ref,

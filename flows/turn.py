@@ -1,8 +1,9 @@
 """One turn of a conversation: what came in, what the engine has decided so far.
 
 Checks, providers and actions (the named parts a flow table refers to) receive the Turn.
-Checks are pure; providers read through the store port; actions add changes to the unit
-that the engine applies in one transaction after the turn.
+Checks are pure; providers and actions only read through the store port (the engine
+gives them a read-only view); actions add changes to the unit that the engine applies in
+one transaction after the turn.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flows.domain.textinput import Invalid as Invalid
 from flows.halls import Hall
 from flows.links import LinkSigner
 from flows.messages import Choice, Inbound, Msg
-from flows.ports import AccountProvider, Store, StoreError
+from flows.ports import AccountProvider, StoreError, StoreReader
 from flows.records import Conversation, Officer, Unit
 
 
@@ -36,7 +37,7 @@ class EngineSettings:
 class Env:
     """What the engine works with; built once at start-up."""
 
-    store: Store
+    store: StoreReader  # a turn reads; what it changes goes into its unit
     accounts: AccountProvider
     halls: Mapping[str, Hall]
     settings: EngineSettings

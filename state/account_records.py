@@ -1,5 +1,6 @@
 """What the built-in account provider keeps: one username per registration, and the
-salted hash of its current activation code."""
+salted hash of its current activation code. Accounts are created by an approval's unit
+(state/writes.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ from datetime import datetime
 
 from flows.ports import StoreError
 from state.base import StoreBase
-from state.db import Statement
 from state.values import to_micros
-
-
-class UsernameTaken(StoreError):
-    """Another registration's account already has this username."""
 
 
 class UnknownAccount(StoreError):
@@ -20,23 +16,9 @@ class UnknownAccount(StoreError):
 
 
 class AccountQueries(StoreBase):
-    async def save_account(self, ref: str, username: str) -> str:
-        """Idempotent per ref: the username saved for it before wins. Raises UsernameTaken
-        when the username belongs to another registration's account."""
-        outcome = await self._db.run(
-            [
-                Statement(
-                    "INSERT INTO accounts (ref, username, created_at) VALUES ($1, $2, $3) "
-                    "ON CONFLICT DO NOTHING",
-                    (ref, username, to_micros(self._clock())),
-                ),
-                Statement("SELECT username FROM accounts WHERE ref = $1", (ref,), rows=True),
-            ]
-        )
-        saved = outcome.rows[1]
-        if not saved:
-            raise UsernameTaken(username)
-        return str(saved[0][0])
+    async def account_of(self, ref: str) -> str | None:
+        row = await self._db.fetchrow("SELECT username FROM accounts WHERE ref = $1", ref)
+        return None if row is None else str(row[0])
 
     async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None:
         """Replaces the earlier code's hash: only the newest code activates."""

@@ -20,7 +20,6 @@ from typing import Protocol
 from flows.domain.usernames import username_candidates
 from flows.ports import Account, AccountProvider
 from flows.records import Registration
-from state.account_records import UsernameTaken
 from state.base import Clock
 from state.values import utc_now
 
@@ -37,7 +36,7 @@ class AccountBackend(Protocol):
 
     async def username_taken(self, username: str) -> bool: ...
 
-    async def save_account(self, ref: str, username: str) -> str: ...
+    async def account_of(self, ref: str) -> str | None: ...
 
     async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
 
@@ -90,21 +89,19 @@ class BuiltinAccountProvider:
         self._store = store
         self._clock = clock
 
-    async def create_account(self, registration: Registration) -> Account:
-        """Idempotent per registration: asked again, it returns the same username."""
+    async def account_for(self, registration: Registration) -> Account:
+        """The registration's account, or the first free username for it. Reads only: the
+        approval's unit saves it, and is refused (then decided again) if another
+        registration took the username meanwhile."""
+        saved = await self._store.account_of(registration.ref)
+        if saved is not None:
+            return Account(saved)
         candidates = username_candidates(
             registration.first_name, registration.last_name, email=registration.email
         )
         for _, candidate in zip(range(MAX_CANDIDATES), candidates, strict=False):
-            if await self._store.username_taken(candidate):
-                # Possibly by this very registration: the next free candidate then makes
-                # save_account return the username it already has.
-                continue
-            try:
-                username = await self._store.save_account(registration.ref, candidate)
-            except UsernameTaken:  # another registration took it meanwhile
-                continue
-            return Account(username)
+            if not await self._store.username_taken(candidate):
+                return Account(candidate)
         raise RuntimeError(f"no free username for registration {registration.ref}")
 
     async def issue_activation_code(self, username: str) -> str:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flows.messages import ConversationKey
-from flows.ports import DuplicateInbound, IllegalTransition, SlotFull, StoreError, VersionConflict
+from dataclasses import dataclass, field
+
+from flows.codec import outbound_from_json
+from flows.messages import ConversationKey, Outbound
+from flows.ports import (
+    DuplicateInbound,
+    IllegalTransition,
+    InviteGone,
+    SlotFull,
+    StoreError,
+    TicketChanged,
+    VersionConflict,
+)
 from flows.records import Conversation, Unit
-from state import writes
+from state import staff_writes, ticket_writes, writes
 from state.base import CACHE_SIZE
 from state.db import Refusal, Statement
+from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
 from state.values import from_micros, load_json, to_micros
 
@@ -17,34 +29,62 @@ _LOAD = (
 )
 
 
-def unit_statements(unit: Unit, now: int, data: str | None = None) -> list[Statement]:
+def unit_statements(unit: Unit, now: int, data: str | None = None) -> UnitPlan:
     """In this order: the inbound id first (a redelivery is reported as such, not as a
-    version conflict), the forget before the save (a wipe then a fresh start)."""
-    statements: list[Statement] = []
+    version conflict), the forget before the save (a wipe then a fresh start), new tickets
+    before whatever names their labels, the reply last."""
+    plan = UnitPlan()
+    add = plan.statements.append
     if unit.inbound_id is not None:
-        statements.append(writes.inbound_statement(*unit.inbound_id, now))
+        add(writes.inbound_statement(*unit.inbound_id, now))
     if unit.forget is not None:
-        statements.append(writes.forget_statement(unit.forget))
+        add(writes.forget_statement(unit.forget))
     if unit.conversation is not None:
-        statements.append(writes.save_statement(unit.conversation, now, data))
+        add(writes.save_statement(unit.conversation, now, data))
     if unit.new_registration is not None:
-        statements += writes.registration_statements(unit.new_registration, unit.capacity)
+        plan.statements += writes.registration_statements(unit.new_registration, unit.capacity)
     if unit.links:
-        statements.append(writes.links_statement(unit.links))
+        add(writes.links_statement(unit.links))
     for move in unit.transitions:
-        statements.append(writes.transition_statement(move, now))
+        add(writes.transition_statement(move, now))
     for change in unit.visit_changes:
-        statements += writes.visit_change_statements(change, now)
+        plan.statements += writes.visit_change_statements(change, now)
+    _staff_statements(unit, now, plan.statements)
+    for ticket in unit.new_tickets:
+        plan.statements += ticket_writes.issue_statements(ticket, now)
+        plan.issued_at.append(len(plan.statements) - 1)
+    for ticket_change in unit.ticket_changes:
+        add(ticket_writes.change_statement(ticket_change))
+    tickets = unit.new_tickets
     if unit.effects:
-        statements.append(writes.effects_statement(unit.effects, now))
+        add(writes.effects_statement(unit.effects, now, tickets))
     if unit.print_jobs:
-        statements.append(writes.print_jobs_statement(unit.print_jobs, now))
+        add(writes.print_jobs_statement(unit.print_jobs, now, tickets))
     if unit.audit:
-        statements.append(writes.audit_statement(unit.audit, now))
-    return statements
+        add(writes.audit_statement(unit.audit, now))
+    if unit.inbound_id is not None and unit.reply:
+        add(writes.reply_statement(unit.inbound_id, unit.reply, tickets))
+    return plan
 
 
-class ConversationQueries(RegistrationQueries):
+def _staff_statements(unit: Unit, now: int, statements: list[Statement]) -> None:
+    for enrollment in unit.enrollments:
+        statements += staff_writes.enrollment_statements(enrollment)
+    for counter in unit.counter_changes:
+        statements.append(staff_writes.counter_statement(counter))
+    for account in unit.accounts:
+        statements += staff_writes.account_statements(account, now)
+    for reprint in unit.reprints:
+        statements.append(staff_writes.reprint_statement(reprint, now))
+
+
+@dataclass(slots=True)
+class UnitPlan:
+    statements: list[Statement] = field(default_factory=list)
+    issued_at: list[int] = field(default_factory=list)  # statements returning new tickets
+
+
+class ConversationQueries(RegistrationQueries, QueueQueries):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None:
         cached = self._conversations.get((key.channel, key.user_key))
         if cached is not None:
@@ -73,16 +113,18 @@ class ConversationQueries(RegistrationQueries):
         now = self._clock()
         micros = to_micros(now)
         data = writes.conversation_data(unit.conversation) if unit.conversation else None
-        outcome = await self._db.run(unit_statements(unit, micros, data))
+        plan = unit_statements(unit, micros, data)
+        outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
             if unit.conversation is not None:
                 self._conversations.pop(_cache_key(unit.conversation.key), None)
             raise await self._refusal_error(outcome.refused)
+        unit.issued = [ticket_of(outcome.rows[at][0]) for at in plan.issued_at]
         if unit.forget is not None:
             self._conversations.pop(_cache_key(unit.forget), None)
         if unit.conversation is not None:
             conv = unit.conversation
-            conv.version += 1
+            conv.version = writes.first_version(micros) if conv.version == 0 else conv.version + 1
             conv.updated_at = now
             self._remember(conv, data or "{}", micros)
 
@@ -93,6 +135,16 @@ class ConversationQueries(RegistrationQueries):
         if len(self._conversations) > CACHE_SIZE:
             self._conversations.popitem(last=False)
 
+    async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
+        row = await self._db.fetchrow(
+            "SELECT reply FROM processed_inbound WHERE channel = $1 AND message_id = $2",
+            channel,
+            message_id,
+        )
+        if row is None or row[0] is None:
+            return None
+        return [outbound_from_json(out) for out in load_json(row[0])]
+
     async def _refusal_error(self, refusal: Refusal) -> StoreError:
         subject = refusal.subject
         if refusal.reason == writes.VERSION:
@@ -101,6 +153,10 @@ class ConversationQueries(RegistrationQueries):
             return DuplicateInbound(":".join(subject))
         if refusal.reason == writes.SLOT:
             return SlotFull(str(subject))
+        if refusal.reason == ticket_writes.TICKET:
+            return TicketChanged(int(subject), await self.get_ticket(int(subject)))
+        if refusal.reason == staff_writes.INVITE:
+            return InviteGone()
         return IllegalTransition(str(subject), await self.get_registration(str(subject)))
 
 

@@ -1,8 +1,7 @@
-"""Officers and their one-time enrollment invites."""
+"""Officers and their one-time enrollment invites. Redeeming an invite and taking a
+counter are written by a message's unit (state/writes.py)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flows.messages import ConversationKey
 from flows.records import Officer, OfficerInvite
@@ -39,33 +38,14 @@ class OfficerQueries(StoreBase):
             to_micros(invite.expires_at),
         )
 
-    async def redeem_invite(
-        self, code_hash: str, key: ConversationKey, now: datetime
-    ) -> Officer | None:
-        """The invite is gone after this, used or expired. The chat becomes an (active)
-        officer; a chat enrolled before keeps its officer id, with the new name and hall."""
-        async with self._db.transaction() as tx:
-            # Deleting first is what makes the code one-time: a second redeemer finds
-            # nothing, even while this transaction is still open.
-            invites = await tx.fetch(
-                "DELETE FROM officer_invites WHERE code_hash = $1 RETURNING name, hall, expires_at",
-                code_hash,
-            )
-            if not invites or invites[0][2] <= to_micros(now):
-                return None
-            name, hall = invites[0][0], invites[0][1]
-            rows = await tx.fetch(
-                "INSERT INTO officers (name, hall, counter, channel, user_key, active, "
-                "created_at) VALUES ($1, $2, NULL, $3, $4, 1, $5) "
-                "ON CONFLICT (channel, user_key) DO UPDATE SET name = excluded.name, "
-                f"hall = excluded.hall, counter = NULL, active = 1 RETURNING {_COLUMNS}",
-                name,
-                hall,
-                key.channel,
-                key.user_key,
-                to_micros(now),
-            )
-        return _officer(rows[0])
+    async def invite(self, code_hash: str) -> OfficerInvite | None:
+        row = await self._db.fetchrow(
+            "SELECT code_hash, name, hall, expires_at FROM officer_invites WHERE code_hash = $1",
+            code_hash,
+        )
+        if row is None:
+            return None
+        return OfficerInvite(row[0], row[1], row[2], from_micros(row[3]))
 
     async def officer_for(self, key: ConversationKey) -> Officer | None:
         """Active officers only: a revoked officer's chat is an ordinary chat again."""
@@ -89,11 +69,6 @@ class OfficerQueries(StoreBase):
                 f"SELECT {_COLUMNS} FROM officers WHERE hall = $1 ORDER BY id", hall
             )
         return [_officer(row) for row in rows]
-
-    async def set_counter(self, officer_id: int, counter: str | None) -> None:
-        await self._db.execute(
-            "UPDATE officers SET counter = $2 WHERE id = $1", officer_id, counter
-        )
 
     async def revoke_officer(self, officer_id: int) -> bool:
         """True if the officer was active until now."""

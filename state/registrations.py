@@ -53,6 +53,9 @@ def registration_from_row(row: Row) -> Registration:
     )
 
 
+REPLY_KEPT = timedelta(days=2)  # platforms redeliver within a day (Telegram: 24 hours)
+
+
 class RegistrationQueries(StoreBase):
     async def get_registration(self, ref: str) -> Registration | None:
         row = await self._db.fetchrow(f"SELECT {COLUMNS} FROM registrations WHERE ref = $1", ref)
@@ -157,7 +160,13 @@ class RegistrationQueries(StoreBase):
             )
             await tx.execute("DELETE FROM conversations WHERE updated_at < $1", cutoff)
             self._conversations.clear()  # nothing erased may live on in this process
-            await tx.execute("DELETE FROM processed_inbound WHERE at < $1", cutoff)
+            # a recorded reply only serves a redelivery, which comes within a day
+            replies_until = to_micros(self._clock() - REPLY_KEPT)
+            await tx.execute(
+                "DELETE FROM processed_inbound WHERE at < $1 OR at < $2",
+                cutoff,
+                replies_until,
+            )
             await tx.execute(
                 "UPDATE outbox SET payload = '{}' "
                 "WHERE status <> 'pending' AND created_at < $1 AND payload <> '{}'",

@@ -6,14 +6,25 @@ unit, so a unit is one list of statements and never waits on a read in between.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from flows.codec import outbound_to_json
 from flows.domain import lifecycle
-from flows.messages import ConversationKey
-from flows.records import AuditEntry, Conversation, Effect, Registration, Transition, VisitChange
+from flows.messages import ConversationKey, Outbound
+from flows.records import (
+    AuditEntry,
+    Conversation,
+    Effect,
+    NewTicket,
+    Registration,
+    Transition,
+    VisitChange,
+)
 from state.db import Refusal, Statement
 from state.registrations import ACTIVE, sql_list
+from state.ticket_writes import label_args, labelled
 from state.values import dump_json, maybe_micros, to_micros
 
 VERSION = "version"
@@ -49,16 +60,26 @@ def conversation_data(conv: Conversation) -> str:
     )
 
 
+def first_version(now: int) -> int:
+    """The microsecond of the insert: later than every version of an earlier row with this
+    key, since a version grows by one a message."""
+    return now
+
+
 def save_statement(conv: Conversation, now: int, data: str | None = None) -> Statement:
-    """Optimistic concurrency: insert at version 0, else update only the version loaded."""
+    """Optimistic concurrency: insert when never saved, else update only the version loaded.
+
+    A new row starts at `first_version(now)`, not at 1: a conversation deleted (a wipe, the
+    purge) and started again never repeats a version an old copy in some process's memory
+    still carries, so that copy can never overwrite it."""
     key = conv.key
     data = conversation_data(conv) if data is None else data
     refusal = Refusal(VERSION, key)
     if conv.version == 0:
         return Statement(
             "INSERT INTO conversations (channel, user_key, flow, state, data, version, "
-            "updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT DO NOTHING",
-            (key.channel, key.user_key, conv.flow, conv.state, data, now),
+            "updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6) ON CONFLICT DO NOTHING",
+            (key.channel, key.user_key, conv.flow, conv.state, data, now, first_version(now)),
             refuse=refusal,
         )
     return Statement(
@@ -209,27 +230,47 @@ def visit_change_statements(change: VisitChange, now: int) -> list[Statement]:
     return statements
 
 
-def effects_statement(effects: list[Effect], now: int) -> Statement:
+def effects_statement(
+    effects: list[Effect], now: int, tickets: Sequence[NewTicket] = ()
+) -> Statement:
     """A key seen before is skipped without a word: that is what makes effects idempotent."""
+    extra = label_args(tickets)
     return Statement(
         "INSERT INTO outbox (idempotency_key, kind, payload, status, attempts, "
-        "next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5) "
-        "ON CONFLICT DO NOTHING",
+        f"next_attempt_at, created_at) VALUES ({labelled(1, tickets, 6)}, $2, "
+        f"{labelled(3, tickets, 6)}, 'pending', 0, $4, $5) ON CONFLICT DO NOTHING",
         many=[
-            (e.key, e.kind, dump_json(e.payload), maybe_micros(e.due_at) or now, now)
+            (e.key, e.kind, dump_json(e.payload), maybe_micros(e.due_at) or now, now, *extra)
             for e in effects
         ],
     )
 
 
-def print_jobs_statement(jobs: list[tuple[str, str, str, dict[str, Any]]], now: int) -> Statement:
+def print_jobs_statement(
+    jobs: list[tuple[str, str, str, dict[str, Any]]],
+    now: int,
+    tickets: Sequence[NewTicket] = (),
+) -> Statement:
+    extra = label_args(tickets)
     return Statement(
         "INSERT INTO print_jobs (idempotency_key, printer, slip, payload, status, attempts, "
-        "next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5) "
-        "ON CONFLICT DO NOTHING",
+        f"next_attempt_at, created_at) VALUES ({labelled(1, tickets, 6)}, $2, $3, "
+        f"{labelled(4, tickets, 6)}, 'queued', 0, $5, $5) ON CONFLICT DO NOTHING",
         many=[
-            (key, printer, slip, dump_json(payload), now) for key, printer, slip, payload in jobs
+            (key, printer, slip, dump_json(payload), now, *extra)
+            for key, printer, slip, payload in jobs
         ],
+    )
+
+
+def reply_statement(
+    inbound_id: tuple[str, str], reply: list[Outbound], tickets: Sequence[NewTicket] = ()
+) -> Statement:
+    """Kept with the inbound id: a redelivery of the message is answered with it again."""
+    return Statement(
+        f"UPDATE processed_inbound SET reply = {labelled(3, tickets, 4)} "
+        "WHERE channel = $1 AND message_id = $2",
+        (*inbound_id, dump_json([outbound_to_json(out) for out in reply]), *label_args(tickets)),
     )
 
 

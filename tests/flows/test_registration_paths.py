@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from bot.terminal import parse_line
+from bot.terminal import parse_line, render_outbound
 from ecitizen.app import App
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import REF, WORDS
@@ -184,17 +184,22 @@ async def test_language_can_change_mid_flow_without_losing_answers(
     assert "ID card number" in reply
 
 
-async def test_the_same_message_delivered_twice_is_answered_once(
+async def test_the_same_message_delivered_twice_is_taken_once_and_answered_the_same(
     app: App, chat: Callable[..., Chat]
 ) -> None:
+    """A platform redelivers when our answer may have been lost (a crash after the commit):
+    the person must see their next question, and the answer is the one recorded."""
     ana = chat()
     await up_to_jmbg(ana)
     inbound = parse_line("0512981717776", ana.key, message_id="dup-1")
     first = await app.handle(inbound)
     again = await app.handle(inbound)
-    assert first and not again
+    assert first and again == first
+    assert "личне карте" in render_outbound(first[0])
     conv = await app.store.load_conversation(ana.key)
     assert conv is not None and conv.state == "id_number"
+    # the conversation moved on once: the next answer is taken at the next step
+    assert "телефон" in await ana.says("012345678")
 
 
 async def test_two_messages_at_once_from_one_person_are_both_taken_in_turn(

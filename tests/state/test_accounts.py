@@ -6,28 +6,44 @@ import re
 
 import pytest
 
-from flows.records import Registration
-from state import SqlStore, UnknownAccount, UsernameTaken
+from flows.ports import Account, VersionConflict
+from flows.records import NewAccount, Registration, Unit
+from state import SqlStore, UnknownAccount
 from state.accounts import BuiltinAccountProvider, normalize_code
 from tests.state.store_support import registration
 
 CODE = re.compile(r"^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$")
 
 
-async def test_saving_an_account_twice_keeps_the_first_username(store: SqlStore) -> None:
-    assert await store.save_account("R-1", "ana.jovanovic") == "ana.jovanovic"
-    assert await store.save_account("R-1", "something.else") == "ana.jovanovic"
-    with pytest.raises(UsernameTaken):
-        await store.save_account("R-2", "ana.jovanovic")
+async def save(store: SqlStore, ref: str, username: str) -> None:
+    await store.apply(Unit(accounts=[NewAccount(ref, username)]))
+
+
+async def create(provider: BuiltinAccountProvider, store: SqlStore, reg: Registration) -> Account:
+    """What an approval does: the provider decides, the unit saves."""
+    account = await provider.account_for(reg)
+    await save(store, reg.ref, account.username)
+    return account
+
+
+async def test_a_username_is_saved_once_and_belongs_to_one_registration(store: SqlStore) -> None:
+    await save(store, "R-1", "ana.jovanovic")
+    await save(store, "R-1", "ana.jovanovic")  # an approval's unit run again: no change
+    assert await store.account_of("R-1") == "ana.jovanovic"
+    with pytest.raises(VersionConflict):  # another name for R-1: decided on a stale read
+        await save(store, "R-1", "something.else")
+    with pytest.raises(VersionConflict):  # taken by R-1 meanwhile: R-2 decides again
+        await save(store, "R-2", "ana.jovanovic")
+    assert await store.account_of("R-2") is None
     assert await store.username_taken("ana.jovanovic")
     assert not await store.username_taken("something.else")
 
 
 async def test_the_email_address_is_the_username_when_there_is_one(store: SqlStore) -> None:
     provider = BuiltinAccountProvider(store)
-    account = await provider.create_account(registration("R-1", email="Ana@Example.rs"))
+    account = await create(provider, store, registration("R-1", email="Ana@Example.rs"))
     assert account.username == "ana@example.rs"
-    assert (await provider.create_account(registration("R-1", email="Ana@Example.rs"))) == account
+    assert await provider.account_for(registration("R-1", email="Ana@Example.rs")) == account
 
 
 async def test_without_email_the_name_in_ascii_is_the_username(store: SqlStore) -> None:
@@ -36,9 +52,9 @@ async def test_without_email_the_name_in_ascii_is_the_username(store: SqlStore) 
     def djordje(ref: str) -> Registration:
         return registration(ref, email=None, first_name="Ђорђе", last_name="Петровић")
 
-    first = await provider.create_account(djordje("R-1"))
-    namesake = await provider.create_account(djordje("R-2"))
-    again = await provider.create_account(djordje("R-1"))
+    first = await create(provider, store, djordje("R-1"))
+    namesake = await create(provider, store, djordje("R-2"))
+    again = await provider.account_for(djordje("R-1"))
 
     assert first.username == "djordje.petrovic"
     assert namesake.username == "djordje.petrovic.2"
@@ -47,7 +63,7 @@ async def test_without_email_the_name_in_ascii_is_the_username(store: SqlStore) 
 
 async def test_an_activation_code_is_shown_once_and_kept_only_hashed(store: SqlStore) -> None:
     provider = BuiltinAccountProvider(store)
-    account = await provider.create_account(registration("R-1"))
+    account = await create(provider, store, registration("R-1"))
     code = await provider.issue_activation_code(account.username)
 
     assert CODE.match(code)

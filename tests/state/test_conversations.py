@@ -33,7 +33,7 @@ async def test_a_conversation_comes_back_as_it_was_saved(store: SqlStore, clock:
     )
     await store.apply(Unit(conversation=conv))
 
-    assert conv.version == 1
+    assert conv.version > 0
     assert conv.updated_at == clock.now
     assert await store.load_conversation(chat()) == conv
 
@@ -45,12 +45,13 @@ async def test_an_unknown_chat_has_no_conversation(store: SqlStore) -> None:
 async def test_each_save_moves_the_version_on(store: SqlStore) -> None:
     conv = conversation()
     await store.apply(Unit(conversation=conv))
+    first = conv.version
     conv.state = "ask_surname"
     await store.apply(Unit(conversation=conv))
 
     loaded = await store.load_conversation(chat())
     assert loaded is not None
-    assert (loaded.state, loaded.version) == ("ask_surname", 2)
+    assert (loaded.state, loaded.version) == ("ask_surname", first + 1)
 
 
 async def test_a_stale_version_is_refused_and_the_newer_answer_kept(store: SqlStore) -> None:
@@ -60,11 +61,12 @@ async def test_a_stale_version_is_refused_and_the_newer_answer_kept(store: SqlSt
     assert first is not None and second is not None
     first.state = "from_first_message"
     second.state = "from_second_message"
+    read = second.version
     await store.apply(Unit(conversation=first))
 
     with pytest.raises(VersionConflict):
         await store.apply(Unit(conversation=second))
-    assert second.version == 1  # untouched: the engine reloads and runs the message again
+    assert second.version == read  # untouched: the engine reloads and runs the message again
     loaded = await store.load_conversation(chat())
     assert loaded is not None and loaded.state == "from_first_message"
 
@@ -136,7 +138,7 @@ async def test_a_refused_unit_leaves_no_trace(store: SqlStore, clock: Clock) -> 
     assert await store.audit_log("R-1") == []
     # The message id was not used up: the same message may be handled again.
     await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m9")))
-    assert conv.version == 1
+    assert conv.version > 0
 
 
 async def test_a_kiosk_wipe_forgets_the_session(store: SqlStore) -> None:
@@ -147,6 +149,27 @@ async def test_a_kiosk_wipe_forgets_the_session(store: SqlStore) -> None:
     assert await store.load_conversation(kiosk) is None
     await store.apply(Unit(conversation=Conversation(kiosk, "menu", "start")))  # fresh start
     assert (await store.load_conversation(kiosk)) is not None
+
+
+async def test_a_copy_kept_by_another_process_never_overwrites_a_conversation_begun_again(
+    backend: Backend, clock: Clock
+) -> None:
+    """Process A keeps a conversation in memory; process B wipes it and the chat starts
+    over, as many messages deep as A's copy: A's stale copy must be refused."""
+    a, b = await backend.open(), await backend.open()
+    old = conversation(slots={"jmbg": "0512981717776"})
+    await a.apply(Unit(conversation=old))
+    await b.apply(Unit(forget=chat()))
+    clock.advance(timedelta(seconds=1))
+    new = conversation(state="fresh")
+    await b.apply(Unit(conversation=new))
+    stale = await a.load_conversation(chat())  # from A's memory
+    assert stale is not None
+    stale.state = "overwritten"
+    with pytest.raises(VersionConflict):
+        await a.apply(Unit(conversation=stale))
+    now = await b.load_conversation(chat())
+    assert now is not None and now.state == "fresh" and "jmbg" not in now.slots
 
 
 async def test_two_hundred_messages_at_once_are_all_kept(backend: Backend) -> None:
@@ -164,7 +187,7 @@ async def test_two_hundred_messages_at_once_are_all_kept(backend: Backend) -> No
             for n, conv in enumerate(convs)
         )
     )
-    assert all(conv.version == 1 for conv in convs)
+    assert all(conv.version > 0 for conv in convs)
     await store.close()
 
     reopened = await backend.open()  # after a restart, everything answered is there
@@ -223,7 +246,7 @@ async def test_housekeeping_while_messages_arrive_loses_none_of_them(
     results = await asyncio.gather(*jobs)
 
     assert results[20] == ["OLD"] and results[40] == 0
-    assert all(conv.version == 1 for conv in convs)
+    assert all(conv.version > 0 for conv in convs)
     for n in range(60):
         assert await store.load_conversation(chat(str(n))) is not None
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from flows.records import AuditEntry, OfficerInvite, Unit
+import pytest
+
+from flows.messages import ConversationKey
+from flows.ports import InviteGone, VersionConflict
+from flows.records import AuditEntry, CounterChange, Enrollment, Officer, OfficerInvite, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock, chat
@@ -17,11 +21,22 @@ def invite(code_hash: str, clock: Clock, *, valid_for: timedelta = HOUR) -> Offi
     return OfficerInvite(code_hash, "Милица Петровић", "kg", clock.now + valid_for)
 
 
+async def redeem(store: SqlStore, code_hash: str, key: ConversationKey, clock: Clock) -> Officer:
+    """What the enrollment flow does: read the invite, then redeem it in the unit."""
+    found = await store.invite(code_hash)
+    assert found is not None
+    await store.apply(
+        Unit(enrollments=[Enrollment(code_hash, key, clock.now, found.name, found.hall)])
+    )
+    officer = await store.officer_for(key)
+    assert officer is not None
+    return officer
+
+
 async def test_an_invite_makes_the_chat_an_officer_once(store: SqlStore, clock: Clock) -> None:
     await store.add_invite(invite("hash-1", clock))
 
-    officer = await store.redeem_invite("hash-1", chat("milica"), clock.now)
-    assert officer is not None
+    officer = await redeem(store, "hash-1", chat("milica"), clock)
     assert (officer.name, officer.hall, officer.active, officer.counter) == (
         "Милица Петровић",
         "kg",
@@ -31,13 +46,20 @@ async def test_an_invite_makes_the_chat_an_officer_once(store: SqlStore, clock: 
     assert (officer.channel, officer.user_key) == ("telegram", "milica")
     assert await store.officer_for(chat("milica")) == officer
     assert await store.officer(officer.id) == officer
-    assert await store.redeem_invite("hash-1", chat("someone-else"), clock.now) is None
+    assert await store.invite("hash-1") is None
+    [entry] = await store.audit_log()
+    assert (entry.actor, entry.action, entry.detail) == (f"officer:{officer.id}", "enroll", "kg")
+    used = Enrollment("hash-1", chat("someone-else"), clock.now, "X", "kg")
+    with pytest.raises(InviteGone):
+        await store.apply(Unit(enrollments=[used]))
 
 
 async def test_an_unknown_or_expired_invite_enrols_nobody(store: SqlStore, clock: Clock) -> None:
     await store.add_invite(invite("hash-1", clock, valid_for=HOUR))
-    assert await store.redeem_invite("wrong", chat("x"), clock.now) is None
-    assert await store.redeem_invite("hash-1", chat("x"), clock.now + 2 * HOUR) is None
+    assert await store.invite("wrong") is None
+    late = Enrollment("hash-1", chat("x"), clock.now + 2 * HOUR, "Милица Петровић", "kg")
+    with pytest.raises(InviteGone):
+        await store.apply(Unit(enrollments=[late]))
     assert await store.officer_for(chat("x")) is None
     assert await store.officers() == []
 
@@ -47,24 +69,28 @@ async def test_one_invite_redeemed_twice_at_once_enrols_one_chat(
 ) -> None:
     first, second = await backend.open(), await backend.open()
     await first.add_invite(invite("hash-1", clock))
+    units = [
+        Unit(enrollments=[Enrollment("hash-1", chat(who), clock.now, "Милица", "kg")])
+        for who in ("a", "b")
+    ]
     results = await asyncio.gather(
-        first.redeem_invite("hash-1", chat("a"), clock.now),
-        second.redeem_invite("hash-1", chat("b"), clock.now),
+        first.apply(units[0]), second.apply(units[1]), return_exceptions=True
     )
-    assert sum(r is not None for r in results) == 1
+    assert sorted(type(r).__name__ for r in results) == ["InviteGone", "NoneType"]
     assert len(await first.officers()) == 1
 
 
 async def test_a_revoked_officer_is_an_ordinary_chat_again(store: SqlStore, clock: Clock) -> None:
     await store.add_invite(invite("hash-1", clock))
-    officer = await store.redeem_invite("hash-1", chat("milica"), clock.now)
-    assert officer is not None
-    await store.set_counter(officer.id, "3")
+    officer = await redeem(store, "hash-1", chat("milica"), clock)
+    await store.apply(Unit(counter_changes=[CounterChange(officer.id, "3")]))
     at_counter = await store.officer_for(chat("milica"))
     assert at_counter is not None and at_counter.counter == "3"
 
     assert await store.revoke_officer(officer.id)
     assert not await store.revoke_officer(officer.id)
+    with pytest.raises(VersionConflict):  # a revoked officer takes no counter
+        await store.apply(Unit(counter_changes=[CounterChange(officer.id, "2")]))
     assert await store.officer_for(chat("milica")) is None
     [listed] = await store.officers("kg")
     assert (listed.id, listed.active, listed.counter) == (officer.id, False, None)
@@ -72,8 +98,8 @@ async def test_a_revoked_officer_is_an_ordinary_chat_again(store: SqlStore, cloc
 
     # A new invite brings the same person back, under the same officer id.
     await store.add_invite(invite("hash-2", clock))
-    again = await store.redeem_invite("hash-2", chat("milica"), clock.now)
-    assert again is not None and (again.id, again.active) == (officer.id, True)
+    again = await redeem(store, "hash-2", chat("milica"), clock)
+    assert (again.id, again.active) == (officer.id, True)
 
 
 async def test_the_audit_log_lists_the_latest_first(store: SqlStore, clock: Clock) -> None:

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from flows.records import PrintStatus
+from flows.records import NewAccount, PrintStatus, Unit
 from flows.slips import credentials_payload, receipt_payload, ticket_payload
 from kiosk.printing import Condition, PrintWorker, parse_printer
 from kiosk.printing.links import NetworkLink
@@ -172,7 +172,7 @@ async def test_a_later_slip_never_overtakes_one_waiting_for_a_retry_even_after_a
 async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_reprints(
     store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
-    await store.save_account("K7M4-PX9N", "jelena.petrovic")
+    await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
     job_id = await enqueue(
         store,
         "c1",
@@ -210,7 +210,7 @@ async def test_credentials_carry_a_code_that_activates_and_is_nowhere_in_the_sto
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("DEBUG")
-    await store.save_account("K7M4-PX9N", "jelena.petrovic")
+    await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
     payload = credentials_payload(language="sr-Cyrl", hall=HALL, username="jelena.petrovic")
     await enqueue(store, "c1", "kiosk", "credentials", payload)
     worker = make_worker(store, network_printer(printer), accounts, clock)
@@ -278,7 +278,7 @@ async def test_a_job_that_cannot_make_a_slip_fails_with_its_reason(
 async def test_a_credentials_job_that_cannot_make_a_slip_costs_no_activation_code(
     store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
-    await store.save_account("K7M4-PX9N", "jelena.petrovic")
+    await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
     await store.set_activation_hash("jelena.petrovic", "earlier", clock())
     payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
     del payload["hall"]
