@@ -17,7 +17,6 @@ from flows.ports import (
 )
 from flows.records import Conversation, Unit
 from state import staff_writes, ticket_writes, writes
-from state.base import CACHE_SIZE
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
@@ -35,8 +34,11 @@ def unit_statements(unit: Unit, now: int, data: str | None = None) -> UnitPlan:
     before whatever names their labels, the reply last."""
     plan = UnitPlan()
     add = plan.statements.append
+    tickets = unit.new_tickets
+    reply_later = bool(tickets and unit.reply)
     if unit.inbound_id is not None:
-        add(writes.inbound_statement(*unit.inbound_id, now))
+        reply = None if reply_later or not unit.reply else unit.reply
+        add(writes.inbound_statement(*unit.inbound_id, now, reply))
     if unit.forget is not None:
         add(writes.forget_statement(unit.forget))
     if unit.conversation is not None:
@@ -55,14 +57,13 @@ def unit_statements(unit: Unit, now: int, data: str | None = None) -> UnitPlan:
         plan.issued_at.append(len(plan.statements) - 1)
     for ticket_change in unit.ticket_changes:
         add(ticket_writes.change_statement(ticket_change))
-    tickets = unit.new_tickets
     if unit.effects:
         add(writes.effects_statement(unit.effects, now, tickets))
     if unit.print_jobs:
         add(writes.print_jobs_statement(unit.print_jobs, now, tickets))
     if unit.audit:
         add(writes.audit_statement(unit.audit, now))
-    if unit.inbound_id is not None and unit.reply:
+    if unit.inbound_id is not None and reply_later:
         add(writes.reply_statement(unit.inbound_id, unit.reply, tickets))
     return plan
 
@@ -117,11 +118,11 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
             if unit.conversation is not None:
-                self._conversations.pop(_cache_key(unit.conversation.key), None)
+                self._conversations.drop(_cache_key(unit.conversation.key))
             raise await self._refusal_error(outcome.refused)
         unit.issued = [ticket_of(outcome.rows[at][0]) for at in plan.issued_at]
         if unit.forget is not None:
-            self._conversations.pop(_cache_key(unit.forget), None)
+            self._conversations.drop(_cache_key(unit.forget))
         if unit.conversation is not None:
             conv = unit.conversation
             conv.version = writes.first_version(micros) if conv.version == 0 else conv.version + 1
@@ -130,10 +131,7 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
 
     def _remember(self, conv: Conversation, data: str, micros: int) -> None:
         key = _cache_key(conv.key)
-        self._conversations[key] = (conv.flow, conv.state, data, conv.version, micros)
-        self._conversations.move_to_end(key)
-        if len(self._conversations) > CACHE_SIZE:
-            self._conversations.popitem(last=False)
+        self._conversations.put(key, (conv.flow, conv.state, data, conv.version, micros))
 
     async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
         row = await self._db.fetchrow(

@@ -33,11 +33,16 @@ TRANSITION = "transition"
 SLOT = "slot"
 
 
-def inbound_statement(channel: str, message_id: str, now: int) -> Statement:
+def inbound_statement(
+    channel: str, message_id: str, now: int, reply: list[Outbound] | None = None
+) -> Statement:
+    """The message id, once only; with its reply when the reply is final already (it is
+    not while it names a ticket the unit has yet to number: see `reply_statement`)."""
+    recorded = None if reply is None else dump_json([outbound_to_json(out) for out in reply])
     return Statement(
-        "INSERT INTO processed_inbound (channel, message_id, at) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING",
-        (channel, message_id, now),
+        "INSERT INTO processed_inbound (channel, message_id, at, reply) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        (channel, message_id, now, recorded),
         refuse=Refusal(DUPLICATE, (channel, message_id)),
     )
 
@@ -266,7 +271,8 @@ def print_jobs_statement(
 def reply_statement(
     inbound_id: tuple[str, str], reply: list[Outbound], tickets: Sequence[NewTicket] = ()
 ) -> Statement:
-    """Kept with the inbound id: a redelivery of the message is answered with it again."""
+    """The reply of a unit that issues tickets, once their labels are known: kept with the
+    inbound id, so a redelivery of the message is answered with it again."""
     return Statement(
         f"UPDATE processed_inbound SET reply = {labelled(3, tickets, 4)} "
         "WHERE channel = $1 AND message_id = $2",
