@@ -16,6 +16,7 @@ from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
+from flows.parking import PARKED, park, parked_flow, unpark
 from flows.ports import (
     DuplicateInbound,
     IllegalTransition,
@@ -43,8 +44,9 @@ from flows.turn import Env, Invalid, Parts, Turn
 log = logging.getLogger(__name__)
 
 _MAX_HISTORY = 50
-# kept when a flow starts or ends: the language was chosen; this chat enrolled an officer
-STICKY = ("_language_chosen", "_officer")
+# kept when a flow starts or ends: the language was chosen; this chat enrolled an officer;
+# a draft set aside for a look elsewhere (see `_park`)
+STICKY = ("_language_chosen", "_officer", PARKED)
 _MAX_CHAIN = 20  # action steps followed in one turn, a guard against a loop in a table
 # a conflict means another message changed what this one read: run it again on fresh
 # reads, after a short random pause when it keeps happening (many at once in one hall)
@@ -200,9 +202,9 @@ class Engine:
         if command is Command.OFFICER:
             return await self.start_flow(turn, "enroll", {"code": payload} if payload else {})
         if command is Command.STATUS:
-            return await self.start_flow(turn, "status")
+            return await self.start_flow(turn, "status", park=True)
         if command is Command.GUIDE:
-            return await self.start_flow(turn, "guide")
+            return await self.start_flow(turn, "guide", park=True)
         return await self._reply(turn)
 
     async def _set_language(self, turn: Turn, language: str) -> Outbound:
@@ -224,8 +226,11 @@ class Engine:
         options = await menu.choices(turn)
         if choice is None and turn.inbound.text:
             choice = match_choice(turn.inbound.text, options, turn.language)
-        if choice is not None and choice in menu.FLOW_OF and any(c.id == choice for c in options):
-            return await self.start_flow(turn, menu.FLOW_OF[choice])
+        if choice is not None and any(c.id == choice for c in options):
+            if choice == menu.RESUME or menu.FLOW_OF.get(choice) == parked_flow(turn.conv):
+                return await self._unpark(turn)
+            if choice in menu.FLOW_OF:
+                return await self.start_flow(turn, menu.FLOW_OF[choice])
         if turn.inbound.text or turn.inbound.choice or turn.inbound.scan:
             turn.say("menu.unknown")
         return await menu.present(turn)
@@ -256,13 +261,33 @@ class Engine:
     # -- moving through a flow ----------------------------------------------------------
 
     async def start_flow(
-        self, turn: Turn, name: str, slots: dict[str, object] | None = None
+        self, turn: Turn, name: str, slots: dict[str, object] | None = None, park: bool = False
     ) -> Outbound:
+        """`park`: a draft in progress is set aside, not lost, and offered again after."""
         conv = turn.conv
+        if park:
+            self._park(turn, name)
         conv.flow, conv.history, conv.failures = name, [], 0
         conv.slots = _sticky(conv.slots)
         conv.slots.update(slots or {})
         return await self._enter(turn, self.flows[name].flow.first)
+
+    def _park(self, turn: Turn, going_to: str) -> None:
+        """A look at the status or the guide in the middle of a draft (a flow whose answers
+        can be changed, like the registration) keeps the draft, exactly where it was."""
+        conv = turn.conv
+        compiled = self.flows.get(conv.flow)
+        if compiled is None or not compiled.flow.editable or conv.flow == going_to:
+            return
+        conv.slots[PARKED] = park(conv, STICKY)
+
+    async def _unpark(self, turn: Turn) -> Outbound:
+        conv = turn.conv
+        if not unpark(conv, STICKY) or self._step(conv) is None:
+            self._leave_flow(turn)
+            return await menu.present(turn)
+        turn.say("engine.resumed")
+        return await self._reply(turn)
 
     def _typed_choice(self, turn: Turn, step: Step) -> str | None:
         """A free-text step also offers buttons (skip, help, cancel): "1" or "Skip" typed

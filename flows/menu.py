@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows.messages import Choice, Expect, Msg, Outbound
+from flows.parking import parked_flow
 from flows.present import LANGUAGE_CHOICES, plain_reply
 from flows.turn import Turn
 
@@ -23,6 +24,8 @@ FLOW_OF: dict[str, str] = {
     "menu.officer": "officer",
     "menu.language": "language",
 }
+RESUME = "menu.resume"  # back to a draft set aside (flows.parking)
+
 # flows whose cancel says what was (not) kept
 CANCEL_TEXTS = frozenset({"registration", "status", "checkin", "ticket", "officer", "enroll"})
 
@@ -39,6 +42,9 @@ async def choices(turn: Turn) -> list[Choice]:
         # only a chat that once enrolled asks the store (revocation still counts at once)
         if turn.conv.slots.get("_officer") and await turn.load_officer() is not None:
             ids.insert(0, "menu.officer")
+    parked = parked_flow(turn.conv)
+    if parked is not None:
+        return [Choice(RESUME, Msg(f"menu.resume.{parked}")), *(_choice(i) for i in ids)]
     return [_choice(i) for i in ids]
 
 
@@ -54,7 +60,8 @@ async def present(turn: Turn, end: bool = False) -> Outbound:
     texts = list(turn.texts)
     if not texts and not end:
         texts.append(Msg("menu.welcome"))
-    texts.append(Msg("menu.prompt"))
+    parked = parked_flow(turn.conv)
+    texts.append(Msg(f"menu.parked.{parked}") if parked else Msg("menu.prompt"))
     screen = "menu" if not end else "menu.after"
     return plain_reply(turn, texts, await choices(turn), screen, Expect.CHOICE, end=end)
 

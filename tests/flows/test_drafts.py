@@ -1,0 +1,83 @@
+"""A look at the status or the guide in the middle of a registration keeps the draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ecitizen.app import App
+from tests.dialogue import Chat
+from tests.flows.test_registration_dialogue import WORDS
+
+CONTINUE = {"sr-Cyrl": "Настави пријаву", "sr-Latn": "Nastavi prijavu", "en": "Continue my"}
+KEPT = {"sr-Cyrl": "сачувано", "sr-Latn": "sačuvano", "en": "everything you typed is kept"}
+
+
+async def up_to_the_summary(ana: Chat, words: dict[str, str]) -> None:
+    await ana.says("/start")
+    await ana.picks(words["language"])
+    await ana.picks(words["register"])
+    await ana.picks(words["continue"])
+    await ana.picks(words["yes"])
+    await ana.answers("Ана", "Петровић", "0512981717776", "012345678", "064 123 4567")
+    await ana.picks(words["skip"])
+    await ana.picks(words["hall"])
+    await ana.picks(words["day"])
+    await ana.picks("09:00")
+    assert words["summary"] in ana.text
+
+
+@pytest.mark.parametrize("language", ["sr-Cyrl", "sr-Latn", "en"])
+async def test_a_look_at_the_status_at_the_summary_keeps_everything_typed(
+    chat: Callable[..., Chat], language: str
+) -> None:
+    words = WORDS[language]
+    ana = chat("ana")
+    await up_to_the_summary(ana, words)
+
+    await ana.says("/status")
+    assert KEPT[language] in ana.text  # nothing is sent yet, and nothing is lost
+    await ana.picks(CONTINUE[language])
+    assert words["summary"] in ana.text and "0512981717776" in ana.text
+    await ana.picks(words["submit"])
+    assert words["done"] in ana.text
+
+
+async def test_the_guide_in_the_middle_of_the_questions_then_back_to_the_same_question(
+    chat: Callable[..., Chat],
+) -> None:
+    words = WORDS["sr-Cyrl"]
+    ana = chat("ana")
+    await ana.says("/start")
+    await ana.picks(words["language"])
+    await ana.picks(words["register"])
+    await ana.picks(words["continue"])
+    await ana.picks(words["yes"])
+    await ana.answers("Ана", "Петровић")
+    assert "ЈМБГ" in ana.text
+
+    await ana.says("/guide")
+    await ana.says("/cancel")
+    assert "сачувано" in ana.text
+    await ana.picks("Постани еГрађанин")  # the same menu entry leads back to the draft
+    assert "Настављамо тамо где смо стали" in ana.text and "ЈМБГ" in ana.text
+    await ana.says("0512981717776")
+    assert "личне карте" in ana.text
+
+
+async def test_starting_again_from_scratch_drops_the_draft_only_when_asked(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    words = WORDS["en"]
+    ana = chat("ana")
+    await up_to_the_summary(ana, words)
+    await ana.says("/guide")
+    await ana.says("/cancel")
+    conv = await app.store.load_conversation(ana.key)
+    assert conv is not None and conv.slots["_parked"]["slots"]["jmbg"] == "0512981717776"
+    await ana.picks("Continue my")
+    await ana.says("/cancel")  # the registration itself: now it goes, as /cancel says
+    conv = await app.store.load_conversation(ana.key)
+    assert conv is not None and "_parked" not in conv.slots and "jmbg" not in conv.slots
+    assert "Continue my" not in ana.text
