@@ -54,8 +54,12 @@ def asks_language(turn: Turn) -> bool:
 
 
 async def present(turn: Turn, end: bool = False) -> Outbound:
-    if asks_language(turn) and not end:
-        turn.texts.insert(0, Msg("menu.welcome_all"))
+    """The menu; for a chat whose language is not known yet, the language comes first, once
+    (also at the end of a flow begun before it was chosen, e.g. an officer's enrollment, so
+    that no later tap is taken for something else)."""
+    if asks_language(turn):
+        if not end:
+            turn.texts.insert(0, Msg("menu.welcome_all"))
         return language_choice(turn)
     texts = list(turn.texts)
     if not texts and not end:

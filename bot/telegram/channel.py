@@ -36,7 +36,7 @@ from bot.telegram.sender import RetryPolicy, Sender
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
 from bot.telegram.webhook import WebhookReceiver
 from flows.i18n import normalize_language, text
-from flows.messages import Inbound, Outbound
+from flows.messages import LANGUAGES, Inbound, Outbound
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
@@ -281,7 +281,9 @@ class TelegramChannel:
         if refusal is not None:
             return False
         if message is not None:
-            await self._show_choice(query, message, self._language(incoming))
+            await self._show_choice(
+                query, message, _chosen_language(query.data) or self._language(incoming)
+            )
         return True
 
     async def _show_choice(self, query: CallbackQuery, message: Message, language: str) -> None:
@@ -306,6 +308,12 @@ class TelegramChannel:
             type(error).__name__,
             exc_info=(type(error), error, error.__traceback__) if error is not None else None,
         )
+
+
+def _chosen_language(data: str | None) -> str | None:
+    """A language button: the line saying what was chosen is already in that language."""
+    chosen = (data or "").removeprefix("lang:")  # the menu's button, or the language step's
+    return chosen if chosen in LANGUAGES else None
 
 
 def _button_label(message: Message, data: str | None) -> str | None:

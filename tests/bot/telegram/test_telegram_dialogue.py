@@ -201,3 +201,30 @@ async def test_reminded_the_day_before_then_called_to_the_counter_in_telegram(
     assert "Позван је број A001 на шалтер 1" in await mira.presses("Позови следећи број")
     assert "Ваш број A001 је позван: шалтер 1" in (await ana.user.next_message()).text
     assert "Ваша одлука?" in await mira.presses("Отвори пријаву")
+
+
+async def test_after_a_language_change_the_chosen_line_is_in_the_new_language(
+    bot: TelegramBot,
+) -> None:
+    ana = bot.person("Ана", language_code="sr")
+    await ana.starts()
+    await ana.presses("Језик / Jezik / Language")
+    assert "English" in ana.buttons
+    await ana.presses("English")
+    picker = next(m for m in ana.user.inbox if "English" in m.text and m.edits)
+    assert "Your choice: English" in picker.text and "Ваш избор" not in picker.text
+
+
+async def test_an_officer_enrolling_in_a_fresh_chat_is_asked_the_language_once(
+    bot: TelegramBot,
+) -> None:
+    """With a language in her Telegram settings it is taken from there (see `enrolls`)."""
+    mira = bot.person("Мира", language_code=None)  # no language in her Telegram settings
+    code = await invite(bot.app, "Мира")
+    welcome = await mira.says(f"/officer {code}")
+    assert "Добро дошли, Мира!" in welcome
+    assert "English" in mira.buttons  # asked now, once
+    menu = await mira.presses("Српски (ћирилица)")
+    assert "Службеник: радни простор" in mira.buttons, menu
+    assert "Радни простор службеника" in await mira.presses("Службеник")
+    assert "Пријаве на чекању" in mira.buttons
