@@ -72,11 +72,11 @@ def _hall_of(turn: Turn) -> Hall | None:
 
 async def visit_days(turn: Turn) -> Presentation:
     hall = _hall_of(turn)
-    choices: list[Choice] = []
-    if hall is not None:
-        today = hall.local_day(turn.env.clock())
-        free = await _free_slots(turn, hall, today, turn.env.settings.booking_days, first_only=True)
-        choices = [Choice(day.isoformat(), day_label(day)) for day in sorted(free)]
+    if hall is None:  # no longer configured: the hall is chosen again
+        return Presentation(texts=[Msg("visit.hall_gone")])
+    today = hall.local_day(turn.env.clock())
+    free = await _free_slots(turn, hall, today, turn.env.settings.booking_days, first_only=True)
+    choices = [Choice(day.isoformat(), day_label(day)) for day in sorted(free)]
     choices.append(Choice(WALK_IN, Msg("visit.walk_in")))
     texts = [] if len(choices) > 1 else [Msg("visit.none_free")]
     return Presentation(texts=texts, choices=choices)
@@ -91,14 +91,29 @@ async def visit_times(turn: Turn) -> Presentation:
         day = date.fromisoformat(day_text)
     except ValueError:
         return Presentation()
-    free = await _free_slots(turn, hall, day, 1)
+    free = (await _free_slots(turn, hall, day, 1)).get(day, [])
+    if not free:  # taken meanwhile: the screen steps back to the days, saying so
+        return Presentation(texts=[Msg.of("visit.day_full", day=day_label(day))])
     return Presentation(
         texts=[day_label(day)],
         choices=[
             Choice(slot.isoformat(), Msg.of("visit.time", time=slot.strftime("%H:%M")))
-            for slot in free.get(day, [])
+            for slot in free
         ],
     )
+
+
+def slot_taken(turn: Turn) -> None:
+    """The last place at the chosen time went to someone else between the offer and the
+    booking: the time is asked again, as if the step before it had just been answered."""
+    conv = turn.conv
+    conv.slots.pop("visit", None)
+    if "visit_time" in conv.history:
+        conv.history = conv.history[
+            : len(conv.history) - 1 - conv.history[::-1].index("visit_time")
+        ]
+    conv.state = "visit_time"
+    turn.say("visit.taken")
 
 
 def visit_of(turn: Turn) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.booking import WALK_IN, hall_label, visit_of, when_label
+from flows.booking import WALK_IN, hall_label, slot_taken, visit_of, when_label
 from flows.domain import lifecycle
 from flows.flow import END, Flow, action, choose, confirm
 from flows.messages import Choice, Msg
@@ -156,9 +156,7 @@ async def cancel_registration(turn: Turn) -> str:
 
 async def _refused(turn: Turn, refusal: StoreError) -> None:
     if isinstance(refusal, SlotFull):
-        turn.conv.slots.pop("visit", None)
-        turn.conv.state = "visit_time"
-        turn.say("visit.taken")
+        slot_taken(turn)
     elif isinstance(refusal, IllegalTransition):
         turn.conv.state = "show"
         turn.say("status.changed_meanwhile")

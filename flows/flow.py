@@ -179,6 +179,9 @@ class CompiledFlow:
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
         names = set(flow.states())
+        for step in flow.steps:
+            if step.kind is Kind.CHOOSE and not (step.options or step.provider):
+                raise ValueError(f"flow {flow.name}: {step.name} has nothing to choose from")
         for trigger, source, dest in flow.transitions():
             if dest not in names:
                 raise ValueError(f"flow {flow.name}: {source} --{trigger}--> unknown {dest}")

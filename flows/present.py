@@ -14,6 +14,7 @@ SKIP = Choice("skip", Msg("choice.skip"))
 HELP = Choice("cmd:help", Msg("choice.help"))
 CANCEL = Choice("cmd:cancel", Msg("choice.cancel"))
 MENU = Choice("cmd:menu", Msg("choice.menu"))
+BACK = Choice("cmd:back", Msg("choice.back"))
 
 LANGUAGE_CHOICES = tuple(Choice(f"lang:{code}", Msg(f"language.{code}")) for code in LANGUAGES)
 
@@ -40,12 +41,42 @@ def slot_values(turn: Turn) -> dict[str, str | Msg]:
     }
 
 
+async def provided(turn: Turn, step: Step, parts: Parts) -> Presentation:
+    """What the step's provider adds right now (nothing, for a step without one)."""
+    return await parts.providers[step.provider](turn) if step.provider else Presentation()
+
+
+def nothing_to_choose(step: Step, shown: Presentation) -> bool:
+    return step.kind is Kind.CHOOSE and not (shown.choices if step.provider else step.options)
+
+
+async def step_back(
+    turn: Turn, flow: CompiledFlow, empty: Step, shown: Presentation, parts: Parts
+) -> tuple[Step, Presentation]:
+    """A choice with nothing to choose is never shown (the last time of a day was taken
+    meanwhile): the person goes back to the latest earlier step that can be answered (the
+    day, then the hall) and is told why, in the empty provider's words or general ones.
+    With nothing earlier either, the step offers the way back out of the flow."""
+    turn.texts.extend(shown.texts or [Msg("engine.nothing_left")])
+    conv = turn.conv
+    while conv.history:
+        name = conv.history.pop()
+        if name == empty.name or not flow.flow.has(name):
+            continue
+        earlier = flow.flow.step(name)
+        found = await provided(turn, earlier, parts)
+        if earlier.kind is not Kind.ACTION and not nothing_to_choose(earlier, found):
+            conv.state, conv.failures = name, 0
+            return earlier, found
+    return empty, Presentation(choices=[BACK])
+
+
 async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -> Outbound:
-    shown = Presentation()
-    if step.provider:
-        shown = await parts.providers[step.provider](turn)
+    shown = await provided(turn, step, parts)
+    if nothing_to_choose(step, shown):
+        step, shown = await step_back(turn, flow, step, shown, parts)
     choices = list(shown.choices)
-    if step.kind is Kind.CHOOSE and not step.provider:
+    if step.kind is Kind.CHOOSE and not step.provider and step.options:
         choices = [Choice(o.id, Msg(o.label)) for o in step.options]
     elif step.kind is Kind.CONFIRM and not choices:
         choices = [YES, NO]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from flows.booking import hall_label, visit_of, visit_text
+from flows.booking import hall_label, slot_taken, visit_of, visit_text
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import parse_phone
 from flows.domain.refcode import new_ref
@@ -217,9 +217,7 @@ async def prefill_hall(turn: Turn) -> str:
 async def _slot_taken(turn: Turn, refusal: StoreError) -> None:
     """The last place in the chosen slot went to someone else meanwhile."""
     if isinstance(refusal, SlotFull):
-        turn.conv.slots.pop("visit", None)
-        turn.conv.state = "visit_time"
-        turn.say("visit.taken")
+        slot_taken(turn)
 
 
 async def say_declined(turn: Turn) -> str:
