@@ -102,7 +102,7 @@ async def make_world(folder: Path, clock: Clock, silent: bool) -> World:
     if silent:
         parts = all_parts()
         parts.providers = {name: offers_nothing for name in parts.providers}
-        engine = Engine(app.env, FLOWS, parts)
+        engine = Engine(app.env, FLOWS, parts, app.store)
     code = new_invite_code()
     expires = clock() + timedelta(hours=1)
     await app.store.add_invite(OfficerInvite(invite_hash(code), "Мира", "kg", expires))
