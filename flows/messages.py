@@ -7,7 +7,6 @@ Inbound says who wrote and what; Outbound says what to show, never how. Each cha
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
