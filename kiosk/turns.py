@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 from flows.i18n import normalize_language, text
 from flows.messages import LANGUAGES, Command, Inbound, Outbound
+from flows.records import KioskSession
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
 from kiosk.screens import language_screen, screen_from, ui_texts
-from kiosk.sessions import KioskSession
+from kiosk.sessions import message_id
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class KioskTurns:
     async def take(
         self, session: KioskSession, message: KioskMessage
     ) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, body) for one message; the caller holds the session's lock."""
+        """(HTTP status, body) for one message; the caller holds the session's lock and,
+        when the session's seq moved on, saves it (only at the seq it had)."""
         if message.seq == session.seq and session.last_request == message.fields():
             assert session.last_response is not None
             return 200, session.last_response
@@ -119,7 +121,7 @@ class KioskTurns:
             command=message.command,
             payload=message.payload,
             scan=message.scan,
-            message_id=f"{session.token}:{message.seq}",
+            message_id=message_id(session.token, message.seq),
             language_hint=message.payload
             if message.command == Command.LANGUAGE
             else session.language,
@@ -142,14 +144,3 @@ class KioskTurns:
         session.last_request = message.fields()
         session.last_response = body
         return 200, body
-
-    async def forget(self, session: KioskSession) -> bool:
-        """Wipe the session's server-side conversation; False if the engine failed."""
-        if not session.touched:
-            return True
-        try:
-            await self._engine.handle(Inbound(key=session.key, command=Command.WIPE))
-        except Exception as exc:
-            log.error("kiosk wipe failure: %s", type(exc).__name__)
-            return False
-        return True

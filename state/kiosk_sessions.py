@@ -20,8 +20,7 @@ from state.values import dump_json, from_micros, load_json, to_micros
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_payload
 
 _COLUMNS = (
-    "token, hall, channel, user_key, seq, language, screen, last_request, last_response, "
-    "last_seen"
+    "token, hall, channel, user_key, seq, language, screen, last_request, last_response, last_seen"
 )
 _SEEN = "seen"
 ORPHANS_PER_SWEEP = 500
@@ -123,11 +122,14 @@ class KioskSessionQueries(StoreBase):
         idle_for: timedelta | None = None,
     ) -> bool:
         if idle_for is None:
-            drop = Statement("DELETE FROM kiosk_sessions WHERE token = $1", (session.token,))
+            drop = Statement(
+                "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2",
+                (session.token, session.hall),
+            )
         else:
             drop = Statement(
-                "DELETE FROM kiosk_sessions WHERE token = $1 AND last_seen < $2",
-                (session.token, to_micros(self._clock() - idle_for)),
+                "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2 AND last_seen < $3",
+                (session.token, session.hall, to_micros(self._clock() - idle_for)),
                 refuse=Refusal(_SEEN, session.token),
             )
         statements = [drop, writes.forget_statement(session.key)]

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -102,8 +101,7 @@ class LocalWakeups:
                 path = next((str(row[2]) for row in rows if row[1] == "main"), "")
             if not path:  # in memory: a database of this store's own
                 self._shared = _Listeners()
-            else:
-                path = os.path.realpath(path)
+            else:  # SQLite gives the file's absolute path
                 self._shared = _BY_FILE.get(path) or _BY_FILE.setdefault(path, _Listeners())
         return self._shared
 

@@ -11,6 +11,8 @@ import pytest
 from bot.web.mailbox import Mailboxes, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.messages import ConversationKey, Msg, Outbound
+from flows.notify import notify, outbound_of
+from tests.conftest import Clock
 from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer
 from tests.kiosk.fixtures import hall
 from tests.kiosk.hall_server import HallServer
@@ -166,28 +168,42 @@ async def test_malformed_and_oversized_bodies_get_a_4xx(
         assert r.status == 400
 
 
-async def test_notifications_wait_in_the_mailbox_until_fetched() -> None:
-    boxes = Mailboxes(render_outbound, keep=3)
+async def test_notifications_wait_in_the_mailbox_until_fetched(
+    hall: HallServer, citizen: ChatClient, http: aiohttp.ClientSession
+) -> None:
+    await citizen.send(command="start")
+    [cookie] = [c for c in http.cookie_jar if c.key == "webchat_session"]
+    key = ConversationKey("web", cookie.value)
+    boxes = Mailboxes(hall.app.store, render_outbound, keep=3)
     delivery = WebChatDelivery(boxes)
-    key = ConversationKey("web", "tok")
     for n in range(5):
-        await delivery.deliver(
-            Outbound(key, "en", (Msg.of("notify.called", ticket=f"A00{n}", counter="1"),))
-        )
-    box = boxes.get("tok")
-    assert [i["id"] for i in box.after(0)] == [3, 4, 5]  # the oldest make room
-    assert "A004" in box.after(4)[0]["text"][0]
+        texts = [Msg.of("notify.called", ticket=f"A00{n}", counter="1")]
+        await delivery.deliver(outbound_of(notify(key, "en", texts, f"called:{n}")))
+    # Delivered again (a worker that died before marking it done): kept once.
+    again = [Msg.of("notify.called", ticket="A004", counter="1")]
+    await delivery.deliver(outbound_of(notify(key, "en", again, "called:4")))
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        items = (await r.json())["items"]
+    last = citizen.items[-1]["id"]
+    assert [i["id"] for i in items] == [last + 3, last + 4, last + 5]  # the oldest make room
+    assert "A004" in items[-1]["text"][0] and "A003" in items[-2]["text"][0]
     with pytest.raises(ValueError):
         await delivery.deliver(Outbound(ConversationKey("telegram", "1"), "en", ()))
 
 
-async def test_a_chat_nobody_opened_for_a_day_is_forgotten_from_memory() -> None:
-    now = [0.0]
-    boxes = Mailboxes(render_outbound, clock=lambda: now[0], forget_after_s=3600)
-    key = ConversationKey("web", "tok")
-    await WebChatDelivery(boxes).deliver(Outbound(key, "en", (Msg("notify.reminder"),)))
-    now[0] += 1800
-    assert boxes.peek("tok") is not None and len(boxes.get("other").items) == 0
-    now[0] += 3600
-    boxes.get("other")
-    assert boxes.peek("tok") is None and boxes.peek("other") is not None
+async def test_a_chat_nobody_opened_for_a_day_is_erased(
+    hall: HallServer, citizen: ChatClient, http: aiohttp.ClientSession, clock: Clock
+) -> None:
+    await citizen.send(command="start")
+    await citizen.picks("lang:en")
+    async with aiohttp.ClientSession(cookie_jar=jar()) as other_http:
+        other = ChatClient(other_http, hall.url)
+        await other.send(command="start")
+        clock.advance(hours=20)
+        await other.events(0)  # the other page is still open
+        clock.advance(hours=5)
+        assert await hall.chat.deps.mailboxes.forget_stale() == 1
+        async with other_http.get(f"{hall.url}/chat/api/history") as r:
+            assert len((await r.json())["items"]) == len(other.items)
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        assert (await r.json())["items"] == []
