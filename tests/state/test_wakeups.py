@@ -67,9 +67,7 @@ async def test_a_listener_that_stopped_hears_nothing_more(backend: Backend) -> N
     assert stopped.payloads == ["kg"]
 
 
-async def test_other_databases_do_not_wake_each_other(
-    backend: Backend, tmp_path: Path
-) -> None:
+async def test_other_databases_do_not_wake_each_other(backend: Backend, tmp_path: Path) -> None:
     store = await backend.open()
     heard = Heard()
     await store.wakeups.listen("hall", heard)
