@@ -99,6 +99,11 @@ def view(session: KioskSession) -> dict[str, Any]:
     return {"seq": session.seq, "language": language, "screen": screen, "ui": ui_texts(language)}
 
 
+class TakenElsewhere(Exception):
+    """The engine had seen this message already: another request of the session (a retry
+    that reached another process, say) took it, and its answer is the one to give."""
+
+
 class KioskTurns:
     def __init__(self, engine: Conversations, leave_out: frozenset[str] = frozenset()) -> None:
         self._engine = engine
@@ -108,7 +113,8 @@ class KioskTurns:
         self, session: KioskSession, message: KioskMessage
     ) -> tuple[int, dict[str, Any]]:
         """(HTTP status, body) for one message; the caller holds the session's lock and,
-        when the session's seq moved on, saves it (only at the seq it had)."""
+        when the session's seq moved on, saves it (only at the seq it had). Raises
+        TakenElsewhere."""
         if message.seq == session.seq and session.last_request == message.fields():
             assert session.last_response is not None
             return 200, session.last_response
@@ -136,10 +142,11 @@ class KioskTurns:
                 "message": text("kiosk.error.unavailable", language),
                 **view(session),
             }
+        if not replies:
+            raise TakenElsewhere(message.seq)
         session.seq = message.seq
-        if replies:  # none: a message the engine had seen already; the screen stays
-            session.language = replies[-1].language or session.language
-            session.screen = screen_from(replies, session.language, self._leave_out)
+        session.language = replies[-1].language or session.language
+        session.screen = screen_from(replies, session.language, self._leave_out)
         body = view(session)
         session.last_request = message.fields()
         session.last_response = body

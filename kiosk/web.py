@@ -34,7 +34,14 @@ from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
 from kiosk.sessions import KioskSessions
 from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
-from kiosk.turns import Conversations, KioskMessage, KioskTurns, parse_message, view
+from kiosk.turns import (
+    Conversations,
+    KioskMessage,
+    KioskTurns,
+    TakenElsewhere,
+    parse_message,
+    view,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # A page that died (crash, cable pulled) is wiped by the server this long after its own
 # idle wipe should have happened.
 SWEEP_GRACE_SECONDS = 30.0
+# A message another request took: how long its answer is waited for (it is being saved).
+TAKEN_WAIT_ROUNDS = 20
+TAKEN_WAIT_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +147,29 @@ class KioskApp:
     async def _take(
         self, session: KioskSession, message: KioskMessage
     ) -> tuple[int, dict[str, Any]]:
-        """The turn, saved at the seq it was decided on. When another process saved this
-        session meanwhile, its answer to the same message is given again; to another
-        message, the screen that is current now."""
+        """The turn, saved at the seq it was decided on. When another request of the
+        session took this message (maybe at another process), its answer is given."""
         before = session.seq
-        status, body = await self.turns.take(session, message)
+        try:
+            status, body = await self.turns.take(session, message)
+        except TakenElsewhere:
+            return await self._taken_elsewhere(session, message, TAKEN_WAIT_ROUNDS)
         if session.seq == before or await self.sessions.save(session, before):
             return status, body
+        return await self._taken_elsewhere(session, message, 1)
+
+    async def _taken_elsewhere(
+        self, session: KioskSession, message: KioskMessage, rounds: int
+    ) -> tuple[int, dict[str, Any]]:
+        """The other request's answer to the same message; to another message, the screen
+        that is current now. It may still be saving its answer: looked for a few times."""
         now = await self.sessions.get(session.hall, session.token)
-        if now is None:  # wiped meanwhile: so is what this turn wrote
+        for _ in range(rounds - 1):
+            if now is None or now.seq >= message.seq:
+                break
+            await asyncio.sleep(TAKEN_WAIT_SECONDS)
+            now = await self.sessions.get(session.hall, session.token)
+        if now is None:  # wiped meanwhile: so is anything this turn wrote
             await self.sessions.wipe_token(session.hall, session.token)
             session.seq, session.screen, session.language = 0, None, None
             return 409, {"error": "stale", **view(session)}

@@ -13,10 +13,10 @@ from bot.web.render import render_outbound
 from flows.messages import ConversationKey, Msg, Outbound
 from flows.notify import notify, outbound_of
 from tests.conftest import Clock
-from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer
+from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer, register_in_chat
 from tests.kiosk.fixtures import hall
 from tests.kiosk.hall_server import HallServer
-from tests.kiosk.kiosk_client import JMBG, KioskClient
+from tests.kiosk.kiosk_client import KioskClient
 
 __all__ = ["hall"]
 
@@ -34,22 +34,6 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def citizen(hall: HallServer, http: aiohttp.ClientSession) -> ChatClient:
     return ChatClient(http, hall.url)
-
-
-async def register_in_chat(chat: ChatClient) -> str:
-    await chat.send(command="start")
-    await chat.picks("lang:en")
-    await chat.picks("menu.register")
-    await chat.picks("ok")
-    await chat.picks("yes")
-    for answer in ("Milica", "Milić", JMBG, "001234567", "0641234567", "milica@example.com"):
-        await chat.says(answer)
-    await chat.picks("kg")
-    await chat.picks("walk_in")
-    await chat.picks("submit")
-    ref = chat.last["reference"]
-    assert ref
-    return str(ref)
 
 
 async def test_the_page_has_strict_headers_and_no_inline_code(

@@ -96,6 +96,7 @@ async def start_hall_server(
     printer_condition: PrinterCondition | Literal["worker"] | None = "worker",
     slip_refresh_seconds: float = 5.0,
     refresh_seconds: float = 5.0,
+    poll_seconds: float = 2.0,
     reread_seconds: float = 5.0,
 ) -> HallServer:
     """Mount everything on a new aiohttp application and serve it; the second time for
@@ -119,7 +120,7 @@ async def start_hall_server(
     )
     display = add_display_routes(application, hub, app.halls)
     application.add_routes(landing_routes(app.halls))
-    deps = WebChatDeps(app, app.store, poll_seconds=2.0, reread_seconds=reread_seconds)
+    deps = WebChatDeps(app, app.store, poll_seconds=poll_seconds, reread_seconds=reread_seconds)
     chat = add_webchat_routes(application, deps)
     app.add_delivery("web", deps.delivery)
     app.add_hall_listener(hub.changed)
