@@ -41,8 +41,8 @@ class KioskSession:
     seq: int = 0  # messages processed; the next one must carry seq + 1
     language: str | None = None
     screen: dict[str, Any] | None = None  # None: the language screen
-    last_request: dict[str, Any] | None = None  # what a repeat of seq is compared with
-    last_response: dict[str, Any] | None = None  # and what it is answered again with
+    # What a repeat of seq is compared with; it is answered with the screen as it is.
+    last_request: dict[str, Any] | None = None
     last_seen: datetime | None = None
 
     @property

@@ -116,8 +116,7 @@ class KioskTurns:
         when the session's seq moved on, saves it (only at the seq it had). Raises
         TakenElsewhere."""
         if message.seq == session.seq and session.last_request == message.fields():
-            assert session.last_response is not None
-            return 200, session.last_response
+            return 200, view(session)  # what the answer was: nothing changed since
         if message.seq != session.seq + 1:
             return 409, {"error": "stale", **view(session)}
         inbound = Inbound(
@@ -147,7 +146,5 @@ class KioskTurns:
         session.seq = message.seq
         session.language = replies[-1].language or session.language
         session.screen = screen_from(replies, session.language, self._leave_out)
-        body = view(session)
         session.last_request = message.fields()
-        session.last_response = body
-        return 200, body
+        return 200, view(session)

@@ -174,8 +174,7 @@ class KioskApp:
             session.seq, session.screen, session.language = 0, None, None
             return 409, {"error": "stale", **view(session)}
         if now.seq == message.seq and now.last_request == message.fields():
-            assert now.last_response is not None
-            return 200, now.last_response
+            return 200, view(now)
         return 409, {"error": "stale", **view(now)}
 
     def _expired(self, request: web.Request, session: KioskSession) -> web.Response:

@@ -19,9 +19,7 @@ from state.db import Refusal, Row, Statement
 from state.values import dump_json, from_micros, load_json, to_micros
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_payload
 
-_COLUMNS = (
-    "token, hall, channel, user_key, seq, language, screen, last_request, last_response, last_seen"
-)
+_COLUMNS = "token, hall, channel, user_key, seq, language, screen, last_request, last_seen"
 _SEEN = "seen"
 ORPHANS_PER_SWEEP = 500
 
@@ -43,8 +41,7 @@ def _session(row: Row) -> KioskSession:
         language=row[5],
         screen=_maybe(row[6]),
         last_request=_maybe(row[7]),
-        last_response=_maybe(row[8]),
-        last_seen=from_micros(row[9]),
+        last_seen=from_micros(row[8]),
     )
 
 
@@ -61,8 +58,7 @@ class KioskSessionQueries(StoreBase):
     async def add_kiosk_session(self, session: KioskSession) -> None:
         now = self._clock()
         await self._db.execute(
-            f"INSERT INTO kiosk_sessions ({_COLUMNS}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             session.token,
             session.hall,
             session.key.channel,
@@ -71,7 +67,6 @@ class KioskSessionQueries(StoreBase):
             session.language,
             _json(session.screen),
             _json(session.last_request),
-            _json(session.last_response),
             to_micros(now),
         )
         session.last_seen = now
@@ -101,13 +96,12 @@ class KioskSessionQueries(StoreBase):
         now = self._clock()
         saved = await self._db.execute(
             "UPDATE kiosk_sessions SET seq = $2, language = $3, screen = $4, last_request = $5, "
-            "last_response = $6, last_seen = $7 WHERE token = $1 AND seq = $8",
+            "last_seen = $6 WHERE token = $1 AND seq = $7",
             session.token,
             session.seq,
             session.language,
             _json(session.screen),
             _json(session.last_request),
-            _json(session.last_response),
             to_micros(now),
             previous_seq,
         )

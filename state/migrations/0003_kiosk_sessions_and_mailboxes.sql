@@ -1,9 +1,10 @@
 -- What the server processes used to keep in memory, now shared by all of them: the kiosk
 -- sessions and the web chat mailboxes. (Conventions: see 0001_init.sql.)
 
--- Who stands at which kiosk. screen and last_response are JSON of what the page shows and
--- may quote what the person typed: the row lives until the wipe (the page's own, or the
--- server's sweep of sessions silent past idle + countdown + grace).
+-- Who stands at which kiosk. screen (JSON of what the page shows) and last_request (the
+-- last message, to recognise its repeat) may quote what the person typed: the row lives
+-- until the wipe (the page's own, or the server's sweep of sessions silent past idle +
+-- countdown + grace).
 CREATE TABLE kiosk_sessions (
     token         TEXT    NOT NULL PRIMARY KEY,
     hall          TEXT    NOT NULL,
@@ -13,7 +14,6 @@ CREATE TABLE kiosk_sessions (
     language      TEXT,
     screen        TEXT,
     last_request  TEXT,
-    last_response TEXT,
     last_seen     BIGINT  NOT NULL,
     UNIQUE (channel, user_key)
 );

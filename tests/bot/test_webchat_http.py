@@ -3,7 +3,9 @@ long poll, replays answered once, broken requests refused with a 4xx."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,7 +17,7 @@ from flows.notify import notify, outbound_of
 from tests.conftest import Clock
 from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer, register_in_chat
 from tests.kiosk.fixtures import hall
-from tests.kiosk.hall_server import HallServer
+from tests.kiosk.hall_server import HallServer, start_hall_server
 from tests.kiosk.kiosk_client import KioskClient
 
 __all__ = ["hall"]
@@ -191,3 +193,23 @@ async def test_a_chat_nobody_opened_for_a_day_is_erased(
             assert len((await r.json())["items"]) == len(other.items)
     async with http.get(f"{hall.url}/chat/api/history") as r:
         assert (await r.json())["items"] == []
+
+
+async def test_a_long_poll_finds_a_notice_whose_wake_up_was_lost(
+    make_app: Callable[..., Any], http: aiohttp.ClientSession
+) -> None:
+    # The poll waits long and reads the mailbox again every 0.2 s; the notice is written
+    # straight into the store, as when its wake-up never arrived.
+    server = await start_hall_server(await make_app(), poll_seconds=60.0, reread_seconds=0.2)
+    try:
+        citizen = ChatClient(http, server.url)
+        await citizen.send(command="start")
+        token = next(c.value for c in http.cookie_jar if c.key == "webchat_session")
+        after = citizen.items[-1]["id"]
+        waiting = asyncio.create_task(citizen.events(after))
+        item = {"from": "bot", "text": ["A017 → 2"]}
+        assert await server.app.store.post_to_mailbox(token, [item], "en", keep=200)
+        body = await waiting
+        assert [i["text"] for i in body["items"]] == [["A017 → 2"]]
+    finally:
+        await server.close()

@@ -312,3 +312,21 @@ async def test_the_landing_page_links_every_hall_and_the_web_chat(
     for path in ("/kiosk/kg", "/display/kg", "/chat"):
         async with http.get(hall.url + path) as r:
             assert r.status == 200, path
+
+
+async def test_with_the_database_away_the_kiosk_answers_politely_and_still_wipes(
+    kiosk: KioskClient, hall: HallServer, http: aiohttp.ClientSession
+) -> None:
+    await kiosk.state()
+    await kiosk.send(command="language", payload="en")
+    await kiosk.choose("menu.register")
+    old_key = session_key(http)
+    await hall.app.store.close()  # the database is gone
+    status, body = await kiosk.post({"seq": kiosk.seq + 1, "choice": "ok"})
+    assert status == 503 and body["error"] == "unavailable" and body["message"]
+    async with http.get(f"{kiosk.base}/api/state") as r:
+        assert r.status == 503
+    # "Finish" still leaves the screen to the next person: a new session, nothing shown.
+    wiped = await kiosk.send(command="wipe")
+    assert wiped["wiped"] is True and wiped["screen"]["name"] == "kiosk.language"
+    assert session_key(http) != old_key

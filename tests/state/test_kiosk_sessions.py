@@ -37,7 +37,7 @@ async def started(store: SqlStore, token: str = "tok1") -> KioskSession:
     await store.apply(Unit(conversation=conv, inbound_id=("kiosk", f"{token}:1")))
     previous = session.seq
     session.seq, session.screen = 1, {"name": "registration.first_name"}
-    session.last_request, session.last_response = {"choice": "ok"}, {"seq": 1}
+    session.last_request = {"choice": "ok"}
     assert await store.save_kiosk_turn(session, previous)
     return session
 
