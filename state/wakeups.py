@@ -106,7 +106,12 @@ class LocalWakeups:
         return self._shared
 
     async def notify(self, channel: str, payload: str) -> None:
-        (await self._listeners()).call(channel, payload)
+        try:
+            listeners = await self._listeners()
+        except Exception as exc:  # the store is closing: nobody is left to wake
+            log.warning("wake-up on %s not sent: %s", channel, type(exc).__name__)
+            return
+        listeners.call(channel, payload)
 
     async def listen(self, channel: str, callback: WakeupCallback) -> Callable[[], None]:
         stop = (await self._listeners()).add(channel, callback)
