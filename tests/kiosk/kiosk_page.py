@@ -125,11 +125,15 @@ async def set_mode(page: Page, large: bool, contrast: bool) -> None:
             }""",
             [large, contrast],
         )
-    else:
+    elif now != (large, contrast):
+        # The focus goes back where it was (the answer field): the screenshots show the
+        # screen as the person who switched the mode on sees it next.
+        await page.evaluate("() => { window.focusedBefore = document.activeElement; }")
         if now[0] != large:
             await page.tap("#large-text")
         if now[1] != contrast:
             await page.tap("#high-contrast")
+        await page.evaluate("() => window.focusedBefore && window.focusedBefore.focus()")
     await settle(page)
 
 
@@ -172,9 +176,11 @@ async def layout_problems(page: Page) -> list[str]:
                 if (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 ||
                     r.bottom > innerHeight + 1) {
                     problems.push(name(e) + " is outside the screen");
-                } else if (e.scrollWidth > e.clientWidth + 1 &&
-                           getComputedStyle(e).overflowX !== "visible") {
-                    problems.push(name(e) + " is cut off");
+                } else if (getComputedStyle(e).display !== "inline" &&
+                           (e.scrollWidth > e.clientWidth + 1 ||
+                            e.scrollHeight > e.clientHeight + 1)) {
+                    // Spilling over its box: cut off, or over what is next to it.
+                    problems.push(name(e) + " is too small for what it holds");
                 }
             }
             for (const e of scope.querySelectorAll("button, input")) {
@@ -196,9 +202,9 @@ async def layout_problems(page: Page) -> list[str]:
     return found
 
 
-async def check_screen(page: Page, name: str) -> None:
+async def assert_fits(page: Page, name: str) -> None:
     """The screen in both orientations and every mode: nothing to scroll, nothing cut off,
-    targets of 64 px and more; a screenshot per orientation, in the mode the test chose."""
+    targets of 64 px and more either way. The mode the test chose is kept."""
     chosen = await mode(page)
     problems: list[str] = []
     for orientation, (width, height) in SIZES.items():
@@ -207,12 +213,17 @@ async def check_screen(page: Page, name: str) -> None:
             await set_mode(page, large, contrast)
             where = f"{name} ({orientation}, {mode_name})"
             problems += [f"{where}: {p}" for p in (await layout_problems(page))[:5]]
-        await set_mode(page, *chosen)
-        await screenshot(page, name, orientation)
+    await set_mode(page, *chosen)
     width, height = SIZES["portrait"]
     await page.set_viewport_size({"width": width, "height": height})
     await settle(page)
     assert not problems, "\n".join(problems)
+
+
+async def check_screen(page: Page, name: str) -> None:
+    """assert_fits, and the screenshots for docs/screenshots/ (when asked for)."""
+    await assert_fits(page, name)
+    await screenshots_both(page, name)
 
 
 async def screenshots_both(page: Page, name: str) -> None:
@@ -221,6 +232,8 @@ async def screenshots_both(page: Page, name: str) -> None:
         return
     for orientation, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
+        await settle(page)
         await screenshot(page, name, orientation)
     width, height = SIZES["portrait"]
     await page.set_viewport_size({"width": width, "height": height})
+    await settle(page)
