@@ -173,6 +173,23 @@ async def test_the_result_is_a_calm_screen_of_its_own(browser: Browser, hall: Ha
     await context.close()
 
 
+async def test_the_result_stays_until_the_idle_time_then_the_kiosk_starts_over(
+    browser: Browser, quick_hall: HallServer
+) -> None:
+    context, page = await open_kiosk(browser, quick_hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.ticket")
+    await tap_choice(page, "A")
+    await on(page, "menu.after")
+    assert await page.locator("#ticket-value").inner_text() == "A001"
+    await page.get_by_role("alertdialog").wait_for()  # nobody touched it for a while
+    await on(page, "kiosk.language")
+    assert "A001" not in await page.locator("#app").inner_text()
+    await tap_choice(page, "language.en")
+    await on(page, "menu")
+    await context.close()
+
+
 async def test_a_result_without_a_queue_number_leads_with_the_code(
     browser: Browser, hall: HallServer
 ) -> None:
