@@ -12,9 +12,6 @@
   const SLIP_REFRESH_MS = Math.max(0.2, Number(body.dataset.slipRefreshSeconds || 5)) * 1000;
   const LANGUAGE_SCREEN = "kiosk.language";
   const LONG_QUESTION = 140; // longer texts are set as body text, not as a heading
-  // Steps of the text and target size (in per cent, see kiosk.css) tried when a screen
-  // would need scrolling; targets never go under 64 px.
-  const FIT_STEPS = [100, 95, 90, 85, 80, 75, 70, 65, 60, 55, 50];
   const $ = (id) => document.getElementById(id);
 
   const el = {
@@ -35,6 +32,7 @@
 
   // epoch: bumped by the wipe, so an answer still on its way cannot bring a screen back.
   const state = { seq: 0, screen: null, ui: {}, language: "sr-Cyrl", sending: false, epoch: 0 };
+  const fit = window.kioskFitter(el.app, el.screen); // no screen ever needs scrolling (fit.js)
   const keyboard = new window.KioskKeyboard(el.keyboard, el.input, () => onTyped(), () => fit());
   let typing = { last: 0, slow: false };
 
@@ -141,39 +139,6 @@
     } else {
       (result ? el.result : el.prompt).focus(); // the result is read out first
     }
-  }
-
-  // -- no scrolling, whatever the screen, the mode and the orientation ----------------------
-  // The layout fits the usual screens as they are; a screen that would still need
-  // scrolling (long texts, large letters) is set a step smaller until it fits.
-
-  const spills = (e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1;
-
-  function overflowing() {
-    const root = document.documentElement;
-    if (root.scrollHeight > innerHeight + 1 || root.scrollWidth > innerWidth + 1) return true;
-    // The screen, each of its parts (a part can spill over the next one in a grid), and
-    // each button (a long word wider than its button).
-    if (spills(el.screen)) return true;
-    for (const part of el.screen.children) if (!part.hidden && spills(part)) return true;
-    for (const b of el.app.querySelectorAll("button")) {
-      if (b.offsetParent !== null && spills(b)) return true;
-    }
-    return false;
-  }
-
-  function fit() {
-    const root = document.documentElement;
-    root.dataset.fit = String(FIT_STEPS[0]);
-    if (!overflowing()) return;
-    let low = 1;
-    let high = FIT_STEPS.length - 1; // the smallest step is taken even if it is not enough
-    while (low < high) { // the largest step that fits
-      const mid = Math.floor((low + high) / 2);
-      root.dataset.fit = String(FIT_STEPS[mid]);
-      if (overflowing()) low = mid + 1; else high = mid;
-    }
-    root.dataset.fit = String(FIT_STEPS[low]);
   }
 
   window.addEventListener("resize", () => fit());
