@@ -1,7 +1,14 @@
-"""The outbox: effects waiting to be carried out, leased to one worker at a time."""
+"""The outbox: effects waiting to be carried out, each claimed by one process at a time.
+
+A claim is a short lease: the claiming process (the store's owner) renews it while it
+delivers, and only it may mark the outcome. A process that dies leaves its claims to run
+out within seconds; another process then takes the effects.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flows.records import Effect, OutboxItem
@@ -22,46 +29,75 @@ def _item(row: Row) -> OutboxItem:
 
 class OutboxQueries(StoreBase):
     async def claim_effects(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
-        """Due effects, oldest due first. Claiming moves their next attempt to the end of
-        the lease: a worker that dies leaves them to be claimed again then, and until
-        then nobody else takes them. Each item's next_attempt_at is its lease's end."""
+        """Due effects, oldest due first, claimed for this process. Claiming moves their
+        next attempt to the end of the claim: a process that dies leaves them to be
+        claimed again then, and until then nobody else takes them. Each item's
+        next_attempt_at is its claim's end."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
         # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
         # it per row and take more than `limit` (its own locks do not make it skip).
         rows = await self._db.fetch_written(
             "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
             f"AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) "
-            "UPDATE outbox SET next_attempt_at = $2 WHERE status = 'pending' "
+            "UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 WHERE status = 'pending' "
             "AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
             "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "
             "created_at",
             to_micros(now),
             to_micros(now + timedelta(seconds=lease_s)),
             limit,
+            self.owner,
         )
         return sorted((_item(row) for row in rows), key=lambda item: (item.created_at, item.id))
 
-    async def effect_done(self, item_id: int) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'done', finished_at = $2, error = NULL WHERE id = $1",
-            item_id,
-            to_micros(self._clock()),
+    async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
+        """Extend this process's claims on these effects (still pending) by lease_s from
+        now; returns how many it still held."""
+        if not item_ids:
+            return 0
+        ids: object
+        if self._db.dialect == "postgres":
+            among, ids = "id = ANY($3::bigint[])", list(item_ids)
+        else:
+            among, ids = "id IN (SELECT value FROM json_each($3))", json.dumps(list(item_ids))
+        return await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE claimed_by = $2 "
+            f"AND status = 'pending' AND {among}",
+            to_micros(self._clock() + timedelta(seconds=lease_s)),
+            self.owner,
+            ids,
         )
 
-    async def effect_retry(self, item_id: int, at: datetime, error: str) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, error = $3 "
-            "WHERE id = $1 AND status = 'pending'",
+    async def effect_done(self, item_id: int) -> bool:
+        """False (nothing changed) when this process no longer holds the claim."""
+        changed = await self._db.execute(
+            "UPDATE outbox SET status = 'done', finished_at = $2, error = NULL, "
+            "claimed_by = NULL WHERE id = $1 AND status = 'pending' AND claimed_by = $3",
+            item_id,
+            to_micros(self._clock()),
+            self.owner,
+        )
+        return changed > 0
+
+    async def effect_retry(self, item_id: int, at: datetime, error: str) -> bool:
+        changed = await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, error = $3, "
+            "claimed_by = NULL WHERE id = $1 AND status = 'pending' AND claimed_by = $4",
             item_id,
             to_micros(at),
             error,
+            self.owner,
         )
+        return changed > 0
 
-    async def effect_failed(self, item_id: int, error: str) -> None:
-        await self._db.execute(
+    async def effect_failed(self, item_id: int, error: str) -> bool:
+        changed = await self._db.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, finished_at = $2, "
-            "error = $3 WHERE id = $1",
+            "error = $3, claimed_by = NULL WHERE id = $1 AND status = 'pending' "
+            "AND claimed_by = $4",
             item_id,
             to_micros(self._clock()),
             error,
+            self.owner,
         )
+        return changed > 0

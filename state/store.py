@@ -8,6 +8,7 @@ from state.audit import AuditQueries
 from state.base import Clock
 from state.conversations import ConversationQueries
 from state.db import Database, connect
+from state.leases import LeaseQueries, new_owner
 from state.migrate import migrate
 from state.officers import OfficerQueries
 from state.outbox import OutboxQueries
@@ -24,11 +25,13 @@ class SqlStore(
     PrintJobQueries,
     AuditQueries,
     AccountQueries,
+    LeaseQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__(db, clock)
+        self.owner = new_owner()
         self._closed = False
 
     async def migrate(self) -> int:
