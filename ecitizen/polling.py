@@ -38,17 +38,18 @@ class PollingLease:
         self.polling = False
         self._renewed = 0.0  # time.monotonic() of the last renewal that held
         self._said_why = False
-        self._task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="telegram polling lease")
+        """Hold the lease (or keep asking for it) in a task of its own, until stop()."""
+        self.task = asyncio.create_task(self._run(), name="telegram polling lease")
 
     async def stop(self) -> None:
         """Stop polling and give the lease up, so another process polls at once."""
-        if self._task is not None:
-            self._task.cancel()
+        if self.task is not None:
+            self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await self.task
         if self.polling:
             await self._stop_polling()
             with contextlib.suppress(Exception):
