@@ -90,7 +90,15 @@ class OutboxWorker:
             waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
-        items = await self.store.claim_effects(self.clock(), limit, self.lease_seconds)
+        # Only what this process can carry out: another (`serve` beside `ecitizen chat`)
+        # delivers the rest.
+        items = await self.store.claim_effects(
+            self.clock(),
+            limit,
+            self.lease_seconds,
+            channels=list(self.deliveries),
+            skip_kinds=[] if self.hall_listeners else [HALL_CHANGED],
+        )
         if not items:
             return 0
         # one chat's messages in order; different chats at once

@@ -136,8 +136,17 @@ class QueueStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def claim_effects(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
-        """Due effects, claimed by this process for lease_s seconds so no other takes them."""
+    async def claim_effects(
+        self,
+        now: datetime,
+        limit: int,
+        lease_s: float,
+        *,
+        channels: Sequence[str] | None = None,
+        skip_kinds: Sequence[str] = (),
+    ) -> list[OutboxItem]:
+        """Due effects, claimed by this process for lease_s seconds so no other takes them;
+        only notifications for `channels` (None: any), and no effect of `skip_kinds`."""
 
     async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
         """Extend this process's claims while their delivery is in progress."""

@@ -28,44 +28,75 @@ def _item(row: Row) -> OutboxItem:
 
 
 class OutboxQueries(StoreBase):
-    async def claim_effects(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
+    async def claim_effects(
+        self,
+        now: datetime,
+        limit: int,
+        lease_s: float,
+        *,
+        channels: Sequence[str] | None = None,
+        skip_kinds: Sequence[str] = (),
+    ) -> list[OutboxItem]:
         """Due effects, oldest due first, claimed for this process. Claiming moves their
         next attempt to the end of the claim: a process that dies leaves them to be
         claimed again then, and until then nobody else takes them. Each item's
-        next_attempt_at is its claim's end."""
+        next_attempt_at is its claim's end. A process takes only what it can carry out:
+        notifications for `channels` (None: any) and no effect of `skip_kinds`; the rest
+        waits for a process that can."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
-        # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
-        # it per row and take more than `limit` (its own locks do not make it skip).
-        rows = await self._db.fetch_written(
-            "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
-            f"AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) "
-            "UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 WHERE status = 'pending' "
-            "AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
-            "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "
-            "created_at",
+        args: list[object] = [
             to_micros(now),
             to_micros(now + timedelta(seconds=lease_s)),
             limit,
             self.owner,
+        ]
+        able = ""
+        if skip_kinds:
+            args.append(self._sql_list(skip_kinds))
+            able += f" AND NOT {self._among('kind', len(args), 'text')}"
+        if channels is not None:
+            args.append(self._sql_list(channels))
+            channel = (
+                "(payload::json -> 'outbound' ->> 'channel')"
+                if self._db.dialect == "postgres"
+                else "json_extract(payload, '$.outbound.channel')"
+            )
+            # 'notify': flows.notify.NOTIFY
+            able += f" AND (kind <> 'notify' OR {self._among(channel, len(args), 'text')})"
+        # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
+        # it per row and take more than `limit` (its own locks do not make it skip).
+        rows = await self._db.fetch_written(
+            "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
+            f"AND next_attempt_at <= $1{able} ORDER BY next_attempt_at, id "
+            f"LIMIT $3{skip_locked}) UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 "
+            "WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
+            "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "
+            "created_at",
+            *args,
         )
         return sorted((_item(row) for row in rows), key=lambda item: (item.created_at, item.id))
+
+    def _sql_list(self, values: Sequence[object]) -> object:
+        """A list as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+        return list(values) if self._db.dialect == "postgres" else json.dumps(list(values))
+
+    def _among(self, what: str, param: int, pg_type: str) -> str:
+        """`what` is one of the list in parameter `param` (see _sql_list)."""
+        if self._db.dialect == "postgres":
+            return f"{what} = ANY(${param}::{pg_type}[])"
+        return f"{what} IN (SELECT value FROM json_each(${param}))"
 
     async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
         """Extend this process's claims on these effects (still pending) by lease_s from
         now; returns how many it still held."""
         if not item_ids:
             return 0
-        ids: object
-        if self._db.dialect == "postgres":
-            among, ids = "id = ANY($3::bigint[])", list(item_ids)
-        else:
-            among, ids = "id IN (SELECT value FROM json_each($3))", json.dumps(list(item_ids))
         return await self._db.execute(
             "UPDATE outbox SET next_attempt_at = $1 WHERE claimed_by = $2 "
-            f"AND status = 'pending' AND {among}",
+            f"AND status = 'pending' AND {self._among('id', 3, 'bigint')}",
             to_micros(self._clock() + timedelta(seconds=lease_s)),
             self.owner,
-            ids,
+            self._sql_list(item_ids),
         )
 
     async def effect_done(self, item_id: int) -> bool:

@@ -15,7 +15,7 @@ import pytest
 
 from ecitizen.outbox import OutboxWorker
 from flows.messages import ConversationKey, Msg, Outbound
-from flows.notify import notify
+from flows.notify import hall_changed, notify
 from flows.records import Unit
 from state import open_store
 from tests.state import conftest as state_fixtures
@@ -47,8 +47,8 @@ class Phones:
         self.received.append(ref)
 
 
-def notice(n: int, chats: int) -> Unit:
-    to = ConversationKey("terminal", f"u{n % chats}")
+def notice(n: int, chats: int, channel: str = "terminal") -> Unit:
+    to = ConversationKey(channel, f"u{n % chats}")
     text = Msg.of("status.view", ref=f"R{n}", status="s", hall="h", visit="v")
     return Unit(effects=[notify(to, "en", [text], f"m{n}")])
 
@@ -72,14 +72,14 @@ class Process:
 @pytest.fixture
 async def processes(
     backend: state_fixtures.Backend,
-) -> AsyncIterator[Callable[[Phones], Awaitable[Process]]]:
+) -> AsyncIterator[Callable[..., Awaitable[Process]]]:
     started: list[Process] = []
 
-    async def start(phones: Phones) -> Process:
+    async def start(phones: Phones, channel: str = "terminal") -> Process:
         store = await open_store(backend.url, clock=utc_now)
         backend.opened.append(store)
         worker = OutboxWorker(
-            store, {"terminal": phones}, {}, utc_now, poll_seconds=0.05, lease_seconds=CLAIM_S
+            store, {channel: phones}, {}, utc_now, poll_seconds=0.05, lease_seconds=CLAIM_S
         )
         process = Process(worker)
         started.append(process)
@@ -93,7 +93,7 @@ async def processes(
 
 
 async def test_three_processes_deliver_every_notice_exactly_once(
-    processes: Callable[[Phones], Awaitable[Process]],
+    processes: Callable[..., Awaitable[Process]],
 ) -> None:
     phones = Phones()
     workers = [await processes(phones) for _ in range(3)]
@@ -111,7 +111,7 @@ async def test_three_processes_deliver_every_notice_exactly_once(
 
 
 async def test_a_dead_process_s_notice_is_delivered_by_another_once(
-    processes: Callable[[Phones], Awaitable[Process]],
+    processes: Callable[..., Awaitable[Process]],
 ) -> None:
     phones = Phones(hang_on={"R3"})
     serve = await processes(phones)
@@ -133,3 +133,27 @@ async def test_a_dead_process_s_notice_is_delivered_by_another_once(
 
     await eventually(all_received, "R3 delivered by the other process")
     assert sorted(phones.received) == [f"R{n}" for n in range(6)]  # each once
+
+
+async def test_a_process_leaves_to_others_what_it_cannot_deliver(
+    processes: Callable[..., Awaitable[Process]],
+) -> None:
+    """`ecitizen chat` (the terminal only, no hall display) beside `serve` (Telegram and
+    the hall displays): chat takes neither serve's notices nor its display updates."""
+    terminal, telegram = Phones(), Phones()
+    chat = await processes(terminal, "terminal")
+    await chat.worker.store.apply(notice(1, chats=1, channel="telegram"))
+    await chat.worker.store.apply(Unit(effects=[hall_changed("kg")]))
+    await chat.worker.store.apply(notice(2, chats=1, channel="terminal"))
+    assert await chat.worker.run_once() == 1
+    assert terminal.received == ["R2"]
+
+    serve = await processes(telegram, "telegram")
+    displays: list[str] = []
+
+    async def display(hall: str) -> None:
+        displays.append(hall)
+
+    serve.worker.hall_listeners.append(display)
+    assert await serve.worker.run_once() == 2
+    assert (telegram.received, displays) == (["R1"], ["kg"])
