@@ -16,6 +16,8 @@ from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, load_json, to_micros
 
+LEFT_FOR_OTHERS = timedelta(hours=1)  # then an effect nobody able to took is given up
+
 
 def _item(row: Row) -> OutboxItem:
     return OutboxItem(
@@ -42,7 +44,8 @@ class OutboxQueries(StoreBase):
         claimed again then, and until then nobody else takes them. Each item's
         next_attempt_at is its claim's end. A process takes only what it can carry out:
         notifications for `channels` (None: any) and no effect of `skip_kinds`; the rest
-        waits for a process that can."""
+        waits for a process that can, for an hour at most (then any process takes it and
+        gives it up, so nothing undeliverable piles up)."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
         args: list[object] = [
             to_micros(now),
@@ -50,10 +53,10 @@ class OutboxQueries(StoreBase):
             limit,
             self.owner,
         ]
-        able = ""
+        able: list[str] = []
         if skip_kinds:
             args.append(self._sql_list(skip_kinds))
-            able += f" AND NOT {self._among('kind', len(args), 'text')}"
+            able.append(f"NOT {self._among('kind', len(args), 'text')}")
         if channels is not None:
             args.append(self._sql_list(channels))
             channel = (
@@ -62,12 +65,16 @@ class OutboxQueries(StoreBase):
                 else "json_extract(payload, '$.outbound.channel')"
             )
             # 'notify': flows.notify.NOTIFY
-            able += f" AND (kind <> 'notify' OR {self._among(channel, len(args), 'text')})"
+            able.append(f"(kind <> 'notify' OR {self._among(channel, len(args), 'text')})")
+        only = ""
+        if able:
+            args.append(to_micros(now - LEFT_FOR_OTHERS))
+            only = f" AND (created_at <= ${len(args)} OR ({' AND '.join(able)}))"
         # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
         # it per row and take more than `limit` (its own locks do not make it skip).
         rows = await self._db.fetch_written(
             "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
-            f"AND next_attempt_at <= $1{able} ORDER BY next_attempt_at, id "
+            f"AND next_attempt_at <= $1{only} ORDER BY next_attempt_at, id "
             f"LIMIT $3{skip_locked}) UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 "
             "WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
             "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "

@@ -9,7 +9,7 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -157,3 +157,19 @@ async def test_a_process_leaves_to_others_what_it_cannot_deliver(
     serve.worker.hall_listeners.append(display)
     assert await serve.worker.run_once() == 2
     assert (telegram.received, displays) == (["R1"], ["kg"])
+
+
+async def test_a_notice_no_process_can_deliver_is_given_up_after_an_hour(
+    backend: state_fixtures.Backend,
+) -> None:
+    store = await backend.open()
+    phones = Phones()
+    worker = OutboxWorker(store, {"terminal": phones}, {}, backend.clock)
+    await store.apply(notice(1, chats=1, channel="viber"))  # no process has Viber
+    assert await worker.run_once() == 0
+    backend.clock.advance(timedelta(minutes=59))
+    assert await worker.run_once() == 0
+    backend.clock.advance(timedelta(minutes=2))
+    assert await worker.run_once() == 1
+    backend.clock.advance(timedelta(days=1))
+    assert await worker.run_once() == 0 and phones.received == []
