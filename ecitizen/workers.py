@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import sys
+import threading
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -41,12 +43,21 @@ def refusal(config: Config, count: int) -> str | None:
     return None
 
 
-def _worker(config: Config) -> None:
+def _worker(config: Config, supervisor: int) -> None:
     """A worker process's life: one server on the shared port."""
     from ecitizen.server import serve
 
     configure_logging(with_process=True)
+    threading.Thread(target=_stop_when_orphaned, args=(supervisor,), daemon=True).start()
     sys.exit(asyncio.run(serve(config, reuse_port=True)))
+
+
+def _stop_when_orphaned(supervisor: int) -> None:
+    """A supervisor killed outright cannot stop its workers: they stop themselves."""
+    while os.getppid() == supervisor:
+        time.sleep(1.0)
+    log.warning("the supervisor (process %d) is gone; stopping", supervisor)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 class _Supervisor:
@@ -59,7 +70,10 @@ class _Supervisor:
 
     def start(self, index: int) -> None:
         process = self.context.Process(
-            target=_worker, args=(self.config,), name=f"ecitizen-worker-{index}", daemon=False
+            target=_worker,
+            args=(self.config, os.getpid()),
+            name=f"ecitizen-worker-{index}",
+            daemon=False,
         )
         process.start()
         self.workers[index] = process

@@ -89,11 +89,12 @@ def listening_sockets(pid: int, port: int) -> int:
 
 
 def alive(pid: int) -> bool:
+    """Running (an ended process not yet reaped, a zombie, counts as ended)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class Log:
@@ -176,3 +177,26 @@ async def answered(port: int) -> None:
 
     for _ in range(10):
         await eventually(landing, "the landing page answered")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_workers_stop_when_their_supervisor_is_killed(
+    backend: state_fixtures.Backend, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = write_config(tmp_path, port, f'database = "{backend.url}"')
+    proc = await ecitizen(config, "serve", "--workers", "2")
+    log = Log(proc)
+
+    async def two_serving() -> bool:
+        return len(set(log.serving())) == 2
+
+    await eventually(two_serving, "two workers serving")
+    proc.kill()
+    await proc.wait()
+
+    async def all_stopped() -> bool:
+        return not [pid for pid in log.serving() if alive(pid)]
+
+    await eventually(all_stopped, "the orphaned workers stopped")
