@@ -41,21 +41,22 @@ class PrintJobQueries(StoreBase):
         due, marked PRINTING for this process. Nothing while another live process holds
         the printer, or still has a job of it PRINTING: one process at a time prints on a
         printer, and a job waiting for its retry holds back every later one."""
-        # MATERIALIZED: the pick runs once (see OutboxQueries.claim_effects). No SKIP
-        # LOCKED: skipping a locked job would print the one behind it first.
+        # The head of the queue first (index print_jobs_queue), then the part of it that
+        # is due with nothing waiting before it. MATERIALIZED: each pick runs once (see
+        # OutboxQueries.claim_effects). No SKIP LOCKED: skipping a locked job would print
+        # the one behind it first.
         rows = await self._db.fetch_written(
-            "WITH due AS MATERIALIZED (SELECT id FROM print_jobs p WHERE printer = $1 "
-            "AND status = 'queued' AND next_attempt_at <= $2 "
-            "AND NOT EXISTS (SELECT 1 FROM print_jobs o WHERE o.printer = $1 "
-            "AND o.status = 'queued' AND o.next_attempt_at > $2 AND (o.created_at < "
-            "p.created_at OR (o.created_at = p.created_at AND o.id < p.id))) "
+            "WITH head AS MATERIALIZED (SELECT id, created_at, next_attempt_at FROM print_jobs "
+            "WHERE printer = $1 AND status = 'queued' ORDER BY created_at, id LIMIT $3), "
+            "due AS MATERIALIZED (SELECT id FROM head h WHERE h.next_attempt_at <= $2 "
+            "AND NOT EXISTS (SELECT 1 FROM head o WHERE o.next_attempt_at > $2 "
+            "AND (o.created_at < h.created_at OR (o.created_at = h.created_at AND o.id < h.id))) "
             "AND NOT EXISTS (SELECT 1 FROM print_jobs w WHERE w.printer = $1 "
             "AND w.status = 'printing' AND (w.claimed_by IS NULL OR w.claimed_by <> $4)) "
             "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = $5 AND l.owner <> $4 "
-            "AND l.expires_at > $2) "
-            "ORDER BY created_at, id LIMIT $3) UPDATE print_jobs SET status = 'printing', "
-            "claimed_by = $4 WHERE status = 'queued' AND id IN (SELECT id FROM due) "
-            f"RETURNING {_COLUMNS}",
+            "AND l.expires_at > $2)) "
+            "UPDATE print_jobs SET status = 'printing', claimed_by = $4 "
+            f"WHERE status = 'queued' AND id IN (SELECT id FROM due) RETURNING {_COLUMNS}",
             printer,
             to_micros(now),
             limit,

@@ -15,6 +15,9 @@ CREATE TABLE leases (
 ALTER TABLE print_jobs ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 
+-- A printer's queue in the order its slips come out: the claim reads only its head.
+CREATE INDEX print_jobs_queue ON print_jobs (printer, status, created_at, id);
+
 -- Each printer as its owner last found it, so every process and kiosk sees one condition,
 -- and a new owner goes on with the same backoff.
 CREATE TABLE printer_states (
