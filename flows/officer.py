@@ -11,6 +11,7 @@ import secrets
 
 from flows.booking import when_label
 from flows.citizen import reason_msg
+from flows.domain.phone import display as display_phone
 from flows.domain.refcode import ALPHABET
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.messages import Choice, Expect, Msg
@@ -235,7 +236,7 @@ async def review_view(turn: Turn) -> Presentation:
         last_name=reg.last_name,
         jmbg=reg.jmbg,
         id_number=reg.id_number,
-        phone=reg.phone,
+        phone=display_phone(reg.phone),
         email=reg.email or "—",
         when=when,
     )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from flows.booking import hall_label, slot_taken, visit_of, visit_text
 from flows.domain.jmbg import MIN_AGE
-from flows.domain.phone import parse_phone
+from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
-from flows.domain.textinput import Invalid
 from flows.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.menu import KIOSK
 from flows.messages import LANGUAGES, Choice, Expect, Msg
@@ -98,12 +96,6 @@ REGISTRATION = Flow(
 )
 
 
-@lru_cache(maxsize=4096)  # the summary is shown again after every change
-def national_phone(e164: str) -> str:
-    parsed = parse_phone(e164)
-    return e164 if isinstance(parsed, Invalid) else parsed.national
-
-
 async def summary(turn: Turn) -> Presentation:
     s = turn.conv.slots
     hall = turn.env.hall(s.get("hall"))
@@ -113,7 +105,7 @@ async def summary(turn: Turn) -> Presentation:
         last_name=str(s.get("last_name", "")),
         jmbg=str(s.get("jmbg", "")),
         id_number=str(s.get("id_number", "")),
-        phone=national_phone(str(s.get("phone", ""))),
+        phone=display_phone(str(s.get("phone", ""))),
         email=str(s["email"]) if s.get("email") else Msg("summary.no_email"),
         hall=hall_label(hall) if hall else "",
         visit=visit_text(turn, hall) if hall else "",

@@ -2,8 +2,9 @@
 
 Every parser in flows.domain returns either the cleaned value or an `Invalid` whose `reason`
 is a short snake_case code listed in its module's REASONS; the engine shows the message
-"invalid.<field>.<reason>". An `Invalid` carries only limits and examples for the message
-placeholders, never what the person typed, so it is safe to log.
+"invalid.<field>.<reason>". An `Invalid` carries only limits, examples and counts for the
+message placeholders ("you typed 15 digits"), never what the person typed, so it is safe to
+log.
 
 What `clean_input` does with invisible and control characters, and why:
 - removed silently: zero-width space U+200B, word joiner U+2060, byte-order mark U+FEFF,
