@@ -10,6 +10,7 @@ import hashlib
 import secrets
 
 from flows.booking import when_label
+from flows.checks import INVITE_CODE_LENGTH
 from flows.citizen import reason_msg
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import ALPHABET
@@ -35,7 +36,7 @@ REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
 
 
 def new_invite_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(INVITE_CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 

@@ -81,7 +81,7 @@ def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
         return Invalid("unsupported")
     cleaned = clean_input(raw, step.max_len)
     if not isinstance(cleaned, str):
-        return Invalid(f"input.{cleaned.reason}", (("max", str(step.max_len)),))
+        return Invalid(f"input.{cleaned.reason}", cleaned.values)
     result = parts.checks[step.check or ""](cleaned, turn)
     if isinstance(result, Invalid):
         return result

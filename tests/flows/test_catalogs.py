@@ -55,7 +55,7 @@ def used_keys() -> set[str]:
         "invalid.choose",
         "invalid.yes_no",
         "invalid.unsupported",
-        "invalid.code.format",
+        "invalid.code.length",
         "help.general",
         "cancelled",
     }
