@@ -80,6 +80,16 @@ class Choice:
     label: Msg
 
 
+# A choice whose id starts so turns the page of a long list (the visit times): it answers
+# nothing, the same question comes back with the other page. Channels may set page turns
+# apart from the answers (a row of their own, or the same message edited in place).
+PAGE_TURN = "page:"
+
+
+def is_page_turn(choice_id: str | None) -> bool:
+    return choice_id is not None and choice_id.startswith(PAGE_TURN)
+
+
 class Expect(StrEnum):
     """The kind of answer the step waits for; channels pick a keyboard from it."""
 

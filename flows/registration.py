@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows.booking import hall_label, slot_taken, visit_of, visit_text
+from flows.booking import hall_label, slot_taken, visit_of, visit_text, visit_time_steps
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
@@ -57,14 +57,7 @@ REGISTRATION = Flow(
             on={"ok": "visit_time", "walk_in": "visit_time"},
             clears=("visit",),
         ),
-        choose(
-            "visit_time",
-            "visit",
-            provider="visit_times",
-            on={"ok": "summary"},
-            expect=Expect.SLOT,
-            skip_when="walk_in",
-        ),
+        *visit_time_steps(then="summary"),
         choose(
             "summary",
             None,

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from flows.domain.textinput import clean_input
 from flows.flow import Kind, Step
-from flows.messages import Choice, Expect, Msg
+from flows.messages import PAGE_TURN, Choice, Expect, Msg, is_page_turn
 from flows.present import CONTINUE, NO, OFFERED, SKIP, YES, match_choice, was_offered
 from flows.turn import Invalid, Outcome, Parts, Turn
 
 _YES_WORDS = frozenset({"yes", "y", "da", "д", "да", "ok", "у реду", "u redu"})
 _NO_WORDS = frozenset({"no", "n", "ne", "не", "н"})
 LANGUAGE_SLOT = "_language"
+PAGE_SLOT = "_page"  # where the page last turned to starts (a provider's own marker)
+PAGE_OUTCOME = "page"  # a page was turned: the table leads back to the same question
 
 
 async def offered(turn: Turn, step: Step, parts: Parts) -> list[Choice]:
@@ -63,6 +65,10 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
 
 def _chosen(turn: Turn, step: Step, picked: str) -> str:
     turn.conv.slots.pop(OFFERED, None)
+    if is_page_turn(picked):
+        turn.conv.slots[PAGE_SLOT] = picked.removeprefix(PAGE_TURN)
+        return PAGE_OUTCOME
+    turn.conv.slots.pop(PAGE_SLOT, None)
     if step.slot:
         _fill(turn, step, picked)
     if step.slot == LANGUAGE_SLOT:
