@@ -47,6 +47,10 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     picked = turn.inbound.choice
     if picked is not None and step.kind is Kind.CHOOSE and was_offered(turn, step, picked):
         return _chosen(turn, step, picked)
+    if is_page_turn(picked) and PAGE_OUTCOME in step.on:
+        # a page turn only says which page to show: one pressed twice, or on a page shown
+        # before, shows that page again
+        return _chosen(turn, step, picked or "")
     choices = await offered(turn, step, parts)
     if picked is None and turn.inbound.text is not None:
         text = turn.inbound.text.strip().casefold()
