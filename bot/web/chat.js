@@ -75,15 +75,19 @@
     if (item.choices && item.choices.length) {
       const row = document.createElement("div");
       row.className = "choices";
+      // Page turns (earlier or later times) in a row of their own under the answers.
+      const turns = document.createElement("div");
+      turns.className = "choices page-turns";
       for (const c of item.choices) {
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = c.label;
         b.dataset.id = c.id;
         b.addEventListener("click", () => send({ choice: c.id, label: c.label }));
-        row.append(b);
+        (c.id.startsWith("page:") ? turns : row).append(b);
       }
       box.append(row);
+      if (turns.childElementCount) box.append(turns);
     }
     log.append(box);
     box.scrollIntoView({ block: "end" });
