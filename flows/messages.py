@@ -120,3 +120,9 @@ class Outbound:
     ticket: str | None = None  # a queue ticket number the reply is about
     end: bool = False  # the flow finished with this reply
     extras: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def for_officer(self) -> bool:
+        """A screen of the officers' workspace: what it shows is labelled for an officer
+        ("Ticket"), not for the citizen it is about ("Your ticket")."""
+        return self.screen.startswith("officer.")

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from flows.i18n import render, text
-from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Outbound
+from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Msg, Outbound
 from kiosk.qr import qr_data_url
 
 LANGUAGE_SCREEN = "kiosk.language"
@@ -53,6 +53,10 @@ UI_KEYS: tuple[str, ...] = (
     "kiosk.choices.label",
 )
 
+# What the engine says for every channel, said the kiosk's own way: at a choice there is
+# nothing to type, only buttons to tap.
+KIOSK_WORDS: dict[str, str] = {"invalid.choose": "kiosk.invalid.choose"}
+
 # Which on-screen keyboard a step opens with (the citizen can switch letters/digits).
 _DIGIT_PADS = {Expect.PHONE: "phone", Expect.DIGITS: "digits", Expect.CODE: "code"}
 _TYPED = frozenset(
@@ -83,6 +87,11 @@ def keyboard_for(expect: Expect, language: str) -> str | None:
 def takes_typing(expect: Expect, choices: int) -> bool:
     # A slot step with buttons is answered by tapping; without, by typing a date.
     return expect in _TYPED and not (expect == Expect.SLOT and choices)
+
+
+def _in_kiosk_words(msg: Msg) -> Msg:
+    key = KIOSK_WORDS.get(msg.key)
+    return msg if key is None else Msg(key, msg.values)
 
 
 def language_screen(notice: str | None = None) -> dict[str, Any]:
@@ -122,7 +131,7 @@ def screen_from(
     last = replies[-1]
     lang = last.language or language or DEFAULT_LANGUAGE
     paragraphs = [
-        render(m, out.language or lang)
+        render(_in_kiosk_words(m), out.language or lang)
         for out in replies
         for m in out.text
         if m.key not in leave_out

@@ -55,8 +55,11 @@
       p.textContent = line;
       box.append(p);
     }
-    if (item.ticket) box.append(badge(ui["result.ticket"], item.ticket, "ticket"));
-    if (item.reference) box.append(badge(ui["result.reference"], item.reference, "reference"));
+    // Labelled for whom the screen is: "Your ticket" for a citizen, "Ticket" for an officer.
+    const ticketLabel = item.ticket_label || ui["result.ticket"];
+    const referenceLabel = item.reference_label || ui["result.reference"];
+    if (item.ticket) box.append(badge(ticketLabel, item.ticket, "ticket"));
+    if (item.reference) box.append(badge(referenceLabel, item.reference, "reference"));
     if (item.qr) {
       const img = document.createElement("img");
       img.src = item.qr;
