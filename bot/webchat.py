@@ -9,7 +9,8 @@ GET  /static/chat/<file>    script and style
 The session is a random token in an HttpOnly, SameSite=Strict cookie; the conversation
 key is ConversationKey("web", token). Typed "/command payload" lines work as on Telegram
 (so an officer enrolls with "/officer <code>"). Notifications reach the page through
-WebChatDelivery (bot/web/mailbox.py); see there for what is kept in memory and for how long.
+WebChatDelivery (bot/web/mailbox.py); see there for what is kept, where and for how long.
+Any server process can answer any request of a session: everything lives in the store.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from aiohttp import web
 
 from bot.terminal import parse_line
 from bot.web.http import BadRequest, error, harden, private, read_object, text_field
-from bot.web.mailbox import CHANNEL, Mailbox, Mailboxes, WebChatDelivery
+from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.i18n import normalize_language, text
 from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, ConversationKey, Inbound, Outbound
+from flows.records import Mailbox, MailboxItem
 
 COOKIE = "webchat_session"
 COOKIE_MAX_AGE = 30 * 24 * 3600
@@ -54,7 +56,6 @@ UI_KEYS = (
     "kiosk.result.reference",
     "kiosk.result.ticket",
 )
-REPLAYS_KEPT = 20
 
 
 class Conversations(Protocol):
@@ -64,8 +65,13 @@ class Conversations(Protocol):
 @dataclass
 class WebChatDeps:
     engine: Conversations
-    mailboxes: Mailboxes = field(default_factory=lambda: Mailboxes(render_outbound))
+    store: MailboxStoreWithWakeups
     poll_seconds: float = 25.0  # a long poll answers empty after this long
+    reread_seconds: float = 5.0  # a waiting poll reads again (should a wake-up be lost)
+    mailboxes: Mailboxes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mailboxes = Mailboxes(self.store, render_outbound, reread_seconds=self.reread_seconds)
 
     @property
     def delivery(self) -> WebChatDelivery:
@@ -129,14 +135,22 @@ class WebChat:
             )
         return response
 
-    def _view(self, box: Mailbox, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def _view(self, box: Mailbox) -> dict[str, Any]:
         language = normalize_language(box.language)
-        return {"items": items, "last": box.last_id, "language": language, "ui": ui_texts(language)}
+        return {
+            "items": _items(box.items),
+            "last": box.last_id,
+            "language": language,
+            "ui": ui_texts(language),
+        }
 
     async def history(self, request: web.Request) -> web.Response:
         token, new = self._session(request)
-        box = self.boxes.get(token)
-        return self._answer(request, token, new, self._view(box, list(box.items)))
+        try:
+            box = await self.boxes.read(token)
+        except Exception:
+            return error(503, "unavailable")
+        return self._answer(request, token, new, self._view(box))
 
     async def events(self, request: web.Request) -> web.Response:
         token, new = self._session(request)
@@ -144,9 +158,11 @@ class WebChat:
             after = int(request.query.get("after", "0"))
         except ValueError:
             return error(400, "after_not_a_number")
-        box = self.boxes.get(token)
-        items = await box.wait_after(after, self.deps.poll_seconds)
-        return self._answer(request, token, new, self._view(box, items))
+        try:
+            box = await self.boxes.wait_after(token, after, self.deps.poll_seconds)
+        except Exception:
+            return error(503, "unavailable")
+        return self._answer(request, token, new, self._view(box))
 
     async def message(self, request: web.Request) -> web.Response:
         token, new = self._session(request)
@@ -154,24 +170,40 @@ class WebChat:
             inbound, echo, client_id = self._parse(await read_object(request), token)
         except BadRequest as exc:
             return error(exc.status, exc.code)
-        box = self.boxes.get(token)
-        async with box.lock:
-            replay = box.replies.get(client_id)
-            if replay is not None:  # a retry of a message already answered
-                return self._answer(request, token, new, replay)
-            try:
-                replies = await self.deps.engine.handle(inbound)
-            except Exception:
-                return error(503, "unavailable")
-            items = [box.add({"from": "me", "text": [echo]})] if echo else []
-            for out in replies:
-                box.language = out.language or box.language
-                items.append(box.add({"from": "bot", **render_outbound(out)}))
-            body = self._view(box, items)
-            box.replies[client_id] = body
-            while len(box.replies) > REPLAYS_KEPT:
-                box.replies.popitem(last=False)
+        try:
+            async with self.boxes.lock(token):
+                body = await self._reply(inbound, token, echo, client_id)
+        except Exception:
+            body = None
+        if body is None:
+            return error(503, "unavailable")
         return self._answer(request, token, new, body)
+
+    async def _reply(
+        self, inbound: Inbound, token: str, echo: str, client_id: str
+    ) -> dict[str, Any] | None:
+        """The answer to a message, recorded once. A retry (to this process or another)
+        gets the recorded answer again. No "last" in it: the items of other senders
+        posted meanwhile come with the long poll, which must not skip them."""
+        answered = await self.boxes.answered(token, client_id)
+        if answered is not None:
+            return _answer_view(answered)
+        replies = await self.deps.engine.handle(inbound)
+        items: list[dict[str, Any]] = [{"from": "me", "text": [echo]}] if echo else []
+        language: str | None = None
+        for out in replies:
+            language = out.language or language
+            items.append({"from": "bot", **render_outbound(out)})
+        ids = await self.boxes.answer(token, client_id, items, language)
+        if ids is None:  # answered meanwhile by another process: that answer stands
+            answered = await self.boxes.answered(token, client_id)
+            return None if answered is None else _answer_view(answered)
+        if language is None:  # no reply (a message seen before): the session's language
+            language = (await self.boxes.read(token, ids[-1] if ids else 0)).language
+        posted = tuple(
+            MailboxItem(i, {**item, "id": i}) for i, item in zip(ids, items, strict=True)
+        )
+        return _answer_view(Mailbox(token, posted, ids[-1] if ids else 0, language))
 
     def _parse(self, data: dict[str, Any], token: str) -> tuple[Inbound, str, str]:
         unknown = set(data) - FIELDS
@@ -206,9 +238,19 @@ class WebChat:
         return Inbound(key, command=command, payload=payload, message_id=message_id), "", client_id
 
 
+def _items(items: tuple[MailboxItem, ...]) -> list[dict[str, Any]]:
+    return [item.item for item in items]
+
+
+def _answer_view(box: Mailbox) -> dict[str, Any]:
+    language = normalize_language(box.language)
+    return {"items": _items(box.items), "language": language, "ui": ui_texts(language)}
+
+
 def add_webchat_routes(app: web.Application, deps: WebChatDeps) -> WebChat:
     """Mount the web chat; give `deps.delivery` to the outbox for channel "web"."""
     chat = WebChat(deps)
+    app.cleanup_ctx.append(deps.mailboxes.run)
     app.router.add_get("/chat", chat.page)
     app.router.add_get("/chat/api/history", chat.history)
     app.router.add_get("/chat/api/events", chat.events)

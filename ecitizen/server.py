@@ -73,16 +73,17 @@ def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
         KioskDeps(
             app,
             app.halls,
+            app.store,
             KioskSettings(
                 idle_seconds=kiosk.idle_seconds, countdown_seconds=kiosk.idle_warning_seconds
             ),
             printer_condition=lambda name: app.printers.conditions().get(name),
         ),
     )
-    hub = HallEvents(app.store, app.halls, clock=app.env.clock)
+    hub = HallEvents(app.store, app.halls, clock=app.env.clock, wakeups=app.store.wakeups)
     add_display_routes(web_app, hub, app.halls)
-    app.add_hall_listener(hub.notify)
-    chat = WebChatDeps(app)
+    app.add_hall_listener(hub.changed)
+    chat = WebChatDeps(app, app.store)
     add_webchat_routes(web_app, chat)
     app.add_delivery("web", chat.delivery)
     web_app.add_routes(landing_routes(app.halls))

@@ -15,7 +15,7 @@ from dataclasses import replace
 from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
-from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound
+from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
 from flows.parking import PARKED, park, parked_flow, unpark
 from flows.ports import (
     DuplicateInbound,
@@ -37,7 +37,7 @@ from flows.present import (
     step_reply,
 )
 from flows.records import Conversation, Unit
-from flows.steps import receive
+from flows.steps import STALE_BUTTON, receive
 from flows.tickets import with_tickets
 from flows.turn import Env, Invalid, Parts, Turn
 
@@ -159,6 +159,10 @@ class Engine:
                 return await self._command(turn, command)
         if inbound.command is not None:
             return await self._command(turn, inbound.command)
+        unknown = unknown_command(inbound.text)
+        if unknown is not None:
+            turn.say("engine.unknown_command", command=unknown)
+            return await self._reply(turn)
         if not conv.flow:
             return await self._menu_answer(turn)
         return await self._step_answer(turn)
@@ -231,7 +235,9 @@ class Engine:
                 return await self._unpark(turn)
             if choice in menu.FLOW_OF:
                 return await self.start_flow(turn, menu.FLOW_OF[choice])
-        if turn.inbound.text or turn.inbound.choice or turn.inbound.scan:
+        if choice is not None and turn.inbound.text is None:
+            turn.say(f"invalid.{STALE_BUTTON}")
+        elif turn.inbound.text or turn.inbound.choice or turn.inbound.scan:
             turn.say("menu.unknown")
         return await menu.present(turn)
 
@@ -253,7 +259,8 @@ class Engine:
                     return await self._dispatch(turn)
         result = await receive(turn, step, self.parts)
         if isinstance(result, Invalid):
-            conv.failures += 1
+            if result.reason != STALE_BUTTON:
+                conv.failures += 1
             turn.texts.append(Msg.of(f"invalid.{result.reason}", **result.as_dict()))
             return await self._reply(turn)
         return await self._advance(turn, result)

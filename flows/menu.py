@@ -43,9 +43,13 @@ async def choices(turn: Turn) -> list[Choice]:
         if turn.conv.slots.get("_officer") and await turn.load_officer() is not None:
             ids.insert(0, "menu.officer")
     parked = parked_flow(turn.conv)
-    if parked is not None:
-        return [Choice(RESUME, Msg(f"menu.resume.{parked}")), *(_choice(i) for i in ids)]
-    return [_choice(i) for i in ids]
+    # the draft set aside takes the place of the entry that would begin it anew
+    return [
+        Choice(RESUME, Msg(f"menu.resume.{parked}"))
+        if parked is not None and FLOW_OF.get(i) == parked
+        else _choice(i)
+        for i in ids
+    ]
 
 
 def asks_language(turn: Turn) -> bool:

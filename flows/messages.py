@@ -6,6 +6,7 @@ Inbound says who wrote and what; Outbound says what to show, never how. Each cha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -126,3 +127,15 @@ class Outbound:
         """A screen of the officers' workspace: what it shows is labelled for an officer
         ("Ticket"), not for the citizen it is about ("Your ticket")."""
         return self.screen.startswith("officer.")
+
+
+_COMMAND_WORD = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@\w+)?(?:\s|$)")
+
+
+def unknown_command(text: str | None) -> str | None:
+    """`/something` that no channel turned into a Command: no answer ever looks like it,
+    so it is a command we do not know, not an answer to the question."""
+    if not text:
+        return None
+    found = _COMMAND_WORD.match(text.strip())
+    return f"/{found.group(1)}" if found else None

@@ -18,8 +18,18 @@ HALL_CHANGED = "hall_changed"
 
 
 def notify(key: ConversationKey, language: str, texts: list[Msg], idem: str) -> Effect:
-    out = Outbound(key=key, language=language, text=tuple(texts), screen="notification")
-    return Effect(NOTIFY, f"{idem}:{key}", {"outbound": outbound_to_json(out)})
+    """The effect's key rides along in the message (extras["notice"]): a channel that
+    keeps what it was sent (the web chat's mailbox) keeps a notification delivered twice
+    (a worker that died before marking it done) once."""
+    effect_key = f"{idem}:{key}"
+    out = Outbound(
+        key=key,
+        language=language,
+        text=tuple(texts),
+        screen="notification",
+        extras={"notice": effect_key},
+    )
+    return Effect(NOTIFY, effect_key, {"outbound": outbound_to_json(out)})
 
 
 def outbound_of(effect: Effect) -> Outbound:

@@ -7,15 +7,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from flows.messages import ConversationKey, Outbound
 from flows.records import (
     AuditEntry,
     Conversation,
+    KioskSession,
+    Mailbox,
     Officer,
     OfficerInvite,
     OutboxItem,
@@ -200,6 +202,90 @@ class StoreReader(
     """All a turn may do with the store: read. Its changes go into the unit."""
 
 
+# Called with the notice's payload, or with None when notices may have been missed (the
+# listening connection was lost and is back): then re-read everything.
+WakeupCallback = Callable[[str | None], None]
+
+
+class Wakeups(Protocol):
+    """Cross-process wake-ups: "something changed, look again". A notice carries no data
+    of its own (the database is the truth) and may be lost; listeners also re-read now
+    and then. PostgreSQL: LISTEN/NOTIFY; SQLite (one process): in memory."""
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Wake every listener of the channel, in every process; never raises."""
+
+    async def listen(self, channel: str, callback: WakeupCallback) -> Callable[[], None]:
+        """Call back (on the event loop, quickly, without awaiting) on each notice of the
+        channel from now on; returns the function that stops it."""
+
+
+class KioskSessionStore(Protocol):
+    """Kiosk sessions, shared by every process. Times are the store's clock."""
+
+    async def add_kiosk_session(self, session: KioskSession) -> None:
+        """A new session, last seen now."""
+
+    async def kiosk_session(
+        self, token: str, touch_every: timedelta | None = None
+    ) -> KioskSession | None:
+        """The session; with touch_every, marked as seen now when it was last seen longer
+        ago than that."""
+
+    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
+        """Save seq, language, screen, last request and response, seen now; only if the
+        stored seq is still previous_seq (False: another request got there first)."""
+
+    async def forget_kiosk_session(
+        self,
+        session: KioskSession,
+        inbound_ids: Sequence[str] = (),
+        idle_for: timedelta | None = None,
+    ) -> bool:
+        """Delete the session, its conversation and these processed inbound ids of its
+        channel, in one transaction. With idle_for, only if it was not seen for that
+        long. False if nothing was deleted (gone already, or seen meanwhile)."""
+
+    async def idle_kiosk_sessions(self, idle_for: timedelta, limit: int) -> list[KioskSession]:
+        """Sessions not seen for idle_for, the longest silent first."""
+
+    async def forget_idle_kiosk_conversations(self, channel: str, idle_for: timedelta) -> int:
+        """Delete the channel's conversations not saved for idle_for that no session holds
+        (a turn that raced a wipe, a crash); returns how many."""
+
+
+class MailboxStore(Protocol):
+    """Web chat mailboxes: what each browser session was told, numbered per session."""
+
+    async def post_to_mailbox(
+        self,
+        token: str,
+        items: Sequence[dict[str, Any]],
+        language: str | None,
+        *,
+        keep: int,
+        notice: str | None = None,
+        reply_to: str | None = None,
+        replies_kept: int = 20,
+    ) -> list[int] | None:
+        """Append items (their ids, in order), keeping the last `keep`. A notice key posts
+        one notification once; a reply_to (the browser's message id) records the items
+        as that message's answer, once. None: already posted (nothing changed)."""
+
+    async def mailbox(
+        self, token: str, after: int, touch_every: timedelta | None = None
+    ) -> Mailbox:
+        """The items after the given id (an unknown token: an empty mailbox); with
+        touch_every, marked as used now when last marked longer ago than that."""
+
+    async def mailbox_reply(self, token: str, reply_to: str) -> Mailbox | None:
+        """The items recorded as the answer to that message, if it was answered."""
+
+    async def forget_mailboxes(self, untouched_for: timedelta, limit: int = 1000) -> int:
+        """Erase (up to limit) mailboxes nobody used for that long; returns how many were
+        found (one posted to meanwhile stays)."""
+
+
 class Store(
     StoreReader,
     UnitStore,
@@ -209,8 +295,14 @@ class Store(
     PrintJobStore,
     AuditStore,
     AccountStore,
+    KioskSessionStore,
+    MailboxStore,
     Protocol,
 ):
+    @property
+    def wakeups(self) -> Wakeups:
+        """Cross-process wake-ups on this store's database."""
+
     async def migrate(self) -> int:
         """Apply pending numbered migrations; returns the schema version."""
 

@@ -29,6 +29,44 @@ class Conversation:
     updated_at: datetime | None = None
 
 
+@dataclass(slots=True)
+class KioskSession:
+    """Who stands at a kiosk now, known by a random cookie token, kept in the store so any
+    server process can answer the next tap. Its screens may show what the person typed:
+    it lives only until the wipe (a tap on "Finish", the idle wipe, the server's sweep)."""
+
+    token: str
+    hall: str
+    key: ConversationKey  # the conversation the session talks in
+    seq: int = 0  # messages processed; the next one must carry seq + 1
+    language: str | None = None
+    screen: dict[str, Any] | None = None  # None: the language screen
+    # What a repeat of seq is compared with; it is answered with the screen as it is.
+    last_request: dict[str, Any] | None = None
+    last_seen: datetime | None = None
+
+    @property
+    def touched(self) -> bool:
+        """Something reached the engine: there is a server-side conversation to wipe."""
+        return self.seq > 0
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxItem:
+    id: int  # per mailbox, 1, 2, 3... in the order the items were posted
+    item: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """A web chat session's mailbox as read: the items after some id, up to `last_id`."""
+
+    token: str
+    items: tuple[MailboxItem, ...]
+    last_id: int  # the newest item id when read (0: nothing was ever posted)
+    language: str | None = None
+
+
 class RegistrationStatus(StrEnum):
     SUBMITTED = "submitted"
     CHECKED_IN = "checked_in"

@@ -17,6 +17,8 @@ _NO_WORDS = frozenset({"no", "n", "ne", "не", "н"})
 LANGUAGE_SLOT = "_language"
 PAGE_SLOT = "_page"  # where the page last turned to starts (a provider's own marker)
 PAGE_OUTCOME = "page"  # a page was turned: the table leads back to the same question
+# a button pressed on an earlier message: not the person's mistake, so not a failed try
+STALE_BUTTON = "stale_button"
 
 
 async def offered(turn: Turn, step: Step, parts: Parts) -> list[Choice]:
@@ -63,6 +65,8 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     if step.kind is Kind.INFO and picked is None and turn.inbound.text is not None:
         picked = "ok" if len(choices) == 1 else None
     if picked is None or not any(c.id == picked for c in choices):
+        if turn.inbound.choice is not None:
+            return Invalid(STALE_BUTTON)
         return Invalid("choose" if step.kind is not Kind.CONFIRM else "yes_no")
     return _chosen(turn, step, picked)
 
@@ -86,6 +90,8 @@ def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
         if step.slot:
             _fill(turn, step, None)
         return "ok"
+    if turn.inbound.choice is not None and turn.inbound.text is None:
+        return Invalid(STALE_BUTTON)
     raw = _raw_answer(turn, step)
     if raw is None:
         return Invalid("unsupported")

@@ -2,8 +2,10 @@
 
 The board holds ticket labels, counters and counts only: never a name, a reference or
 anything else about the person behind a ticket. `notify(hall)` re-reads the day's tickets
-and pushes the board to every display of that hall when it changed; the outbox worker
-calls it on "hall_changed" effects, and a periodic refresh catches anything missed.
+and pushes the board to every display of that hall in this process when it changed.
+The outbox worker, in whichever one process delivers a "hall_changed" effect, calls
+`changed(hall)`, which wakes every process through the store's wake-ups (channel "hall"):
+each one then notifies its own displays. A periodic refresh catches anything missed.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from flows.halls import Hall
+from flows.ports import Wakeups
 from flows.records import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
 RECENT_CALLS = 6
+WAKEUP_CHANNEL = "hall"
 
 
 class TicketSource(Protocol):
@@ -99,14 +103,37 @@ class HallEvents:
         halls: Mapping[str, Hall],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         refresh_seconds: float = 5.0,
+        wakeups: Wakeups | None = None,  # None: this process alone hears of changes
     ) -> None:
         self._store = store
         self._halls = halls
         self._clock = clock
         self.refresh_seconds = refresh_seconds
+        self._wakeups = wakeups
         self._subscribers: dict[str, set[_Subscriber]] = {}
         self._last: dict[str, Board] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._pushes: set[asyncio.Task[None]] = set()
+
+    async def changed(self, hall: str) -> None:
+        """A hall's queue changed (the outbox's "hall_changed"): every process's displays
+        of the hall are brought up to date."""
+        if self._wakeups is None:
+            await self.notify(hall)
+        else:
+            await self._wakeups.notify(WAKEUP_CHANNEL, hall)
+
+    def _woken(self, hall: str | None) -> None:
+        push = self.refresh_all() if hall is None else self._notify_safely(hall)
+        task = asyncio.get_running_loop().create_task(push)
+        self._pushes.add(task)
+        task.add_done_callback(self._pushes.discard)
+
+    async def _notify_safely(self, hall: str) -> None:
+        try:
+            await self.notify(hall)
+        except Exception as exc:  # a store hiccup: the periodic refresh brings it
+            log.warning("hall board push failed: %s", type(exc).__name__)
 
     def knows(self, hall: str) -> bool:
         return hall in self._halls
@@ -157,13 +184,14 @@ class HallEvents:
 
     async def refresh_all(self) -> None:
         for hall in list(self._subscribers):
-            try:
-                await self.notify(hall)
-            except Exception as exc:  # a store hiccup must not stop the refresh
-                log.warning("hall board refresh failed: %s", type(exc).__name__)
+            await self._notify_safely(hall)
 
     async def refresher(self, app: web.Application) -> AsyncIterator[None]:
-        """aiohttp cleanup context: the periodic safety-net refresh."""
+        """aiohttp cleanup context: hearing of changes from every process, and the
+        periodic safety-net refresh."""
+        stop = None
+        if self._wakeups is not None:
+            stop = await self._wakeups.listen(WAKEUP_CHANNEL, self._woken)
 
         async def loop() -> None:
             while True:
@@ -172,7 +200,11 @@ class HallEvents:
 
         task = asyncio.create_task(loop())
         yield
+        if stop is not None:
+            stop()
         self.close()
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in [task, *self._pushes]:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running

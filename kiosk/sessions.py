@@ -1,25 +1,36 @@
 """Kiosk sessions: who is standing at the screen now, known by a random cookie token.
 
-A session lives in this process's memory only (a kiosk talks to one server process;
-behind several processes, route each kiosk to the same one). It holds no personal data of
-its own beyond the last screen shown, and it is forgotten at the wipe: the next citizen
-gets a new token, so nothing of the previous one can be reached with the old cookie.
+Sessions live in the store (flows.ports.KioskSessionStore), so any server process can
+answer any kiosk request, and none is lost when a process restarts. Requests of one session
+are taken one at a time in this process (a lock per token); across processes a turn is
+saved only at the number it was decided on, so the second of two racing requests is
+answered with what the first one did. At the wipe the session, its conversation and its
+message ids are deleted together: the next citizen gets a new token, so nothing of the
+previous one can be reached with the old cookie. Sessions whose page went silent are
+wiped from the database by every process's sweep, and at start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import weakref
+from datetime import timedelta
 
 from flows.messages import ConversationKey
+from flows.ports import KioskSessionStore
+from flows.records import KioskSession
+
+log = logging.getLogger(__name__)
 
 KIOSK_CHANNEL = "kiosk"
 # token_urlsafe never produces ":", so the hall code can be read back from the user key.
 KEY_SEPARATOR = ":"
+# Reading a session marks it as seen now at most this often (a page polling a slip's status
+# would otherwise write at every poll); far below the idle limits it is measured against.
+TOUCH_EVERY = timedelta(seconds=5)
+SWEEP_BATCH = 500
 
 
 def conversation_key(hall: str, token: str) -> ConversationKey:
@@ -33,62 +44,69 @@ def hall_of(key: ConversationKey) -> str | None:
     return key.user_key.split(KEY_SEPARATOR, 1)[0]
 
 
-@dataclass(slots=True)
-class KioskSession:
-    token: str
-    hall: str
-    last_seen: float
-    seq: int = 0  # messages processed in this session; the next one must carry seq + 1
-    language: str | None = None
-    screen: dict[str, Any] | None = None  # None: the language screen
-    last_request: dict[str, Any] | None = None
-    last_response: dict[str, Any] | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+def message_id(token: str, seq: int) -> str:
+    """The engine's message id of a session's seq-th message (applied once only)."""
+    return f"{token}:{seq}"
 
-    @property
-    def key(self) -> ConversationKey:
-        return conversation_key(self.hall, self.token)
 
-    @property
-    def touched(self) -> bool:
-        """Something reached the engine: there is a server-side conversation to wipe."""
-        return self.seq > 0
+def _message_ids(session: KioskSession) -> list[str]:
+    return [message_id(session.token, seq) for seq in range(1, session.seq + 1)]
 
 
 class KioskSessions:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, limit: int = 10_000) -> None:
-        self._clock = clock
-        self._limit = limit
-        self._by_token: dict[str, KioskSession] = {}
+    def __init__(self, store: KioskSessionStore, touch_every: timedelta = TOUCH_EVERY) -> None:
+        self._store = store
+        self._touch_every = touch_every
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def __len__(self) -> int:
-        return len(self._by_token)
-
-    def new(self, hall: str) -> tuple[KioskSession, list[KioskSession]]:
-        """A fresh session, and the oldest ones pushed out to stay under the limit (the
-        caller wipes those)."""
-        evicted: list[KioskSession] = []
-        while len(self._by_token) >= self._limit:
-            oldest = min(self._by_token.values(), key=lambda s: s.last_seen)
-            evicted.append(self._by_token.pop(oldest.token))
+    async def new(self, hall: str) -> KioskSession:
         token = secrets.token_urlsafe(24)
-        session = KioskSession(token=token, hall=hall, last_seen=self._clock())
-        self._by_token[token] = session
-        return session, evicted
-
-    def get(self, hall: str, token: str | None) -> KioskSession | None:
-        if not token:
-            return None
-        session = self._by_token.get(token)
-        if session is None or session.hall != hall:
-            return None
-        session.last_seen = self._clock()
+        session = KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
+        await self._store.add_kiosk_session(session)
         return session
 
-    def drop(self, session: KioskSession) -> None:
-        self._by_token.pop(session.token, None)
+    def unsaved(self, hall: str) -> KioskSession:
+        """A fresh session the store could not keep (it is away): the page starts over with
+        it, and the next request finds no such session and makes a real one."""
+        token = secrets.token_urlsafe(24)
+        return KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
 
-    def idle_since(self, seconds: float) -> list[KioskSession]:
-        """Sessions nobody touched for `seconds` (their page is gone or died)."""
-        cutoff = self._clock() - seconds
-        return [s for s in self._by_token.values() if s.last_seen < cutoff]
+    async def get(self, hall: str, token: str | None) -> KioskSession | None:
+        if not token:
+            return None
+        session = await self._store.kiosk_session(token, touch_every=self._touch_every)
+        if session is None or session.hall != hall:
+            return None
+        return session
+
+    def lock(self, token: str) -> asyncio.Lock:
+        """This process's requests of one session, one at a time (kept while in use)."""
+        lock = self._locks.get(token)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[token] = lock
+        return lock
+
+    async def save(self, session: KioskSession, previous_seq: int) -> bool:
+        return await self._store.save_kiosk_turn(session, previous_seq)
+
+    async def wipe(self, session: KioskSession) -> bool:
+        return await self._store.forget_kiosk_session(session, _message_ids(session))
+
+    async def wipe_token(self, hall: str, token: str) -> None:
+        """The conversation of a cookie token with no session (wiped, swept, or made up):
+        it may still hold someone's answers if a turn raced the wipe."""
+        ghost = KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
+        await self._store.forget_kiosk_session(ghost)
+
+    async def sweep(self, quiet: timedelta) -> int:
+        """Wipe every session silent for `quiet` (its page is gone or died), and kiosk
+        conversations left without a session; returns how many sessions were wiped."""
+        wiped = 0
+        for session in await self._store.idle_kiosk_sessions(quiet, SWEEP_BATCH):
+            if await self._store.forget_kiosk_session(
+                session, _message_ids(session), idle_for=quiet
+            ):
+                wiped += 1
+        await self._store.forget_idle_kiosk_conversations(KIOSK_CHANNEL, quiet)
+        return wiped

@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 from flows.i18n import normalize_language, text
 from flows.messages import LANGUAGES, Command, Inbound, Outbound
+from flows.records import KioskSession
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
 from kiosk.screens import language_screen, screen_from, ui_texts
-from kiosk.sessions import KioskSession
+from kiosk.sessions import message_id
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,11 @@ def view(session: KioskSession) -> dict[str, Any]:
     return {"seq": session.seq, "language": language, "screen": screen, "ui": ui_texts(language)}
 
 
+class TakenElsewhere(Exception):
+    """The engine had seen this message already: another request of the session (a retry
+    that reached another process, say) took it, and its answer is the one to give."""
+
+
 class KioskTurns:
     def __init__(self, engine: Conversations, leave_out: frozenset[str] = frozenset()) -> None:
         self._engine = engine
@@ -106,10 +112,11 @@ class KioskTurns:
     async def take(
         self, session: KioskSession, message: KioskMessage
     ) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, body) for one message; the caller holds the session's lock."""
+        """(HTTP status, body) for one message; the caller holds the session's lock and,
+        when the session's seq moved on, saves it (only at the seq it had). Raises
+        TakenElsewhere."""
         if message.seq == session.seq and session.last_request == message.fields():
-            assert session.last_response is not None
-            return 200, session.last_response
+            return 200, view(session)  # what the answer was: nothing changed since
         if message.seq != session.seq + 1:
             return 409, {"error": "stale", **view(session)}
         inbound = Inbound(
@@ -119,7 +126,7 @@ class KioskTurns:
             command=message.command,
             payload=message.payload,
             scan=message.scan,
-            message_id=f"{session.token}:{message.seq}",
+            message_id=message_id(session.token, message.seq),
             language_hint=message.payload
             if message.command == Command.LANGUAGE
             else session.language,
@@ -134,22 +141,10 @@ class KioskTurns:
                 "message": text("kiosk.error.unavailable", language),
                 **view(session),
             }
+        if not replies:
+            raise TakenElsewhere(message.seq)
         session.seq = message.seq
-        if replies:  # none: a message the engine had seen already; the screen stays
-            session.language = replies[-1].language or session.language
-            session.screen = screen_from(replies, session.language, self._leave_out)
-        body = view(session)
+        session.language = replies[-1].language or session.language
+        session.screen = screen_from(replies, session.language, self._leave_out)
         session.last_request = message.fields()
-        session.last_response = body
-        return 200, body
-
-    async def forget(self, session: KioskSession) -> bool:
-        """Wipe the session's server-side conversation; False if the engine failed."""
-        if not session.touched:
-            return True
-        try:
-            await self._engine.handle(Inbound(key=session.key, command=Command.WIPE))
-        except Exception as exc:
-            log.error("kiosk wipe failure: %s", type(exc).__name__)
-            return False
-        return True
+        return 200, view(session)

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -24,14 +25,23 @@ from aiohttp import web
 from flows.halls import Hall
 from flows.i18n import normalize_language, text
 from flows.messages import DEFAULT_LANGUAGE, Command
+from flows.ports import KioskSessionStore
+from flows.records import KioskSession
 from kiosk.assets import Assets, static_assets
 from kiosk.jsonbody import BadRequest, json_error, read_json_object
 from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
-from kiosk.sessions import KioskSession, KioskSessions
+from kiosk.sessions import KioskSessions
 from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
-from kiosk.turns import Conversations, KioskTurns, parse_message, view
+from kiosk.turns import (
+    Conversations,
+    KioskMessage,
+    KioskTurns,
+    TakenElsewhere,
+    parse_message,
+    view,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +50,29 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # A page that died (crash, cable pulled) is wiped by the server this long after its own
 # idle wipe should have happened.
 SWEEP_GRACE_SECONDS = 30.0
+# A message another request took: how long its answer is waited for (it is being saved).
+TAKEN_WAIT_ROUNDS = 20
+TAKEN_WAIT_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
 class KioskSettings:
     idle_seconds: float = 60.0  # then "Are you still there?"
     countdown_seconds: float = 20.0  # then everything is wiped
-    max_sessions: int = 10_000
     # How often a page showing a slip's status asks again (the printer may stop or recover).
     slip_refresh_seconds: float = 5.0
+
+    @property
+    def quiet(self) -> timedelta:
+        """How long a session may stay silent before the server wipes it."""
+        return timedelta(seconds=self.idle_seconds + self.countdown_seconds + SWEEP_GRACE_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
 class KioskDeps:
     engine: Conversations
     halls: Mapping[str, Hall]
+    store: KioskSessionStore
     settings: KioskSettings = field(default_factory=KioskSettings)
     # The hall's printer name -> its last known condition (None: not known yet). Without
     # it the kiosk says nothing about the slip.
@@ -65,13 +83,12 @@ class KioskApp:
     def __init__(self, deps: KioskDeps, assets: Assets) -> None:
         self.deps = deps
         self.settings = deps.settings
-        self.sessions = KioskSessions(limit=deps.settings.max_sessions)
+        self.sessions = KioskSessions(deps.store)
         # With the printer's condition at hand the kiosk tells what became of the slip
         # itself, so the engine's own "the slip is printing" would only contradict it.
         own_note = deps.printer_condition is not None
         self.turns = KioskTurns(deps.engine, SLIP_PROMISES if own_note else frozenset())
         self.assets = assets
-        self._unwiped: list[KioskSession] = []  # wipes the engine refused, retried later
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -97,9 +114,12 @@ class KioskApp:
 
     async def state(self, request: web.Request) -> web.Response:
         hall = self._hall(request)
-        session = self.sessions.get(hall.code, request.cookies.get(COOKIE))
-        if session is None:
-            session = await self._fresh(hall.code, request)
+        try:
+            session = await self.sessions.get(hall.code, self._token(request))
+            if session is None:
+                session = await self._fresh(hall.code, request)
+        except Exception as exc:  # the store is away: nothing changed, the page tries again
+            return self._unavailable(exc)
         return self._answer(request, session, 200, view(session))
 
     async def message(self, request: web.Request) -> web.Response:
@@ -108,45 +128,98 @@ class KioskApp:
             message = parse_message(await read_json_object(request))
         except BadRequest as exc:
             return json_error(exc.status, exc.code, exc.detail)
-        session = self.sessions.get(hall.code, request.cookies.get(COOKIE))
+        token = self._token(request)
         if message.command == Command.WIPE:
-            return await self._wipe(request, hall.code, session)
-        if session is None:
-            session = await self._fresh(hall.code, request)
-            if message.seq != 1:
-                # The session ended (wiped for inactivity, or the server restarted).
-                language = normalize_language(None)
-                screen = language_screen(notice=text("kiosk.notice.expired", language))
-                body = {"error": "stale", **view(session), "screen": screen}
-                return self._answer(request, session, 409, body)
-        async with session.lock:
-            status, body = await self.turns.take(session, message)
+            return await self._wipe(request, hall.code, token)
+        try:
+            async with self.sessions.lock(token) if token else contextlib.nullcontext():
+                # Read under the lock: a request just before this one may have moved it on.
+                session = await self.sessions.get(hall.code, token)
+                if session is None:
+                    session = await self._fresh(hall.code, request)
+                    if message.seq != 1:
+                        return self._expired(request, session)
+                status, body = await self._take(session, message)
+        except Exception as exc:
+            return self._unavailable(exc)
         return self._answer(request, session, status, body)
 
-    async def _wipe(
-        self, request: web.Request, hall: str, session: KioskSession | None
-    ) -> web.Response:
-        if session is not None:
-            async with session.lock:
-                self.sessions.drop(session)
-                if not await self.turns.forget(session):
-                    self._unwiped.append(session)
-        fresh = await self._fresh(hall, request, forget_stale=session is None)
+    async def _take(
+        self, session: KioskSession, message: KioskMessage
+    ) -> tuple[int, dict[str, Any]]:
+        """The turn, saved at the seq it was decided on. When another request of the
+        session took this message (maybe at another process), its answer is given."""
+        before = session.seq
+        try:
+            status, body = await self.turns.take(session, message)
+        except TakenElsewhere:
+            return await self._taken_elsewhere(session, message, TAKEN_WAIT_ROUNDS)
+        if session.seq == before or await self.sessions.save(session, before):
+            return status, body
+        return await self._taken_elsewhere(session, message, 1)
+
+    async def _taken_elsewhere(
+        self, session: KioskSession, message: KioskMessage, rounds: int
+    ) -> tuple[int, dict[str, Any]]:
+        """The other request's answer to the same message; to another message, the screen
+        that is current now. It may still be saving its answer: looked for a few times."""
+        now = await self.sessions.get(session.hall, session.token)
+        for _ in range(rounds - 1):
+            if now is None or now.seq >= message.seq:
+                break
+            await asyncio.sleep(TAKEN_WAIT_SECONDS)
+            now = await self.sessions.get(session.hall, session.token)
+        if now is None:  # wiped meanwhile: so is anything this turn wrote
+            await self.sessions.wipe_token(session.hall, session.token)
+            session.seq, session.screen, session.language = 0, None, None
+            return 409, {"error": "stale", **view(session)}
+        if now.seq == message.seq and now.last_request == message.fields():
+            return 200, view(now)
+        return 409, {"error": "stale", **view(now)}
+
+    def _expired(self, request: web.Request, session: KioskSession) -> web.Response:
+        """The session ended (wiped for inactivity, or never existed)."""
+        language = normalize_language(None)
+        screen = language_screen(notice=text("kiosk.notice.expired", language))
+        body = {"error": "stale", **view(session), "screen": screen}
+        return self._answer(request, session, 409, body)
+
+    async def _wipe(self, request: web.Request, hall: str, token: str | None) -> web.Response:
+        """Whatever fails, the page gets a new session: the old one's screen never comes
+        back to it (a wipe the store could not do now, the sweep does later)."""
+        session: KioskSession | None = None
+        try:
+            async with self.sessions.lock(token) if token else contextlib.nullcontext():
+                session = await self.sessions.get(hall, token)
+                if session is not None:
+                    await self.sessions.wipe(session)
+            fresh = await self._fresh(hall, request, forget_stale=session is None)
+        except Exception as exc:
+            log.error("kiosk wipe failure: %s", type(exc).__name__)
+            fresh = self.sessions.unsaved(hall)
         return self._answer(request, fresh, 200, {**view(fresh), "wiped": True})
 
     async def _fresh(
         self, hall: str, request: web.Request, forget_stale: bool = True
     ) -> KioskSession:
-        """A new session. The conversation of a cookie token this process does not know
-        (the server restarted, or swept it) is wiped too: it may hold someone's answers."""
-        stale = request.cookies.get(COOKIE)
-        if forget_stale and stale and _TOKEN.match(stale):
-            ghost = KioskSession(token=stale, hall=hall, last_seen=0.0, seq=1)
-            await self.turns.forget(ghost)
-        session, evicted = self.sessions.new(hall)
-        for old in evicted:
-            await self.turns.forget(old)
-        return session
+        """A new session. The conversation of a cookie token with no session (wiped,
+        swept, or made up) is wiped too: it may hold someone's answers."""
+        stale = self._token(request)
+        if forget_stale and stale:
+            await self.sessions.wipe_token(hall, stale)
+        return await self.sessions.new(hall)
+
+    def _token(self, request: web.Request) -> str | None:
+        token = request.cookies.get(COOKIE)
+        return token if token and _TOKEN.match(token) else None
+
+    def _unavailable(self, exc: Exception) -> web.Response:
+        log.error("kiosk store failure: %s", type(exc).__name__)
+        body = {
+            "error": "unavailable",
+            "message": text("kiosk.error.unavailable", DEFAULT_LANGUAGE),
+        }
+        return no_store(web.json_response(body, status=503))
 
     def _answer(
         self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
@@ -182,24 +255,25 @@ class KioskApp:
     # -- the server-side safety net ------------------------------------------------------
 
     async def sweep(self) -> int:
-        """Wipe sessions whose page went silent; returns how many were wiped."""
-        s = self.settings
-        quiet = s.idle_seconds + s.countdown_seconds + SWEEP_GRACE_SECONDS
-        gone = self.sessions.idle_since(quiet)
-        retry, self._unwiped = self._unwiped, []
-        for session in gone:
-            self.sessions.drop(session)
-        for session in [*gone, *retry]:
-            if not await self.turns.forget(session):
-                self._unwiped.append(session)
-        return len(gone)
+        """Wipe sessions whose page went silent, whichever process served them; returns
+        how many were wiped."""
+        return await self.sessions.sweep(self.settings.quiet)
 
     async def sweeper(self, app: web.Application) -> AsyncIterator[None]:
+        """At start-up (what a crash or a restart left behind), then every little while."""
+
+        async def sweep_safely() -> None:
+            try:
+                await self.sweep()
+            except Exception as exc:  # the store is away: the next round does it
+                log.warning("kiosk sweep failed: %s", type(exc).__name__)
+
         async def loop() -> None:
             while True:
                 await asyncio.sleep(max(1.0, self.settings.idle_seconds / 2))
-                await self.sweep()
+                await sweep_safely()
 
+        await sweep_safely()
         task = asyncio.create_task(loop())
         yield
         task.cancel()

@@ -8,6 +8,7 @@ from datetime import datetime
 from state.cache import ConversationCache
 from state.db import Database
 from state.values import utc_now
+from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key, wakeups_for
 
 Clock = Callable[[], datetime]
 
@@ -17,6 +18,18 @@ class StoreBase:
         self._db = db
         self._clock = clock
         self._conversations = ConversationCache()
+        self._wakeups: StoreWakeups = wakeups_for(db)
+
+    async def _conversations_dropped(self, payload: str) -> None:
+        """Conversations were deleted: no process keeps a copy (payload: one key, or "" for
+        all of them)."""
+        if payload:
+            key = dropped_key(payload)
+            if key is not None:
+                self._conversations.drop(key)
+        else:
+            self._conversations.clear()
+        await self._wakeups.notify(CONVERSATIONS_DROPPED, payload)
 
     @property
     def dialect(self) -> str:

@@ -21,6 +21,7 @@ from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
 from state.values import from_micros, load_json, to_micros
+from state.wakeups import dropped_payload
 
 _LOAD = (
     "SELECT flow, state, data, version, updated_at FROM conversations "
@@ -122,7 +123,7 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             raise await self._refusal_error(outcome.refused)
         unit.issued = [ticket_of(outcome.rows[at][0]) for at in plan.issued_at]
         if unit.forget is not None:
-            self._conversations.drop(_cache_key(unit.forget))
+            await self._conversations_dropped(dropped_payload(unit.forget))
         if unit.conversation is not None:
             conv = unit.conversation
             conv.version = writes.first_version(micros) if conv.version == 0 else conv.version + 1

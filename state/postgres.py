@@ -29,14 +29,15 @@ class _Refused(Exception):
 class PostgresDatabase:
     dialect: Dialect = "postgres"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
         self._pool = pool
+        self.url = url  # for a connection of its own (state/wakeups.py listens on one)
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
         url = "postgresql:" + url.split(":", 1)[1]
         pool = await asyncpg.create_pool(url, min_size=POOL_MIN, max_size=POOL_MAX)
-        return cls(pool)
+        return cls(pool, url)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         return list(await self._pool.fetch(sql, *args))

@@ -159,7 +159,6 @@ class RegistrationQueries(StoreBase):
                 "(SELECT ref FROM registrations WHERE erased = 1)"
             )
             await tx.execute("DELETE FROM conversations WHERE updated_at < $1", cutoff)
-            self._conversations.clear()  # nothing erased may live on in this process
             # a recorded reply only serves a redelivery, which comes within a day
             replies_until = to_micros(self._clock() - REPLY_KEPT)
             await tx.execute(
@@ -177,4 +176,5 @@ class RegistrationQueries(StoreBase):
                 "WHERE status IN ('printed', 'failed') AND created_at < $1 AND payload <> '{}'",
                 cutoff,
             )
+        await self._conversations_dropped("")  # nothing erased lives on in any process
         return len(erased)

@@ -8,12 +8,15 @@ from state.audit import AuditQueries
 from state.base import Clock
 from state.conversations import ConversationQueries
 from state.db import Database, connect
+from state.kiosk_sessions import KioskSessionQueries
+from state.mailboxes import MailboxQueries
 from state.migrate import migrate
 from state.officers import OfficerQueries
 from state.outbox import OutboxQueries
 from state.print_jobs import PrintJobQueries
 from state.queue import QueueQueries
 from state.values import utc_now
+from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key
 
 
 class SqlStore(
@@ -24,12 +27,29 @@ class SqlStore(
     PrintJobQueries,
     AuditQueries,
     AccountQueries,
+    KioskSessionQueries,
+    MailboxQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__(db, clock)
         self._closed = False
+
+    @property
+    def wakeups(self) -> StoreWakeups:
+        return self._wakeups
+
+    async def follow_other_processes(self) -> None:
+        """Drop cached conversations when any process deletes them (CONVERSATIONS_DROPPED)."""
+        await self._wakeups.listen(CONVERSATIONS_DROPPED, self._drop_cached)
+
+    def _drop_cached(self, payload: str | None) -> None:
+        key = dropped_key(payload)
+        if key is None:
+            self._conversations.clear()
+        else:
+            self._conversations.drop(key)
 
     async def migrate(self) -> int:
         return await migrate(self._db)
@@ -38,6 +58,7 @@ class SqlStore(
         """Waits for writes already handed over, then closes the connections. Once only."""
         if not self._closed:
             self._closed = True
+            await self._wakeups.close()
             await self._db.close()
 
 
@@ -46,12 +67,13 @@ async def open_store(url: str, *, clock: Clock = utc_now, run_migrations: bool =
     told otherwise, brings the schema up to date. Close it with `await store.close()`."""
     db = await connect(url)
     store = SqlStore(db, clock)
-    if run_migrations:
-        try:
+    try:
+        if run_migrations:
             await store.migrate()
-        except BaseException:
-            await db.close()
-            raise
+        await store.follow_other_processes()
+    except BaseException:
+        await store.close()
+        raise
     return store
 
 

@@ -52,12 +52,16 @@ class Chat:
 
     async def picks(self, label: str) -> str:
         """Presses the offered choice whose label contains `label`."""
+        return await self.presses_on(self.last, label)
+
+    async def presses_on(self, earlier: Outbound, label: str) -> str:
+        """Presses a button of a message further up the chat (Telegram and Viber keep them)."""
         matches = [
             c
-            for c in self.last.choices
-            if label.casefold() in render(c.label, self.last.language).casefold()
+            for c in earlier.choices
+            if label.casefold() in render(c.label, earlier.language).casefold()
         ]
-        assert matches, f"no choice {label!r} among {self.choices}"
+        assert matches, f"no choice {label!r} among {[c.label for c in earlier.choices]}"
         return await self.send(Inbound(self.key, choice=matches[0].id, message_id=str(next(_ids))))
 
     async def command(self, command: Command, payload: str | None = None) -> str:

@@ -2,111 +2,189 @@
 
 A notification (an officer's message, a status update) for a "web" conversation lands in
 the session's mailbox; the open page picks it up with a long poll, and a page opened later
-finds it there too. Mailboxes live in this process's memory only: fine for a demo and a
-small hall, but messages waiting for a closed page are lost when the server restarts, and
-several server processes would each have their own. Each mailbox keeps its last
-`keep` items; a mailbox nobody touched for `forget_after_s` (a day by default) is dropped,
-and so are the least recently used ones beyond `max_sessions`: what a person typed is not
-kept in memory longer than that (the conversation itself lives in the store, as on
-Telegram).
+finds it there too. Mailboxes live in the store (flows.ports.MailboxStore), so whichever
+process delivered a notification, a page polling any process gets it, once and in order,
+and a restart loses nothing. A long poll is woken through the store's wake-ups (channel
+"mailbox", payload the session token: LISTEN/NOTIFY on PostgreSQL, in memory on SQLite);
+a wake-up lost on the way only delays, since a waiting poll reads again every few seconds.
+
+Each mailbox keeps its last `keep` items; a mailbox nobody used for a day is erased from
+the database by every process's sweep: what a person typed is not kept longer than that
+(the conversation itself lives in the store, as on Telegram).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+from aiohttp import web
 
 from flows.messages import Outbound
+from flows.ports import MailboxStore, Wakeups
+from flows.records import Mailbox
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+WAKEUP_CHANNEL = "mailbox"
+NOTICE = "notice"  # Outbound.extras: the notification's idempotency key (flows/notify.py)
+KEEP = 200
+REPLAYS_KEPT = 20
+FORGET_AFTER = timedelta(days=1)
+TOUCH_EVERY = timedelta(minutes=10)  # "used" is marked this often at most: a day is coarse
+REREAD_SECONDS = 5.0
+SWEEP_SECONDS = 3600.0
 
 
-@dataclass(slots=True)
-class Mailbox:
-    items: deque[dict[str, Any]]
-    last_id: int = 0
-    waiters: set[asyncio.Event] = field(default_factory=set)  # open long polls
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one message at a time
-    replies: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
-    language: str | None = None
-    touched: float = 0.0
-
-    def add(self, item: dict[str, Any]) -> dict[str, Any]:
-        self.last_id += 1
-        stored = {**item, "id": self.last_id}
-        self.items.append(stored)
-        for waiter in self.waiters:
-            waiter.set()
-        return stored
-
-    def after(self, last_seen: int) -> list[dict[str, Any]]:
-        return [item for item in self.items if item["id"] > last_seen]
-
-    async def wait_after(self, last_seen: int, wait_s: float) -> list[dict[str, Any]]:
-        """The items after `last_seen`, waiting up to `wait_s` seconds for one."""
-        waiter = asyncio.Event()
-        self.waiters.add(waiter)
-        try:
-            if not self.after(last_seen):
-                await asyncio.wait_for(waiter.wait(), wait_s)
-        except TimeoutError:
-            pass
-        finally:
-            self.waiters.discard(waiter)
-        return self.after(last_seen)
+class MailboxStoreWithWakeups(MailboxStore, Protocol):
+    @property
+    def wakeups(self) -> Wakeups: ...
 
 
 class Mailboxes:
     def __init__(
         self,
+        store: MailboxStoreWithWakeups,
         render: Callable[[Outbound], dict[str, Any]],
-        keep: int = 200,
-        max_sessions: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-        forget_after_s: float = 24 * 3600.0,
+        keep: int = KEEP,
+        forget_after: timedelta = FORGET_AFTER,
+        reread_seconds: float = REREAD_SECONDS,
     ) -> None:
+        self._store = store
         self._render = render
         self._keep = keep
-        self._max = max_sessions
-        self._forget_after_s = forget_after_s
-        self._clock = clock
-        self._boxes: OrderedDict[str, Mailbox] = OrderedDict()
+        self._forget_after = forget_after
+        self._reread_seconds = reread_seconds
+        self._waiters: dict[str, set[asyncio.Event]] = {}  # open long polls, per token
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._stop_listening: Callable[[], None] | None = None
 
-    def __len__(self) -> int:
-        return len(self._boxes)
+    # -- waking the long polls of this process ---------------------------------------------
 
-    def get(self, token: str) -> Mailbox:
-        self._forget_stale()
-        box = self._boxes.get(token)
-        if box is None:
-            box = Mailbox(items=deque(maxlen=self._keep))
-            self._boxes[token] = box
-            while len(self._boxes) > self._max:
-                self._boxes.popitem(last=False)
-        self._boxes.move_to_end(token)
-        box.touched = self._clock()
-        return box
+    async def listen(self) -> None:
+        if self._stop_listening is None:
+            self._stop_listening = await self._store.wakeups.listen(WAKEUP_CHANNEL, self._woken)
 
-    def _forget_stale(self) -> None:
-        # Least recently used first, so only the stale front of the queue is looked at.
-        cutoff = self._clock() - self._forget_after_s
-        while self._boxes:
-            token, oldest = next(iter(self._boxes.items()))
-            if oldest.touched >= cutoff or oldest.waiters:
-                return
-            del self._boxes[token]
+    def stop_listening(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
 
-    def peek(self, token: str) -> Mailbox | None:
-        return self._boxes.get(token)
+    def _woken(self, token: str | None) -> None:
+        if token is None:  # wake-ups may have been missed: every poll looks again
+            waiters = [w for ws in self._waiters.values() for w in ws]
+        else:
+            waiters = list(self._waiters.get(token, ()))
+        for waiter in waiters:
+            waiter.set()
 
-    def post(self, outbound: Outbound) -> dict[str, Any]:
-        box = self.get(outbound.key.user_key)
-        box.language = outbound.language or box.language
-        return box.add({"from": "bot", **self._render(outbound)})
+    async def _posted(self, token: str) -> None:
+        await self._store.wakeups.notify(WAKEUP_CHANNEL, token)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def read(self, token: str, after: int = 0) -> Mailbox:
+        return await self._store.mailbox(token, after, touch_every=TOUCH_EVERY)
+
+    async def wait_after(self, token: str, after: int, wait_s: float) -> Mailbox:
+        """The items after `after`, waiting up to `wait_s` seconds for one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        waiter = asyncio.Event()
+        self._waiters.setdefault(token, set()).add(waiter)
+        try:
+            while True:
+                waiter.clear()  # before reading: a wake-up during the read is kept
+                box = await self.read(token, after)
+                left = deadline - loop.time()
+                if box.items or left <= 0:
+                    return box
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(left, self._reread_seconds)):
+                        await waiter.wait()
+        finally:
+            waiters = self._waiters.get(token)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._waiters[token]
+
+    def waiting(self) -> int:
+        """Long polls open in this process."""
+        return sum(len(ws) for ws in self._waiters.values())
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def lock(self, token: str) -> asyncio.Lock:
+        """This process's messages of one session, one at a time (kept while in use).
+        (kiosk/sessions.py has the same few lines: bot and kiosk do not import each other.)"""
+        lock = self._locks.get(token)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[token] = lock
+        return lock
+
+    async def post(self, outbound: Outbound) -> list[int] | None:
+        """A notification: into the mailbox once, even when delivered twice."""
+        token = outbound.key.user_key
+        item = {"from": "bot", **self._render(outbound)}
+        notice = outbound.extras.get(NOTICE)
+        ids = await self._store.post_to_mailbox(
+            token, [item], outbound.language, keep=self._keep, notice=notice
+        )
+        if ids is not None:
+            await self._posted(token)
+        return ids
+
+    async def answer(
+        self, token: str, client_id: str, items: Sequence[dict[str, Any]], language: str | None
+    ) -> list[int] | None:
+        """A message's echo and replies, recorded as its answer; None: it was answered
+        already (by another process, just now): mailbox_reply has that answer."""
+        ids = await self._store.post_to_mailbox(
+            token,
+            items,
+            language,
+            keep=self._keep,
+            reply_to=client_id,
+            replies_kept=REPLAYS_KEPT,
+        )
+        if ids:
+            await self._posted(token)
+        return ids
+
+    async def answered(self, token: str, client_id: str) -> Mailbox | None:
+        return await self._store.mailbox_reply(token, client_id)
+
+    # -- forgetting ------------------------------------------------------------------------
+
+    async def forget_stale(self) -> int:
+        return await self._store.forget_mailboxes(self._forget_after)
+
+    async def run(self, app: web.Application) -> AsyncIterator[None]:
+        """aiohttp cleanup context: listen for wake-ups; erase stale mailboxes hourly."""
+        await self.listen()
+
+        async def sweep() -> None:
+            while True:
+                try:
+                    await self.forget_stale()
+                except Exception as exc:  # the store is away: the next round does it
+                    log.warning("mailbox sweep failed: %s", type(exc).__name__)
+                await asyncio.sleep(SWEEP_SECONDS)
+
+        task = asyncio.create_task(sweep())
+        yield
+        self.stop_listening()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class WebChatDelivery:
@@ -118,4 +196,4 @@ class WebChatDelivery:
     async def deliver(self, outbound: Outbound) -> None:
         if outbound.key.channel != CHANNEL:
             raise ValueError(f"not a web chat conversation: {outbound.key.channel}")
-        self.mailboxes.post(outbound)
+        await self.mailboxes.post(outbound)

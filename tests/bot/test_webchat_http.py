@@ -3,7 +3,9 @@ long poll, replays answered once, broken requests refused with a 4xx."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -11,10 +13,12 @@ import pytest
 from bot.web.mailbox import Mailboxes, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.messages import ConversationKey, Msg, Outbound
-from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer
+from flows.notify import notify, outbound_of
+from tests.conftest import Clock
+from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer, register_in_chat
 from tests.kiosk.fixtures import hall
-from tests.kiosk.hall_server import HallServer
-from tests.kiosk.kiosk_client import JMBG, KioskClient
+from tests.kiosk.hall_server import HallServer, start_hall_server
+from tests.kiosk.kiosk_client import KioskClient
 
 __all__ = ["hall"]
 
@@ -32,22 +36,6 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def citizen(hall: HallServer, http: aiohttp.ClientSession) -> ChatClient:
     return ChatClient(http, hall.url)
-
-
-async def register_in_chat(chat: ChatClient) -> str:
-    await chat.send(command="start")
-    await chat.picks("lang:en")
-    await chat.picks("menu.register")
-    await chat.picks("ok")
-    await chat.picks("yes")
-    for answer in ("Milica", "Milić", JMBG, "001234567", "0641234567", "milica@example.com"):
-        await chat.says(answer)
-    await chat.picks("kg")
-    await chat.picks("walk_in")
-    await chat.picks("submit")
-    ref = chat.last["reference"]
-    assert ref
-    return str(ref)
 
 
 async def test_the_page_has_strict_headers_and_no_inline_code(
@@ -166,28 +154,62 @@ async def test_malformed_and_oversized_bodies_get_a_4xx(
         assert r.status == 400
 
 
-async def test_notifications_wait_in_the_mailbox_until_fetched() -> None:
-    boxes = Mailboxes(render_outbound, keep=3)
+async def test_notifications_wait_in_the_mailbox_until_fetched(
+    hall: HallServer, citizen: ChatClient, http: aiohttp.ClientSession
+) -> None:
+    await citizen.send(command="start")
+    [cookie] = [c for c in http.cookie_jar if c.key == "webchat_session"]
+    key = ConversationKey("web", cookie.value)
+    boxes = Mailboxes(hall.app.store, render_outbound, keep=3)
     delivery = WebChatDelivery(boxes)
-    key = ConversationKey("web", "tok")
     for n in range(5):
-        await delivery.deliver(
-            Outbound(key, "en", (Msg.of("notify.called", ticket=f"A00{n}", counter="1"),))
-        )
-    box = boxes.get("tok")
-    assert [i["id"] for i in box.after(0)] == [3, 4, 5]  # the oldest make room
-    assert "A004" in box.after(4)[0]["text"][0]
+        texts = [Msg.of("notify.called", ticket=f"A00{n}", counter="1")]
+        await delivery.deliver(outbound_of(notify(key, "en", texts, f"called:{n}")))
+    # Delivered again (a worker that died before marking it done): kept once.
+    again = [Msg.of("notify.called", ticket="A004", counter="1")]
+    await delivery.deliver(outbound_of(notify(key, "en", again, "called:4")))
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        items = (await r.json())["items"]
+    last = citizen.items[-1]["id"]
+    assert [i["id"] for i in items] == [last + 3, last + 4, last + 5]  # the oldest make room
+    assert "A004" in items[-1]["text"][0] and "A003" in items[-2]["text"][0]
     with pytest.raises(ValueError):
         await delivery.deliver(Outbound(ConversationKey("telegram", "1"), "en", ()))
 
 
-async def test_a_chat_nobody_opened_for_a_day_is_forgotten_from_memory() -> None:
-    now = [0.0]
-    boxes = Mailboxes(render_outbound, clock=lambda: now[0], forget_after_s=3600)
-    key = ConversationKey("web", "tok")
-    await WebChatDelivery(boxes).deliver(Outbound(key, "en", (Msg("notify.reminder"),)))
-    now[0] += 1800
-    assert boxes.peek("tok") is not None and len(boxes.get("other").items) == 0
-    now[0] += 3600
-    boxes.get("other")
-    assert boxes.peek("tok") is None and boxes.peek("other") is not None
+async def test_a_chat_nobody_opened_for_a_day_is_erased(
+    hall: HallServer, citizen: ChatClient, http: aiohttp.ClientSession, clock: Clock
+) -> None:
+    await citizen.send(command="start")
+    await citizen.picks("lang:en")
+    async with aiohttp.ClientSession(cookie_jar=jar()) as other_http:
+        other = ChatClient(other_http, hall.url)
+        await other.send(command="start")
+        clock.advance(hours=20)
+        await other.events(0)  # the other page is still open
+        clock.advance(hours=5)
+        assert await hall.chat.deps.mailboxes.forget_stale() == 1
+        async with other_http.get(f"{hall.url}/chat/api/history") as r:
+            assert len((await r.json())["items"]) == len(other.items)
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        assert (await r.json())["items"] == []
+
+
+async def test_a_long_poll_finds_a_notice_whose_wake_up_was_lost(
+    make_app: Callable[..., Any], http: aiohttp.ClientSession
+) -> None:
+    # The poll waits long and reads the mailbox again every 0.2 s; the notice is written
+    # straight into the store, as when its wake-up never arrived.
+    server = await start_hall_server(await make_app(), poll_seconds=60.0, reread_seconds=0.2)
+    try:
+        citizen = ChatClient(http, server.url)
+        await citizen.send(command="start")
+        token = next(c.value for c in http.cookie_jar if c.key == "webchat_session")
+        after = citizen.items[-1]["id"]
+        waiting = asyncio.create_task(citizen.events(after))
+        item = {"from": "bot", "text": ["A017 → 2"]}
+        assert await server.app.store.post_to_mailbox(token, [item], "en", keep=200)
+        body = await waiting
+        assert [i["text"] for i in body["items"]] == [["A017 → 2"]]
+    finally:
+        await server.close()

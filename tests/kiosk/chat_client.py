@@ -12,6 +12,7 @@ import aiohttp
 from ecitizen.app import App
 from flows.officer import invite_hash, new_invite_code
 from flows.records import OfficerInvite
+from tests.kiosk.kiosk_client import JMBG
 
 _ids = itertools.count(1)
 
@@ -79,3 +80,20 @@ async def call_next(chat: ChatClient) -> str:
         await chat.picks("home")
     await chat.picks("call_next")
     return chat.text
+
+
+async def register_in_chat(chat: ChatClient) -> str:
+    """A citizen registers in the web chat, for a walk-in visit at kg; the reference."""
+    await chat.send(command="start")
+    await chat.picks("lang:en")
+    await chat.picks("menu.register")
+    await chat.picks("ok")
+    await chat.picks("yes")
+    for answer in ("Milica", "Milić", JMBG, "001234567", "0641234567", "milica@example.com"):
+        await chat.says(answer)
+    await chat.picks("kg")
+    await chat.picks("walk_in")
+    await chat.picks("submit")
+    ref = chat.last["reference"]
+    assert ref
+    return str(ref)

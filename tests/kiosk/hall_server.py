@@ -95,6 +95,9 @@ async def start_hall_server(
     port: int = 0,
     printer_condition: PrinterCondition | Literal["worker"] | None = "worker",
     slip_refresh_seconds: float = 5.0,
+    refresh_seconds: float = 5.0,
+    poll_seconds: float = 2.0,
+    reread_seconds: float = 5.0,
 ) -> HallServer:
     """Mount everything on a new aiohttp application and serve it; the second time for
     the same app (a "restart" on the same port) the workers are already running. The
@@ -107,14 +110,20 @@ async def start_hall_server(
         slip_refresh_seconds=slip_refresh_seconds,
     )
     condition = worker_conditions(app) if printer_condition == "worker" else printer_condition
-    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, settings, condition))
-    hub = HallEvents(app.store, app.halls, clock=app.env.clock, refresh_seconds=5.0)
+    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, app.store, settings, condition))
+    hub = HallEvents(
+        app.store,
+        app.halls,
+        clock=app.env.clock,
+        refresh_seconds=refresh_seconds,
+        wakeups=app.store.wakeups,
+    )
     display = add_display_routes(application, hub, app.halls)
     application.add_routes(landing_routes(app.halls))
-    deps = WebChatDeps(app, poll_seconds=2.0)
+    deps = WebChatDeps(app, app.store, poll_seconds=poll_seconds, reread_seconds=reread_seconds)
     chat = add_webchat_routes(application, deps)
     app.add_delivery("web", deps.delivery)
-    app.add_hall_listener(hub.notify)
+    app.add_hall_listener(hub.changed)
     if not app.tasks:
         app.start_workers()
     runner = AppRunner(application, shutdown_timeout=1.0)

@@ -11,6 +11,7 @@ import pytest
 from flows.messages import ConversationKey
 from flows.records import RegistrationStatus
 from kiosk.sessions import conversation_key
+from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import REGISTRATION, KioskClient
 
@@ -228,15 +229,14 @@ async def test_a_session_unknown_to_the_server_starts_over_politely(
 
 
 async def test_a_kiosk_whose_page_died_is_wiped_by_the_server(
-    kiosk: KioskClient, hall: HallServer, http: aiohttp.ClientSession
+    kiosk: KioskClient, hall: HallServer, http: aiohttp.ClientSession, clock: Clock
 ) -> None:
     await kiosk.state()
     await kiosk.send(command="language", payload="en")
     await kiosk.choose("menu.register")
     key = session_key(http)
     assert await hall.app.store.load_conversation(key) is not None
-    for session in hall.kiosk.sessions.idle_since(-1.0):
-        session.last_seen -= 3600  # an hour without a sound from the page
+    clock.advance(hours=1)  # an hour without a sound from the page
     assert await hall.kiosk.sweep() == 1
     assert await hall.app.store.load_conversation(key) is None
     status, body = await kiosk.post({"seq": kiosk.seq + 1, "choice": "ok"})
@@ -312,3 +312,21 @@ async def test_the_landing_page_links_every_hall_and_the_web_chat(
     for path in ("/kiosk/kg", "/display/kg", "/chat"):
         async with http.get(hall.url + path) as r:
             assert r.status == 200, path
+
+
+async def test_with_the_database_away_the_kiosk_answers_politely_and_still_wipes(
+    kiosk: KioskClient, hall: HallServer, http: aiohttp.ClientSession
+) -> None:
+    await kiosk.state()
+    await kiosk.send(command="language", payload="en")
+    await kiosk.choose("menu.register")
+    old_key = session_key(http)
+    await hall.app.store.close()  # the database is gone
+    status, body = await kiosk.post({"seq": kiosk.seq + 1, "choice": "ok"})
+    assert status == 503 and body["error"] == "unavailable" and body["message"]
+    async with http.get(f"{kiosk.base}/api/state") as r:
+        assert r.status == 503
+    # "Finish" still leaves the screen to the next person: a new session, nothing shown.
+    wiped = await kiosk.send(command="wipe")
+    assert wiped["wiped"] is True and wiped["screen"]["name"] == "kiosk.language"
+    assert session_key(http) != old_key

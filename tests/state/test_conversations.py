@@ -154,17 +154,16 @@ async def test_a_kiosk_wipe_forgets_the_session(store: SqlStore) -> None:
 async def test_a_copy_kept_by_another_process_never_overwrites_a_conversation_begun_again(
     backend: Backend, clock: Clock
 ) -> None:
-    """Process A keeps a conversation in memory; process B wipes it and the chat starts
-    over, as many messages deep as A's copy: A's stale copy must be refused."""
+    """Process A holds a conversation (a turn in flight, or a cache whose wake-up was lost);
+    process B wipes it and the chat starts over, as many messages deep as A's copy: A's
+    stale copy must be refused."""
     a, b = await backend.open(), await backend.open()
-    old = conversation(slots={"jmbg": "0512981717776"})
-    await a.apply(Unit(conversation=old))
+    await a.apply(Unit(conversation=conversation(slots={"jmbg": "0512981717776"})))
+    stale = await a.load_conversation(chat())
+    assert stale is not None
     await b.apply(Unit(forget=chat()))
     clock.advance(timedelta(seconds=1))
-    new = conversation(state="fresh")
-    await b.apply(Unit(conversation=new))
-    stale = await a.load_conversation(chat())  # from A's memory
-    assert stale is not None
+    await b.apply(Unit(conversation=conversation(state="fresh")))
     stale.state = "overwritten"
     with pytest.raises(VersionConflict):
         await a.apply(Unit(conversation=stale))

@@ -1,0 +1,165 @@
+"""Kiosk sessions (flows.ports.KioskSessionStore): any process can answer any kiosk tap.
+
+Two requests of one session never both count: a turn is saved only at the seq it was
+decided on. The wipe deletes the session and its conversation in one transaction; the
+idle wipe only if the session is still idle then, so a tap that came meanwhile wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from flows.messages import ConversationKey
+from flows.records import KioskSession
+from state import writes
+from state.base import StoreBase
+from state.db import Refusal, Row, Statement
+from state.values import dump_json, from_micros, load_json, to_micros
+from state.wakeups import dropped_payload
+
+_COLUMNS = "token, hall, channel, user_key, seq, language, screen, last_request, last_seen"
+_SEEN = "seen"
+ORPHANS_PER_SWEEP = 500
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else dump_json(value)
+
+
+def _maybe(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else dict(load_json(text))
+
+
+def _session(row: Row) -> KioskSession:
+    return KioskSession(
+        token=row[0],
+        hall=row[1],
+        key=ConversationKey(row[2], row[3]),
+        seq=row[4],
+        language=row[5],
+        screen=_maybe(row[6]),
+        last_request=_maybe(row[7]),
+        last_seen=from_micros(row[8]),
+    )
+
+
+class KioskSessionQueries(StoreBase):
+    async def _dropped(self, keys: list[ConversationKey], deleted: bool = True) -> None:
+        """Deleted conversations: no process keeps a copy in its cache."""
+        for key in keys:
+            if deleted:
+                await self._conversations_dropped(dropped_payload(key))
+            else:
+                self._conversations.drop((key.channel, key.user_key))
+
+    async def add_kiosk_session(self, session: KioskSession) -> None:
+        now = self._clock()
+        await self._db.execute(
+            f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            session.token,
+            session.hall,
+            session.key.channel,
+            session.key.user_key,
+            session.seq,
+            session.language,
+            _json(session.screen),
+            _json(session.last_request),
+            to_micros(now),
+        )
+        session.last_seen = now
+
+    async def kiosk_session(
+        self, token: str, touch_every: timedelta | None = None
+    ) -> KioskSession | None:
+        row = await self._db.fetchrow(
+            f"SELECT {_COLUMNS} FROM kiosk_sessions WHERE token = $1", token
+        )
+        if row is None:
+            return None
+        session = _session(row)
+        now = self._clock()
+        if touch_every is not None and session.last_seen and session.last_seen < now - touch_every:
+            # Conditional: never moves last_seen back past a later touch.
+            touched = await self._db.execute(
+                "UPDATE kiosk_sessions SET last_seen = $2 WHERE token = $1 AND last_seen < $2",
+                token,
+                to_micros(now),
+            )
+            if touched:
+                session.last_seen = now
+        return session
+
+    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
+        now = self._clock()
+        saved = await self._db.execute(
+            "UPDATE kiosk_sessions SET seq = $2, language = $3, screen = $4, last_request = $5, "
+            "last_seen = $6 WHERE token = $1 AND seq = $7",
+            session.token,
+            session.seq,
+            session.language,
+            _json(session.screen),
+            _json(session.last_request),
+            to_micros(now),
+            previous_seq,
+        )
+        if saved:
+            session.last_seen = now
+        return saved > 0
+
+    async def forget_kiosk_session(
+        self,
+        session: KioskSession,
+        inbound_ids: Sequence[str] = (),
+        idle_for: timedelta | None = None,
+    ) -> bool:
+        if idle_for is None:
+            drop = Statement(
+                "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2",
+                (session.token, session.hall),
+            )
+        else:
+            drop = Statement(
+                "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2 AND last_seen < $3",
+                (session.token, session.hall, to_micros(self._clock() - idle_for)),
+                refuse=Refusal(_SEEN, session.token),
+            )
+        statements = [drop, writes.forget_statement(session.key)]
+        if inbound_ids:
+            statements.append(
+                Statement(
+                    "DELETE FROM processed_inbound WHERE channel = $1 AND message_id = $2",
+                    many=[(session.key.channel, message_id) for message_id in inbound_ids],
+                )
+            )
+        outcome = await self._db.run(statements)
+        if outcome.refused is not None:
+            return False
+        await self._dropped([session.key], deleted=outcome.counts[1] > 0)
+        return outcome.counts[0] + outcome.counts[1] > 0
+
+    async def idle_kiosk_sessions(self, idle_for: timedelta, limit: int) -> list[KioskSession]:
+        rows = await self._db.fetch(
+            f"SELECT {_COLUMNS} FROM kiosk_sessions WHERE last_seen < $1 "
+            "ORDER BY last_seen, token LIMIT $2",
+            to_micros(self._clock() - idle_for),
+            limit,
+        )
+        return [_session(row) for row in rows]
+
+    async def forget_idle_kiosk_conversations(self, channel: str, idle_for: timedelta) -> int:
+        rows = await self._db.fetch(
+            "SELECT user_key FROM conversations c WHERE channel = $1 AND updated_at < $2 "
+            "AND NOT EXISTS (SELECT 1 FROM kiosk_sessions s "
+            "WHERE s.channel = c.channel AND s.user_key = c.user_key) LIMIT $3",
+            channel,
+            to_micros(self._clock() - idle_for),
+            ORPHANS_PER_SWEEP,
+        )
+        keys = [ConversationKey(channel, row[0]) for row in rows]
+        if not keys:
+            return 0
+        outcome = await self._db.run([writes.forget_statement(key) for key in keys])
+        await self._dropped(keys)
+        return sum(outcome.counts)
