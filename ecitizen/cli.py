@@ -14,7 +14,9 @@ from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
 from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, load_config, printer_configs
 from ecitizen.diagram import markdown
+from ecitizen.logs import configure_logging
 from ecitizen.print_cli import add_print_parser, run_print_command
+from ecitizen.purge import purge_once
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
 from flows.officer import invite_hash, new_invite_code
@@ -32,7 +34,14 @@ def _parser() -> argparse.ArgumentParser:
         help="a TOML file (default: ./config.toml if it exists)",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="the server: kiosk, hall display, web chat, bots")
+    serve = sub.add_parser("serve", help="the server: kiosk, hall display, web chat, bots")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="server processes on the one port (default: [server] workers; >1 needs PostgreSQL)",
+    )
     chat = sub.add_parser("chat", help="the terminal chat")
     chat.add_argument("--as-officer", metavar="CODE", help="enroll as an officer with a code")
     chat.add_argument("--user", default=None, help="who you are in this chat (default: you)")
@@ -107,11 +116,12 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
 async def _purge(config: Config) -> int:
     app = await build_app(config)
     try:
-        now = utc_now()
-        expired = await app.store.expire_due(now)
-        erased = await app.store.purge(now - timedelta(days=config.engine.retention_days))
+        done = await purge_once(app)
+        if done is None:
+            sys.stderr.write("another process is purging right now; nothing done, try later\n")
+            return 1
         sys.stdout.write(
-            f"expired {len(expired)} registrations; erased personal data of {erased}\n"
+            f"expired {done.expired} registrations; erased personal data of {done.erased}\n"
         )
         return 0
     finally:
@@ -130,11 +140,7 @@ async def _migrate(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # force: importing python-escpos has already called basicConfig
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    logging.getLogger("transitions.core").setLevel(logging.WARNING)
+    configure_logging()
     try:
         config = _config(args.config)
     except ConfigError as exc:
@@ -156,6 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "print":
         return run_print_command(args, printer_configs(config))
     if args.command == "serve":
+        workers = config.server.workers if args.workers is None else args.workers
+        if workers != 1:
+            from ecitizen.workers import serve_workers
+
+            if workers < 1:
+                sys.stderr.write("--workers must be 1 or more\n")
+                return 2
+            return serve_workers(config, workers)
         from ecitizen.server import serve
 
         return asyncio.run(serve(config))

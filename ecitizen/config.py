@@ -52,6 +52,11 @@ class LinkSettings:
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 1  # server processes on the one port (more than 1 needs PostgreSQL)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"setting [server] workers must be 1 or more, not {self.workers}")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The outbox worker: delivers effects written with the state changes, retrying with backoff.
 
-Each effect is claimed with a lease, so a crash mid-delivery brings it back after the lease;
-channels deduplicate nothing themselves, so an effect is marked done right after delivery.
+Every process runs one. Each effect is claimed for a few seconds and the claim renewed
+while its round is in progress, so an effect claimed by a process that dies is delivered by
+another within seconds, and no other process takes it meanwhile. Only the claiming process
+marks the outcome. Channels deduplicate nothing themselves, so an effect is marked done
+right after delivery.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 
 from flows.booking import when_label
 from flows.halls import Hall
@@ -17,6 +21,7 @@ from flows.messages import Msg
 from flows.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
 from flows.ports import Delivery, RecipientGone, Store, TryLater
 from flows.records import OutboxItem, RegistrationStatus, Unit
+from state.leases import renewed
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,9 @@ class OutboxWorker:
         hall_listeners: list[HallListener] | None = None,
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
-        lease_seconds: float = 600.0,  # a burst can hold a notice behind replies for minutes
+        # A claim's length; renewed every third of it while the round goes on, so a long
+        # round keeps its effects, and a dead process's are taken over this soon.
+        lease_seconds: float = 15.0,
     ) -> None:
         self.store = store
         self.deliveries = dict(deliveries)
@@ -83,14 +90,25 @@ class OutboxWorker:
             waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
-        items = await self.store.claim_effects(self.clock(), limit, self.lease_seconds)
+        # Only what this process can carry out: another (`serve` beside `ecitizen chat`)
+        # delivers the rest.
+        items = await self.store.claim_effects(
+            self.clock(),
+            limit,
+            self.lease_seconds,
+            channels=list(self.deliveries),
+            skip_kinds=[] if self.hall_listeners else [HALL_CHANGED],
+        )
         if not items:
             return 0
         # one chat's messages in order; different chats at once
         by_target: dict[str, list[OutboxItem]] = {}
         for item in items:
             by_target.setdefault(self._target(item), []).append(item)
-        await asyncio.gather(*(self._deliver_in_order(group) for group in by_target.values()))
+        ids = [item.id for item in items]
+        renew = partial(self.store.renew_effects, ids, self.lease_seconds)
+        async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
+            await asyncio.gather(*(self._deliver_in_order(g) for g in by_target.values()))
         return len(items)
 
     def _target(self, item: OutboxItem) -> str:
@@ -147,7 +165,9 @@ class OutboxWorker:
                 item.id, self.clock() + timedelta(seconds=delay), type(exc).__name__
             )
             return False
-        await self.store.effect_done(item.id)
+        if not await self.store.effect_done(item.id):
+            # delivered, but this process's claim ran out and another took the effect
+            log.warning("effect %s (%s): claim lost before it was marked", item.id, effect.kind)
         return True
 
     async def _remind(self, item: OutboxItem) -> None:

@@ -7,17 +7,19 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
 import sys
 from dataclasses import dataclass
-from datetime import timedelta
 
 from aiohttp import web
 
 from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
 from bot.webchat import WebChatDeps, add_webchat_routes
-from ecitizen.app import App, build_app, utc_now
+from ecitizen.app import App, build_app
 from ecitizen.config import Config
+from ecitizen.polling import PollingLease
+from ecitizen.purge import purge_daily
 from kiosk.display import add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
@@ -26,21 +28,7 @@ from kiosk.web import KioskDeps, KioskSettings, add_kiosk_routes
 
 log = logging.getLogger(__name__)
 
-PURGE_EVERY = timedelta(days=1)
 MAX_BODY = 64 * 1024  # no request of ours is larger: a bigger one is refused with 413
-
-
-async def purge_daily(app: App) -> None:
-    """Expire visits that passed and erase personal data past the retention period."""
-    while True:
-        try:
-            now = utc_now()
-            expired = await app.store.expire_due(now)
-            erased = await app.store.purge(now - timedelta(days=app.config.engine.retention_days))
-            log.info("daily purge: %d expired, %d erased", len(expired), erased)
-        except Exception:
-            log.exception("daily purge failed; trying again tomorrow")
-        await asyncio.sleep(PURGE_EVERY.total_seconds())
 
 
 def telegram_channel(app: App) -> TelegramChannel | None:
@@ -93,17 +81,24 @@ def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
     return Server(app, web_app, telegram)
 
 
-async def start_telegram(server: Server) -> None:
-    """Check the token and start receiving; the deep links need the bot's username."""
+async def start_telegram(server: Server) -> PollingLease | None:
+    """Check the token and start receiving; the deep links need the bot's username.
+    In polling mode, only the process holding the polling lease polls (returned)."""
     if server.telegram is None:
-        return
-    await server.telegram.start()
+        return None
+    await server.telegram.start(poll=False)
     env = server.app.env
     if not env.settings.bot_username:
         env.settings = dataclasses.replace(env.settings, bot_username=server.telegram.username)
+    if not server.telegram.polls:
+        return None
+    polling = PollingLease(server.app.store, server.telegram)
+    polling.start()
+    return polling
 
 
-async def serve(config: Config) -> int:
+async def serve(config: Config, *, reuse_port: bool = False) -> int:
+    """One server process; reuse_port lets several share the port (`--workers`)."""
     app = await build_app(config)
     try:
         telegram = telegram_channel(app)
@@ -114,9 +109,10 @@ async def serve(config: Config) -> int:
     server = build_web(app, telegram)
     runner = web.AppRunner(server.web, access_log=None)  # access logs could carry codes
     await runner.setup()
+    host, port = config.server.host, config.server.port
     try:
-        await web.TCPSite(runner, config.server.host, config.server.port).start()
-        await start_telegram(server)
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+        polling = await start_telegram(server)
     except (OSError, TelegramStartError) as exc:
         sys.stderr.write(f"cannot start: {exc}\n")
         await runner.cleanup()
@@ -124,7 +120,7 @@ async def serve(config: Config) -> int:
         return 2
     app.start_workers()
     app.tasks.append(asyncio.create_task(purge_daily(app), name="purge"))
-    log.info("serving on http://%s:%d", config.server.host, config.server.port)
+    log.info("serving on http://%s:%d (process %d)", host, port, os.getpid())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -133,6 +129,8 @@ async def serve(config: Config) -> int:
     log.info("stopping")
     with contextlib.suppress(Exception):
         await runner.cleanup()  # no new requests; open event streams end
+    if polling is not None:
+        await polling.stop()  # another process may poll at once
     if telegram is not None:
         await telegram.stop_receiving()
     await app.close()  # the outbox finishes the round it holds before this returns

@@ -21,6 +21,7 @@ from flows.records import (
     Officer,
     OfficerInvite,
     OutboxItem,
+    PrinterState,
     PrintJob,
     Registration,
     RegistrationStatus,
@@ -140,14 +141,27 @@ class QueueReader(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def claim_effects(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
-        """Due effects, leased for lease_s seconds so a second worker does not take them."""
+    async def claim_effects(
+        self,
+        now: datetime,
+        limit: int,
+        lease_s: float,
+        *,
+        channels: Sequence[str] | None = None,
+        skip_kinds: Sequence[str] = (),
+    ) -> list[OutboxItem]:
+        """Due effects, claimed by this process for lease_s seconds so no other takes them;
+        only notifications for `channels` (None: any), and no effect of `skip_kinds`."""
 
-    async def effect_done(self, item_id: int) -> None: ...
+    async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
+        """Extend this process's claims while their delivery is in progress."""
 
-    async def effect_retry(self, item_id: int, at: datetime, error: str) -> None: ...
+    # The outcome is written only while this process holds the claim: False otherwise.
+    async def effect_done(self, item_id: int) -> bool: ...
 
-    async def effect_failed(self, item_id: int, error: str) -> None: ...
+    async def effect_retry(self, item_id: int, at: datetime, error: str) -> bool: ...
+
+    async def effect_failed(self, item_id: int, error: str) -> bool: ...
 
 
 class PrintJobReader(Protocol):
@@ -156,19 +170,43 @@ class PrintJobReader(Protocol):
 
 class PrintJobStore(PrintJobReader, Protocol):
     async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
-        """Queued jobs that are due, oldest first, marked PRINTING."""
+        """The due jobs at the head of the printer's queue, marked PRINTING for this
+        process; none while another live process holds the printer."""
 
-    async def print_done(self, job_id: int, now: datetime) -> None: ...
+    # The outcome is written only by the process printing the job: False otherwise.
+    async def print_done(self, job_id: int, now: datetime) -> bool: ...
 
-    async def print_retry(self, job_id: int, at: datetime, error: str) -> None: ...
+    async def print_retry(self, job_id: int, at: datetime, error: str) -> bool: ...
 
-    async def print_failed(self, job_id: int, error: str) -> None: ...
+    async def print_failed(self, job_id: int, error: str) -> bool: ...
 
-    async def mark_uncertain(self) -> int:
-        """At start-up: jobs left PRINTING by a crash become UNCERTAIN."""
+    async def mark_uncertain(self, printer: str | None = None) -> int:
+        """Jobs left PRINTING by a process that is gone become UNCERTAIN."""
 
     async def requeue(self, job_id: int, now: datetime) -> bool:
         """An operator's reprint: FAILED, UNCERTAIN or PRINTED back to QUEUED."""
+
+    async def printer_states(self) -> dict[str, PrinterState]: ...
+
+    async def save_printer_state(self, printer: str, state: PrinterState) -> None: ...
+
+
+class LeaseStore(Protocol):
+    """Named leases held by one process at a time (see state/leases.py)."""
+
+    owner: str  # this process's id
+
+    async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool: ...
+
+    async def renew_lease(self, name: str, owner: str, ttl_s: float) -> bool: ...
+
+    async def release_lease(self, name: str, owner: str) -> bool: ...
+
+    async def lease_holder(self, name: str) -> tuple[str, float] | None: ...
+
+
+class PrinterStore(PrintJobStore, LeaseStore, Protocol):
+    """What a printer worker needs: the jobs and the printers' leases."""
 
 
 class AuditStore(Protocol):
@@ -297,6 +335,7 @@ class Store(
     AccountStore,
     KioskSessionStore,
     MailboxStore,
+    LeaseStore,
     Protocol,
 ):
     @property

@@ -285,6 +285,15 @@ class NewAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterState:
+    """A printer as its owning process last found it (kept in the store, shared by all)."""
+
+    condition: str  # kiosk.printing.status.Condition's value
+    attention: str | None = None  # the reason last reported, until the printer recovers
+    failures: int = 0  # failed attempts in a row: the exponent of the backoff
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     actor: str  # "officer:12", "citizen", "system", "operator"
     action: str  # "approve", "reject", "claim", "release", "reprint", ...

@@ -18,7 +18,7 @@ from aiohttp import web
 
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = frozenset(
-    {"kiosk.js", "keyboard.js", "kiosk.css", "display.js", "display.css", "landing.css"}
+    {"kiosk.js", "keyboard.js", "fit.js", "kiosk.css", "display.js", "display.css", "landing.css"}
 )
 CONTENT_TYPES = {
     ".js": "text/javascript",

@@ -3,6 +3,11 @@
 A turn may bring several Outbounds ("Thank you." then the next question); the kiosk shows
 them as one screen: every paragraph, and the input of the last one. The browser gets
 finished text in the citizen's language and never a message key or template.
+
+A flow that ends with a queue number or a reference code ends on the result screen: the
+result and what to do next, and only "Finish" (the menu the engine offers after it comes
+with the next person). On the summary, the choices that go back to change an answer are
+marked, so the page sets them apart from the main action.
 """
 
 from __future__ import annotations
@@ -51,11 +56,17 @@ UI_KEYS: tuple[str, ...] = (
     "kiosk.error.unavailable",
     "kiosk.error.refused",
     "kiosk.choices.label",
+    "kiosk.changes.label",
 )
 
 # What the engine says for every channel, said the kiosk's own way: at a choice there is
 # nothing to type, only buttons to tap.
 KIOSK_WORDS: dict[str, str] = {"invalid.choose": "kiosk.invalid.choose"}
+
+# The menu's question under a finished flow; the result screen has no menu to ask about.
+MENU_PROMPT = "menu.prompt"
+# Outcomes that go back from a summary to change one answer (flows.flow.Flow.editable).
+CHANGE_PREFIX = "edit_"
 
 # Which on-screen keyboard a step opens with (the citizen can switch letters/digits).
 _DIGIT_PADS = {Expect.PHONE: "phone", Expect.DIGITS: "digits", Expect.CODE: "code"}
@@ -118,6 +129,7 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
         "reference": None,
         "ticket": None,
         "end": False,
+        "result": False,
         "notice": notice,
         "slip": None,
     }
@@ -130,6 +142,12 @@ def screen_from(
     whose key is in `leave_out` are not shown (the kiosk says the same its own way)."""
     last = replies[-1]
     lang = last.language or language or DEFAULT_LANGUAGE
+    reference = next((out.reference for out in replies if out.reference), None)
+    ticket = next((out.ticket for out in replies if out.ticket), None)
+    end = any(out.end for out in replies)
+    result = end and bool(reference or ticket)
+    if result:
+        leave_out = leave_out | {MENU_PROMPT}
     paragraphs = [
         render(_in_kiosk_words(m), out.language or lang)
         for out in replies
@@ -139,20 +157,27 @@ def screen_from(
     asking = next((out for out in reversed(replies) if out.choices), None)
     # A closing note after a question ("You can go back any time.") keeps its buttons.
     keeps = asking is not None and (asking is last or last.expect == Expect.NOTHING)
-    choices = asking.choices if asking is not None and keeps else ()
+    choices = asking.choices if asking is not None and keeps and not result else ()
     qr = next((out.qr for out in replies if out.qr), None)
     return {
         "name": last.screen,
         "language": lang,
         "paragraphs": paragraphs,
-        "choices": [{"id": c.id, "label": render(c.label, lang)} for c in choices],
+        "choices": [_choice(c.id, render(c.label, lang)) for c in choices],
         "expect": last.expect.value,
         "input": takes_typing(last.expect, len(choices)),
         "keyboard": keyboard_for(last.expect, lang),
         "qr": qr_data_url(qr) if qr else None,
-        "reference": next((out.reference for out in replies if out.reference), None),
-        "ticket": next((out.ticket for out in replies if out.ticket), None),
-        "end": any(out.end for out in replies),
+        "reference": reference,
+        "ticket": ticket,
+        "end": end,
+        "result": result,
         "notice": None,
         "slip": None,  # what became of the slip, filled in per answer (kiosk.slipnote)
     }
+
+
+def _choice(id_: str, label: str) -> dict[str, Any]:
+    if id_.startswith(CHANGE_PREFIX):
+        return {"id": id_, "label": label, "change": True}
+    return {"id": id_, "label": label}

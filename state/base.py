@@ -14,6 +14,8 @@ Clock = Callable[[], datetime]
 
 
 class StoreBase:
+    owner: str  # this process's id (state.leases.new_owner): who claims and holds leases
+
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self._db = db
         self._clock = clock

@@ -1,13 +1,22 @@
-"""The outbox: effects waiting to be carried out, leased to one worker at a time."""
+"""The outbox: effects waiting to be carried out, each claimed by one process at a time.
+
+A claim is a short lease: the claiming process (the store's owner) renews it while it
+delivers, and only it may mark the outcome. A process that dies leaves its claims to run
+out within seconds; another process then takes the effects.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flows.records import Effect, OutboxItem
 from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, load_json, to_micros
+
+LEFT_FOR_OTHERS = timedelta(hours=1)  # then an effect nobody able to took is given up
 
 
 def _item(row: Row) -> OutboxItem:
@@ -21,47 +30,112 @@ def _item(row: Row) -> OutboxItem:
 
 
 class OutboxQueries(StoreBase):
-    async def claim_effects(self, now: datetime, limit: int, lease_s: float) -> list[OutboxItem]:
-        """Due effects, oldest due first. Claiming moves their next attempt to the end of
-        the lease: a worker that dies leaves them to be claimed again then, and until
-        then nobody else takes them. Each item's next_attempt_at is its lease's end."""
+    async def claim_effects(
+        self,
+        now: datetime,
+        limit: int,
+        lease_s: float,
+        *,
+        channels: Sequence[str] | None = None,
+        skip_kinds: Sequence[str] = (),
+    ) -> list[OutboxItem]:
+        """Due effects, oldest due first, claimed for this process. Claiming moves their
+        next attempt to the end of the claim: a process that dies leaves them to be
+        claimed again then, and until then nobody else takes them. Each item's
+        next_attempt_at is its claim's end. A process takes only what it can carry out:
+        notifications for `channels` (None: any) and no effect of `skip_kinds`; the rest
+        waits for a process that can, for an hour at most (then any process takes it and
+        gives it up, so nothing undeliverable piles up)."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
+        args: list[object] = [
+            to_micros(now),
+            to_micros(now + timedelta(seconds=lease_s)),
+            limit,
+            self.owner,
+        ]
+        able: list[str] = []
+        if skip_kinds:
+            args.append(self._sql_list(skip_kinds))
+            able.append(f"NOT {self._among('kind', len(args), 'text')}")
+        if channels is not None:
+            args.append(self._sql_list(channels))
+            channel = (
+                "(payload::json -> 'outbound' ->> 'channel')"
+                if self._db.dialect == "postgres"
+                else "json_extract(payload, '$.outbound.channel')"
+            )
+            # 'notify': flows.notify.NOTIFY
+            able.append(f"(kind <> 'notify' OR {self._among(channel, len(args), 'text')})")
+        only = ""
+        if able:
+            args.append(to_micros(now - LEFT_FOR_OTHERS))
+            only = f" AND (created_at <= ${len(args)} OR ({' AND '.join(able)}))"
         # MATERIALIZED: the pick runs once. Inlined as a semi-join, PostgreSQL may rescan
         # it per row and take more than `limit` (its own locks do not make it skip).
         rows = await self._db.fetch_written(
             "WITH due AS MATERIALIZED (SELECT id FROM outbox WHERE status = 'pending' "
-            f"AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) "
-            "UPDATE outbox SET next_attempt_at = $2 WHERE status = 'pending' "
-            "AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
+            f"AND next_attempt_at <= $1{only} ORDER BY next_attempt_at, id "
+            f"LIMIT $3{skip_locked}) UPDATE outbox SET next_attempt_at = $2, claimed_by = $4 "
+            "WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN (SELECT id FROM due) "
             "RETURNING id, idempotency_key, kind, payload, attempts, next_attempt_at, "
             "created_at",
-            to_micros(now),
-            to_micros(now + timedelta(seconds=lease_s)),
-            limit,
+            *args,
         )
         return sorted((_item(row) for row in rows), key=lambda item: (item.created_at, item.id))
 
-    async def effect_done(self, item_id: int) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'done', finished_at = $2, error = NULL WHERE id = $1",
-            item_id,
-            to_micros(self._clock()),
+    def _sql_list(self, values: Sequence[object]) -> object:
+        """A list as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+        return list(values) if self._db.dialect == "postgres" else json.dumps(list(values))
+
+    def _among(self, what: str, param: int, pg_type: str) -> str:
+        """`what` is one of the list in parameter `param` (see _sql_list)."""
+        if self._db.dialect == "postgres":
+            return f"{what} = ANY(${param}::{pg_type}[])"
+        return f"{what} IN (SELECT value FROM json_each(${param}))"
+
+    async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
+        """Extend this process's claims on these effects (still pending) by lease_s from
+        now; returns how many it still held."""
+        if not item_ids:
+            return 0
+        return await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE claimed_by = $2 "
+            f"AND status = 'pending' AND {self._among('id', 3, 'bigint')}",
+            to_micros(self._clock() + timedelta(seconds=lease_s)),
+            self.owner,
+            self._sql_list(item_ids),
         )
 
-    async def effect_retry(self, item_id: int, at: datetime, error: str) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, error = $3 "
-            "WHERE id = $1 AND status = 'pending'",
+    async def effect_done(self, item_id: int) -> bool:
+        """False (nothing changed) when this process no longer holds the claim."""
+        changed = await self._db.execute(
+            "UPDATE outbox SET status = 'done', finished_at = $2, error = NULL, "
+            "claimed_by = NULL WHERE id = $1 AND status = 'pending' AND claimed_by = $3",
+            item_id,
+            to_micros(self._clock()),
+            self.owner,
+        )
+        return changed > 0
+
+    async def effect_retry(self, item_id: int, at: datetime, error: str) -> bool:
+        changed = await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, error = $3, "
+            "claimed_by = NULL WHERE id = $1 AND status = 'pending' AND claimed_by = $4",
             item_id,
             to_micros(at),
             error,
+            self.owner,
         )
+        return changed > 0
 
-    async def effect_failed(self, item_id: int, error: str) -> None:
-        await self._db.execute(
+    async def effect_failed(self, item_id: int, error: str) -> bool:
+        changed = await self._db.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, finished_at = $2, "
-            "error = $3 WHERE id = $1",
+            "error = $3, claimed_by = NULL WHERE id = $1 AND status = 'pending' "
+            "AND claimed_by = $4",
             item_id,
             to_micros(self._clock()),
             error,
+            self.owner,
         )
+        return changed > 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.records import PrintJob, PrintStatus
+from flows.records import PrinterState, PrintJob, PrintStatus
 from state.base import StoreBase
 from state.db import Row
+from state.leases import PRINTER_LEASE, printer_lease
 from state.values import from_micros, load_json, maybe_datetime, to_micros
 
 _COLUMNS = (
@@ -14,6 +15,8 @@ _COLUMNS = (
     "created_at, error, printed_at"
 )
 LISTING_LIMIT = 200
+# A job this process claimed and is printing: the only one it may mark ($1 id, $3 owner).
+_MINE = "id = $1 AND status = 'printing' AND claimed_by = $3"
 
 
 def _job(row: Row) -> PrintJob:
@@ -34,42 +37,65 @@ def _job(row: Row) -> PrintJob:
 
 class PrintJobQueries(StoreBase):
     async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
-        skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
-        # MATERIALIZED: the pick runs once (see OutboxQueries.claim_effects).
+        """The jobs at the head of the printer's queue, oldest first, as long as they are
+        due, marked PRINTING for this process. Nothing while another live process holds
+        the printer, or still has a job of it PRINTING: one process at a time prints on a
+        printer, and a job waiting for its retry holds back every later one."""
+        # The head of the queue first (index print_jobs_queue), then the part of it that
+        # is due with nothing waiting before it. MATERIALIZED: each pick runs once (see
+        # OutboxQueries.claim_effects). No SKIP LOCKED: skipping a locked job would print
+        # the one behind it first.
         rows = await self._db.fetch_written(
-            "WITH due AS MATERIALIZED (SELECT id FROM print_jobs WHERE printer = $1 "
-            "AND status = 'queued' AND next_attempt_at <= $2 ORDER BY created_at, id "
-            f"LIMIT $3{skip_locked}) UPDATE print_jobs SET status = 'printing' "
+            "WITH head AS MATERIALIZED (SELECT id, created_at, next_attempt_at FROM print_jobs "
+            "WHERE printer = $1 AND status = 'queued' ORDER BY created_at, id LIMIT $3), "
+            "due AS MATERIALIZED (SELECT id FROM head h WHERE h.next_attempt_at <= $2 "
+            "AND NOT EXISTS (SELECT 1 FROM head o WHERE o.next_attempt_at > $2 "
+            "AND (o.created_at < h.created_at OR (o.created_at = h.created_at AND o.id < h.id))) "
+            "AND NOT EXISTS (SELECT 1 FROM print_jobs w WHERE w.printer = $1 "
+            "AND w.status = 'printing' AND (w.claimed_by IS NULL OR w.claimed_by <> $4)) "
+            "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = $5 AND l.owner <> $4 "
+            "AND l.expires_at > $2)) "
+            "UPDATE print_jobs SET status = 'printing', claimed_by = $4 "
             f"WHERE status = 'queued' AND id IN (SELECT id FROM due) RETURNING {_COLUMNS}",
             printer,
             to_micros(now),
             limit,
+            self.owner,
+            printer_lease(printer),
         )
         return sorted((_job(row) for row in rows), key=lambda job: (job.created_at, job.id))
 
-    async def print_done(self, job_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE print_jobs SET status = 'printed', printed_at = $2, error = NULL WHERE id = $1",
+    async def print_done(self, job_id: int, now: datetime) -> bool:
+        """Marks a job this process is printing; False (nothing changed) for any other."""
+        changed = await self._db.execute(
+            "UPDATE print_jobs SET status = 'printed', printed_at = $2, error = NULL "
+            f"WHERE {_MINE}",
             job_id,
             to_micros(now),
+            self.owner,
         )
+        return changed > 0
 
-    async def print_retry(self, job_id: int, at: datetime, error: str) -> None:
-        await self._db.execute(
+    async def print_retry(self, job_id: int, at: datetime, error: str) -> bool:
+        changed = await self._db.execute(
             "UPDATE print_jobs SET status = 'queued', attempts = attempts + 1, "
-            "next_attempt_at = $2, error = $3 WHERE id = $1",
+            f"next_attempt_at = $2, error = $4 WHERE {_MINE}",
             job_id,
             to_micros(at),
+            self.owner,
             error,
         )
+        return changed > 0
 
-    async def print_failed(self, job_id: int, error: str) -> None:
-        await self._db.execute(
-            "UPDATE print_jobs SET status = 'failed', attempts = attempts + 1, error = $2 "
-            "WHERE id = $1",
+    async def print_failed(self, job_id: int, error: str) -> bool:
+        changed = await self._db.execute(
+            f"UPDATE print_jobs SET status = 'failed', attempts = attempts + 1, error = $2 "
+            f"WHERE {_MINE}",
             job_id,
             error,
+            self.owner,
         )
+        return changed > 0
 
     async def print_jobs(
         self, printer: str | None = None, *, limit: int = LISTING_LIMIT
@@ -87,11 +113,38 @@ class PrintJobQueries(StoreBase):
             )
         return [_job(row) for row in rows]
 
-    async def mark_uncertain(self) -> int:
-        """Call at start-up, before the printer worker runs: a job still PRINTING was cut
-        off by a crash, and may or may not be on paper."""
+    async def mark_uncertain(self, printer: str | None = None) -> int:
+        """Jobs left PRINTING by a process that is gone (its lease on the printer is dead)
+        become UNCERTAIN: they may or may not be on paper. A live owner's job is never
+        touched. Called at start-up and by a process taking a printer over."""
+        only = "" if printer is None else " AND printer = $2"
+        args: tuple[object, ...] = (to_micros(self._clock()),)
         return await self._db.execute(
             "UPDATE print_jobs SET status = 'uncertain' WHERE status = 'printing'"
+            f"{only} AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = "
+            f"'{PRINTER_LEASE}' || print_jobs.printer AND l.owner = print_jobs.claimed_by "
+            "AND l.expires_at > $1)",
+            *(args if printer is None else (*args, printer)),
+        )
+
+    async def printer_states(self) -> dict[str, PrinterState]:
+        """Every printer's condition as its owner last found it."""
+        rows = await self._db.fetch(
+            "SELECT printer, condition, attention, failures FROM printer_states"
+        )
+        return {row[0]: PrinterState(row[1], row[2], row[3]) for row in rows}
+
+    async def save_printer_state(self, printer: str, state: PrinterState) -> None:
+        await self._db.execute(
+            "INSERT INTO printer_states (printer, condition, attention, failures, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (printer) DO UPDATE SET "
+            "condition = excluded.condition, attention = excluded.attention, "
+            "failures = excluded.failures, updated_at = excluded.updated_at",
+            printer,
+            state.condition,
+            state.attention,
+            state.failures,
+            to_micros(self._clock()),
         )
 
     async def requeue(self, job_id: int, now: datetime) -> bool:

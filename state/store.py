@@ -9,6 +9,7 @@ from state.base import Clock
 from state.conversations import ConversationQueries
 from state.db import Database, connect
 from state.kiosk_sessions import KioskSessionQueries
+from state.leases import LeaseQueries, new_owner
 from state.mailboxes import MailboxQueries
 from state.migrate import migrate
 from state.officers import OfficerQueries
@@ -29,11 +30,13 @@ class SqlStore(
     AccountQueries,
     KioskSessionQueries,
     MailboxQueries,
+    LeaseQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__(db, clock)
+        self.owner = new_owner()
         self._closed = False
 
     @property

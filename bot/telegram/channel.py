@@ -125,8 +125,9 @@ class TelegramChannel:
 
     # -- life cycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Check the token (getMe), publish the command menus, start receiving updates.
+    async def start(self, *, poll: bool = True) -> None:
+        """Check the token (getMe), publish the command menus, start receiving updates
+        (in polling mode only with poll=True: else start_polling() starts it later).
 
         Raises InvalidTelegramToken or TelegramUnreachable with a message for the operator."""
         # httpx logs each request's URL at INFO, and the URL carries the bot token.
@@ -155,14 +156,16 @@ class TelegramChannel:
             log.warning("Telegram: command menu not published (%s)", exc.message)
         await self._app.start()
         try:
-            await self._receive()
+            if poll or self._mode == "webhook":
+                await self._receive()
         except TelegramError as exc:
             await self.stop()
             where = self._webhook_url if self._mode == "webhook" else self._api_url
             raise TelegramStartError(
                 f"Telegram refused to start {self._mode} ({where}): {exc.message}"
             ) from None
-        log.info("Telegram bot @%s started (%s)", self.username, self._mode)
+        how = self._mode if poll or self._mode == "webhook" else "polling not yet started"
+        log.info("Telegram bot @%s started (%s)", self.username, how)
 
     async def _receive(self) -> None:
         if self._mode == "polling":
@@ -181,11 +184,26 @@ class TelegramChannel:
                 drop_pending_updates=False,
             )
 
+    @property
+    def polls(self) -> bool:
+        """Whether this channel takes its updates by polling (else by webhook)."""
+        return self._mode == "polling"
+
+    async def start_polling(self) -> None:
+        """Start fetching updates (polling mode, after start(poll=False))."""
+        assert self._app.updater is not None
+        if not self._app.updater.running:
+            await self._receive()
+
+    async def stop_polling(self) -> None:
+        """Stop fetching updates; those already fetched are still handled."""
+        if self._app.updater is not None and self._app.updater.running:
+            await self._app.updater.stop()
+
     async def stop_receiving(self) -> None:
         """Take no more updates and finish handling those received; sending still works,
         so the outbox worker can finish its round before stop()."""
-        if self._app.updater is not None and self._app.updater.running:
-            await self._app.updater.stop()
+        await self.stop_polling()
         if self._app.running:
             await self._app.stop()  # waits for the updates being handled
 

@@ -4,11 +4,16 @@ Per printer, one job at a time and oldest first: a job is claimed (PRINTING), th
 asked for its status, the slip built and sent, the status asked again, and the job marked
 PRINTED. A printer that is off, unreachable, out of paper or with its cover open keeps the
 job queued and is retried with exponential backoff; while it waits, no later job for that
-printer is taken, so slips come out in the order they were asked for. A crash after
-sending and before marking leaves the job PRINTING, which start-up turns UNCERTAIN: it is
-printed again only when an officer asks (requeue). The activation code of a credentials
-slip is asked for right before sending, so it exists in clear only in this process's
-memory while the slip prints.
+printer is taken, so slips come out in the order they were asked for.
+
+Every process runs a worker, and each printer has one owner at a time: the process holding
+its lease in the store, renewed while it works. When the owner dies its lease runs out
+within seconds and another process takes the printer over: the job the dead owner was
+sending (still PRINTING) becomes UNCERTAIN, printed again only when an officer asks
+(requeue), and the printer's condition and backoff go on from the store. Only the process
+that claimed a job can mark it. The activation code of a credentials slip is asked for
+right before sending, so it exists in clear only in this process's memory while the slip
+prints.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from flows.ports import AccountProvider, PrintJobStore
-from flows.records import PrintJob, PrintStatus
+from flows.ports import AccountProvider, PrinterStore
+from flows.records import PrinterState, PrintJob
 from flows.slips import Document, slip_from_payload
 from kiosk.printing.escpos_render import render_rows
 from kiosk.printing.layout import Row, layout
@@ -31,6 +36,7 @@ from kiosk.printing.links import Link, Printout, link_for
 from kiosk.printing.preview import preview_rows
 from kiosk.printing.printers import PrinterConfig
 from kiosk.printing.status import Condition, query_condition
+from state.leases import kept, printer_lease
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +59,14 @@ class _Printer:
     config: PrinterConfig
     condition: Condition = Condition.UNKNOWN
     attention: str | None = None  # the reason last reported, until the printer recovers
-    failures: int = 0
-    blocked_until: datetime | None = None
+    failures: int = 0  # failed attempts in a row (the backoff's exponent)
+    held: bool = False  # this process holds the printer's lease
+    asked_at: datetime | None = None  # when its lease was last taken, renewed or asked for
+    changed: bool = False  # condition, attention or failures differ from the store's
+
+    @property
+    def state(self) -> PrinterState:
+        return PrinterState(self.condition.value, self.attention, self.failures)
 
 
 @dataclass(slots=True)
@@ -79,7 +91,7 @@ def preview_png(rows: list[Row], config: PrinterConfig) -> bytes:
 class PrintWorker:
     def __init__(
         self,
-        store: PrintJobStore,
+        store: PrinterStore,
         printers: Mapping[str, PrinterConfig],
         accounts: AccountProvider,
         clock: Callable[[], datetime] = utc_now,
@@ -88,6 +100,7 @@ class PrintWorker:
         on_ready: Callable[[str], None] | None = None,
         max_backoff_s: float = 60.0,
         poll_s: float = 1.0,
+        lease_s: float = 15.0,
         link_factory: Callable[[PrinterConfig], Link] = link_for,
     ) -> None:
         self.store = store
@@ -97,8 +110,11 @@ class PrintWorker:
         self.on_ready = on_ready
         self.max_backoff_s = max_backoff_s
         self.poll_s = poll_s
+        # A printer whose owner died is taken over within this (plus a poll).
+        self.lease_s = lease_s
         self.link_factory = link_factory
         self._printers = {name: _Printer(config) for name, config in printers.items()}
+        self._conditions: dict[str, Condition] = {}  # every printer's, as the store has it
         self._started = False
         self._account_failures: dict[int, int] = {}  # job id -> failed requests for a code
         self._wake = asyncio.Event()
@@ -106,27 +122,22 @@ class PrintWorker:
     # -- what the lead wires -------------------------------------------------------------
 
     async def start(self) -> int:
-        """Once, before printing: jobs a crash left PRINTING become UNCERTAIN (returns how
-        many), and printers with jobs waiting for a retry stay closed until the latest of
-        those is due, so a newer job never overtakes them after a restart."""
+        """Once, before printing: jobs left PRINTING by a process that is gone (its
+        printer lease dead) become UNCERTAIN; returns how many. A live process's job is
+        never touched, so a second process (`ecitizen chat` beside `serve`) harms none."""
         if self._started:
             return 0
         self._started = True
         uncertain = await self.store.mark_uncertain()
         if uncertain:
             log.warning("%d print job(s) were cut off by a crash: uncertain", uncertain)
-        for name, printer in self._printers.items():
-            waiting = [
-                j.next_attempt_at
-                for j in await self.store.print_jobs(name)
-                if j.status is PrintStatus.QUEUED and j.next_attempt_at > self.clock()
-            ]
-            printer.blocked_until = max(waiting, default=None)
+        await self._refresh_conditions()
         return uncertain
 
     def conditions(self) -> dict[str, Condition]:
-        """Each printer's last known condition (for the kiosk screen and officers)."""
-        return {name: p.condition for name, p in self._printers.items()}
+        """Each printer's last known condition, whichever process owns it (for the kiosk
+        screen and officers)."""
+        return {name: self._conditions.get(name, Condition.UNKNOWN) for name in self._printers}
 
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
@@ -134,68 +145,142 @@ class PrintWorker:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         await self.start()
-        while stop is None or not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # the store may be briefly unavailable: try again later
-                log.exception("the printer worker could not run; trying again")
-            if stop is not None and stop.is_set():
-                return
-            # not wait_for: on Python 3.11 a cancel meeting its timeout can hang the caller
-            waiter = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({waiter}, timeout=self.poll_s)
-            finally:
-                waiter.cancel()
-            self._wake.clear()
+        try:
+            while stop is None or not stop.is_set():
+                try:
+                    await self.run_once()
+                except Exception:  # the store may be briefly unavailable: try again later
+                    log.exception("the printer worker could not run; trying again")
+                if stop is not None and stop.is_set():
+                    return
+                # not wait_for: on Python 3.11 a cancel meeting its timeout can hang the caller
+                waiter = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait({waiter}, timeout=self.poll_s)
+                finally:
+                    waiter.cancel()
+                self._wake.clear()
+        finally:
+            if stop is not None and stop.is_set():  # stopped, not killed: hand over now
+                await self.release()
+
+    async def release(self) -> None:
+        """Give up every printer this process holds, so another takes them at once."""
+        for name, printer in self._printers.items():
+            if printer.held:
+                printer.held = False
+                with contextlib.suppress(Exception):
+                    await self.store.release_lease(printer_lease(name), self.store.owner)
 
     async def run_once(self) -> RunReport:
-        """Print every job that is due on every printer that can take it."""
+        """Print every job that is due on every printer this process holds (or can take)."""
         await self.start()
         report = RunReport()
         await asyncio.gather(*(self._serve(name, report) for name in self._printers))
+        await self._refresh_conditions()
         return report
+
+    async def _refresh_conditions(self) -> None:
+        states = await self.store.printer_states()
+        for name, state in states.items():
+            printer = self._printers.get(name)
+            if printer is None or not printer.held:
+                self._conditions[name] = Condition(state.condition)
+
+    # -- ownership -----------------------------------------------------------------------
+
+    async def _hold(self, name: str) -> bool:
+        """Whether this process holds the printer now: the lease is renewed every third
+        of its time, and a printer held elsewhere is asked for as often."""
+        printer = self._printers[name]
+        now = self.clock()
+        if printer.asked_at is not None and now - printer.asked_at < self._ask_every:
+            return printer.held
+        printer.asked_at = now
+        held = await self.store.acquire_lease(printer_lease(name), self.store.owner, self.lease_s)
+        if held and not printer.held:
+            await self._take_over(name, printer)
+        elif printer.held and not held:
+            log.warning("printer %s: another process prints on it now", name)
+        printer.held = held
+        return held
+
+    @property
+    def _ask_every(self) -> timedelta:
+        return timedelta(seconds=self.lease_s / 3)
+
+    async def _take_over(self, name: str, printer: _Printer) -> None:
+        """The previous owner is gone: its job cut off mid-print becomes UNCERTAIN, and the
+        printer's condition and backoff go on from where it left them."""
+        uncertain = await self.store.mark_uncertain(name)
+        if uncertain:
+            log.warning(
+                "printer %s: %d job(s) of a process that is gone: uncertain", name, uncertain
+            )
+        state = (await self.store.printer_states()).get(name)
+        if state is not None:
+            printer.condition = Condition(state.condition)
+            printer.attention, printer.failures = state.attention, state.failures
+            self._conditions[name] = printer.condition
+        log.info("printer %s: this process prints on it", name)
 
     # -- one printer ---------------------------------------------------------------------
 
     async def _serve(self, name: str, report: RunReport) -> None:
+        if not await self._hold(name):
+            return
         printer = self._printers[name]
+        lease = printer_lease(name)
         while True:
-            now = self.clock()
-            if printer.blocked_until is not None and now < printer.blocked_until:
-                return
-            printer.blocked_until = None
-            jobs = await self.store.claim_print_jobs(name, now, 1)
+            jobs = await self.store.claim_print_jobs(name, self.clock(), 1)
             if not jobs:
                 return
             job = jobs[0]
-            outcome, reason = await self._print(job, printer)
+            async with kept(self.store, lease, self.store.owner, self.lease_s):
+                outcome, reason = await self._print(job, printer)
             if outcome is Outcome.PRINTED:
-                await self.store.print_done(job.id, self.clock())
+                marked = await self.store.print_done(job.id, self.clock())
+                printer.changed |= printer.failures != 0
                 printer.failures = 0
                 report.printed.append(job.id)
             elif outcome is Outcome.FAILED:
-                await self.store.print_failed(job.id, reason)
+                marked = await self.store.print_failed(job.id, reason)
                 report.failed.append(job.id)
                 log.error("print job %d (%s) failed: %s", job.id, job.slip, reason)
             else:
                 delay = min(self.max_backoff_s, 2.0**printer.failures)
                 printer.failures += 1
-                printer.blocked_until = self.clock() + timedelta(seconds=delay)
-                await self.store.print_retry(job.id, printer.blocked_until, reason)
+                printer.changed = True
+                retry_at = self.clock() + timedelta(seconds=delay)
+                marked = await self.store.print_retry(job.id, retry_at, reason)
                 report.waiting.append(job.id)
                 log.info("printer %s: %s; job %d waits %.0f s", name, reason, job.id, delay)
+            await self._save(name, printer)
+            if not marked:  # the lease ran out mid-job and another process took over
+                log.warning("printer %s: job %d was taken over; this process stops", name, job.id)
+                printer.held = False
+                return
+            if outcome is Outcome.WAIT:
                 return
 
+    async def _save(self, name: str, printer: _Printer) -> None:
+        self._conditions[name] = printer.condition
+        if printer.changed:
+            await self.store.save_printer_state(name, printer.state)
+            printer.changed = False
+
     def _note(self, printer: _Printer, condition: Condition, reason: str | None = None) -> None:
+        printer.changed |= condition is not printer.condition
         printer.condition = condition
         concern = reason or (condition.value if condition.needs_attention else None)
         if concern is not None and concern != printer.attention:
+            printer.changed = True
             printer.attention = concern
             log.warning("printer %s needs attention: %s", printer.config.name, concern)
             if self.on_attention is not None:
                 self.on_attention(printer.config.name, concern)
         elif concern is None and printer.attention is not None:
+            printer.changed = True
             printer.attention = None
             log.info("printer %s is ready again", printer.config.name)
             if self.on_ready is not None:

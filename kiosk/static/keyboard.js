@@ -27,10 +27,11 @@
   }
 
   class Keyboard {
-    constructor(root, input, onChange) {
+    constructor(root, input, onChange, onDraw) {
       this.root = root;
       this.input = input;
       this.onChange = onChange;
+      this.onDraw = onDraw || (() => {}); // the keys were drawn anew (another layout: its size)
       this.layout = null;
       this.home = null; // the letters layout of this step, to come back to from digits
       this.shift = false;
@@ -105,6 +106,7 @@
             (b.dataset.layout || "") === (focused.dataset.layout || ""));
         (same || this.root.querySelector("button.key")).focus();
       }
+      this.onDraw();
     }
 
     controls() {

@@ -15,13 +15,15 @@
   const $ = (id) => document.getElementById(id);
 
   const el = {
-    app: $("app"), hall: $("hall-name"), footer: $("footer"), prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
+    app: $("app"), hall: $("hall-name"), footer: $("footer"), screen: $("screen"),
+    prompt: $("prompt"), question: $("question"), paragraphs: $("paragraphs"), notice: $("notice"),
     error: $("error"), slipNote: $("slip-note"), result: $("result"), ticketBox: $("result-ticket"),
     ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
     qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
     ticketLabel: $("ticket-label"), referenceLabel: $("reference-label"),
     form: $("answer-form"), input: $("answer-input"), inputLabel: $("input-label"),
     submit: $("submit"), keyboard: $("keyboard"), choices: $("choices"),
+    changes: $("changes"), changesLabel: $("changes-label"), changeList: $("change-list"),
     back: $("back"), finish: $("finish"), large: $("large-text"), contrast: $("high-contrast"),
     langs: $("langs"), settings: $("settings"), idle: $("idle"), idleTitle: $("idle-title"),
     idleBody: $("idle-body"), idleCount: $("idle-count"), idleStay: $("idle-stay"),
@@ -30,7 +32,8 @@
 
   // epoch: bumped by the wipe, so an answer still on its way cannot bring a screen back.
   const state = { seq: 0, screen: null, ui: {}, language: "sr-Cyrl", sending: false, epoch: 0 };
-  const keyboard = new window.KioskKeyboard(el.keyboard, el.input, () => onTyped());
+  const fit = window.kioskFitter(el.app, el.screen); // no screen ever needs scrolling (fit.js)
+  const keyboard = new window.KioskKeyboard(el.keyboard, el.input, () => onTyped(), () => fit());
   let typing = { last: 0, slow: false };
 
   // -- talking to the server ---------------------------------------------------------------
@@ -101,11 +104,16 @@
     document.documentElement.lang = s.name === LANGUAGE_SCREEN ? "sr" : state.language;
     drawChrome();
     // The last paragraph asks the question; those before it tell what came of the answer.
+    // The result screen asks nothing: every paragraph says what to do next.
+    const result = Boolean(s.result);
+    body.classList.toggle("is-result", result);
     const paragraphs = s.paragraphs || [];
-    const question = paragraphs.length ? paragraphs[paragraphs.length - 1] : "";
+    const question = paragraphs.length && !result ? paragraphs[paragraphs.length - 1] : "";
     el.question.textContent = question;
+    el.question.hidden = result;
     el.question.classList.toggle("long", question.length > LONG_QUESTION);
-    el.paragraphs.replaceChildren(...paragraphs.slice(0, -1).map((text) => {
+    const told = result ? paragraphs : paragraphs.slice(0, -1);
+    el.paragraphs.replaceChildren(...told.map((text) => {
       const p = document.createElement("p");
       p.append(...keepCodesWhole(text));
       return p;
@@ -123,15 +131,17 @@
     el.back.hidden = onStart || s.end;
     el.finish.hidden = onStart || s.end; // the end screen has its own big "Finish"
     el.footer.hidden = el.back.hidden && el.finish.hidden;
-    body.classList.toggle("has-result", !el.result.hidden);
+    fit();
     armIdle();
     if (s.input) {
       el.input.focus();
       if (again) el.input.select(); // a new scan or new typing replaces the refused answer
     } else {
-      el.prompt.focus();
+      (result ? el.result : el.prompt).focus(); // the result is read out first
     }
   }
+
+  window.addEventListener("resize", () => fit());
 
   // A code like K7M4-PX9N or A001 is never split over two lines.
   function keepCodesWhole(text) {
@@ -162,6 +172,7 @@
     el.langs.setAttribute("aria-label", ui["language.switch"]);
     el.keyboard.setAttribute("aria-label", ui["keyboard.label"]);
     el.choices.setAttribute("aria-label", ui["choices.label"]);
+    el.changesLabel.textContent = ui["changes.label"];
     el.ticketLabel.textContent = ui["result.ticket"];
     el.referenceLabel.textContent = ui["result.reference"];
     el.qrCaption.textContent = ui["result.qr"];
@@ -174,11 +185,14 @@
     }
   }
 
+  // The result: the queue number largest, then the reference code; the first of them is
+  // the screen's heading. The QR code goes with what to do next.
   function drawResult(s) {
     el.ticket.textContent = s.ticket || "";
     el.ticketBox.hidden = !s.ticket;
     el.reference.textContent = s.reference || "";
     el.referenceBox.hidden = !s.reference;
+    el.referenceBox.setAttribute("aria-level", s.ticket ? "2" : "1");
     if (s.qr) {
       el.qr.src = s.qr;
       el.qr.alt = state.ui["result.qr"] || "";
@@ -187,7 +201,7 @@
       el.qr.alt = "";
     }
     el.qrBox.hidden = !s.qr;
-    el.result.hidden = !(s.ticket || s.reference || s.qr);
+    el.result.hidden = !(s.ticket || s.reference);
   }
 
   // Whether the slip is printing, or waits for the printer (then all of it is on screen).
@@ -196,6 +210,7 @@
     el.slipNote.hidden = !slip;
     el.slipNote.classList.toggle("delayed", Boolean(slip && !slip.ready));
     body.classList.toggle("has-slip", Boolean(slip && !slip.ready));
+    fit();
   }
 
   // While a slip's status is shown, ask now and then: the printer may stop or recover.
@@ -227,6 +242,7 @@
     el.input.value = kept;
     typing = { last: 0, slow: false };
     el.form.hidden = !s.input;
+    body.classList.toggle("has-keyboard", Boolean(s.input));
     if (s.input) {
       el.input.dataset.expect = s.expect;
       el.input.maxLength = s.expect === "code" ? 64 : 200;
@@ -238,21 +254,29 @@
     }
   }
 
-  function drawChoices(s) {
-    const buttons = (s.choices || []).map((choice) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      // A page turn (earlier or later times) answers nothing: it shows other choices.
-      b.className = choice.id.startsWith("page:") ? "choice page" : "choice";
-      b.textContent = choice.label;
-      if (choice.lang) b.lang = choice.lang;
-      b.dataset.id = choice.id;
-      b.addEventListener("click", () => {
-        if (choice.command) send({ command: choice.command, payload: choice.payload });
-        else send({ choice: choice.id });
-      });
-      return b;
+  function choiceButton(choice) {
+    const b = document.createElement("button");
+    b.type = "button";
+    // A page turn (earlier or later times) answers nothing: it shows other choices.
+    b.className = choice.id.startsWith("page:") ? "choice page" : "choice";
+    b.textContent = choice.label;
+    if (choice.lang) b.lang = choice.lang;
+    b.dataset.id = choice.id;
+    b.addEventListener("click", () => {
+      if (choice.command) send({ command: choice.command, payload: choice.payload });
+      else send({ choice: choice.id });
     });
+    return b;
+  }
+
+  // The choices that change one answer (on the summary) are grouped below the main
+  // action, which stands out above them.
+  function drawChoices(s) {
+    const all = s.choices || [];
+    const main = all.filter((c) => !c.change);
+    const changes = all.filter((c) => c.change);
+    const buttons = main.map(choiceButton);
+    if (changes.length) for (const b of buttons) b.classList.add("primary", "main-action");
     if (s.end) {
       const done = document.createElement("button");
       done.type = "button";
@@ -263,7 +287,7 @@
       buttons.push(done);
     }
     // Many short answers (times of day) in a grid, a few long ones in one or two columns.
-    const short = (s.choices || []).every((c) => c.label.length <= 12);
+    const short = main.every((c) => c.label.length <= 12);
     const layout = buttons.length > 8 && short ? " grid" : buttons.length > 4 ? " many" : "";
     el.choices.className = "choices" + layout;
     // The page turns in a row of their own under the answers, whatever their number.
@@ -277,10 +301,14 @@
     }
     el.choices.replaceChildren(...shown);
     el.choices.hidden = buttons.length === 0;
+    el.changeList.replaceChildren(...changes.map(choiceButton));
+    el.changes.hidden = changes.length === 0;
+    body.classList.toggle("has-changes", changes.length > 0);
   }
 
   function showError(text) {
     el.error.textContent = text || "";
+    fit();
   }
 
   function setBusy(on) {
@@ -331,6 +359,7 @@
     const on = !document.documentElement.classList.contains(cls);
     document.documentElement.classList.toggle(cls, on);
     button.setAttribute("aria-pressed", String(on));
+    fit();
   }
   el.large.addEventListener("click", () => toggle(el.large, "large"));
   el.contrast.addEventListener("click", () => toggle(el.contrast, "contrast"));
@@ -389,9 +418,13 @@
     // Clear everything on the page first, then tell the server to forget.
     el.input.value = "";
     keyboard.hide();
+    body.classList.remove("has-keyboard");
     el.question.textContent = "";
     el.paragraphs.replaceChildren();
     el.choices.replaceChildren();
+    el.changeList.replaceChildren();
+    el.changes.hidden = true;
+    body.classList.remove("is-result", "has-changes");
     drawResult({});
     followSlip(null);
     drawSlip(null);

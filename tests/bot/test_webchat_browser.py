@@ -12,6 +12,7 @@ from tests.kiosk.fixtures import browser, hall
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient
 from tests.kiosk.kiosk_page import screenshot
+from tests.kiosk.test_kiosk_accessibility import axe_path, axe_violations
 
 __all__ = ["browser", "hall"]
 
@@ -77,4 +78,43 @@ async def test_a_registration_in_the_web_chat_and_the_call_arriving_live(
         await enroll_officer(hall.app, officer, counter="1")
         await call_next(officer)
     await bot_says(page, ticket)  # delivered by the outbox, picked up by the long poll
+    await context.close()
+
+
+async def test_the_chat_is_a_main_region_with_the_log_and_the_answer_in_it(
+    browser: Browser, hall: HallServer
+) -> None:
+    """A screen reader finds the conversation and the answer field in the page's main
+    region, the conversation as a log; axe finds nothing of moderate impact or worse at
+    any point of a registration (choices, codes, the QR code, the link)."""
+    axe_path()
+    # axe is injected as a script of its own, which the page's CSP rightly refuses.
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, bypass_csp=True
+    )
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    await page.goto(f"{hall.url}/chat")
+    await bot_says(page, "Choose your language.")
+    main = page.get_by_role("main")
+    await expect(main).to_have_count(1)
+    await expect(main.get_by_role("log")).to_have_count(1)
+    await expect(main.get_by_role("log").locator(".msg.bot")).not_to_have_count(0)
+    await expect(main.get_by_role("textbox")).to_have_count(1)
+    await expect(main.locator("form #send")).to_have_count(1)
+    report = {"language": await axe_violations(page)}
+    await pick(page, "lang:en")
+    await pick(page, "menu.register")
+    report["question with choices"] = await axe_violations(page)
+    await pick(page, "ok")
+    await pick(page, "yes")
+    for answer in ("Milica", "Milić", JMBG, "001234567", "0641234567"):
+        await type_answer(page, answer)
+    await pick(page, "skip")
+    await pick(page, "kg")
+    await pick(page, "walk_in")
+    await pick(page, "submit")
+    await expect(page.locator(".msg.bot img.qr").last).to_be_visible()
+    report["registered"] = await axe_violations(page)
+    assert {k: v for k, v in report.items() if v} == {}
     await context.close()

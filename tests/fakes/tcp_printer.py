@@ -221,8 +221,13 @@ class FakeNetworkPrinter:
     def __init__(self, mode: str = "online") -> None:
         self.mode = mode  # a key of ANSWERS, or "silent"
         self.drop: dict[int, int] = {}  # connection number (from 1) -> drop after n bytes
+        # Connection numbers on which the printer hangs once a slip's bytes came: it
+        # answers no status query after them (`hung` is set when it does).
+        self.hang: set[int] = set()
+        self.hung = threading.Event()
         self.connections = 0
-        self.received: list[bytes] = []  # per finished connection: the bytes to print
+        # per connection, in the order they came: the bytes to print (when it has ended)
+        self.received: list[bytes] = []
         self.queries: list[int] = []
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
@@ -292,11 +297,17 @@ class FakeNetworkPrinter:
                 return  # the listener was closed
             self.connections += 1
             drop = self.drop.pop(self.connections, None)
-            thread = threading.Thread(target=self._serve, args=(conn, drop), daemon=True)
+            hang = self.connections in self.hang
+            with self._lock:
+                index = len(self.received)
+                self.received.append(b"")
+            thread = threading.Thread(
+                target=self._serve, args=(conn, index, drop, hang), daemon=True
+            )
             thread.start()
             self._connection_threads.append(thread)
 
-    def _serve(self, conn: socket.socket, drop: int | None) -> None:
+    def _serve(self, conn: socket.socket, index: int, drop: int | None, hang: bool) -> None:
         data = bytearray()
         pending = b""
         try:
@@ -308,7 +319,7 @@ class FakeNetworkPrinter:
                 if not chunk:
                     break
                 pending += chunk
-                pending = self._consume(conn, pending, data)
+                pending = self._consume(conn, pending, data, hang)
                 if drop is not None and len(data) >= drop:
                     del data[drop:]  # the rest never reached the paper
                     # RST instead of FIN: the sender learns the hard way
@@ -318,9 +329,11 @@ class FakeNetworkPrinter:
             with contextlib.suppress(OSError):
                 conn.close()
             with self._lock:
-                self.received.append(bytes(data))
+                self.received[index] = bytes(data)
 
-    def _consume(self, conn: socket.socket, pending: bytes, data: bytearray) -> bytes:
+    def _consume(
+        self, conn: socket.socket, pending: bytes, data: bytearray, hang: bool = False
+    ) -> bytes:
         """Answer the status queries as they arrive; keep the rest as printed data.
         Returns what is left of an incomplete command at the end."""
         i = 0
@@ -329,7 +342,9 @@ class FakeNetworkPrinter:
                 n = command_length(pending, i)
                 if n is None:
                     break
-                if pending[i] == DLE:
+                if pending[i] == DLE and hang and data:
+                    self.hung.set()  # the slip came in; the printer says nothing more
+                elif pending[i] == DLE:
                     self._answer(conn, pending[i + 2])
                 else:
                     data += pending[i : i + n]

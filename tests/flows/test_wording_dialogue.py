@@ -74,8 +74,8 @@ async def test_the_wait_is_a_few_minutes_until_the_hall_has_a_pace_worth_trustin
 @pytest.mark.parametrize(
     ("language", "welcome"),
     [
-        ("sr-Cyrl", "Уписани сте као службеник у шалтер сали „Крагујевац, Градска управа“."),
-        ("sr-Latn", "Upisani ste kao službenik u šalter sali „Kragujevac, Gradska uprava“."),
+        ("sr-Cyrl", "Уписани сте као службеник у шалтерској сали „Крагујевац, Градска управа“."),
+        ("sr-Latn", "Upisani ste kao službenik u šalterskoj sali „Kragujevac, Gradska uprava“."),
         ("en", "You are enrolled as an officer at Kragujevac City Administration."),
     ],
 )
@@ -172,8 +172,8 @@ async def test_officer_screens_in_the_web_chat_carry_officer_labels(
 @pytest.mark.parametrize(
     ("language", "change_hall", "counter_word"),
     [
-        ("sr-Cyrl", "Промени шалтер салу", "Промени шалтер"),
-        ("sr-Latn", "Promeni šalter salu", "Promeni šalter"),
+        ("sr-Cyrl", "Промени шалтерску салу", "Промени шалтер"),
+        ("sr-Latn", "Promeni šaltersku salu", "Promeni šalter"),
         ("en", "Change counter hall", "Change counter"),
     ],
 )

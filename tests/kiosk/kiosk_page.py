@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -96,38 +95,135 @@ async def page_text(page: Page) -> str:
     return html + "\n" + value
 
 
-async def assert_touch_friendly(page: Page, where: str) -> None:
-    """Targets at least 64 px high, the display toggles there, nothing to scroll."""
-    found: dict[str, Any] = await page.evaluate(
+# The display modes a person can switch on, as (large text, high contrast).
+MODES: dict[str, tuple[bool, bool]] = {
+    "normal": (False, False),
+    "large text": (True, False),
+    "high contrast": (False, True),
+    "large text and high contrast": (True, True),
+}
+
+
+async def mode(page: Page) -> tuple[bool, bool]:
+    large, contrast = await page.evaluate(
+        """() => ["large", "contrast"].map(
+            (c) => document.documentElement.classList.contains(c))"""
+    )
+    return bool(large), bool(contrast)
+
+
+async def set_mode(page: Page, large: bool, contrast: bool) -> None:
+    """Tap the toolbar's switches as a person does; under the idle warning (the page
+    behind it takes no taps) the modes are set directly."""
+    now = await mode(page)
+    if await page.locator("#idle").is_visible():
+        await page.evaluate(
+            """([large, contrast]) => {
+                document.documentElement.classList.toggle("large", large);
+                document.documentElement.classList.toggle("contrast", contrast);
+                window.dispatchEvent(new Event("resize"));
+            }""",
+            [large, contrast],
+        )
+    elif now != (large, contrast):
+        # The focus goes back where it was (the answer field): the screenshots show the
+        # screen as the person who switched the mode on sees it next.
+        await page.evaluate("() => { window.focusedBefore = document.activeElement; }")
+        if now[0] != large:
+            await page.tap("#large-text")
+        if now[1] != contrast:
+            await page.tap("#high-contrast")
+        await page.evaluate("() => window.focusedBefore && window.focusedBefore.focus()")
+    await settle(page)
+
+
+async def settle(page: Page) -> None:
+    """Wait until the page has drawn itself again (after a resize or a switch)."""
+    await page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+
+
+async def layout_problems(page: Page) -> list[str]:
+    """What a person would trip over on the screen as it is now: something to scroll,
+    something cut off or outside the screen, a target under 64 px either way."""
+    found: list[str] = await page.evaluate(
         """(min) => {
-            const shown = (e) =>
-                e.offsetParent !== null || getComputedStyle(e).position === "fixed";
-            const buttons = Array.from(document.querySelectorAll("button")).filter(shown);
-            const main = document.getElementById("screen");
-            return {
-                small: buttons.map((b) => [b.textContent, b.getBoundingClientRect().height])
-                    .filter(([, h]) => h < min),
-                toggles: ["large-text", "high-contrast"].every(
-                    (id) => shown(document.getElementById(id))),
-                overflow: [document.documentElement.scrollHeight - innerHeight,
-                           main.scrollHeight - main.clientHeight],
+            const problems = [];
+            const root = document.documentElement;
+            const shown = (e) => {
+                if (e.closest("[hidden]")) return false;
+                const r = e.getBoundingClientRect();
+                // (1 px: for screen readers only, see .visually-hidden)
+                return r.width > 1 && r.height > 1 &&
+                    getComputedStyle(e).visibility !== "hidden";
             };
+            const name = (e) => (e.id ? "#" + e.id : e.tagName.toLowerCase()) +
+                (e.textContent ? " '" + e.textContent.trim().slice(0, 30) + "'" : "");
+            const scroll = [root.scrollHeight - innerHeight, root.scrollWidth - innerWidth];
+            if (Math.max(...scroll) > 1) problems.push("the page scrolls by " + scroll);
+            for (const box of document.querySelectorAll("main, #keyboard, .dialog")) {
+                if (!shown(box)) continue;
+                const over = [box.scrollHeight - box.clientHeight,
+                              box.scrollWidth - box.clientWidth];
+                if (Math.max(...over) > 1) problems.push(name(box) + " overflows by " + over);
+            }
+            const modal = !document.getElementById("idle").hidden;
+            const scope = modal ? document.getElementById("idle") : document.getElementById("app");
+            for (const e of scope.querySelectorAll("*")) {
+                if (!shown(e)) continue;
+                const r = e.getBoundingClientRect();
+                if (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 ||
+                    r.bottom > innerHeight + 1) {
+                    problems.push(name(e) + " is outside the screen");
+                } else if (getComputedStyle(e).display !== "inline" &&
+                           (e.scrollWidth > e.clientWidth + 1 ||
+                            e.scrollHeight > e.clientHeight + 1)) {
+                    // Spilling over its box: cut off, or over what is next to it.
+                    problems.push(name(e) + " is too small for what it holds");
+                }
+            }
+            for (const e of scope.querySelectorAll("button, input")) {
+                if (!shown(e)) continue;
+                const r = e.getBoundingClientRect();
+                if (Math.min(r.width, r.height) < min) {
+                    problems.push(name(e) + " is " + Math.round(r.width) + "x" +
+                                  Math.round(r.height) + " px");
+                }
+            }
+            if (!modal && !["large-text", "high-contrast"].every(
+                    (id) => shown(document.getElementById(id)))) {
+                problems.push("the large text or high contrast switch is missing");
+            }
+            return problems;
         }""",
         MIN_TARGET_PX,
     )
-    assert not found["small"], f"{where}: targets under {MIN_TARGET_PX} px: {found['small']}"
-    assert found["toggles"], f"{where}: the large text or high contrast switch is missing"
-    assert max(found["overflow"]) <= 1, f"{where}: has to scroll by {found['overflow']} px"
+    return found
+
+
+async def assert_fits(page: Page, name: str) -> None:
+    """The screen in both orientations and every mode: nothing to scroll, nothing cut off,
+    targets of 64 px and more either way. The mode the test chose is kept."""
+    chosen = await mode(page)
+    problems: list[str] = []
+    for orientation, (width, height) in SIZES.items():
+        await page.set_viewport_size({"width": width, "height": height})
+        for mode_name, (large, contrast) in MODES.items():
+            await set_mode(page, large, contrast)
+            where = f"{name} ({orientation}, {mode_name})"
+            problems += [f"{where}: {p}" for p in (await layout_problems(page))[:5]]
+    await set_mode(page, *chosen)
+    width, height = SIZES["portrait"]
+    await page.set_viewport_size({"width": width, "height": height})
+    await settle(page)
+    assert not problems, "\n".join(problems)
 
 
 async def check_screen(page: Page, name: str) -> None:
-    """The screen in both orientations: touch-friendly, no scrolling; a screenshot each."""
-    for orientation, (width, height) in SIZES.items():
-        await page.set_viewport_size({"width": width, "height": height})
-        await assert_touch_friendly(page, f"{name} ({orientation})")
-        await screenshot(page, name, orientation)
-    width, height = SIZES["portrait"]
-    await page.set_viewport_size({"width": width, "height": height})
+    """assert_fits, and the screenshots for docs/screenshots/ (when asked for)."""
+    await assert_fits(page, name)
+    await screenshots_both(page, name)
 
 
 async def screenshots_both(page: Page, name: str) -> None:
@@ -136,6 +232,8 @@ async def screenshots_both(page: Page, name: str) -> None:
         return
     for orientation, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
+        await settle(page)
         await screenshot(page, name, orientation)
     width, height = SIZES["portrait"]
     await page.set_viewport_size({"width": width, "height": height})
+    await settle(page)

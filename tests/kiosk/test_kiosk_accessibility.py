@@ -1,6 +1,7 @@
 """Accessibility: large text and high contrast, the whole path by keyboard alone, and
-axe-core finding nothing serious. (Target sizes, the toggles on every screen and no
-scrolling are checked on each screen of the touch tests, see kiosk_page.check_screen.)"""
+axe-core finding nothing of moderate impact or worse. (Target sizes, the toggles on every
+screen and no scrolling, in every mode, are checked on each screen of the touch tests, see
+kiosk_page.check_screen.)"""
 
 from __future__ import annotations
 
@@ -128,54 +129,65 @@ def axe_path() -> str:
     return str(AXE)
 
 
-async def serious_violations(page: Page) -> list[dict[str, Any]]:
+# What axe may find and the test lets pass: only "minor" (it calls a missing landmark, a
+# page without a main region, or content outside any landmark "moderate").
+FAILING_IMPACTS = ("moderate", "serious", "critical")
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """What axe-core finds on the page as it is now, of moderate impact or worse."""
     if await page.evaluate("() => typeof axe === 'undefined'"):
         await page.add_script_tag(path=axe_path())
     found: list[dict[str, Any]] = await page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter(v => v.impact === "serious" || v.impact === "critical")
+        """async (impacts) => (await axe.run(document, {resultTypes: ["violations"]}))
+            .violations.filter(v => impacts.includes(v.impact))
             .map(v => ({id: v.id, impact: v.impact,
-                        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}))"""
+                        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}))""",
+        list(FAILING_IMPACTS),
     )
     return found
 
 
-async def test_axe_finds_nothing_serious_on_the_kiosk(browser: Browser, hall: HallServer) -> None:
+async def test_axe_finds_nothing_on_the_kiosk(browser: Browser, hall: HallServer) -> None:
     axe_path()
     # axe is injected as a script of its own, which the kiosk's CSP rightly refuses.
     context, page = await open_kiosk(browser, hall, bypass_csp=True)
     report: dict[str, list[dict[str, Any]]] = {}
-    report["language"] = await serious_violations(page)
+    report["language"] = await axe_violations(page)
     await tap_choice(page, "language.sr-Cyrl")
-    report["menu"] = await serious_violations(page)
+    report["menu"] = await axe_violations(page)
     await tap_choice(page, "menu.register")
     await tap_choice(page, "ok")
     await tap_choice(page, "yes")
-    report["name"] = await serious_violations(page)
+    report["name"] = await axe_violations(page)
     await answer_on_screen(page, "ана")
     await answer_on_screen(page, "анић")
     await answer_on_screen(page, JMBG)
     await answer_on_screen(page, "001234567")
-    report["phone"] = await serious_violations(page)
+    report["phone"] = await axe_violations(page)
     await answer_on_screen(page, "0641234567")
     await tap_choice(page, "skip")
     await tap_choice(page, "walk_in")
-    report["summary"] = await serious_violations(page)
+    report["summary"] = await axe_violations(page)
     await tap_choice(page, "submit")
-    report["result"] = await serious_violations(page)
+    report["result"] = await axe_violations(page)
     await page.tap("#large-text")
     await page.tap("#high-contrast")
-    report["large+contrast"] = await serious_violations(page)
+    report["result, large+contrast"] = await axe_violations(page)
+    await page.tap("#done")
+    await on(page, "kiosk.language")
+    await tap_choice(page, "language.sr-Cyrl")
+    await page.tap("#large-text")
+    await page.tap("#high-contrast")
+    report["menu, large+contrast"] = await axe_violations(page)
     await tap_choice(page, "menu.ticket")
     await page.evaluate("() => { document.getElementById('idle').hidden = false; }")
-    report["idle warning"] = await serious_violations(page)
+    report["idle warning"] = await axe_violations(page)
     assert {k: v for k, v in report.items() if v} == {}
     await context.close()
 
 
-async def test_axe_finds_nothing_serious_on_the_other_pages(
-    browser: Browser, hall: HallServer
-) -> None:
+async def test_axe_finds_nothing_on_the_other_pages(browser: Browser, hall: HallServer) -> None:
     axe_path()
     context = await browser.new_context(bypass_csp=True, viewport={"width": 1920, "height": 1080})
     page = await context.new_page()
@@ -189,6 +201,6 @@ async def test_axe_finds_nothing_serious_on_the_other_pages(
         await page.goto(hall.url + path)
         if name == "web chat":
             await page.locator(".msg.bot").first.wait_for()
-        report[name] = await serious_violations(page)
+        report[name] = await axe_violations(page)
     assert {k: v for k, v in report.items() if v} == {}
     await context.close()

@@ -251,6 +251,9 @@ async def test_a_registration_at_the_kiosk_for_now_ends_with_reference_ticket_an
     screen = done["screen"]
     assert screen["end"] is True and screen["reference"] and screen["ticket"] == "A001"
     assert screen["qr"].startswith("data:image/svg+xml;base64,")
+    # The result on a screen of its own: no menu under it, nor its question.
+    assert screen["result"] is True and screen["choices"] == []
+    assert "Шта желите да урадите?" not in kiosk.text
     registration = await hall.app.store.get_registration(screen["reference"])
     assert registration is not None and registration.hall == "kg"
     assert registration.status == RegistrationStatus.CHECKED_IN
@@ -281,6 +284,9 @@ async def test_the_kiosk_asks_for_the_hall_only_when_asked_to_change_it(
     await kiosk.choose("walk_in")
     assert kiosk.screen["name"] == "registration.summary"
     assert "Kragujevac" in kiosk.text
+    # The page sets the changes apart from the main action ("Submit the registration").
+    marked = {c["id"]: c.get("change", False) for c in kiosk.screen["choices"]}
+    assert marked.pop("submit") is False and len(marked) == 8 and all(marked.values())
     await kiosk.choose("edit_hall")
     assert kiosk.screen["name"] == "registration.hall"
     assert "kg" in [c["id"] for c in kiosk.screen["choices"]]
