@@ -23,6 +23,7 @@ from flows.domain.email import parse_email
 from flows.domain.idcard import parse_id_number
 from flows.domain.jmbg import MIN_AGE, check_digit, old_enough, parse_jmbg
 from flows.domain.names import parse_name
+from flows.domain.phone import display as display_phone
 from flows.domain.phone import parse_phone
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid, clean_input
@@ -31,7 +32,7 @@ from flows.i18n import render
 from flows.menu import FLOW_OF
 from flows.messages import LANGUAGES, Choice, Msg
 from flows.present import CONTINUE, LANGUAGE_CHOICES, NO, SKIP, YES
-from flows.registration import REGISTRATION, national_phone
+from flows.registration import REGISTRATION
 
 # Monday 30 November 2026, 08:00 in Kragujevac: every run sees the same days and ages.
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -196,7 +197,7 @@ def summary_screen(slots: dict[str, Any]) -> Screen:
         last_name=slots["last_name"],
         jmbg=slots["jmbg"],
         id_number=slots["id_number"],
-        phone=national_phone(slots["phone"]),
+        phone=display_phone(slots["phone"]),
         email=slots["email"] if slots.get("email") else Msg("summary.no_email"),
         hall=hall_label(hall),
         visit=Msg("visit.walk_in"),

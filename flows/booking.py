@@ -1,14 +1,38 @@
-"""Choosing a counter hall and a visit slot: the providers the booking steps name."""
+"""Choosing a counter hall and a visit slot: the providers the booking steps name.
+
+A day's free times come a page at a time (PAGE_SIZE at most, pages of even size), with a
+page turn to the earlier and the later ones: a whole day is 24 times, too many to take in
+at once on a phone or a kiosk.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flows.flow import Step, action, choose
 from flows.halls import Hall
-from flows.messages import Choice, Msg
+from flows.messages import PAGE_TURN, Choice, Expect, Msg
+from flows.steps import PAGE_OUTCOME, PAGE_SLOT
 from flows.turn import Parts, Presentation, Turn
 
 WALK_IN = "walk_in"
+PAGE_SIZE = 8
+
+
+def visit_time_steps(then: str) -> tuple[Step, Step]:
+    """The time of the visit, a page at a time; a page turn asks the same question again
+    (and is no step of its own: "back" leads to the day, not through every page)."""
+    return (
+        choose(
+            "visit_time",
+            "visit",
+            provider="visit_times",
+            on={"ok": then, PAGE_OUTCOME: "visit_page"},
+            expect=Expect.SLOT,
+            skip_when="walk_in",
+        ),
+        action("visit_page", "turn_visit_page", on={"ok": "visit_time"}),
+    )
 
 
 def hall_label(hall: Hall) -> Msg:
@@ -94,13 +118,52 @@ async def visit_times(turn: Turn) -> Presentation:
     free = (await _free_slots(turn, hall, day, 1)).get(day, [])
     if not free:  # taken meanwhile: the screen steps back to the days, saying so
         return Presentation(texts=[Msg.of("visit.day_full", day=day_label(day))])
-    return Presentation(
-        texts=[day_label(day)],
-        choices=[
-            Choice(slot.isoformat(), Msg.of("visit.time", time=slot.strftime("%H:%M")))
-            for slot in free
-        ],
+    pages = paged(free)
+    at = _page_shown(turn, pages)
+    shown = pages[at]
+    choices = [Choice(slot.isoformat(), Msg.of("visit.time", time=_hhmm(slot))) for slot in shown]
+    if len(pages) == 1:
+        return Presentation(texts=[day_label(day)], choices=choices)
+    if at > 0:
+        choices.append(Choice(PAGE_TURN + pages[at - 1][0].isoformat(), Msg("visit.earlier")))
+    if at < len(pages) - 1:
+        choices.append(Choice(PAGE_TURN + pages[at + 1][0].isoformat(), Msg("visit.later")))
+    span = Msg.of(
+        "visit.times_page", day=day_label(day), first=_hhmm(shown[0]), last=_hhmm(shown[-1])
     )
+    return Presentation(texts=[span], choices=choices)
+
+
+def _hhmm(slot: datetime) -> str:
+    return slot.strftime("%H:%M")
+
+
+def paged(free: list[datetime]) -> list[list[datetime]]:
+    """PAGE_SIZE at most, pages of even size: 24 times as 8 + 8 + 8, 10 as 5 + 5."""
+    count = -(-len(free) // PAGE_SIZE)
+    size = -(-len(free) // count)
+    return [free[i : i + size] for i in range(0, len(free), size)]
+
+
+def _page_shown(turn: Turn, pages: list[list[datetime]]) -> int:
+    """The page turned to last (on this day), else the first. A page is found by its first
+    time, so a time taken meanwhile moves no one to another page."""
+    marker = turn.conv.slots.get(PAGE_SLOT)
+    try:
+        wanted = datetime.fromisoformat(marker) if isinstance(marker, str) else None
+    except ValueError:
+        wanted = None
+    if wanted is None or wanted.date() != pages[0][0].date():
+        return 0
+    return max((i for i, page in enumerate(pages) if page[0] <= wanted), default=0)
+
+
+async def turn_visit_page(turn: Turn) -> str:
+    """The page turned to is in PAGE_SLOT already; the turn leaves no trace in the way back."""
+    history = turn.conv.history
+    if history and history[-1] == "visit_time":
+        turn.conv.history = history[:-1]
+    return "ok"
 
 
 def slot_taken(turn: Turn) -> None:
@@ -130,6 +193,7 @@ def visit_text(turn: Turn, hall: Hall) -> Msg:
 
 PARTS = Parts(
     providers={"halls": halls, "visit_days": visit_days, "visit_times": visit_times},
+    actions={"turn_visit_page": turn_visit_page},
     predicates={
         "walk_in": lambda turn: turn.conv.slots.get("visit_day") == WALK_IN,
         "language_chosen": lambda turn: bool(turn.conv.slots.get("_language_chosen")),

@@ -60,11 +60,14 @@ def check_text(raw: str, turn: Turn) -> str | Invalid:
     return raw
 
 
+INVITE_CODE_LENGTH = 12  # an officer's enrollment code, shown as ABCD-EFGH-JKMN
+
+
 def check_code(raw: str, turn: Turn) -> str | Invalid:
     """An officer's enrollment code: letters and digits, spaces and hyphens ignored."""
     code = "".join(ch for ch in raw.upper() if ch.isalnum())
-    if not 8 <= len(code) <= 32:
-        return Invalid("code.format")
+    if len(code) != INVITE_CODE_LENGTH:
+        return Invalid("code.length", (("typed", str(len(code))),))
     return code
 
 

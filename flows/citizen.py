@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from flows.booking import WALK_IN, hall_label, slot_taken, visit_of, when_label
+from flows.booking import (
+    WALK_IN,
+    hall_label,
+    slot_taken,
+    visit_of,
+    visit_time_steps,
+    when_label,
+)
 from flows.domain import lifecycle
 from flows.flow import END, Flow, action, choose, confirm
 from flows.messages import Choice, Msg
@@ -43,9 +50,7 @@ STATUS = Flow(
             on={"ok": "visit_time", "walk_in": "visit_time"},
             clears=("visit",),
         ),
-        choose(
-            "visit_time", "visit", provider="visit_times", on={"ok": "move"}, skip_when="walk_in"
-        ),
+        *visit_time_steps(then="move"),
         action("move", "move_visit", on={"ok": END}),
         confirm("confirm_cancel", on={"yes": "cancel", "no": "show"}),
         action("cancel", "cancel_registration", on={"ok": END}),

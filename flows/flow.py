@@ -47,7 +47,9 @@ class Step:
     help: str = ""  # message key explaining the field (after failures, or on "help")
     on: dict[str, str] = field(default_factory=dict)  # outcome -> next step
     clears: tuple[str, ...] = ()  # slots that lose their value when this one changes
-    max_len: int = 100
+    # ASK: free text's bound; None when the check has a length rule of its own and says it
+    # ("the JMBG has 13 digits; you typed 15"), however long the answer
+    max_len: int | None = None
     skip_when: str | None = None  # name of a predicate: the step is passed over when true
 
 
@@ -60,7 +62,7 @@ def ask(
     on: dict[str, str],
     optional: bool = False,
     clears: tuple[str, ...] = (),
-    max_len: int = 100,
+    max_len: int | None = None,
     prompt: str | None = None,
     skip_when: str | None = None,
 ) -> Step:

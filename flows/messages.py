@@ -81,6 +81,16 @@ class Choice:
     label: Msg
 
 
+# A choice whose id starts so turns the page of a long list (the visit times): it answers
+# nothing, the same question comes back with the other page. Channels may set page turns
+# apart from the answers (a row of their own, or the same message edited in place).
+PAGE_TURN = "page:"
+
+
+def is_page_turn(choice_id: str | None) -> bool:
+    return choice_id is not None and choice_id.startswith(PAGE_TURN)
+
+
 class Expect(StrEnum):
     """The kind of answer the step waits for; channels pick a keyboard from it."""
 
@@ -111,6 +121,12 @@ class Outbound:
     ticket: str | None = None  # a queue ticket number the reply is about
     end: bool = False  # the flow finished with this reply
     extras: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def for_officer(self) -> bool:
+        """A screen of the officers' workspace: what it shows is labelled for an officer
+        ("Ticket"), not for the citizen it is about ("Your ticket")."""
+        return self.screen.startswith("officer.")
 
 
 _COMMAND_WORD = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@\w+)?(?:\s|$)")

@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flows.booking import when_label
+from flows.booking import hall_label, when_label
+from flows.checks import INVITE_CODE_LENGTH
 from flows.citizen import reason_msg
+from flows.domain.phone import display as display_phone
 from flows.domain.refcode import ALPHABET
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
+from flows.halls import Hall
 from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
 from flows.officer_printing import PRINT_STEPS
@@ -34,7 +37,7 @@ REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
 
 
 def new_invite_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(INVITE_CODE_LENGTH))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
@@ -128,7 +131,8 @@ async def redeem(turn: Turn) -> str:
     )
     turn.officer_loaded = True
     turn.conv.slots["_officer"] = True
-    turn.say("enroll.done", name=invite.name, hall=invite.hall)
+    hall = turn.env.hall(invite.hall)
+    turn.say("enroll.done", name=invite.name, hall=hall_label(hall) if hall else invite.hall)
     return "ok"
 
 
@@ -151,6 +155,18 @@ def _visit_first(turn: Turn, regs: list[Registration]) -> list[Registration]:
     return sorted(regs, key=order)
 
 
+def officer_status(status: RegistrationStatus) -> Msg:
+    """A registration's status as an officer says it ("not arrived yet"), not as the
+    citizen is told it ("waiting for your visit")."""
+    return Msg(f"officer.status.{status}")
+
+
+def _when(reg: Registration, hall: Hall | None) -> Msg:
+    if reg.visit_at is not None and hall is not None:
+        return when_label(reg.visit_at, hall)
+    return Msg("officer.walk_in")
+
+
 async def waiting_list(turn: Turn) -> Presentation:
     officer = await turn.load_officer()
     if officer is None:
@@ -164,15 +180,12 @@ async def waiting_list(turn: Turn) -> Presentation:
     hall = turn.env.hall(officer.hall)
     choices = []
     for r in _visit_first(turn, regs)[:20]:
-        when: str | Msg = (
-            when_label(r.visit_at, hall) if r.visit_at and hall else Msg("visit.walk_in")
-        )
         label = Msg.of(
             "officer.item",
             ref=r.ref,
             name=f"{r.first_name} {r.last_name}",
-            when=when,
-            status=Msg(f"status.{r.status}"),
+            when=_when(r, hall),
+            status=officer_status(r.status),
         )
         choices.append(Choice(r.ref, label))
     texts = [] if choices else [Msg("officer.nothing_waiting")]
@@ -210,7 +223,7 @@ async def _say_taken(turn: Turn, reg: Registration) -> None:
         holder = await turn.env.store.officer(reg.officer_id)
         turn.say("officer.taken_by", ref=reg.ref, name=holder.name if holder else "?")
     else:
-        turn.say("officer.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))
+        turn.say("officer.not_open", ref=reg.ref, status=officer_status(reg.status))
 
 
 async def _lost_race(turn: Turn, refusal: StoreError) -> None:
@@ -224,10 +237,6 @@ async def review_view(turn: Turn) -> Presentation:
     reg = await _registration(turn)
     if reg is None:
         return Presentation(choices=[Choice("home", Msg("officer.back_home"))])
-    hall = turn.env.hall(reg.hall)
-    when: str | Msg = (
-        when_label(reg.visit_at, hall) if reg.visit_at and hall else Msg("visit.walk_in")
-    )
     text = Msg.of(
         "officer.review",
         ref=reg.ref,
@@ -235,9 +244,9 @@ async def review_view(turn: Turn) -> Presentation:
         last_name=reg.last_name,
         jmbg=reg.jmbg,
         id_number=reg.id_number,
-        phone=reg.phone,
+        phone=display_phone(reg.phone),
         email=reg.email or "—",
-        when=when,
+        when=_when(reg, turn.env.hall(reg.hall)),
     )
     choices = [Choice(c, Msg(f"officer.{c}")) for c in ("approve", "reject", "release")]
     choices.append(Choice("home", Msg("officer.back_home")))

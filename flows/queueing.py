@@ -27,7 +27,14 @@ from flows.records import (
 from flows.slips import HallInfo, ticket_payload
 from flows.turn import Parts, Presentation, Turn
 
-DEFAULT_SERVICE_MIN = 10.0  # until the hall has served anyone today
+# The wait estimate: until the hall has served enough people today to show its own pace, a
+# visit takes DEFAULT_SERVICE_MIN; and none takes less than MIN_SERVICE_MIN on average (a few
+# quick "served" taps are no pace). An estimate under FEW_MINUTES is said as "a few minutes".
+DEFAULT_SERVICE_MIN = 10.0
+MIN_SERVICE_MIN = 3.0
+TRUSTED_AFTER = 5  # served tickets today
+PACE_OF_LAST = 10  # the pace is that of the last ones served
+FEW_MINUTES = 5
 
 TICKET = Flow(
     name="ticket",
@@ -86,13 +93,23 @@ async def services(turn: Turn) -> Presentation:
 
 
 def _wait_minutes(tickets: list[Ticket], ahead: int, counters: int) -> int:
-    done = [
-        (t.finished_at - t.called_at).total_seconds() / 60
+    served = sorted(
+        (t.finished_at, (t.finished_at - t.called_at).total_seconds() / 60)
         for t in tickets
         if t.status == TicketStatus.SERVED and t.finished_at and t.called_at
-    ][-10:]
-    per_person = sum(done) / len(done) if done else DEFAULT_SERVICE_MIN
-    return round(ahead * per_person / max(1, counters))
+    )
+    done = [minutes for _, minutes in served]
+    recent = done[-PACE_OF_LAST:]
+    per_person = sum(recent) / len(recent) if len(done) >= TRUSTED_AFTER else DEFAULT_SERVICE_MIN
+    return round(ahead * max(per_person, MIN_SERVICE_MIN) / max(1, counters))
+
+
+def wait_estimate(tickets: list[Ticket], ahead: int, counters: int) -> Msg:
+    """What to say of the wait: "about 20 min", or honestly "a few minutes"."""
+    minutes = _wait_minutes(tickets, ahead, counters)
+    if minutes < FEW_MINUTES:
+        return Msg("ticket.wait_few")
+    return Msg.of("ticket.wait_about", minutes=str(minutes))
 
 
 async def _issue(
@@ -110,7 +127,7 @@ async def _issue(
     tickets = await store.tickets(hall.code, day)
     # every waiting ticket was issued before this one: ahead of it unless of a later rank
     ahead = sum(1 for t in tickets if t.status == TicketStatus.WAITING and t.priority <= priority)
-    wait = str(_wait_minutes(tickets, ahead, len(hall.counters)))
+    wait = wait_estimate(tickets, ahead, len(hall.counters))
     link = turn.env.deep_link(reg.ref) if reg else None
     turn.unit.effects.append(hall_changed(hall.code))
     service_key = next((x.name_key for x in hall.services if x.prefix == service), "")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from flows.booking import hall_label, slot_taken, visit_of, visit_text
+from flows.booking import hall_label, slot_taken, visit_of, visit_text, visit_time_steps
 from flows.domain.jmbg import MIN_AGE
-from flows.domain.phone import parse_phone
+from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
-from flows.domain.textinput import Invalid
 from flows.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.menu import KIOSK
 from flows.messages import LANGUAGES, Choice, Expect, Msg
@@ -37,13 +35,13 @@ REGISTRATION = Flow(
         info("intro", on={"ok": "consent"}),
         confirm("consent", on={"yes": "first_name", "no": "declined"}),
         action("declined", "say_declined", on={"ok": END}),
-        ask("first_name", "first_name", "name", Expect.NAME, on={"ok": "last_name"}, max_len=60),
-        ask("last_name", "last_name", "name", Expect.NAME, on={"ok": "jmbg"}, max_len=60),
+        ask("first_name", "first_name", "name", Expect.NAME, on={"ok": "last_name"}),
+        ask("last_name", "last_name", "name", Expect.NAME, on={"ok": "jmbg"}),
         ask("jmbg", "jmbg", "jmbg", Expect.DIGITS, on={"ok": "id_number", "too_young": "underage"}),
         action("underage", "say_underage", on={"ok": END}),
         ask("id_number", "id_number", "id_number", Expect.DIGITS, on={"ok": "phone"}),
-        ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}, max_len=40),
-        ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True, max_len=254),
+        ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}),
+        ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True),
         choose(
             "hall",
             "hall",
@@ -59,14 +57,7 @@ REGISTRATION = Flow(
             on={"ok": "visit_time", "walk_in": "visit_time"},
             clears=("visit",),
         ),
-        choose(
-            "visit_time",
-            "visit",
-            provider="visit_times",
-            on={"ok": "summary"},
-            expect=Expect.SLOT,
-            skip_when="walk_in",
-        ),
+        *visit_time_steps(then="summary"),
         choose(
             "summary",
             None,
@@ -98,12 +89,6 @@ REGISTRATION = Flow(
 )
 
 
-@lru_cache(maxsize=4096)  # the summary is shown again after every change
-def national_phone(e164: str) -> str:
-    parsed = parse_phone(e164)
-    return e164 if isinstance(parsed, Invalid) else parsed.national
-
-
 async def summary(turn: Turn) -> Presentation:
     s = turn.conv.slots
     hall = turn.env.hall(s.get("hall"))
@@ -113,7 +98,7 @@ async def summary(turn: Turn) -> Presentation:
         last_name=str(s.get("last_name", "")),
         jmbg=str(s.get("jmbg", "")),
         id_number=str(s.get("id_number", "")),
-        phone=national_phone(str(s.get("phone", ""))),
+        phone=display_phone(str(s.get("phone", ""))),
         email=str(s["email"]) if s.get("email") else Msg("summary.no_email"),
         hall=hall_label(hall) if hall else "",
         visit=visit_text(turn, hall) if hall else "",

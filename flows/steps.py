@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from flows.domain.textinput import clean_input
 from flows.flow import Kind, Step
-from flows.messages import Choice, Expect, Msg
+from flows.messages import PAGE_TURN, Choice, Expect, Msg, is_page_turn
 from flows.present import CONTINUE, NO, OFFERED, SKIP, YES, match_choice, was_offered
 from flows.turn import Invalid, Outcome, Parts, Turn
 
 _YES_WORDS = frozenset({"yes", "y", "da", "д", "да", "ok", "у реду", "u redu"})
 _NO_WORDS = frozenset({"no", "n", "ne", "не", "н"})
 LANGUAGE_SLOT = "_language"
+PAGE_SLOT = "_page"  # where the page last turned to starts (a provider's own marker)
+PAGE_OUTCOME = "page"  # a page was turned: the table leads back to the same question
 # a button pressed on an earlier message: not the person's mistake, so not a failed try
 STALE_BUTTON = "stale_button"
 
@@ -47,6 +49,10 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     picked = turn.inbound.choice
     if picked is not None and step.kind is Kind.CHOOSE and was_offered(turn, step, picked):
         return _chosen(turn, step, picked)
+    if is_page_turn(picked) and PAGE_OUTCOME in step.on:
+        # a page turn only says which page to show: one pressed twice, or on a page shown
+        # before, shows that page again
+        return _chosen(turn, step, picked or "")
     choices = await offered(turn, step, parts)
     if picked is None and turn.inbound.text is not None:
         text = turn.inbound.text.strip().casefold()
@@ -67,6 +73,10 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
 
 def _chosen(turn: Turn, step: Step, picked: str) -> str:
     turn.conv.slots.pop(OFFERED, None)
+    if is_page_turn(picked):
+        turn.conv.slots[PAGE_SLOT] = picked.removeprefix(PAGE_TURN)
+        return PAGE_OUTCOME
+    turn.conv.slots.pop(PAGE_SLOT, None)
     if step.slot:
         _fill(turn, step, picked)
     if step.slot == LANGUAGE_SLOT:
@@ -87,7 +97,7 @@ def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
         return Invalid("unsupported")
     cleaned = clean_input(raw, step.max_len)
     if not isinstance(cleaned, str):
-        return Invalid(f"input.{cleaned.reason}", (("max", str(step.max_len)),))
+        return Invalid(f"input.{cleaned.reason}", cleaned.values)
     result = parts.checks[step.check or ""](cleaned, turn)
     if isinstance(result, Invalid):
         return result

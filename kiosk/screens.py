@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from flows.i18n import render, text
-from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Outbound
+from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Msg, Outbound
 from kiosk.qr import qr_data_url
 
 LANGUAGE_SCREEN = "kiosk.language"
@@ -59,6 +59,10 @@ UI_KEYS: tuple[str, ...] = (
     "kiosk.changes.label",
 )
 
+# What the engine says for every channel, said the kiosk's own way: at a choice there is
+# nothing to type, only buttons to tap.
+KIOSK_WORDS: dict[str, str] = {"invalid.choose": "kiosk.invalid.choose"}
+
 # The menu's question under a finished flow; the result screen has no menu to ask about.
 MENU_PROMPT = "menu.prompt"
 # Outcomes that go back from a summary to change one answer (flows.flow.Flow.editable).
@@ -94,6 +98,11 @@ def keyboard_for(expect: Expect, language: str) -> str | None:
 def takes_typing(expect: Expect, choices: int) -> bool:
     # A slot step with buttons is answered by tapping; without, by typing a date.
     return expect in _TYPED and not (expect == Expect.SLOT and choices)
+
+
+def _in_kiosk_words(msg: Msg) -> Msg:
+    key = KIOSK_WORDS.get(msg.key)
+    return msg if key is None else Msg(key, msg.values)
 
 
 def language_screen(notice: str | None = None) -> dict[str, Any]:
@@ -140,7 +149,7 @@ def screen_from(
     if result:
         leave_out = leave_out | {MENU_PROMPT}
     paragraphs = [
-        render(m, out.language or lang)
+        render(_in_kiosk_words(m), out.language or lang)
         for out in replies
         for m in out.text
         if m.key not in leave_out

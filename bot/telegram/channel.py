@@ -14,8 +14,8 @@ import re
 from typing import Any, Literal, Protocol
 
 from aiohttp import web
-from telegram import CallbackQuery, Message, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -36,7 +36,7 @@ from bot.telegram.sender import RetryPolicy, Sender
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
 from bot.telegram.webhook import WebhookReceiver
 from flows.i18n import normalize_language, text
-from flows.messages import LANGUAGES, Inbound, Outbound
+from flows.messages import LANGUAGES, Inbound, Outbound, is_page_turn
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ class TelegramChannel:
             log.exception("Telegram: the engine failed on update %d", update.update_id)
             await self._say(incoming, "telegram.error")
             return
+        if is_page_turn(incoming.inbound.choice) and await self._turn_page(incoming, replies):
+            return
         await self.send_replies(replies)
 
     async def send_replies(self, replies: list[Outbound]) -> None:
@@ -289,19 +291,42 @@ class TelegramChannel:
         message = query.message if isinstance(query.message, Message) else None
         state = self.memory(incoming.chat_id)
         refusal = incoming.refusal
+        # a page turn answers nothing: the message keeps its keyboard and shows another page
+        page_turn = is_page_turn(incoming.inbound.choice)
         if message is not None and state.was_pressed(message.message_id):
             refusal = "telegram.button_stale"
-        elif message is not None:
+        elif message is not None and not page_turn:
             state.pressed.append(message.message_id)
         with contextlib.suppress(TelegramError):
             # Answered in every case: it stops the spinner on the person's button.
             await query.answer(text(refusal, self._language(incoming)) if refusal else None)
         if refusal is not None:
             return False
-        if message is not None:
+        if message is not None and not page_turn:
             await self._show_choice(
                 query, message, _chosen_language(query.data) or self._language(incoming)
             )
+        return True
+
+    async def _turn_page(self, incoming: Incoming, replies: list[Outbound]) -> bool:
+        """The other page of times in the message whose page turn was pressed, not in a
+        new message per page; False when the reply needs messages of its own."""
+        query = incoming.callback
+        message = query.message if query is not None else None
+        if not isinstance(message, Message) or len(replies) != 1:
+            return False
+        rendered = self._renderer.render(replies[0], reply=True)
+        [page] = rendered.messages if len(rendered.messages) == 1 else [None]
+        if page is None or page.qr is not None or not isinstance(page.markup, InlineKeyboardMarkup):
+            return False
+        try:
+            await message.edit_text(page.text, parse_mode="HTML", reply_markup=page.markup)
+        except BadRequest as exc:
+            # pressed twice: the page shown already is the one asked for
+            return "not modified" in exc.message
+        except TelegramError as exc:
+            log.info("Telegram: page not turned in place (%s)", exc.message)
+            return False
         return True
 
     async def _show_choice(self, query: CallbackQuery, message: Message, language: str) -> None:

@@ -20,13 +20,14 @@ from telegram import (
 from bot.telegram.chats import ChoiceIds
 from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, split_text, telegram_length
 from flows.i18n import render, text
-from flows.messages import Choice, Expect, Msg, Outbound
+from flows.messages import Choice, Expect, Msg, Outbound, is_page_turn
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 # A yes/no question without choices of its own gets the engine's own yes and no.
 YES_NO = (Choice("yes", Msg("choice.yes")), Choice("no", Msg("choice.no")))
 _SHORT_LABEL = 14  # labels this short sit two to a row (yes/no side by side)
+_TINY_LABEL = 5  # and these four to a row (the times of a visit: 08:00)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +99,20 @@ class Renderer:
         return Rendered(tuple(head + tail), buttons, keyboard)
 
     def _inline_keyboard(self, choices: tuple[Choice, ...], lang: str) -> InlineKeyboardMarkup:
-        labelled = [(render(c.label, lang), self._ids.encode(c.id)) for c in choices]
-        per_row = 2 if all(len(label) <= _SHORT_LABEL for label, _ in labelled) else 1
-        rows = [
-            [
-                InlineKeyboardButton(label, callback_data=data)
-                for label, data in labelled[i : i + per_row]
-            ]
-            for i in range(0, len(labelled), per_row)
+        """The answers in rows, as many to a row as their labels allow; page turns (to
+        earlier and later times) in a row of their own under them."""
+        answers = self._buttons([c for c in choices if not is_page_turn(c.id)], lang)
+        turns = self._buttons([c for c in choices if is_page_turn(c.id)], lang)
+        longest = max((len(b.text) for b in answers), default=0)
+        per_row = 4 if longest <= _TINY_LABEL else 2 if longest <= _SHORT_LABEL else 1
+        rows = [answers[i : i + per_row] for i in range(0, len(answers), per_row)]
+        return InlineKeyboardMarkup([*rows, turns] if turns else rows)
+
+    def _buttons(self, choices: list[Choice], lang: str) -> list[InlineKeyboardButton]:
+        return [
+            InlineKeyboardButton(render(c.label, lang), callback_data=self._ids.encode(c.id))
+            for c in choices
         ]
-        return InlineKeyboardMarkup(rows)
 
     def _phone_keyboard(
         self, choices: tuple[Choice, ...], lang: str

@@ -55,8 +55,11 @@
       p.textContent = line;
       box.append(p);
     }
-    if (item.ticket) box.append(badge(ui["result.ticket"], item.ticket, "ticket"));
-    if (item.reference) box.append(badge(ui["result.reference"], item.reference, "reference"));
+    // Labelled for whom the screen is: "Your ticket" for a citizen, "Ticket" for an officer.
+    const ticketLabel = item.ticket_label || ui["result.ticket"];
+    const referenceLabel = item.reference_label || ui["result.reference"];
+    if (item.ticket) box.append(badge(ticketLabel, item.ticket, "ticket"));
+    if (item.reference) box.append(badge(referenceLabel, item.reference, "reference"));
     if (item.qr) {
       const img = document.createElement("img");
       img.src = item.qr;
@@ -75,15 +78,19 @@
     if (item.choices && item.choices.length) {
       const row = document.createElement("div");
       row.className = "choices";
+      // Page turns (earlier or later times) in a row of their own under the answers.
+      const turns = document.createElement("div");
+      turns.className = "choices page-turns";
       for (const c of item.choices) {
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = c.label;
         b.dataset.id = c.id;
         b.addEventListener("click", () => send({ choice: c.id, label: c.label }));
-        row.append(b);
+        (c.id.startsWith("page:") ? turns : row).append(b);
       }
       box.append(row);
+      if (turns.childElementCount) box.append(turns);
     }
     log.append(box);
     box.scrollIntoView({ block: "end" });

@@ -9,12 +9,19 @@ from typing import Any
 import qrcode
 import qrcode.constants
 
-from flows.i18n import render
+from flows.i18n import render, text
 from flows.messages import Outbound
+
+# the labels of the ticket and reference badges, for a citizen and for an officer
+_BADGES = {
+    False: ("kiosk.result.ticket", "kiosk.result.reference"),
+    True: ("officer.badge.ticket", "officer.badge.reference"),
+}
 
 
 def render_outbound(out: Outbound) -> dict[str, Any]:
     lang = out.language
+    ticket_label, reference_label = _BADGES[out.for_officer]
     return {
         "text": [render(m, lang) for m in out.text],
         "choices": [{"id": c.id, "label": render(c.label, lang)} for c in out.choices],
@@ -23,6 +30,8 @@ def render_outbound(out: Outbound) -> dict[str, Any]:
         "link": out.qr if out.qr and out.qr.startswith("https://") else None,
         "reference": out.reference,
         "ticket": out.ticket,
+        "reference_label": text(reference_label, lang) if out.reference else None,
+        "ticket_label": text(ticket_label, lang) if out.ticket else None,
         "end": out.end,
         "screen": out.screen,
         "language": lang,

@@ -24,7 +24,7 @@ def parse_email(raw: str) -> str | Invalid:
     """The normalised address (lowercase domain, NFC), or why it is refused."""
     text = strip_invisible(raw).strip()
     if len(text) > MAX_LEN:
-        return Invalid("too_long", (("max", str(MAX_LEN)),))
+        return _too_long(text)
     local, at, _domain = text.rpartition("@")
     if at and not local.isascii():
         return Invalid("latin_only")
@@ -34,5 +34,9 @@ def parse_email(raw: str) -> str | Invalid:
         return Invalid("format")
     normalized = checked.normalized
     if len(normalized) > MAX_LEN:
-        return Invalid("too_long", (("max", str(MAX_LEN)),))
+        return _too_long(normalized)
     return normalized
+
+
+def _too_long(text: str) -> Invalid:
+    return Invalid("too_long", (("max", str(MAX_LEN)), ("typed", str(len(text)))))

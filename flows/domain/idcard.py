@@ -22,5 +22,6 @@ def parse_id_number(raw: str) -> str | Invalid:
     if digits and not is_ascii_digits(digits):
         return Invalid("not_digits")
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
-        return Invalid("length", (("min", str(MIN_DIGITS)), ("max", str(MAX_DIGITS))))
+        limits = (("min", str(MIN_DIGITS)), ("max", str(MAX_DIGITS)))
+        return Invalid("length", (*limits, ("typed", str(len(digits)))))
     return digits

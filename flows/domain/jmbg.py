@@ -27,6 +27,7 @@ REASONS: tuple[str, ...] = (
 )
 
 MIN_AGE = 16  # the portal accepts citizens aged 16 and over
+LENGTH = 13
 
 WEIGHTS: tuple[int, ...] = (7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -112,10 +113,10 @@ def birth_date_of(digits: str) -> date | None:
 def parse_jmbg(raw: str, today: date) -> Jmbg | Invalid:
     """Read a typed JMBG (spaces allowed) and say which rule it breaks, if any."""
     digits = compact(raw)
-    if not is_ascii_digits(digits):
-        return Invalid("not_digits") if digits else Invalid("length")
-    if len(digits) != 13:
-        return Invalid("length")
+    if digits and not is_ascii_digits(digits):
+        return Invalid("not_digits")
+    if len(digits) != LENGTH:
+        return Invalid("length", (("typed", str(len(digits))),))
     born = birth_date_of(digits)
     if born is None:
         return Invalid("date")

@@ -136,7 +136,7 @@ def parse_name(raw: str) -> str | Invalid:
     if len(name) < MIN_LEN:
         return Invalid("too_short", (("min", str(MIN_LEN)),))
     if len(name) > MAX_LEN:
-        return Invalid("too_long", (("max", str(MAX_LEN)),))
+        return Invalid("too_long", (("max", str(MAX_LEN)), ("typed", str(len(name)))))
     scripts: set[Script] = set()
     previous_is_separator = True  # a name may not start with a separator
     for ch in name:

@@ -30,7 +30,8 @@ import unicodedata
 from flows.domain.textinput import Invalid, strip_invisible
 
 REASONS: tuple[str, ...] = (
-    "format",  # not eight characters of the alphabet
+    "length",  # not eight letters and digits
+    "format",  # eight characters, not all of the alphabet
     "check",  # eight good characters, but one is mistyped (the check does not add up)
 )
 
@@ -95,7 +96,10 @@ def parse_ref(raw: str) -> str | Invalid:
     """A typed reference in display form "XXXX-XXXX", or why it is refused."""
     text = unicodedata.normalize("NFKC", strip_invisible(raw)).upper().translate(_LOOKALIKES)
     chars = _SEPARATORS.sub("", text)
-    if len(chars) != LENGTH or any(ch not in _VALUE for ch in chars):
+    typed = sum(ch.isalnum() for ch in chars)  # stray punctuation is a wrong character
+    if typed != LENGTH:
+        return Invalid("length", (("example", EXAMPLE), ("typed", str(typed))))
+    if any(ch not in _VALUE for ch in chars):
         return Invalid("format", (("example", EXAMPLE),))
     if _weighted_sum(chars) != 0:
         return Invalid("check")

@@ -2,8 +2,9 @@
 
 Every parser in flows.domain returns either the cleaned value or an `Invalid` whose `reason`
 is a short snake_case code listed in its module's REASONS; the engine shows the message
-"invalid.<field>.<reason>". An `Invalid` carries only limits and examples for the message
-placeholders, never what the person typed, so it is safe to log.
+"invalid.<field>.<reason>". An `Invalid` carries only limits, examples and counts for the
+message placeholders ("you typed 15 digits"), never what the person typed, so it is safe to
+log.
 
 What `clean_input` does with invisible and control characters, and why:
 - removed silently: zero-width space U+200B, word joiner U+2060, byte-order mark U+FEFF,
@@ -58,13 +59,14 @@ def is_refused_control(ch: str, *, multiline: bool = False) -> bool:
     return category in ("Cc", "Cs")
 
 
-def clean_input(raw: str, max_len: int, *, multiline: bool = False) -> str | Invalid:
+def clean_input(raw: str, max_len: int | None, *, multiline: bool = False) -> str | Invalid:
     """Free text made safe to keep and show: NFC, trimmed, bounded, no control characters.
 
     With multiline=True, line breaks inside the text are kept (CR LF and CR become LF).
-    `max_len` counts code points after cleaning.
+    `max_len` counts code points after cleaning; None leaves the length to the field's own
+    rule (the JMBG has 13 digits), so the refusal can say that rule instead of a bound.
     """
-    if max_len < 1:
+    if max_len is not None and max_len < 1:
         raise ValueError("max_len must be at least 1")
     text = unicodedata.normalize("NFC", strip_invisible(raw))
     if multiline:
@@ -74,8 +76,8 @@ def clean_input(raw: str, max_len: int, *, multiline: bool = False) -> str | Inv
         return Invalid("empty")
     if any(is_refused_control(ch, multiline=multiline) for ch in text):
         return Invalid("control")
-    if len(text) > max_len:
-        return Invalid("too_long", (("max", str(max_len)),))
+    if max_len is not None and len(text) > max_len:
+        return Invalid("too_long", (("max", str(max_len)), ("typed", str(len(text)))))
     return text
 
 

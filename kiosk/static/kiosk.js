@@ -257,7 +257,8 @@
   function choiceButton(choice) {
     const b = document.createElement("button");
     b.type = "button";
-    b.className = "choice";
+    // A page turn (earlier or later times) answers nothing: it shows other choices.
+    b.className = choice.id.startsWith("page:") ? "choice page" : "choice";
     b.textContent = choice.label;
     if (choice.lang) b.lang = choice.lang;
     b.dataset.id = choice.id;
@@ -289,7 +290,16 @@
     const short = main.every((c) => c.label.length <= 12);
     const layout = buttons.length > 8 && short ? " grid" : buttons.length > 4 ? " many" : "";
     el.choices.className = "choices" + layout;
-    el.choices.replaceChildren(...buttons);
+    // The page turns in a row of their own under the answers, whatever their number.
+    const turns = buttons.filter((b) => b.classList.contains("page"));
+    const shown = buttons.filter((b) => !turns.includes(b));
+    if (turns.length) {
+      const row = document.createElement("div");
+      row.className = "page-turns";
+      row.append(...turns);
+      shown.splice(buttons.indexOf(turns[0]), 0, row);
+    }
+    el.choices.replaceChildren(...shown);
     el.choices.hidden = buttons.length === 0;
     el.changeList.replaceChildren(...changes.map(choiceButton));
     el.changes.hidden = changes.length === 0;

@@ -16,6 +16,7 @@ from flows.officer import REASONS as REJECT_REASONS
 from flows.records import PrintStatus, RegistrationStatus
 from kiosk.printing.status import Condition
 from kiosk.printing.worker import ACCOUNTS_UNAVAILABLE
+from kiosk.screens import KIOSK_WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(
@@ -42,6 +43,8 @@ def used_keys() -> set[str]:
         keys |= {f"invalid.{field}.{r}" for r in module.REASONS if r != "too_young"}
     keys |= {f"invalid.input.{r}" for r in textinput.REASONS}
     keys |= {f"status.{s}" for s in RegistrationStatus} | {f"reject.{r}" for r in REJECT_REASONS}
+    keys |= {f"officer.status.{s}" for s in RegistrationStatus}  # officers' own words
+    keys |= set(KIOSK_WORDS.values()) | {"officer.badge.ticket", "officer.badge.reference"}
     keys |= {f"weekday.{d}" for d in range(7)} | {f"language.{lang}" for lang in i18n.LANGUAGES}
     keys |= {f"summary.edit_{f}" for f in FLOWS[0].editable}
     keys |= {
@@ -55,7 +58,7 @@ def used_keys() -> set[str]:
         "invalid.choose",
         "invalid.yes_no",
         "invalid.unsupported",
-        "invalid.code.format",
+        "invalid.code.length",
         "help.general",
         "cancelled",
     }

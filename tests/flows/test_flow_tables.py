@@ -36,6 +36,18 @@ def test_every_state_is_reachable_and_every_flow_can_end(flow: Flow) -> None:
 
 STEPS = [(f, s) for f in FLOWS for s in f.steps if s.kind is not Kind.ACTION]
 
+# checks whose domain rule bounds the answer and says its own length rule when it is broken
+LENGTH_RULED = frozenset({"name", "jmbg", "id_number", "phone", "email", "ref", "code"})
+
+
+def test_every_free_text_answer_is_bounded_by_its_rule_or_its_step() -> None:
+    """A field with a length rule says it ("the JMBG has 13 digits; you typed 15"), so its
+    step adds no generic bound; free text (a rejection reason) has a bound of its own."""
+    asks = [s for f in FLOWS for s in f.steps if s.kind is Kind.ASK]
+    assert asks
+    for step in asks:
+        assert (step.max_len is None) == (step.check in LENGTH_RULED), step.name
+
 
 async def park(app: App, ana: Chat, flow: Flow, state: str) -> None:
     """Put the conversation at a step, as if the citizen had walked there."""

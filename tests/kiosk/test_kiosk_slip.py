@@ -86,7 +86,7 @@ async def test_a_printer_that_cannot_print_is_told_on_the_ticket_screen(
     assert screen["slip"]["ready"] is False
     assert screen["slip"]["text"] == (
         "The printer is not working right now. Your slip will print as soon as it works "
-        "again; everything on it is here: the queue number."
+        "again; everything on it is here: the ticket."
     )
     # The flow's own "your slip is printing" would contradict the note: it is left out.
     assert not any("printing" in p for p in screen["paragraphs"])

@@ -7,7 +7,10 @@ import pytest
 from flows.domain.idcard import parse_id_number
 from flows.domain.textinput import Invalid
 
-LENGTH = Invalid("length", (("min", "8"), ("max", "9")))
+
+def length(typed: int) -> Invalid:
+    """The rule, and how many digits were typed: "8 or 9 digits; you typed 10"."""
+    return Invalid("length", (("min", "8"), ("max", "9"), ("typed", str(typed))))
 
 
 @pytest.mark.parametrize(
@@ -29,9 +32,9 @@ def test_card_numbers_are_kept_as_digits(raw: str, kept: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "refused"),
     [
-        pytest.param("1234567", LENGTH, id="seven-digits"),
-        pytest.param("1234567890", LENGTH, id="ten-digits"),
-        pytest.param("", LENGTH, id="empty"),
+        pytest.param("1234567", length(7), id="seven-digits"),
+        pytest.param("1234567890", length(10), id="ten-digits"),
+        pytest.param("", length(0), id="empty"),
         pytest.param("12345678A", Invalid("not_digits"), id="letter"),
         pytest.param("12-345-678", Invalid("not_digits"), id="dashes"),
         pytest.param("br. 012345678", Invalid("not_digits"), id="label-typed-along"),

@@ -145,10 +145,6 @@ INVALID = [
     pytest.param("05129817177x6", "not_digits", id="letter"),
     pytest.param("0512981-717776", "not_digits", id="hyphen"),
     pytest.param("JMBG 0512981717776", "not_digits", id="label-typed-along"),
-    pytest.param("", "length", id="empty"),
-    pytest.param("   ", "length", id="only-spaces"),
-    pytest.param("051298171777", "length", id="twelve-digits"),
-    pytest.param("05129817177761", "length", id="fourteen-digits"),
     pytest.param("3102981717776", "date", id="31-february"),
     pytest.param("0513981717776", "date", id="month-13"),
     pytest.param("0012981717776", "date", id="day-00"),
@@ -169,6 +165,21 @@ INVALID = [
 @pytest.mark.parametrize(("raw", "reason"), INVALID)
 def test_invalid_numbers_say_which_rule_failed(raw: str, reason: str) -> None:
     assert parse_jmbg(raw, TODAY) == Invalid(reason)
+
+
+@pytest.mark.parametrize(
+    ("raw", "typed"),
+    [
+        pytest.param("", 0, id="empty"),
+        pytest.param("   ", 0, id="only-spaces"),
+        pytest.param("051298171777", 12, id="twelve-digits"),
+        pytest.param("05129817177761", 14, id="fourteen-digits"),
+        pytest.param("0512 9817 1777 612", 15, id="fifteen-in-groups"),
+        pytest.param("0512981717776" * 9, 117, id="pasted-nine-times"),
+    ],
+)
+def test_a_wrong_count_of_digits_says_how_many_were_typed(raw: str, typed: int) -> None:
+    assert parse_jmbg(raw, TODAY) == Invalid("length", (("typed", str(typed)),))
 
 
 @pytest.mark.parametrize("check", [str(d) for d in range(10) if d != 6])

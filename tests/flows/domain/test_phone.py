@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.domain.phone import Phone, parse_phone
+from flows.domain.phone import Phone, display, parse_phone
 from flows.domain.textinput import Invalid
 
 
@@ -30,8 +30,8 @@ def test_serbian_mobiles_are_read_in_any_usual_spelling(raw: str) -> None:
     assert isinstance(result, Phone)
     assert result.e164 == "+381641234567"
     assert result.value == "+381641234567"
-    assert result.national == "064 1234567"
-    assert result.international == "+381 64 1234567"
+    assert result.national == "064 123 4567"  # grouped as every example writes it
+    assert result.international == "+381 64 123 4567"
 
 
 @pytest.mark.parametrize("prefix", ["060", "061", "062", "063", "064", "065", "066", "068", "069"])
@@ -53,8 +53,6 @@ def test_every_serbian_mobile_network_is_accepted(prefix: str) -> None:
         pytest.param("0038761123456", "not_serbian", id="bosnia-with-00"),
         pytest.param("064 ABC DEFG", "format", id="keypad-letters"),
         pytest.param("0641234567 ext 5", "format", id="extension"),
-        pytest.param("064 123", "format", id="too-short"),
-        pytest.param("064 1234 5678 90", "format", id="too-long"),
         pytest.param("", "format", id="empty"),
         pytest.param("my number", "format", id="words"),
         pytest.param("++381641234567", "format", id="double-plus"),
@@ -63,6 +61,33 @@ def test_every_serbian_mobile_network_is_accepted(prefix: str) -> None:
 )
 def test_other_numbers_are_refused_with_the_reason(raw: str, reason: str) -> None:
     assert parse_phone(raw) == Invalid(reason)
+
+
+@pytest.mark.parametrize(
+    ("raw", "typed"),
+    [
+        pytest.param("064 123", 6, id="too-short"),
+        pytest.param("064 1234 5678 90", 13, id="too-long"),
+        pytest.param("+381 64 123 45678", 11, id="too-long-international"),
+        pytest.param("0" * 300, 300, id="far-too-long"),
+    ],
+)
+def test_a_wrong_count_of_digits_is_refused_with_the_count(raw: str, typed: int) -> None:
+    """Counted as the number is written with its leading 0, like the example."""
+    limits = (("min", "9"), ("max", "10"))
+    assert parse_phone(raw) == Invalid("length", (*limits, ("typed", str(typed))))
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        pytest.param("+381641234567", "064 123 4567", id="seven-digit-subscriber"),
+        pytest.param("+38164123456", "064 123 456", id="six-digit-subscriber"),
+        pytest.param("not a number", "not a number", id="unreadable-as-is"),
+    ],
+)
+def test_a_stored_number_is_displayed_as_the_examples_write_it(stored: str, shown: str) -> None:
+    assert display(stored) == shown
 
 
 @given(

@@ -56,5 +56,8 @@ def test_every_refusal_uses_a_listed_reason(
     result = parse(raw)
     if isinstance(result, Invalid):
         assert result.reason in module.REASONS
-        # Placeholders carry limits and examples only, never what was typed: safe to log.
-        assert {key for key, _ in result.values} <= {"min", "max", "min_age", "example"}
+        # Placeholders carry limits, examples and how many characters or digits were typed,
+        # never what was typed: safe to log.
+        values = result.as_dict()
+        assert set(values) <= {"min", "max", "min_age", "example", "typed"}
+        assert values.get("typed", "0").isdigit()

@@ -71,9 +71,9 @@ def test_references_are_read_however_they_are_typed(typed: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "reason"),
     [
-        pytest.param("", "format", id="empty"),
-        pytest.param("K7M4-PX9", "format", id="seven-characters"),
-        pytest.param("K7M4-PX9NN", "format", id="nine-characters"),
+        pytest.param("", "length", id="empty"),
+        pytest.param("K7M4-PX9", "length", id="seven-characters"),
+        pytest.param("K7M4-PX9NN", "length", id="nine-characters"),
         pytest.param("K7M4-PX0N", "format", id="zero"),
         pytest.param("K7M4-PXON", "format", id="letter-O"),
         pytest.param("K7M4-PX1N", "format", id="one"),

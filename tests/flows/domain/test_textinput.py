@@ -52,8 +52,12 @@ def test_refused_text_says_why(raw: str, reason: str) -> None:
     assert clean_input(raw, 100) == Invalid(reason)
 
 
-def test_too_long_text_says_the_limit() -> None:
-    assert clean_input("x" * 11, 10) == Invalid("too_long", (("max", "10"),))
+def test_too_long_text_says_the_limit_and_how_long_it_was() -> None:
+    assert clean_input("x" * 11, 10) == Invalid("too_long", (("max", "10"), ("typed", "11")))
+
+
+def test_without_a_bound_the_length_is_left_to_the_field_s_own_rule() -> None:
+    assert clean_input(" " + "1" * 10_000, None) == "1" * 10_000
 
 
 @pytest.mark.parametrize(
