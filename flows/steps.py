@@ -111,7 +111,10 @@ def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
 def _fill(turn: Turn, step: Step, value: object) -> None:
     slots = turn.conv.slots
     assert step.slot is not None
-    if step.slot in slots and slots[step.slot] != value:
+    # from the summary, asked to change this answer: what hangs on it is asked again even
+    # when the same answer is given (the same day, to pick another time)
+    changing = "_return" in slots
+    if step.slot in slots and (slots[step.slot] != value or changing):
         for cleared in step.clears:
             slots.pop(cleared, None)
     slots[step.slot] = value

@@ -82,3 +82,16 @@ async def test_starting_again_from_scratch_drops_the_draft_only_when_asked(
     conv = await app.store.load_conversation(ana.key)
     assert conv is not None and "_parked" not in conv.slots and "jmbg" not in conv.slots
     assert "Continue my" not in ana.text
+
+
+async def test_changing_the_visit_to_the_same_day_asks_the_time_again(
+    chat: Callable[..., Chat],
+) -> None:
+    ana = chat("ana")
+    await up_to_the_summary(ana, WORDS["sr-Cyrl"])
+    assert "09:00" in ana.text
+    await ana.picks("Промени термин")
+    await ana.picks("уторак")  # the same day: she wants another time
+    assert "У које време?" in ana.text
+    await ana.picks("10:00")
+    assert "Ваша пријава" in ana.text and "10:00" in ana.text
