@@ -18,6 +18,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 
 from escpos.capabilities import CAPABILITIES
@@ -266,6 +267,16 @@ class FakeNetworkPrinter:
             thread.join(timeout=5)
 
     # -- what it printed ---------------------------------------------------------------
+
+    def accepted(self, connections: int, timeout_s: float = 10.0) -> bool:
+        """Wait until this many connections were taken in (a closed connection can wait in
+        the listen backlog a while on a busy machine); False if they never were."""
+        deadline = time.monotonic() + timeout_s
+        while self.connections < connections:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def jobs(self) -> list[bytes]:
         """What each connection sent to print (connections that sent nothing left out),

@@ -186,6 +186,7 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
     link.open()
     link.sock.sendall(b"\x1b@slip\n\x1dV\x00")  # type: ignore[union-attr]
     link.close()
+    assert printer.accepted(1)
 
     worker = make_worker(store, network_printer(printer), accounts, clock)
     assert await worker.start() == 1
