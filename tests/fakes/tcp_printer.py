@@ -18,6 +18,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 
 from escpos.capabilities import CAPABILITIES
@@ -217,12 +218,24 @@ ANSWERS: dict[str, dict[int, int]] = {
 }
 
 
+@dataclass(frozen=True)
+class Connection:
+    """One connection to the printer: when it was open (monotonic seconds) and what it
+    sent to print."""
+
+    number: int
+    opened: float
+    closed: float
+    data: bytes
+
+
 class FakeNetworkPrinter:
     def __init__(self, mode: str = "online") -> None:
         self.mode = mode  # a key of ANSWERS, or "silent"
         self.drop: dict[int, int] = {}  # connection number (from 1) -> drop after n bytes
         self.connections = 0
         self.received: list[bytes] = []  # per finished connection: the bytes to print
+        self.connection_log: list[Connection] = []  # the same, with when each was open
         self.queries: list[int] = []
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
@@ -292,11 +305,14 @@ class FakeNetworkPrinter:
                 return  # the listener was closed
             self.connections += 1
             drop = self.drop.pop(self.connections, None)
-            thread = threading.Thread(target=self._serve, args=(conn, drop), daemon=True)
+            number = self.connections
+            thread = threading.Thread(
+                target=self._serve, args=(conn, drop, number, time.monotonic()), daemon=True
+            )
             thread.start()
             self._connection_threads.append(thread)
 
-    def _serve(self, conn: socket.socket, drop: int | None) -> None:
+    def _serve(self, conn: socket.socket, drop: int | None, number: int, opened: float) -> None:
         data = bytearray()
         pending = b""
         try:
@@ -319,6 +335,9 @@ class FakeNetworkPrinter:
                 conn.close()
             with self._lock:
                 self.received.append(bytes(data))
+                self.connection_log.append(
+                    Connection(number, opened, time.monotonic(), bytes(data))
+                )
 
     def _consume(self, conn: socket.socket, pending: bytes, data: bytearray) -> bytes:
         """Answer the status queries as they arrive; keep the rest as printed data.
