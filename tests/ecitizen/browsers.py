@@ -237,8 +237,15 @@ class KioskPage:
     journal: Journal
     hall: str = "kg"
     token: str | None = None
+    tokens: list[str] = field(default_factory=list)  # every session this page had
     seq: int = 0
     screens: list[Screen] = field(default_factory=list)  # every screen shown, in order
+
+    def adopt(self, answer: Answer) -> None:
+        self.token = answer.cookies.get(KIOSK_COOKIE, self.token)
+        if self.token and self.token not in self.tokens:
+            self.tokens.append(self.token)
+        self.seq = int(answer.body.get("seq") or 0)
 
     async def send(self, **answer: str) -> Screen | None:
         message: dict[str, Any] = {"seq": self.seq + 1, **answer}
@@ -254,7 +261,6 @@ class KioskPage:
                 self.journal.note("kiosk: a tap failed on its way", self.who, str(exc))
                 await asyncio.sleep(0.5)
                 continue
-            self.token = got.cookies.get(KIOSK_COOKIE, self.token)
             if got.status == 503:
                 self.journal.note("kiosk: HTTP 503", self.who)
                 await asyncio.sleep(0.5)
@@ -265,7 +271,7 @@ class KioskPage:
             elif got.status != 200:
                 self.journal.note(f"kiosk: HTTP {got.status}", self.who, str(got.body))
                 return None
-            self.seq = int(got.body.get("seq") or 0)
+            self.adopt(got)
             screen = kiosk_screen(got.body)
             self.screens.append(screen)
             return screen
@@ -290,5 +296,4 @@ class KioskPage:
                 cookie=(KIOSK_COOKIE, self.token),
                 body={"seq": self.seq + 1, "command": "wipe"},
             )
-            self.token = got.cookies.get(KIOSK_COOKIE, self.token)
-            self.seq = int(got.body.get("seq") or 0)
+            self.adopt(got)

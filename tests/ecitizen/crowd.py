@@ -41,7 +41,6 @@ class Outcome:
     ref: str | None = None
     tickets: list[str] = field(default_factory=list)
     abandoned: bool = False
-    kiosk_tokens: list[str] = field(default_factory=list)
 
 
 async def converse(
@@ -69,9 +68,15 @@ async def converse(
 
 
 async def register(
-    channel: Channel, first: Screen | None, registrant: Registrant, who: str, journal: Journal
+    channel: Channel,
+    first: Screen | None,
+    registrant: Registrant,
+    who: str,
+    journal: Journal,
+    may_start_over: bool = False,
 ) -> str | None:
-    """Through "Become an eCitizen"; the reference code the person was given, if any."""
+    """Through "Become an eCitizen"; the reference code the person was given, if any.
+    `may_start_over`: the caller starts again when the kiosk showed its first screen."""
 
     def answer(screen: Screen) -> Action | None:
         return None if screen.reference else registrant.answer(screen)
@@ -79,22 +84,23 @@ async def register(
     last = await converse(channel, first, answer, who, journal)
     if last is None or registrant.abandon_after_jmbg:
         return None
-    if not last.reference:
+    if last.reference:
+        return last.reference
+    if not (may_start_over and last.step == "kiosk.language"):
         stopped = f"stopped at {last.step!r}: {last.text[:160]}"
         journal.note("registration not finished", who, stopped)
-        return None
-    return last.reference
+    return None
 
 
 async def kiosk_register(
     page: KioskPage, registrant: Registrant, outcome: Outcome, journal: Journal
 ) -> None:
-    """A walk-in registers at the kiosk: checked in at once, with a ticket."""
-    for _ in range(MAX_START_OVERS):
+    """A walk-in registers at the kiosk: checked in at once, with a ticket. A kiosk that
+    lost the session shows its first screen: the person starts over, a few times."""
+    for attempt in range(1, MAX_START_OVERS + 1):
         first = await page.send(command="language", payload="en")
-        if page.token:
-            outcome.kiosk_tokens.append(page.token)
-        ref = await register(page, first, registrant, outcome.who, journal)
+        again = attempt < MAX_START_OVERS
+        ref = await register(page, first, registrant, outcome.who, journal, may_start_over=again)
         last = page.screens[-1] if page.screens else None
         if ref is not None:
             outcome.ref = ref
@@ -105,7 +111,6 @@ async def kiosk_register(
             return
         if registrant.abandon_after_jmbg or last is None or last.step != "kiosk.language":
             return  # walked away, or it failed in a way a person cannot undo
-        journal.note("kiosk: starts over", outcome.who)
 
 
 async def kiosk_check_in(page: KioskPage, ref: str, outcome: Outcome, journal: Journal) -> None:

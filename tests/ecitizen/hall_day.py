@@ -13,8 +13,10 @@ everything it held (see test_multiprocess.py for why it stays dead).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tests.ecitizen.browsers import Balancer, KioskPage, WebChatPage
@@ -28,21 +30,21 @@ from tests.ecitizen.crowd import (
     register,
 )
 from tests.ecitizen.officers import Officer
-from tests.ecitizen.people import Journal, PersonalData, Registrant, Say
+from tests.ecitizen.people import Journal, PersonalData, Registrant
 from tests.ecitizen.telegram_people import TelegramChat
 from tests.fakes.bot_api_server import FakeBotApi
 
 
 @dataclass(frozen=True)
 class Plan:
-    telegram: int = 200
-    web: int = 150
+    telegram: int = 150
+    web: int = 200
     kiosk: int = 150  # walk-ins registering at the kiosk
     tickets: int = 20  # walk-ins who only take a ticket (not among the registrants)
     abandon_share: float = 0.06  # walk away with JMBG typed
     walk_in_share: float = 0.5  # of those registered from home: no appointment booked
-    arrival_s: float = 40.0
-    kill_at_share: float = 0.5  # of the registrations expected
+    arrival_s: float = 30.0
+    kill_at_share: float = 0.5  # of the people done, or 10 s after the last arrived
     idle_s: float = 6.0  # the kiosk page's own idle wipe (idle + warning)
 
     @property
@@ -63,10 +65,11 @@ class HallDay:
     pages: list[WebChatPage] = field(default_factory=list)  # every web chat page opened
     kiosk_pages: list[KioskPage] = field(default_factory=list)
     killed: Server | None = None
-    killed_at: float | None = None
     last_kiosk_abandon: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds into the day
     _pollers: list[asyncio.Task[None]] = field(default_factory=list)
-    _registered: asyncio.Event = field(default_factory=asyncio.Event)
+    _done: int = 0  # people who finished, whatever came of it
+    _half_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     # -- the people ----------------------------------------------------------------------
 
@@ -89,10 +92,13 @@ class HallDay:
         self.pages.append(page)
         return page
 
-    def registered(self, outcome: Outcome) -> None:
-        done = sum(1 for o in self.outcomes if o.ref)
-        if outcome.ref and done >= self.plan.kill_at_share * self.plan.citizens:
-            self._registered.set()
+    def walk_up(self) -> str | None:
+        """Someone who checked in and whose registration no officer has seen decided or
+        taken comes to a counter."""
+        decided = {ref for o in self.officers for ref, _ in o.decisions}
+        decided |= {ref for o in self.officers for ref in o.seen_taken}
+        waiting = [o.ref for o in self.outcomes if o.ref and o.tickets and o.ref not in decided]
+        return self.rng.choice(waiting) if waiting else None
 
     async def telegram_citizen(self, i: int) -> None:
         data = PersonalData.of(i)
@@ -117,19 +123,16 @@ class HallDay:
         first = await page.send(command="start")
         if page.token:
             outcome.chat = ("web", page.token)
-            self._pollers.append(asyncio.create_task(page.poll()))
+            self.follow(page)
         outcome.ref = await register(page, first, registrant, who, self.journal)
         await self.after_registering_at_home(outcome)
 
     async def after_registering_at_home(self, outcome: Outcome) -> None:
-        self.registered(outcome)
         if outcome.ref is None:
             return
         await asyncio.sleep(self.rng.uniform(0.0, 5.0))  # on the way to the hall
         page = self.kiosk_page(outcome.who + "@kiosk")
         await kiosk_check_in(page, outcome.ref, outcome, self.journal)
-        if page.token:
-            outcome.kiosk_tokens.append(page.token)
         await leave_kiosk(page, self.rng, self.plan.idle_s)
 
     async def kiosk_citizen(self, i: int) -> None:
@@ -142,7 +145,6 @@ class HallDay:
         registrant.walk_in = True
         outcome.abandoned = registrant.abandon_after_jmbg
         await kiosk_register(page, registrant, outcome, self.journal)
-        self.registered(outcome)
         if outcome.abandoned:
             self.last_kiosk_abandon = time.monotonic()  # the page died: nobody wipes it
             return
@@ -158,7 +160,11 @@ class HallDay:
 
     # -- the day -------------------------------------------------------------------------
 
-    def arrivals(self) -> list[tuple[float, asyncio.Future[None] | None, object]]:
+    def follow(self, page: WebChatPage) -> None:
+        """The page's long poll runs until the day is closed."""
+        self._pollers.append(asyncio.create_task(page.poll()))
+
+    def arrivals(self) -> list[tuple[float, Callable[[int], Awaitable[None]]]]:
         p = self.plan
         kinds = (
             [self.telegram_citizen] * p.telegram
@@ -167,39 +173,51 @@ class HallDay:
             + [self.ticket_taker] * p.tickets
         )
         self.rng.shuffle(kinds)
-        return [(self.rng.uniform(0, p.arrival_s), None, k) for k in kinds]
+        return [(self.rng.uniform(0, p.arrival_s), kind) for kind in kinds]
 
-    async def arrive(self, delay: float, index: int, person: object) -> None:
+    async def arrive(
+        self, delay: float, index: int, person: Callable[[int], Awaitable[None]]
+    ) -> None:
         await asyncio.sleep(delay)
         try:
-            await person(index)  # type: ignore[operator]
+            await person(index)
         except Exception as exc:  # a harness fault must not hide what the others saw
             self.journal.note("harness: a person failed", f"#{index}", repr(exc))
+        self._done += 1
+        if self._done >= self.plan.kill_at_share * (self.plan.citizens + self.plan.tickets):
+            self._half_done.set()
 
-    async def kill_in_the_middle(self) -> None:
-        await self._registered.wait()
+    async def kill_in_the_middle(self, start: float) -> None:
+        """When half the people are done, or 10 s after the last one arrived."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._half_done.wait(), self.plan.arrival_s + 10.0)
         self.killed = self.servers[-1]
         await self.killed.kill()
-        self.killed_at = time.monotonic()
+        self.timings["killed"] = time.monotonic() - start
 
     async def run(self, deadline_s: float) -> None:
         """Everyone comes and is served; returns when the officers are done."""
         start = time.monotonic()
         everyone_came = asyncio.Event()
-        killer = asyncio.create_task(self.kill_in_the_middle())
+        killer = asyncio.create_task(self.kill_in_the_middle(start))
+        for officer in self.officers:
+            officer.walk_up = self.walk_up
         work = [
             asyncio.create_task(o.work(everyone_came, start + deadline_s)) for o in self.officers
         ]
         people = [
-            self.arrive(delay, index, person)
-            for index, (delay, _, person) in enumerate(self.arrivals())
+            self.arrive(delay, k, person) for k, (delay, person) in enumerate(self.arrivals())
         ]
-        async with asyncio.timeout(deadline_s):
-            await asyncio.gather(*people)
+        try:
+            async with asyncio.timeout(deadline_s):
+                await asyncio.gather(*people)
+        except TimeoutError:
+            self.journal.note("harness: the day's deadline passed", "everyone", f"{deadline_s} s")
+        self.timings["everyone came"] = time.monotonic() - start
         everyone_came.set()
-        self._registered.set()  # too few registered to get halfway: kill now
         await killer
         await asyncio.gather(*work)
+        self.timings["officers done"] = time.monotonic() - start
 
     async def close(self) -> None:
         for task in self._pollers:
@@ -208,8 +226,3 @@ class HallDay:
 
     def officer_pages(self) -> list[WebChatPage]:
         return [o.page for o in self.officers]
-
-    async def leave(self) -> None:
-        for officer in self.officers:
-            if officer.screen is not None:
-                await officer.page.act(Say("start"), officer.screen)

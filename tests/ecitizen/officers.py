@@ -1,8 +1,9 @@
 """Simulated officers at their counters, in the web chat: call the next ticket, open its
 registration, check the ID card and decide; when nobody is in the queue, take the next
-registration of someone who has arrived (the ID card is checked in person). Four of them at
-once race for the same registrations, as real colleagues do; the loser of a race is told
-and goes on with the next one.
+registration of someone who has arrived (the ID card is checked in person); failing that,
+the person who walks up to the counter with their reference code. Four of them at once
+race for the same registrations, as real colleagues do; the loser of a race is told and
+goes on with the next one.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import random
 import re
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.ecitizen.browsers import WebChatPage
-from tests.ecitizen.people import Action, Journal, Pick, Say, Screen, Type, label
+from tests.ecitizen.people import Action, Journal, Pick, Screen, Type, label
 
 IN_REVIEW = label("status.in_review")
 ARRIVED = label("status.checked_in")
@@ -34,8 +36,11 @@ class Officer:
     journal: Journal
     rng: random.Random
     decisions: list[tuple[str, str]] = field(default_factory=list)  # (ref, decision) told
+    seen_taken: set[str] = field(default_factory=set)  # opened by code: decided, or in hand
     holding: str | None = None  # a registration claimed and not yet decided
     screen: Screen | None = None
+    # Someone checked in and still waiting for a decision, at the counter with their code
+    walk_up: Callable[[], str | None] = lambda: None
 
     async def act(self, action: Action) -> Screen | None:
         assert self.screen is not None
@@ -81,9 +86,12 @@ class Officer:
             if called is not None and called.step == "officer.ticket":
                 await self.serve_ticket(called)
                 continue
-            if not await self.home():
+            if not await self.home() or await self.take_waiting() != "nothing":
                 continue
-            if await self.take_waiting() == "nothing" and everyone_came.is_set():
+            ref = self.walk_up()
+            if ref is not None:
+                await self.reopen(ref)
+            elif everyone_came.is_set():
                 return
         self.journal.note("officer: still working at the deadline", self.name)
 
@@ -114,13 +122,15 @@ class Officer:
         return "raced"
 
     async def reopen(self, ref: str) -> None:
-        """A decision whose answer never came: open the registration again by its code."""
+        """Open a registration by its code: one whose decision's answer never came, or
+        the one of the person at the counter."""
         await self.act(Pick("open"))
         review = await self.act(Type(ref))
         if review is not None and review.step == "officer.review":
             await self.decide(review)
         else:
             self.holding = None  # decided after all, or someone else has it now
+            self.seen_taken.add(ref)
 
     async def decide(self, review: Screen) -> None:
         ref = review.reference or ""
@@ -140,7 +150,3 @@ class Officer:
             self.decisions.append((ref, verdict))
         else:
             self.journal.note("officer: decision not confirmed", self.name, done.text[:200])
-
-    async def leave(self) -> None:
-        if await self.home():
-            await self.act(Say("start"))

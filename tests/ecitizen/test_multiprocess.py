@@ -141,9 +141,9 @@ async def enroll(
     return officers
 
 
-async def settle(db: asyncpg.Connection, day: HallDay) -> float:
+async def settle(db: asyncpg.Connection, day: HallDay) -> None:
     """Until every notice is delivered, every slip printed and the kiosk idle limit has
-    passed since the last kiosk left unfinished, or SETTLE_S; the seconds it took."""
+    passed since the last kiosk left unfinished, or SETTLE_S."""
     start = time.monotonic()
     while time.monotonic() - start < SETTLE_S:
         pending = await db.fetchval(
@@ -156,8 +156,8 @@ async def settle(db: asyncpg.Connection, day: HallDay) -> float:
         if pending == 0 and printing == 0 and idle:
             break
         await asyncio.sleep(0.5)
+    day.timings["settled after"] = time.monotonic() - start
     await asyncio.sleep(1.0)  # the pages' long polls bring the last notices
-    return time.monotonic() - start
 
 
 def received_notices(day: HallDay, api: FakeBotApi) -> dict[tuple[str, str], list[str]]:
@@ -197,16 +197,14 @@ async def purge_and_look(
                     "no purged personal data in what a server shows",
                     checks.texts_with(erased, where, got.body),
                 )
-        for kiosk in day.kiosk_pages:
+        for token in [t for kiosk in day.kiosk_pages for t in kiosk.tokens]:
             with contextlib.suppress(PageError):
                 got = await day.balancer.call(
-                    "GET", "/kiosk/kg/api/state", cookie=(KIOSK_COOKIE, kiosk.token), first=server
+                    "GET", "/kiosk/kg/api/state", cookie=(KIOSK_COOKIE, token), first=server
                 )
-                where = f"server {got.server.name}, kiosk screen of {kiosk.who}"
-                findings.many(
-                    "no purged personal data in what a server shows",
-                    checks.texts_with(erased, where, got.body),
-                )
+                where = f"server {got.server.name}, a kiosk screen"
+                shown = checks.texts_with(erased, where, got.body)
+                findings.many("no purged personal data in what a server shows", shown)
 
 
 def server_faults(servers: list[Server], findings: checks.Findings) -> None:
@@ -218,7 +216,7 @@ def server_faults(servers: list[Server], findings: checks.Findings) -> None:
                 findings.add("no server fails with an exception", f"{server.name}: {cause[:160]}")
 
 
-def measurements(day: HallDay, api: FakeBotApi, took: dict[str, float]) -> str:
+def measurements(day: HallDay, api: FakeBotApi) -> str:
     registered = sum(1 for o in day.outcomes if o.ref)
     sends = sorted(m.sent_at for m in api.sent)
     peak = max(
@@ -228,66 +226,87 @@ def measurements(day: HallDay, api: FakeBotApi, took: dict[str, float]) -> str:
         s.name: sum(1 for d in api.webhook_deliveries if d.target.startswith(s.url))
         for s in day.servers
     }
+    transient = ", ".join(f"{k}: {day.journal.count(k)}" for k in TRANSIENT)
     return (
-        f"people {len(day.outcomes)}, registered {registered}, "
-        f"decided {sum(len(o.decisions) for o in day.officers)}, "
-        f"webhook posts per server {per_server}, Telegram messages {len(api.sent)} "
-        f"(peak {peak} in one second; Telegram allows a bot about 30), "
-        + ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
+        f"{len(day.outcomes)} people, {registered} registered, "
+        f"{sum(len(o.decisions) for o in day.officers)} decided; server "
+        f"{day.killed.name if day.killed else '-'} killed; webhook posts per server {per_server}; "
+        f"{len(api.sent)} Telegram messages, at most {peak} in one second (Telegram allows a "
+        f"bot about 30); {transient}; "
+        + ", ".join(f"{k} at {v:.0f} s" for k, v in day.timings.items())
     )
+
+
+@contextlib.asynccontextmanager
+async def connect(url: str) -> AsyncIterator[asyncpg.Connection]:
+    db = await asyncpg.connect(url)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def open_the_hall(
+    servers: list[Server], api: FakeBotApi, http: aiohttp.ClientSession, url: str
+) -> HallDay:
+    """The servers up, the officers at their counters."""
+    started = time.monotonic()
+    await asyncio.gather(*(s.start() for s in servers))
+    await asyncio.gather(*(s.ready() for s in servers))
+    balancer = Balancer(servers, http)
+    journal = Journal()
+    officers = await enroll(servers, balancer, url, journal)
+    day = HallDay(Plan(), servers, api, balancer, officers, random.Random(8), journal)
+    for officer in officers:
+        day.follow(officer.page)
+    day.timings["open"] = time.monotonic() - started
+    return day
+
+
+async def check_the_day(
+    day: HallDay,
+    url: str,
+    schema: str,
+    printers: dict[str, FakeNetworkPrinter],
+    findings: checks.Findings,
+) -> None:
+    async with connect(url) as db:
+        snap = await checks.snapshot(db)
+        checks.registrations_end_in_one_decision(snap, day.outcomes, day.officers, findings)
+        officer_chats = {("web", o.page.token or ""): o.name for o in day.officers}
+        received = received_notices(day, day.api)
+        checks.notices_once(snap, day.outcomes, received, officer_chats, findings)
+        checks.tickets_whole(snap, day.outcomes, findings)
+        checks.printing_in_order(snap, printers, findings)
+        checks.kiosk_conversations_wiped(snap, IDLE_LIMIT_S, findings)
+        await purge_and_look(day, db, schema, findings)
+    for kind, examples in day.journal.incidents.items():
+        if kind not in TRANSIENT:
+            findings.many(f"what people met: {kind}", examples)
 
 
 async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigkill(
     tmp_path: Path,
 ) -> None:
-    plan = Plan()
     findings = checks.Findings()
     async with fresh_schema() as (url, schema), FakeBotApi() as api, network_printers() as printers:
         servers = make_servers(tmp_path, ["a", "b", "c"], hall_config(tmp_path, url, api, printers))
         api.deliver_webhooks_to([s.url + WEBHOOK for s in servers], max_connections=40)
-        took: dict[str, float] = {}
-        started = time.monotonic()
-        await asyncio.gather(*(s.start() for s in servers))
+        jar = aiohttp.DummyCookieJar()  # each page sends its own cookie, to any server
         try:
-            await asyncio.gather(*(s.ready() for s in servers))
-            took["start-up"] = time.monotonic() - started
-            db = await asyncpg.connect(url)
-            jar = aiohttp.DummyCookieJar()
             async with aiohttp.ClientSession(
                 cookie_jar=jar, connector=aiohttp.TCPConnector(limit=0)
             ) as http:
-                balancer = Balancer(servers, http)
-                journal = Journal()
-                officers = await enroll(servers, balancer, url, journal)
-                day = HallDay(plan, servers, api, balancer, officers, random.Random(8), journal)
-                for officer in officers:
-                    day._pollers.append(asyncio.create_task(officer.page.poll()))
-                began = time.monotonic()
+                day = await open_the_hall(servers, api, http, url)
                 await day.run(DAY_S)
-                took["the day"] = time.monotonic() - began
-                took["settling"] = await settle(db, day)
+                async with connect(url) as db:
+                    await settle(db, day)
                 await day.close()
-                snap = await checks.snapshot(db)
-                checks.registrations_end_in_one_decision(snap, day.outcomes, officers, findings)
-                officer_chats = {("web", o.page.token or ""): o.name for o in officers}
-                checks.notices_once(
-                    snap, day.outcomes, received_notices(day, api), officer_chats, findings
-                )
-                checks.tickets_whole(snap, day.outcomes, findings)
-                checks.printing_in_order(snap, printers, findings)
-                checks.kiosk_conversations_wiped(snap, IDLE_LIMIT_S, findings)
-                await purge_and_look(day, db, schema, findings)
-                await db.close()
+                await check_the_day(day, url, schema, printers, findings)
         finally:
             for server in servers:
                 await server.stop()
-        server_faults(servers, findings)
-        for kind, examples in journal.incidents.items():
-            if kind not in TRANSIENT:
-                findings.many(f"what people met: {kind}", examples)
-        print(measurements(day, api, took))
-        print(
-            f"killed {day.killed.name if day.killed else None}; transient: "
-            + ", ".join(f"{k} {journal.count(k)}" for k in TRANSIENT)
-        )
-    assert not findings, "\n" + findings.report()
+    server_faults(servers, findings)
+    summary = measurements(day, api)
+    print(summary)
+    assert not findings, f"{summary}\n{findings.report()}"

@@ -220,12 +220,13 @@ ANSWERS: dict[str, dict[int, int]] = {
 
 @dataclass(frozen=True)
 class Connection:
-    """One connection to the printer: when it was open (monotonic seconds) and what it
-    sent to print."""
+    """One connection to the printer, what it sent to print, and when its first and last
+    bytes came (monotonic seconds; a sender that waits for the status answer after a slip
+    has sent everything before `last_at`)."""
 
     number: int
-    opened: float
-    closed: float
+    first_at: float
+    last_at: float
     data: bytes
 
 
@@ -306,15 +307,14 @@ class FakeNetworkPrinter:
             self.connections += 1
             drop = self.drop.pop(self.connections, None)
             number = self.connections
-            thread = threading.Thread(
-                target=self._serve, args=(conn, drop, number, time.monotonic()), daemon=True
-            )
+            thread = threading.Thread(target=self._serve, args=(conn, drop, number), daemon=True)
             thread.start()
             self._connection_threads.append(thread)
 
-    def _serve(self, conn: socket.socket, drop: int | None, number: int, opened: float) -> None:
+    def _serve(self, conn: socket.socket, drop: int | None, number: int) -> None:
         data = bytearray()
         pending = b""
+        first_at = last_at = 0.0
         try:
             while True:
                 try:
@@ -323,6 +323,8 @@ class FakeNetworkPrinter:
                     break
                 if not chunk:
                     break
+                last_at = time.monotonic()
+                first_at = first_at or last_at
                 pending += chunk
                 pending = self._consume(conn, pending, data)
                 if drop is not None and len(data) >= drop:
@@ -335,9 +337,7 @@ class FakeNetworkPrinter:
                 conn.close()
             with self._lock:
                 self.received.append(bytes(data))
-                self.connection_log.append(
-                    Connection(number, opened, time.monotonic(), bytes(data))
-                )
+                self.connection_log.append(Connection(number, first_at, last_at, bytes(data)))
 
     def _consume(self, conn: socket.socket, pending: bytes, data: bytearray) -> bytes:
         """Answer the status queries as they arrive; keep the rest as printed data.
