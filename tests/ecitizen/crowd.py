@@ -119,14 +119,10 @@ async def kiosk_check_in(page: KioskPage, ref: str, outcome: Outcome, journal: J
     def answer(screen: Screen) -> Action | None:
         if screen.ticket:
             return None
-        steps: dict[str, Action] = {
-            "menu": Pick("menu.checkin"),
-            "checkin.checkin_code": Type(ref),
-            "kiosk.language": Say("language", "en"),
-        }
+        steps: dict[str, Action] = {"menu": Pick("menu.checkin"), "checkin.checkin_code": Type(ref)}
         return steps.get(screen.step)
 
-    for _ in range(MAX_START_OVERS):
+    for _ in range(MAX_START_OVERS):  # a kiosk that lost the session shows its first screen
         first = await page.send(command="language", payload="en")
         last = await converse(page, first, answer, outcome.who, journal)
         if last is not None and last.ticket:

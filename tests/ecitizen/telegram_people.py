@@ -53,19 +53,25 @@ PROMPTS = _prompts()
 DONE = _prefix("reg.done")
 
 
-def telegram_screen(message: BotMessage) -> Screen:
-    """The step a message asks for: the prompt found last in its text."""
-    text = message.text
+def telegram_screen(message: BotMessage, before: str = "") -> Screen:
+    """The step a message asks for: the prompt found last in its text (and in the
+    messages of the same answer `before` it)."""
+    text = f"{before}\n\n{message.text}" if before else message.text
     choices = [(label, label) for label, _ in message.inline_buttons]
     choices += [(b["text"], b["text"]) for b in message.reply_buttons]
     if DONE in text:
         return Screen("menu.after", text, choices, reference=find_ref(text))
+    return Screen(asked_step(text), text, choices)
+
+
+def asked_step(text: str) -> str:
+    """The step whose question comes last in the text ("" for none)."""
     best, at = "", -1
     for prompt, step in PROMPTS:
         where = text.rfind(prompt)
         if where > at:
             best, at = step, where
-    return Screen(best, text, choices)
+    return best
 
 
 def is_notice(message: BotMessage) -> bool:
@@ -128,7 +134,8 @@ class TelegramChat:
             return None
         with contextlib.suppress(TimeoutError):  # the rest of a split answer
             await self.user.api.wait_until(complete, ANSWER_REST_S)
-        return telegram_screen(answer()[-1])
+        *head, last = answer()
+        return telegram_screen(last, "\n\n".join(m.text for m in head))
 
 
 def asks(message: BotMessage) -> bool:

@@ -34,7 +34,7 @@ from tests.ecitizen.checks import Findings
 from tests.ecitizen.cluster import Server, make_servers
 from tests.ecitizen.crowd import register
 from tests.ecitizen.people import LANGUAGE, Journal, PersonalData, Registrant, Screen, label
-from tests.ecitizen.telegram_people import TelegramChat, telegram_screen
+from tests.ecitizen.telegram_people import TelegramChat, asked_step
 from tests.fakes.bot_api_server import BotMessage, FakeBotApi
 from tests.postgres import fresh_schema
 
@@ -87,7 +87,7 @@ def answer_of(message: BotMessage) -> str:
     an answer that carries no question: the question follows)."""
     if any(a in message.text for a in APOLOGIES):
         return "apology"
-    return telegram_screen(message).step
+    return asked_step(message.text)
 
 
 def different_answers(chat: RecordedChat) -> list[str]:

@@ -175,7 +175,7 @@ async def purge_and_look(
     day: HallDay, db: asyncpg.Connection, schema: str, findings: checks.Findings
 ) -> None:
     """`ecitizen purge`, then look for the erased people's data in the database and in
-    what every live server still shows their pages and kiosks."""
+    what every live server still shows: their pages and kiosks, and the officers'."""
     snap = await checks.snapshot(db)
     rejected = {ref for ref, r in snap.registrations.items() if r["status"] == "rejected"}
     erased = {m: o.who for o in day.outcomes if o.ref in rejected for m in o.data.markers()[:2]}
@@ -186,18 +186,19 @@ async def purge_and_look(
     findings.many("no personal data of a purged registration in the database", found)
     found = await checks.personal_data_left(db, schema, left)
     findings.many("no half-typed personal data in the database after the purge", found)
+    purged = [o for o in day.outcomes if o.ref in rejected]
+    pages = [p for p in day.pages if p.who in {o.who for o in purged}] + day.officer_pages()
+    kiosks = [k for k in day.kiosk_pages if k.who.split("@")[0] in {o.who for o in purged}]
     for server in [s for s in day.servers if s.alive]:
-        for page in day.pages + day.officer_pages():
+        for page in pages:
             with contextlib.suppress(PageError):
                 got = await day.balancer.call(
                     "GET", "/chat/api/history", cookie=(WEBCHAT_COOKIE, page.token), first=server
                 )
                 where = f"server {got.server.name}, web chat history of {page.who}"
-                findings.many(
-                    "no purged personal data in what a server shows",
-                    checks.texts_with(erased, where, got.body),
-                )
-        for token in [t for kiosk in day.kiosk_pages for t in kiosk.tokens]:
+                shown = checks.texts_with(erased, where, got.body)
+                findings.many("no purged personal data in what a server shows", shown)
+        for token in [t for kiosk in kiosks for t in kiosk.tokens]:
             with contextlib.suppress(PageError):
                 got = await day.balancer.call(
                     "GET", "/kiosk/kg/api/state", cookie=(KIOSK_COOKIE, token), first=server
