@@ -45,7 +45,7 @@ class Plan:
     walk_in_share: float = 0.5  # of those registered from home: no appointment booked
     arrival_s: float = 30.0
     kill_at_share: float = 0.5  # of the people done, or 10 s after the last arrived
-    idle_s: float = 6.0  # the kiosk page's own idle wipe (idle + warning)
+    idle_s: float = 6.0  # when the kiosk page wipes itself: idle + warning
 
     @property
     def citizens(self) -> int:

@@ -257,7 +257,8 @@ async def open_the_hall(
     balancer = Balancer(servers, http)
     journal = Journal()
     officers = await enroll(servers, balancer, url, journal)
-    day = HallDay(Plan(), servers, api, balancer, officers, random.Random(8), journal)
+    plan = Plan(idle_s=IDLE_S + WARNING_S)
+    day = HallDay(plan, servers, api, balancer, officers, random.Random(8), journal)
     for officer in officers:
         day.follow(officer.page)
     day.timings["open"] = time.monotonic() - started
