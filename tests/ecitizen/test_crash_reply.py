@@ -181,9 +181,9 @@ async def test_after_any_kill_everyone_has_their_next_question_and_one_answer_pe
         "one registration per person",
         [j for j in set(by_person) if by_person.count(j) > 1],
     )
-    for kind, examples in journal.incidents.items():
-        if kind not in STUCK:  # those are reported above, with the reason
-            findings.many(f"what people met: {kind}", examples)
+    for incident, examples in journal.incidents.items():
+        if incident not in STUCK:  # those are reported above, with the reason
+            findings.many(f"what people met: {incident}", examples)
     registered = sum(1 for _, ref in results if ref)
     run = f"{mode}/{kind}: {server.kills} kills in {took:.0f} s, {registered}/{PEOPLE} registered"
     print(run)
