@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.ecitizen.cluster import free_port
 from tests.fakes.bot_api_server import FakeBotApi
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_the_server_serves_the_landing_kiosk_display_and_chat_then_stops_cleanly(

@@ -6,7 +6,8 @@ sendMessage / sendPhoto (400 for unknown chats, bad HTML, long texts, malformed 
 callback_data over 64 bytes; 403 when the user blocked the bot; 429 with retry_after over
 the configured caps), editMessageText / editMessageReplyMarkup, answerCallbackQuery,
 set/getMyCommands, set/deleteWebhook. With a webhook set, it POSTs updates to it with the
-secret token header, in order, retrying until answered 200.
+secret token header, each chat's in order, retrying until answered 2xx; behind a load
+balancer, round robin to several servers (bot_api_webhook.py, `deliver_webhooks_to`).
 
 People are simulated by FakeUser (bot_api_users.py): `api.user(...)`.
 """
@@ -28,11 +29,11 @@ from aiohttp import web
 from tests.fakes.bot_api_chats import Bucket, Cap, ChatMethods, Refusal
 from tests.fakes.bot_api_checks import BadRequest, bot_commands
 from tests.fakes.bot_api_users import BotMessage, FakeUser
+from tests.fakes.bot_api_webhook import Delivery, WebhookPusher
 
 __all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser"]
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class FakeBotApi(ChatMethods):
@@ -61,7 +62,9 @@ class FakeBotApi(ChatMethods):
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.push_secret: str | None = None  # a wrong secret to push with, for tests
-        self.webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self.webhook_deliveries: list[Delivery] = []  # every attempt, in order
+        self.webhook_targets: list[str] = []  # servers behind the "load balancer"
+        self.webhook_connections = 1  # Telegram's max_connections
         self._pusher: asyncio.Task[None] | None = None
         self.calls: Counter[str] = Counter()
         self.sent: list[BotMessage] = []  # accepted sends, in order
@@ -123,6 +126,18 @@ class FakeBotApi(ChatMethods):
         )
         self.users[uid] = user
         return user
+
+    @property
+    def webhook_answers(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status) of every webhook attempt; 0: no HTTP answer."""
+        return [(d.update_id, d.status) for d in self.webhook_deliveries]
+
+    def deliver_webhooks_to(self, targets: list[str], max_connections: int = 40) -> None:
+        """Deliver webhook updates round robin to these URLs, as a load balancer in front
+        of several servers would, up to max_connections at once (applies from the next
+        setWebhook)."""
+        self.webhook_targets = list(targets)
+        self.webhook_connections = max_connections
 
     def push_update(self, content: dict[str, Any]) -> int:
         update = {"update_id": next(self._update_ids), **content}
@@ -244,7 +259,7 @@ class FakeBotApi(ChatMethods):
 
     def _confirm(self, offset: int) -> None:
         if offset > 0 and any(u["update_id"] < offset for u in self._pending):
-            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            self._pending[:] = [u for u in self._pending if u["update_id"] >= offset]
             self._notify()
 
     async def _m_setMyCommands(self, p: dict[str, Any]) -> bool:
@@ -287,29 +302,22 @@ class FakeBotApi(ChatMethods):
 
     async def _push(self) -> None:
         assert self.webhook is not None
-        url = self.webhook["url"]
-        async with aiohttp.ClientSession() as session:
-            while True:
-                async with self._changed:
-                    await self._changed.wait_for(lambda: bool(self._pending))
-                update = self._pending[0]
-                secret = (
-                    self.push_secret
-                    if self.push_secret is not None
-                    else self.webhook["secret_token"]
-                )
-                headers = {SECRET_HEADER: secret} if secret else {}
-                try:
-                    async with session.post(url, json=update, headers=headers) as response:
-                        status = response.status
-                except aiohttp.ClientError:
-                    status = 0
-                self.webhook_answers.append((update["update_id"], status))
-                self._notify()
-                if status == 200:
-                    self._pending.pop(0)
-                else:
-                    await asyncio.sleep(0.05)  # Telegram retries, later
+        pusher = WebhookPusher(
+            url=self.webhook["url"],
+            pending=self._pending,
+            secret=self._push_secret,
+            changed=self._changed,
+            notify=self._notify,
+            targets=self.webhook_targets,
+            max_connections=self.webhook_connections,
+            deliveries=self.webhook_deliveries,
+        )
+        await pusher.run()
+
+    def _push_secret(self) -> str | None:
+        if self.push_secret is not None:
+            return self.push_secret
+        return None if self.webhook is None else self.webhook["secret_token"]
 
     async def _stop_pusher(self) -> None:
         if self._pusher is not None:

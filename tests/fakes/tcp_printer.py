@@ -218,6 +218,18 @@ ANSWERS: dict[str, dict[int, int]] = {
 }
 
 
+@dataclass(frozen=True)
+class Connection:
+    """One connection to the printer, what it sent to print, and when its first and last
+    bytes came (monotonic seconds; a sender that waits for the status answer after a slip
+    has sent everything before `last_at`)."""
+
+    number: int
+    first_at: float
+    last_at: float
+    data: bytes
+
+
 class FakeNetworkPrinter:
     def __init__(self, mode: str = "online") -> None:
         self.mode = mode  # a key of ANSWERS, or "silent"
@@ -229,6 +241,7 @@ class FakeNetworkPrinter:
         self.connections = 0
         # per connection, in the order they came: the bytes to print (when it has ended)
         self.received: list[bytes] = []
+        self.connection_log: list[Connection] = []  # the same, with when each was open
         self.queries: list[int] = []
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
@@ -309,18 +322,22 @@ class FakeNetworkPrinter:
             self.connections += 1
             drop = self.drop.pop(self.connections, None)
             hang = self.connections in self.hang
+            number = self.connections
             with self._lock:
                 index = len(self.received)
                 self.received.append(b"")
             thread = threading.Thread(
-                target=self._serve, args=(conn, index, drop, hang), daemon=True
+                target=self._serve, args=(conn, index, drop, hang, number), daemon=True
             )
             thread.start()
             self._connection_threads.append(thread)
 
-    def _serve(self, conn: socket.socket, index: int, drop: int | None, hang: bool) -> None:
+    def _serve(
+        self, conn: socket.socket, index: int, drop: int | None, hang: bool, number: int
+    ) -> None:
         data = bytearray()
         pending = b""
+        first_at = last_at = 0.0
         try:
             while True:
                 try:
@@ -329,6 +346,8 @@ class FakeNetworkPrinter:
                     break
                 if not chunk:
                     break
+                last_at = time.monotonic()
+                first_at = first_at or last_at
                 pending += chunk
                 pending = self._consume(conn, pending, data, hang)
                 if drop is not None and len(data) >= drop:
@@ -341,6 +360,7 @@ class FakeNetworkPrinter:
                 conn.close()
             with self._lock:
                 self.received[index] = bytes(data)
+                self.connection_log.append(Connection(number, first_at, last_at, bytes(data)))
 
     def _consume(
         self, conn: socket.socket, pending: bytes, data: bytearray, hang: bool = False
