@@ -8,6 +8,7 @@ paced sender, ahead of queued notifications.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -31,6 +32,7 @@ from bot.telegram.errors import (
 from bot.telegram.inbound import CHANNEL, Incoming, read_update
 from bot.telegram.limiter import URGENT, SendLimiter, SendLimits
 from bot.telegram.ordering import PerChatOrder
+from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
 from bot.telegram.sender import RetryPolicy, Sender
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
@@ -107,8 +109,15 @@ class TelegramChannel:
         self.delivery = TelegramDelivery(
             self.sender, self._renderer, self.memory, max_wait_s=notify_max_wait_s
         )
+        self._handling: set[asyncio.Future[None]] = set()
         self._webhook = WebhookReceiver(
-            self._webhook_secret, self._app.bot, self._app.update_queue, webhook_path
+            self._webhook_secret, self._app.bot, self.handle_update, webhook_path
+        )
+        self._poller = Poller(
+            self._app.bot,
+            self.handle_update,
+            timeout_s=poll_timeout_s,
+            allowed_updates=ALLOWED_UPDATES,
         )
 
     @property
@@ -169,13 +178,7 @@ class TelegramChannel:
 
     async def _receive(self) -> None:
         if self._mode == "polling":
-            assert self._app.updater is not None
-            await self._app.updater.start_polling(  # removes a webhook left from before
-                timeout=self._poll_timeout_s,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                error_callback=_on_poll_error,
-            )
+            await self._poller.start()  # removes a webhook left from before
         else:
             await self._app.bot.set_webhook(
                 url=self._webhook_url or "",
@@ -191,21 +194,20 @@ class TelegramChannel:
 
     async def start_polling(self) -> None:
         """Start fetching updates (polling mode, after start(poll=False))."""
-        assert self._app.updater is not None
-        if not self._app.updater.running:
+        if not self._poller.running:
             await self._receive()
 
     async def stop_polling(self) -> None:
         """Stop fetching updates; those already fetched are still handled."""
-        if self._app.updater is not None and self._app.updater.running:
-            await self._app.updater.stop()
+        await self._poller.stop()
 
     async def stop_receiving(self) -> None:
         """Take no more updates and finish handling those received; sending still works,
         so the outbox worker can finish its round before stop()."""
         await self.stop_polling()
+        await self.drained()
         if self._app.running:
-            await self._app.stop()  # waits for the updates being handled
+            await self._app.stop()
 
     async def stop(self) -> None:
         """stop_receiving(), then close the connection to Telegram."""
@@ -216,7 +218,20 @@ class TelegramChannel:
 
     async def drained(self) -> None:
         """Wait until every update received so far has been handled and answered."""
-        await self._app.update_queue.join()
+        while self._handling:
+            await asyncio.gather(*self._handling, return_exceptions=True)
+
+    async def handle_update(self, update: Update) -> None:
+        """One update, handled to its end (the reply sent), in its chat's order."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._handling.add(done)
+        try:
+            await self._app.update_processor.process_update(
+                update, self._app.process_update(update)
+            )
+        finally:
+            done.set_result(None)
+            self._handling.discard(done)
 
     async def _abandon(self) -> None:
         with contextlib.suppress(Exception):
@@ -370,11 +385,6 @@ def _button_label(message: Message, data: str | None) -> str | None:
     return None
 
 
-def _on_poll_error(error: TelegramError) -> None:
-    # PTB retries getUpdates by itself; say what is going on without flooding the log.
-    log.warning("Telegram: getUpdates failed (%s); retrying", type(error).__name__)
-
-
 def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
     builder = (
         ApplicationBuilder()
@@ -386,6 +396,6 @@ def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
         .concurrent_updates(PerChatOrder(max_running))
         .job_queue(None)
     )
-    if mode == "webhook":
-        return builder.updater(None).build()
-    return builder.build()
+    # updates come through handle_update (bot.telegram.polling, the webhook), never PTB's
+    # updater, which confirms an update to Telegram before it is handled
+    return builder.updater(None).build()

@@ -3,16 +3,17 @@
 Telegram sends the secret given to setWebhook in X-Telegram-Bot-Api-Secret-Token; a
 request without it, or with another one, is refused (401) before its body is read. A body
 that is not JSON, or not an Update, is refused (400). Neither reaches the engine, and the
-server goes on serving. A good update is put on the application's update queue and
-answered 200 at once; handling it is the update processor's job.
+server goes on serving. A good update is answered 200 only once it is handled (its unit
+committed, its reply sent): a process that dies before that leaves Telegram to deliver it
+again, to any process, and the engine then answers with the reply it recorded.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Bot, Update
@@ -23,10 +24,12 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class WebhookReceiver:
-    def __init__(self, secret: str, bot: Bot, queue: asyncio.Queue[object], path: str) -> None:
+    def __init__(
+        self, secret: str, bot: Bot, handle: Callable[[Update], Awaitable[None]], path: str
+    ) -> None:
         self._secret = secret.encode()
         self._bot = bot
-        self._queue = queue
+        self._handle = handle
         self._path = path
         self.accepted = 0
         self.refused = 0
@@ -44,7 +47,7 @@ class WebhookReceiver:
         if update is None:
             self.refused += 1
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
-        await self._queue.put(update)
+        await self._handle(update)
         self.accepted += 1
         return web.json_response({"ok": True})
 

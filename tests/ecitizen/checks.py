@@ -78,7 +78,7 @@ async def snapshot(db: asyncpg.Connection) -> Snapshot:
     return Snapshot(
         registrations=registrations,
         audit=await db.fetch("SELECT ref, actor, action FROM audit_log"),
-        tickets=await db.fetch("SELECT id, day, service, number, ref FROM tickets ORDER BY id"),
+        tickets=await db.fetch("SELECT id, hall, day, service, number, ref FROM tickets ORDER BY id"),
         notices=notices,
         print_jobs=await db.fetch(
             "SELECT id, idempotency_key, printer, slip, status, payload FROM print_jobs "
@@ -208,7 +208,10 @@ def tickets_whole(db: Snapshot, outcomes: list[Outcome], findings: Findings) -> 
         "one ticket per checked-in registration",
         [f"{ref}: {n} tickets" for ref, n in refs.items() if n > 1],
     )
-    unslipped = {f"ticket:{t['id']}" for t in db.tickets}
+    # a ticket's slip is named by hall, day and label (flows.queueing): one slip each
+    unslipped = {
+        f"ticket:{t['hall']}:{t['day']}:{t['service']}{t['number']:03d}" for t in db.tickets
+    }
     unslipped -= {j["idempotency_key"] for j in db.print_jobs}
     findings.many("every ticket has its slip", sorted(unslipped))
 

@@ -1,0 +1,117 @@
+"""Taking updates from getUpdates without ever confirming one that is not handled yet.
+
+getUpdates confirms every update below the offset it is given: Telegram then forgets them.
+PTB's own updater asks for the next batch (and so confirms the last) as soon as it has
+queued it, so a process that dies with updates in its queue loses them. Here the offset
+never passes the oldest update still being handled. Updates fetched again meanwhile (they
+are in flight) are skipped, so nothing is handled twice, and a slow chat does not hold the
+others back. An update whose unit committed but whose answer a crash cut off comes back
+after the restart, and the engine answers it with the reply it recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Update], Coroutine[Any, Any, None]]
+
+RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class Poller:
+    def __init__(
+        self,
+        bot: Bot,
+        handle: Handle,
+        *,
+        timeout_s: int,
+        allowed_updates: Sequence[str],
+        max_in_flight: int = 500,
+    ) -> None:
+        self._bot = bot
+        self._handle = handle
+        self._timeout_s = timeout_s
+        self._allowed = list(allowed_updates)
+        self._max_in_flight = max_in_flight
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._next = 0  # the first update id not fetched yet
+        self._task: asyncio.Task[None] | None = None
+        self._room = asyncio.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Raises TelegramError when Telegram refuses (then nothing runs)."""
+        await self._bot.delete_webhook(drop_pending_updates=False)  # polling needs none
+        self._task = asyncio.create_task(self._run(), name="telegram-polling")
+
+    async def stop(self) -> None:
+        """No more fetching; the updates in flight are still handled (see `drained`)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def drained(self) -> None:
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    @property
+    def offset(self) -> int:
+        """Confirms all before the oldest update in flight, or all fetched."""
+        return min(self._in_flight, default=self._next)
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            if len(self._in_flight) >= self._max_in_flight:
+                self._room.clear()
+                await self._room.wait()
+            try:
+                updates = await self._bot.get_updates(
+                    offset=self.offset or None,
+                    timeout=self._timeout_s,
+                    allowed_updates=self._allowed,
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (TimedOut, Conflict, NetworkError, TelegramError) as exc:
+                delay = RETRY_S[min(failures, len(RETRY_S) - 1)]
+                failures += 1
+                log.warning(
+                    "Telegram: getUpdates failed (%s); again in %.0f s", type(exc).__name__, delay
+                )
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            for update in updates:
+                self._take(update)
+
+    def _take(self, update: Update) -> None:
+        uid = update.update_id
+        if uid in self._in_flight or uid < self._next:
+            return  # fetched again while in flight, or handled already
+        self._next = max(self._next, uid + 1)
+        task = asyncio.create_task(self._handle(update), name=f"telegram-update-{uid}")
+        self._in_flight[uid] = task
+        task.add_done_callback(lambda _: self._done(uid))
+
+    def _done(self, uid: int) -> None:
+        self._in_flight.pop(uid, None)
+        self._room.set()
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
