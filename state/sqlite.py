@@ -171,8 +171,12 @@ class _Connection:
     @classmethod
     async def open(cls, path: str, *, writer: bool, synchronous: Synchronous) -> _Connection:
         aio = await aiosqlite.connect(path, isolation_level=None, cached_statements=256)
-        conn = cls(aio)
-        await conn.call(_pragmas, writer, synchronous)
+        try:
+            conn = cls(aio)
+            await conn.call(_pragmas, writer, synchronous)
+        except BaseException:  # e.g. not a database: its thread would keep the process alive
+            await aio.close()
+            raise
         return conn
 
 
@@ -204,12 +208,15 @@ class SqliteDatabase:
             # One connection only: a second one would see another, empty database.
             return cls(await _Connection.open(path, writer=True, synchronous=synchronous), [])
         await asyncio.to_thread(_make_parent, path)
-        writer = await _Connection.open(path, writer=True, synchronous=synchronous)
-        readers = [
-            await _Connection.open(path, writer=False, synchronous=synchronous)
-            for _ in range(READERS)
-        ]
-        return cls(writer, readers)
+        opened = [await _Connection.open(path, writer=True, synchronous=synchronous)]
+        try:
+            for _ in range(READERS):
+                opened.append(await _Connection.open(path, writer=False, synchronous=synchronous))
+        except BaseException:
+            for conn in opened:
+                await conn.aio.close()
+            raise
+        return cls(opened[0], opened[1:])
 
     # reads
 
