@@ -101,7 +101,8 @@ async def _refuse_data(target: Database) -> None:
         row = await target.fetchrow(f"SELECT count(*) FROM {quoted(table)}")
         if row is not None and row[0]:
             raise CopyRefused(
-                f"the target database is not empty: table {table} has {row[0]} rows."
+                f"the target database is not empty: table {table} holds {row[0]}"
+                f" row{'' if row[0] == 1 else 's'}."
                 " Copy only into a new, empty database (or schema)."
             )
 
