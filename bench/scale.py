@@ -452,8 +452,8 @@ async def parent(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
-    p.add_argument("--users", type=int, default=1200)
-    p.add_argument("--warm-users", type=int, default=120)
+    p.add_argument("--users", type=int, default=1000)
+    p.add_argument("--warm-users", type=int, default=100)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--in-flight", type=int, default=150)
     p.add_argument("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
