@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk diagrams catalogs clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk bench-scale diagrams catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-telegram: $(STAMP)
 
 bench-kiosk: $(STAMP)
 	$(BIN)/python -m bench.kiosk
+
+# PostgreSQL at $ECITIZEN_BENCH_PG (default: postgresql://postgres@127.0.0.1:5432/postgres)
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
 
 FLOW_NAMES := registration status guide officer enroll ticket checkin language
 

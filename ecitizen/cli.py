@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
 from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, load_config, printer_configs
+from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
 from ecitizen.logs import configure_logging
 from ecitizen.print_cli import add_print_parser, run_print_command
@@ -54,8 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke = osub.add_parser("revoke")
     revoke.add_argument("id", type=int)
     sub.add_parser("purge", help="erase personal data past the retention period")
-    db = sub.add_parser("db", help="the database")
-    db.add_argument("action", choices=["migrate"])
+    add_db_parser(sub)
     flows = sub.add_parser("flows", help="flows: draw a diagram")
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "purge":
         return asyncio.run(_purge(config))
     if args.command == "db":
-        return asyncio.run(_migrate(config))
+        return asyncio.run(run_copy(args) if args.action == "copy" else _migrate(config))
     if args.command == "flows":
         flow = next(f for f in FLOWS if f.name == args.flow)
         sys.stdout.write(markdown(flow))

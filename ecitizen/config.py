@@ -18,6 +18,7 @@ from typing import Any
 
 from flows.halls import Hall, Service
 from kiosk.printing.printers import PrinterConfig, parse_printers
+from state.db import Synchronous
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -30,6 +31,11 @@ class ConfigError(ValueError):
 class DataSettings:
     dir: str = "./var"
     database: str = ""  # default: sqlite under dir; or postgresql://user@host/db
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    synchronous: Synchronous = "full"  # SQLite's commits: "full" survives a power cut
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ SAMPLE_HALLS: tuple[HallSettings, ...] = (
 @dataclass(frozen=True)
 class Config:
     data: DataSettings = DataSettings()
+    database: DatabaseSettings = DatabaseSettings()
     engine: EngineConfig = EngineConfig()
     links: LinkSettings = LinkSettings()
     server: ServerSettings = ServerSettings()
@@ -158,6 +165,11 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if origin is typing.Literal:
+        if value in typing.get_args(hint):
+            return value
+        allowed = " or ".join(f'"{v}"' for v in typing.get_args(hint))
+        raise ConfigError(f"setting {where} must be {allowed}, not {value!r}")
     if origin is None and isinstance(hint, type):
         if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
             return value
@@ -190,6 +202,7 @@ def load_section(cls: type[Any], table: Any, where: str) -> Any:
 
 _SECTIONS: dict[str, type[Any]] = {
     "data": DataSettings,
+    "database": DatabaseSettings,
     "engine": EngineConfig,
     "links": LinkSettings,
     "server": ServerSettings,

@@ -14,9 +14,15 @@ import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 Dialect = Literal["sqlite", "postgres"]
+
+# How an SQLite commit reaches the disk. "full" (the default): the WAL file is synced at every
+# commit, so a commit survives a power cut. "normal": synced only at checkpoints; a commit
+# survives a crash of the process, but a power cut can take the last ones back.
+Synchronous = Literal["full", "normal"]
+SYNCHRONOUS: tuple[Synchronous, ...] = get_args(Synchronous)
 
 
 class Row(Protocol):
@@ -110,13 +116,14 @@ def rows_changed(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-async def connect(url: str) -> Database:
+async def connect(url: str, *, synchronous: Synchronous = "full") -> Database:
     """ "sqlite:///relative/file.db", "sqlite:////absolute/file.db", "sqlite:///:memory:",
-    or "postgresql://user@host:port/db?search_path=schema"."""
+    or "postgresql://user@host:port/db?search_path=schema". `synchronous` is SQLite's
+    (PostgreSQL's own is its server setting `synchronous_commit`)."""
     if url.startswith("sqlite:"):
         from state.sqlite import SqliteDatabase, sqlite_path
 
-        return await SqliteDatabase.open(sqlite_path(url))
+        return await SqliteDatabase.open(sqlite_path(url), synchronous)
     if url.startswith(("postgresql:", "postgres:")):
         from state.postgres import PostgresDatabase
 

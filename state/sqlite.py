@@ -24,7 +24,16 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from state.db import Dialect, Outcome, Row, Statement, Transaction, sqlite_sql
+from state.db import (
+    SYNCHRONOUS,
+    Dialect,
+    Outcome,
+    Row,
+    Statement,
+    Synchronous,
+    Transaction,
+    sqlite_sql,
+)
 
 # aiosqlite logs every call with its SQL parameters at DEBUG: personal data must never
 # reach a log, whatever level an operator turns on.
@@ -52,12 +61,13 @@ def _make_parent(path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
-def _pragmas(conn: sqlite3.Connection, writer: bool) -> None:
+def _pragmas(conn: sqlite3.Connection, writer: bool, synchronous: Synchronous) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Every connection: the last one to close checkpoints the WAL into the database file.
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     if writer:
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
     else:
         conn.execute("PRAGMA query_only = ON")
 
@@ -159,10 +169,14 @@ class _Connection:
         return await self.submit(fn, *args)
 
     @classmethod
-    async def open(cls, path: str, *, writer: bool) -> _Connection:
+    async def open(cls, path: str, *, writer: bool, synchronous: Synchronous) -> _Connection:
         aio = await aiosqlite.connect(path, isolation_level=None, cached_statements=256)
-        conn = cls(aio)
-        await conn.call(_pragmas, writer)
+        try:
+            conn = cls(aio)
+            await conn.call(_pragmas, writer, synchronous)
+        except BaseException:  # e.g. not a database: its thread would keep the process alive
+            await aio.close()
+            raise
         return conn
 
 
@@ -187,14 +201,22 @@ class SqliteDatabase:
         self._closing = False
 
     @classmethod
-    async def open(cls, path: str) -> SqliteDatabase:
+    async def open(cls, path: str, synchronous: Synchronous = "full") -> SqliteDatabase:
+        if synchronous not in SYNCHRONOUS:  # it goes into a PRAGMA as text
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
         if path == _MEMORY:
             # One connection only: a second one would see another, empty database.
-            return cls(await _Connection.open(path, writer=True), [])
+            return cls(await _Connection.open(path, writer=True, synchronous=synchronous), [])
         await asyncio.to_thread(_make_parent, path)
-        writer = await _Connection.open(path, writer=True)
-        readers = [await _Connection.open(path, writer=False) for _ in range(READERS)]
-        return cls(writer, readers)
+        opened = [await _Connection.open(path, writer=True, synchronous=synchronous)]
+        try:
+            for _ in range(READERS):
+                opened.append(await _Connection.open(path, writer=False, synchronous=synchronous))
+        except BaseException:
+            for conn in opened:
+                await conn.aio.close()
+            raise
+        return cls(opened[0], opened[1:])
 
     # reads
 

@@ -7,7 +7,7 @@ from state.account_records import AccountQueries
 from state.audit import AuditQueries
 from state.base import Clock
 from state.conversations import ConversationQueries
-from state.db import Database, connect
+from state.db import Database, Synchronous, connect
 from state.kiosk_sessions import KioskSessionQueries
 from state.leases import LeaseQueries, new_owner
 from state.mailboxes import MailboxQueries
@@ -65,10 +65,17 @@ class SqlStore(
             await self._db.close()
 
 
-async def open_store(url: str, *, clock: Clock = utc_now, run_migrations: bool = True) -> SqlStore:
+async def open_store(
+    url: str,
+    *,
+    clock: Clock = utc_now,
+    run_migrations: bool = True,
+    synchronous: Synchronous = "full",
+) -> SqlStore:
     """Connects ("sqlite:///data/ecitizen.db", "postgresql://user@host/db") and, unless
-    told otherwise, brings the schema up to date. Close it with `await store.close()`."""
-    db = await connect(url)
+    told otherwise, brings the schema up to date. Close it with `await store.close()`.
+    `synchronous`: SQLite's commits, see state.db.Synchronous."""
+    db = await connect(url, synchronous=synchronous)
     store = SqlStore(db, clock)
     try:
         if run_migrations:

@@ -78,7 +78,9 @@ async def snapshot(db: asyncpg.Connection) -> Snapshot:
     return Snapshot(
         registrations=registrations,
         audit=await db.fetch("SELECT ref, actor, action FROM audit_log"),
-        tickets=await db.fetch("SELECT id, hall, day, service, number, ref FROM tickets ORDER BY id"),
+        tickets=await db.fetch(
+            "SELECT id, hall, day, service, number, ref FROM tickets ORDER BY id"
+        ),
         notices=notices,
         print_jobs=await db.fetch(
             "SELECT id, idempotency_key, printer, slip, status, payload FROM print_jobs "
