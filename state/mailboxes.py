@@ -42,16 +42,16 @@ def _post_statements(
     ]
     # Item k of n gets last_id - (n - 1 - k): the ids just taken, in order.
     insert = (
-        "INSERT INTO mailbox_items (token, id, notice, item, at) "
-        "SELECT CAST($1 AS TEXT), last_id - $2, CAST($3 AS TEXT), CAST($4 AS TEXT), "
-        "CAST($5 AS BIGINT) FROM mailboxes WHERE token = $1"
+        "INSERT INTO mailbox_items (token, id, notice, item) "
+        "SELECT CAST($1 AS TEXT), last_id - $2, CAST($3 AS TEXT), CAST($4 AS TEXT) "
+        "FROM mailboxes WHERE token = $1"
     )
     if notice is not None:
         [item] = items
         statements.append(
             Statement(
                 f"{insert} ON CONFLICT DO NOTHING",
-                (token, 0, notice, dump_json(item), now),
+                (token, 0, notice, dump_json(item)),
                 refuse=Refusal(_POSTED, token),
             )
         )

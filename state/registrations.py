@@ -144,8 +144,7 @@ class RegistrationQueries(StoreBase):
         """Erases the personal data of rejected, cancelled and expired registrations last
         changed before `older_than` and unlinks their chats; their status, reason and audit
         stay. Data of the same age that serves no purpose any more goes too: conversations
-        idle since then (half-typed answers), seen inbound ids, what web chats were shown,
-        and the payloads of finished effects and print jobs."""
+        idle since then (half-typed answers), seen inbound ids, and the payloads of finished effects and print jobs."""
         cutoff = to_micros(older_than)
         async with self._db.transaction() as tx:
             erased = await tx.fetch(
@@ -170,12 +169,6 @@ class RegistrationQueries(StoreBase):
                 "UPDATE outbox SET payload = '{}' "
                 "WHERE status <> 'pending' AND created_at < $1 AND payload <> '{}'",
                 cutoff,
-            )
-            # what web chats were shown: the reviews officers read, the citizens' answers
-            await tx.execute("DELETE FROM mailbox_items WHERE at < $1", cutoff)
-            await tx.execute(
-                "DELETE FROM mailbox_replies WHERE NOT EXISTS (SELECT 1 FROM mailbox_items i "
-                "WHERE i.token = mailbox_replies.token AND i.id = mailbox_replies.last_id)"
             )
             await tx.execute(
                 "UPDATE print_jobs SET payload = '{}' "

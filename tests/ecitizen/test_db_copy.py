@@ -22,7 +22,7 @@ from tests.flows.test_officer_dialogue import enrolled, invite
 from tests.flows.test_queue_dialogue import take_ticket
 from tests.flows.test_registration_dialogue import WORDS, register
 from tests.inbox import Inbox
-from tests.state.conftest import _postgres_admin, _test_url
+from tests.postgres import postgres_admin, schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,11 +46,11 @@ async def ecitizen(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 async def target() -> AsyncIterator[str]:
     """An empty PostgreSQL schema of this test's own, as a database URL."""
-    url, admin = await _postgres_admin()
+    url, admin = await postgres_admin()
     schema = f"test_{uuid.uuid4().hex}"
     await admin.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield _test_url(url, schema)
+        yield schema_url(url, schema)
     finally:
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()

@@ -23,7 +23,7 @@ from tests.kiosk.fixtures import BOT
 from tests.kiosk.hall_server import HallServer, start_hall_server
 from tests.kiosk.kiosk_client import KioskClient
 from tests.kiosk.test_display import read_event, take_ticket
-from tests.postgres_schema import postgres_schema
+from tests.postgres import fresh_schema
 
 pytestmark = pytest.mark.postgres
 
@@ -38,7 +38,7 @@ def jar() -> aiohttp.CookieJar:
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    async with postgres_schema() as url:
+    async with fresh_schema() as (url, _):
         yield url
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from state import open_store
 from state.wakeups import PostgresWakeups
-from tests.postgres_schema import postgres_schema
+from tests.postgres import fresh_schema
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock
 
@@ -90,14 +90,14 @@ async def another_database(backend: Backend, tmp_path: Path) -> AsyncIterator[st
     if backend.name == "sqlite":
         yield f"sqlite:///{tmp_path}/other/ecitizen.db"
     else:
-        async with postgres_schema() as url:
+        async with fresh_schema() as (url, _):
             yield url
 
 
 @pytest.fixture
 async def postgres() -> AsyncIterator[Backend]:
     """The PostgreSQL half only, for what exists on PostgreSQL alone."""
-    async with postgres_schema() as url:
+    async with fresh_schema() as (url, _):
         found = Backend("postgres", url, Clock())
         yield found
         for store in found.opened:
