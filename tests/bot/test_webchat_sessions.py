@@ -1,0 +1,75 @@
+"""Web chat session ids are the server's to give: a made-up one gets a fresh session, and
+an officer's enrollment gives the page a new one, so an id planted or seen before the
+enrollment never reaches an officer's screen (session fixation, issue 10)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from flows.messages import ConversationKey
+from tests.kiosk.chat_client import ChatClient, enroll_officer
+from tests.kiosk.fixtures import hall
+from tests.kiosk.hall_server import HallServer
+
+__all__ = ["hall"]
+
+COOKIE = "webchat_session"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+def session_id(http: aiohttp.ClientSession) -> str:
+    [cookie] = [c for c in http.cookie_jar if c.key == COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/chat"
+    return cookie.value
+
+
+def plant(http: aiohttp.ClientSession, hall: HallServer, token: str) -> None:
+    http.cookie_jar.update_cookies({COOKIE: token}, URL(f"{hall.url}/chat"))
+
+
+async def test_a_made_up_session_id_gets_a_fresh_session(
+    hall: HallServer, http: aiohttp.ClientSession
+) -> None:
+    made_up = "Attacker-Chose-This-Id-0123456789"
+    plant(http, hall, made_up)
+    citizen = ChatClient(http, hall.url)
+    await citizen.send(command="start")
+    await citizen.picks("lang:en")
+
+    given = session_id(http)
+    assert given != made_up and len(given) >= 32
+    assert await hall.app.store.load_conversation(ConversationKey("web", made_up)) is None
+    async with http.get(f"{hall.url}/chat/api/history") as r:  # the given one is kept
+        assert len((await r.json())["items"]) == len(citizen.items)
+
+
+async def test_an_officers_enrollment_gives_the_page_a_new_session_id(
+    hall: HallServer, http: aiohttp.ClientSession
+) -> None:
+    officer = ChatClient(http, hall.url)
+    await officer.send(command="start")
+    before = session_id(http)  # what an attacker may have planted or seen
+
+    await enroll_officer(hall.app, officer)
+
+    after = session_id(http)
+    assert after != before
+    assert "menu" not in officer.last.get("screen", "")  # still the officer's screens
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as attacker:
+        plant(attacker, hall, before)
+        async with attacker.get(f"{hall.url}/chat/api/history") as r:
+            body = await r.json()
+        assert body.get("items", []) == []
+        stolen = ChatClient(attacker, hall.url)
+        status, answer = await stolen.post({"id": "x1", "choice": "call_next"})
+        assert "call_next" not in str(answer) or status != 200
+        assert not any(c.key == COOKIE and c.value == after for c in attacker.cookie_jar)
