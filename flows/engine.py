@@ -147,6 +147,12 @@ class Engine:
         conv, inbound = turn.conv, turn.inbound
         if conv.language is None and inbound.language_hint:
             conv.language = normalize_language(inbound.language_hint)
+        if conv.slots.get("_officer") and await turn.load_officer() is None:
+            # revoked: told at the very next message, whatever it is, and shown nothing
+            self._leave_flow(turn)
+            conv.slots.pop("_officer", None)
+            turn.say("officer.revoked")
+            return await menu.present(turn)
         choice = inbound.choice or ""
         if choice.startswith("lang:") and choice[5:] in LANGUAGES:
             return await self._set_language(turn, choice[5:])

@@ -24,6 +24,8 @@ from flows.records import (
     PrintJob,
     Registration,
     RegistrationStatus,
+    Revocation,
+    Throttle,
     Ticket,
     Unit,
 )
@@ -109,9 +111,20 @@ class RegistrationStore(RegistrationReader, Protocol):
         """Submitted registrations whose visit passed (or, without one, older than the
         configured window, decided by the caller through `now`): move to expired."""
 
-    async def purge(self, older_than: datetime) -> int:
-        """Erase personal data of cancelled, rejected and expired registrations last
-        changed before the given time; returns how many were erased."""
+    async def purge(
+        self,
+        older_than: datetime,
+        *,
+        approved_before: datetime | None = None,
+        printed_before: datetime | None = None,
+    ) -> int:
+        """Erase what served its purpose (docs/privacy.md): personal data of cancelled,
+        rejected and expired registrations last changed before `older_than`, of approved
+        ones approved before `approved_before`, print job payloads printed before
+        `printed_before`...; returns how many registrations were erased."""
+
+    async def erase_for_good(self) -> None:
+        """Deleted rows leave the database file too (SQLite: its log emptied)."""
 
 
 class OfficerReader(Protocol):
@@ -123,11 +136,16 @@ class OfficerReader(Protocol):
 
     async def officers(self, hall: str | None = None) -> list[Officer]: ...
 
+    async def throttle(self, scope: str) -> Throttle:
+        """Wrong enrollment codes counted for the scope (an empty Throttle: none)."""
+
 
 class OfficerStore(OfficerReader, Protocol):
     async def add_invite(self, invite: OfficerInvite) -> None: ...
 
-    async def revoke_officer(self, officer_id: int) -> bool: ...
+    async def revoke_officer(self, officer_id: int, actor: str = "operator") -> Revocation | None:
+        """Revoked at once, with everything they held: the registrations in review under
+        them go back to the waiting list, audited. None if the officer was not active."""
 
 
 class QueueReader(Protocol):

@@ -126,6 +126,15 @@ class Officer:
     user_key: str | None
     active: bool
     created_at: datetime
+    supervisor: bool = False  # sees who holds what in the hall, releases any of it
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """An officer revoked: the registrations they held went back to the waiting list."""
+
+    officer_id: int
+    released: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +146,7 @@ class Enrollment:
     at: datetime
     name: str  # as the invite said
     hall: str
+    supervisor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,28 @@ class OfficerInvite:
     name: str
     hall: str
     expires_at: datetime
+    supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """Wrong enrollment codes of one scope (a chat, or everyone) as stored when read."""
+
+    scope: str
+    failures: int = 0
+    last_at: datetime | None = None  # None: no row (nothing wrong yet, or forgiven)
+    blocked_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleChange:
+    """The next count of a scope, written only if the scope is still as `read` (another
+    message counted meanwhile: the turn runs again). failures=0 forgets the scope."""
+
+    read: Throttle
+    failures: int
+    at: datetime
+    blocked_until: datetime
 
 
 class TicketStatus(StrEnum):
@@ -320,6 +352,7 @@ class Unit:
     counter_changes: list[CounterChange] = field(default_factory=list)
     reprints: list[Reprint] = field(default_factory=list)
     accounts: list[NewAccount] = field(default_factory=list)
+    throttles: list[ThrottleChange] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
     reply: list[Outbound] = field(default_factory=list)

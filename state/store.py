@@ -15,6 +15,7 @@ from state.officers import OfficerQueries
 from state.outbox import OutboxQueries
 from state.print_jobs import PrintJobQueries
 from state.queue import QueueQueries
+from state.retention import RetentionQueries
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key
 
@@ -29,6 +30,7 @@ class SqlStore(
     AccountQueries,
     KioskSessionQueries,
     MailboxQueries,
+    RetentionQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 

@@ -119,9 +119,7 @@ async def test_the_audit_log_lists_the_latest_first(store: SqlStore, clock: Cloc
     assert [e.action for e in await store.audit_log("R-1", limit=1)] == ["approve"]
 
 
-async def test_the_database_refuses_to_change_or_delete_an_audit_entry(
-    store: SqlStore, backend: Backend
-) -> None:
+async def test_the_database_refuses_to_change_or_delete_an_audit_entry(store: SqlStore) -> None:
     """Append-only in the database itself, not by convention: not even SQL typed by hand
     (or a bug of ours) can rewrite who did what."""
     await store.audit(AuditEntry("officer:7", "approve", "K7M4-PX9N"))
