@@ -28,6 +28,7 @@ from flows.records import (
     Throttle,
     Ticket,
     Unit,
+    WebSession,
 )
 
 
@@ -304,6 +305,23 @@ class MailboxStore(Protocol):
         found (one posted to meanwhile stays)."""
 
 
+class WebSessionStore(Protocol):
+    """Web chat sessions: ids given by the server, known to the store by their hash."""
+
+    async def add_web_session(self, token_hash: str, user_key: str) -> None: ...
+
+    async def web_session(
+        self, token_hash: str, touch_every: timedelta | None = None
+    ) -> WebSession | None:
+        """With touch_every: marked as used now when last marked longer ago than that."""
+
+    async def replace_web_session(self, old_hash: str, new_hash: str) -> bool:
+        """The new id opens the same conversation; the old one is refused from now on."""
+
+    async def forget_web_sessions(self, untouched_for: timedelta, replaced_for: timedelta) -> int:
+        """Sessions unused for that long, replaced ids after `replaced_for`; how many."""
+
+
 class Store(
     StoreReader,
     UnitStore,
@@ -315,6 +333,7 @@ class Store(
     AccountStore,
     KioskSessionStore,
     MailboxStore,
+    WebSessionStore,
     Protocol,
 ):
     @property

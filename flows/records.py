@@ -67,6 +67,14 @@ class Mailbox:
     language: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A web chat session as the store knows it by the hash of its id."""
+
+    user_key: str | None  # the conversation's key; None: the id was replaced, refuse it
+    touched_at: datetime
+
+
 class RegistrationStatus(StrEnum):
     SUBMITTED = "submitted"
     CHECKED_IN = "checked_in"

@@ -18,6 +18,7 @@ from state.queue import QueueQueries
 from state.retention import RetentionQueries
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key
+from state.web_sessions import WebSessionQueries
 
 
 class SqlStore(
@@ -31,6 +32,7 @@ class SqlStore(
     KioskSessionQueries,
     MailboxQueries,
     RetentionQueries,
+    WebSessionQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 

@@ -5,6 +5,7 @@ enrollment never reaches an officer's screen (session fixation, issue 10)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from http.cookies import SimpleCookie
 
 import aiohttp
 import pytest
@@ -33,7 +34,11 @@ def session_id(http: aiohttp.ClientSession) -> str:
 
 
 def plant(http: aiohttp.ClientSession, hall: HallServer, token: str) -> None:
-    http.cookie_jar.update_cookies({COOKIE: token}, URL(f"{hall.url}/chat"))
+    """The cookie as a browser would hold it, put there by someone else."""
+    planted: SimpleCookie = SimpleCookie()
+    planted[COOKIE] = token
+    planted[COOKIE]["path"] = "/chat"
+    http.cookie_jar.update_cookies(planted, URL(f"{hall.url}/chat"))
 
 
 async def test_a_made_up_session_id_gets_a_fresh_session(
@@ -63,13 +68,19 @@ async def test_an_officers_enrollment_gives_the_page_a_new_session_id(
 
     after = session_id(http)
     assert after != before
-    assert "menu" not in officer.last.get("screen", "")  # still the officer's screens
+    # the officer goes on with the new id, in the same conversation
+    assert any(c["id"] == "call_next" for c in officer.last["choices"])
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        assert [i["id"] for i in (await r.json())["items"]] == [i["id"] for i in officer.items]
+    # the old id opens nothing at all
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as attacker:
         plant(attacker, hall, before)
         async with attacker.get(f"{hall.url}/chat/api/history") as r:
-            body = await r.json()
-        assert body.get("items", []) == []
+            assert (r.status, await r.json()) == (409, {"error": "session_replaced"})
+        async with attacker.get(f"{hall.url}/chat/api/events?after=0") as r:
+            assert r.status == 409
         stolen = ChatClient(attacker, hall.url)
-        status, answer = await stolen.post({"id": "x1", "choice": "call_next"})
-        assert "call_next" not in str(answer) or status != 200
-        assert not any(c.key == COOKIE and c.value == after for c in attacker.cookie_jar)
+        assert await stolen.post({"id": "x1", "choice": "call_next"}) == (
+            409,
+            {"error": "session_replaced"},
+        )
