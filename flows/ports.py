@@ -272,6 +272,9 @@ class KioskSessionStore(Protocol):
         """Delete the channel's conversations not saved for idle_for that no session holds
         (a turn that raced a wipe, a crash); returns how many."""
 
+    async def erase_for_good(self) -> None:
+        """What was deleted leaves the database file too (SQLite: its log emptied)."""
+
 
 class MailboxStore(Protocol):
     """Web chat mailboxes: what each browser session was told, numbered per session."""
