@@ -16,7 +16,8 @@ from aiohttp import web
 
 from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
 from bot.webchat import WebChatDeps, add_webchat_routes
-from ecitizen.app import App, build_app, utc_now
+from ecitizen import retention
+from ecitizen.app import App, build_app
 from ecitizen.config import Config
 from kiosk.display import add_display_routes
 from kiosk.events import HallEvents
@@ -34,10 +35,7 @@ async def purge_daily(app: App) -> None:
     """Expire visits that passed and erase personal data past the retention period."""
     while True:
         try:
-            now = utc_now()
-            expired = await app.store.expire_due(now)
-            erased = await app.store.purge(now - timedelta(days=app.config.engine.retention_days))
-            log.info("daily purge: %d expired, %d erased", len(expired), erased)
+            log.info("daily purge: %s", await retention.purge(app))
         except Exception:
             log.exception("daily purge failed; trying again tomorrow")
         await asyncio.sleep(PURGE_EVERY.total_seconds())
@@ -124,6 +122,7 @@ async def serve(config: Config) -> int:
         return 2
     app.start_workers()
     app.tasks.append(asyncio.create_task(purge_daily(app), name="purge"))
+    app.tasks.append(asyncio.create_task(retention.erase_prints_hourly(app), name="prints"))
     log.info("serving on http://%s:%d", config.server.host, config.server.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

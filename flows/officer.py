@@ -161,6 +161,8 @@ async def _say_taken(turn: Turn, reg: Registration) -> None:
     if reg.status == RegistrationStatus.IN_REVIEW and reg.officer_id is not None:
         holder = await turn.env.store.officer(reg.officer_id)
         turn.say("officer.taken_by", ref=reg.ref, name=holder.name if holder else "?")
+    elif reg.status in (RegistrationStatus.SUBMITTED, RegistrationStatus.CHECKED_IN):
+        turn.say("officer.no_longer_yours", ref=reg.ref)  # put back (a supervisor, ...)
     else:
         turn.say("officer.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))
 
