@@ -264,8 +264,11 @@ async def reject(turn: Turn) -> str:
     reg = await _registration(turn)
     if officer is None or reg is None:
         return "refused"
-    chosen = str(turn.conv.slots.get("reason", "other"))
-    reason = f"reason:{chosen}" if chosen != "other" else str(turn.conv.slots.get("reason_text"))
+    # taken out of the officer's conversation: a typed reason may quote personal data,
+    # and the officer's chat lives on long after the registration's data is erased
+    chosen = str(turn.conv.slots.pop("reason", "other"))
+    typed = turn.conv.slots.pop("reason_text", None)
+    reason = f"reason:{chosen}" if chosen != "other" else str(typed)
     turn.unit.transitions.append(
         Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
     )

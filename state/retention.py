@@ -28,6 +28,8 @@ ERASED += "id_number = '', phone = '', email = NULL, reason = NULL, username = N
 # and of registrations an officer may yet approve.
 _MAY_HAND_OUT = sql_list({lifecycle.APPROVED, *lifecycle.ACTIVE})
 _UNFINISHED_JOBS = sql_list({"queued", "printing", "uncertain"})
+_KEY_ERASED = "idempotency_key = 'erased:' || CAST(id AS TEXT)"
+_NOT_ERASED = "idempotency_key NOT LIKE 'erased:%'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,24 +86,26 @@ def purge_statements(limits: Limits) -> list[Statement]:
             "DELETE FROM processed_inbound WHERE at < $1 OR at < $2",
             (closed, to_micros(now - REPLY_KEPT)),
         ),
+        # an idempotency key may name the chat it was for: it goes with the payload
         Statement(
-            "UPDATE outbox SET payload = '{}' WHERE status <> 'pending' "
-            "AND COALESCE(finished_at, created_at) < $1 AND payload <> '{}'",
+            f"UPDATE outbox SET payload = '{{}}', {_KEY_ERASED} WHERE status <> 'pending' "
+            f"AND COALESCE(finished_at, created_at) < $1 AND {_NOT_ERASED}",
             (min(spent, closed),),
         ),
         Statement(
-            "UPDATE outbox SET status = 'failed', payload = '{}', error = 'expired' "
-            "WHERE status = 'pending' AND created_at < $1",
+            f"UPDATE outbox SET status = 'failed', payload = '{{}}', {_KEY_ERASED}, "
+            "error = 'expired' WHERE status = 'pending' AND created_at < $1",
             (closed,),
         ),
         Statement(
-            "UPDATE print_jobs SET payload = '{}' WHERE status IN ('printed', 'failed') "
-            "AND COALESCE(printed_at, created_at) < $1 AND payload <> '{}'",
+            f"UPDATE print_jobs SET payload = '{{}}', {_KEY_ERASED} "
+            "WHERE status IN ('printed', 'failed') AND COALESCE(printed_at, created_at) < $1 "
+            f"AND {_NOT_ERASED}",
             (to_micros(limits.printed),),
         ),
         Statement(
-            "UPDATE print_jobs SET payload = '{}', status = 'failed', error = 'expired' "
-            f"WHERE status IN ({_UNFINISHED_JOBS}) AND created_at < $1",
+            f"UPDATE print_jobs SET payload = '{{}}', {_KEY_ERASED}, status = 'failed', "
+            f"error = 'expired' WHERE status IN ({_UNFINISHED_JOBS}) AND created_at < $1",
             (closed,),
         ),
         Statement(
@@ -196,10 +200,11 @@ TABLES: tuple[Rule, ...] = (
     ),
     Rule(
         "outbox",
-        "notifications to send: the chat and the text (a name, a username)",
+        "notifications to send: the chat and the text (a name, a username); the "
+        "idempotency key names the chat",
         "sent once the change behind them is saved, retried until delivered",
-        f"the payload: {SPENT_KEPT.days} days after it was delivered or given up; one still "
-        "pending after `retention_days` is given up and erased",
+        f"payload and key: {SPENT_KEPT.days} days after it was delivered or given up; one "
+        "still pending after `retention_days` is given up and erased",
         _PURGE,
     ),
     Rule(
@@ -207,8 +212,8 @@ TABLES: tuple[Rule, ...] = (
         "what a slip says: reference code, username, ticket number (never a JMBG, an ID "
         "card number or an activation code)",
         "printed when the printer can, reprinted when an officer asks",
-        "the payload: `print_keep_hours` after it printed (or was given up), in any state "
-        "after `retention_days`",
+        "payload and key: `print_keep_hours` after it printed (or was given up), in any "
+        "state after `retention_days`",
         _PURGE,
     ),
     Rule(

@@ -15,6 +15,8 @@ def _hits(table: str, columns: list[str], rows: Iterable[tuple[object, ...]], ne
     found: set[str] = set()
     for row in rows:
         for column, value in zip(columns, row, strict=True):
+            if value is None or isinstance(value, int | float):
+                continue  # instants, ids, counts: personal data is never kept as a number
             text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
             if any(needle.casefold() in text.casefold() for needle in needles):
                 found.add(f"{table}.{column}")
