@@ -150,6 +150,7 @@ class RetentionQueries(StoreBase):
 
 _PURGE = "the purge (`ecitizen purge`, and daily in `ecitizen serve`)"
 
+# (The web chat's tables are stated with the web chat's limits: ecitizen/privacy.py.)
 TABLES: tuple[Rule, ...] = (
     Rule(
         "registrations",
@@ -223,20 +224,6 @@ TABLES: tuple[Rule, ...] = (
         f"the chat: {SPENT_KEPT.days} days after the ticket was issued; the ticket itself "
         "(number, times, reference code) stays for the hall's statistics",
         _PURGE,
-    ),
-    Rule(
-        "mailboxes, mailbox_items, mailbox_replies",
-        "what a web chat page was told and typed",
-        "a reload, or another server process, shows the same chat",
-        "a day after the page was last used",
-        "every server's hourly sweep, and the purge",
-    ),
-    Rule(
-        "webchat_sessions",
-        "the hash of a web chat cookie, the conversation key it opens",
-        "any server process knows the page's session",
-        "30 days after the last use (the cookie's life); a replaced one an hour",
-        "the purge",
     ),
     Rule(
         "enrollment_failures",
