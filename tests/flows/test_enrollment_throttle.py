@@ -4,14 +4,20 @@ attempt is audited, never with the code typed (issue 10)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
+import pytest
+
 from ecitizen.app import App
+from flows.enrollment import FAILED
 from flows.officer import new_invite_code
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import invite
+from tests.postgres_schema import postgres_schema
 
 WRONG = "није исправан"
 WAIT = "Превише погрешних кодова"
@@ -88,3 +94,23 @@ async def test_many_wrong_codes_from_many_chats_make_everyone_wait(
     assert WAIT in await mira.says(f"/officer {right}")
     clock.advance(minutes=1)
     assert WELCOME in await mira.says(f"/officer {right}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_a_flood_of_guesses_at_once_gets_twenty_tries_in_all(
+    make_app: Callable[..., Any], kind: str
+) -> None:
+    """100 chats guessing at the same moment: the count is written on the count read, so
+    no guess slips past the throttle while another is being counted."""
+    async with postgres_schema() if kind == "postgres" else nullcontext("") as url:
+        app: App = await make_app(**({"data": {"database": url}} if url else {}))
+        try:
+            crowd = [Chat(app, f"flood{n}") for n in range(100)]
+            guesses = (c.says(f"/officer {new_invite_code()}") for c in crowd)
+            replies = await asyncio.gather(*guesses)
+            failed = [e for e in await app.store.audit_log(limit=1000) if e.action == FAILED]
+        finally:
+            await app.close()
+    assert sum(WRONG in r for r in replies) == 20
+    assert sum(WAIT in r for r in replies) == 80
+    assert len(failed) == 100
