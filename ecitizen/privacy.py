@@ -24,7 +24,9 @@ WEB_CHAT_TABLES: tuple[Rule, ...] = (
         "mailboxes, mailbox_items, mailbox_replies",
         "what a web chat page was told and typed",
         "a reload, or another server process, shows the same chat",
-        f"{FORGET_AFTER.days} day after the page was last used",
+        f"each item {FORGET_AFTER.days} day after it was posted, even in a chat in use (an "
+        f"officer's screens quote the JMBG they check); the rest {FORGET_AFTER.days} day "
+        "after the page was last used",
         "every server's hourly sweep; the purge",
     ),
     Rule(

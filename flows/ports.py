@@ -304,8 +304,9 @@ class MailboxStore(Protocol):
         """The items recorded as the answer to that message, if it was answered."""
 
     async def forget_mailboxes(self, untouched_for: timedelta, limit: int = 1000) -> int:
-        """Erase (up to limit) mailboxes nobody used for that long; returns how many were
-        found (one posted to meanwhile stays)."""
+        """Erase items posted longer ago than that (from every mailbox), and (up to limit)
+        mailboxes nobody used for that long; returns how many mailboxes were found (one
+        posted to meanwhile stays)."""
 
 
 class WebSessionStore(Protocol):

@@ -9,8 +9,10 @@ and a restart loses nothing. A long poll is woken through the store's wake-ups (
 on SQLite);
 a wake-up lost on the way only delays, since a waiting poll reads again every few seconds.
 
-Each mailbox keeps its last `keep` items; a mailbox nobody used for a day is erased from
-the database by every process's sweep: what a person typed is not kept longer than that
+Each mailbox keeps its last `keep` items, none older than a day (an officer's screens
+quote the JMBG they check, and an officer's chat is always in use); a mailbox nobody used
+for a day is erased from the database by every process's sweep: what a person typed is
+not kept longer than that
 (the conversation itself lives in the store, as on Telegram).
 """
 

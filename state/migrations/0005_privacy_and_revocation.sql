@@ -48,3 +48,7 @@ CREATE TABLE webchat_sessions (
 );
 CREATE INDEX webchat_sessions_by_touched ON webchat_sessions (touched_at);
 CREATE INDEX webchat_sessions_by_user ON webchat_sessions (user_key);
+
+-- When each web chat item was posted: what a page was told is kept a day, even in a chat
+-- still in use (an officer's screens quote the JMBG of the registration they review).
+ALTER TABLE mailbox_items ADD COLUMN posted_at BIGINT;
