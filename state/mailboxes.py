@@ -56,9 +56,7 @@ def _post_statements(
             )
         )
     elif items:
-        rows = [
-            (token, count - 1 - k, None, dump_json(item), now) for k, item in enumerate(items)
-        ]
+        rows = [(token, count - 1 - k, None, dump_json(item), now) for k, item in enumerate(items)]
         statements.append(Statement(insert, many=rows))
     statements.append(
         Statement(

@@ -12,8 +12,7 @@ a wake-up lost on the way only delays, since a waiting poll reads again every fe
 Each mailbox keeps its last `keep` items, none older than a day (an officer's screens
 quote the JMBG they check, and an officer's chat is always in use); a mailbox nobody used
 for a day is erased from the database by every process's sweep: what a person typed is
-not kept longer than that
-(the conversation itself lives in the store, as on Telegram).
+not kept longer than that (the conversation itself lives in the store, as on Telegram).
 """
 
 from __future__ import annotations
