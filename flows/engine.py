@@ -11,12 +11,13 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
-from flows.parking import PARKED, park, parked_flow, unpark
+from flows.parking import PARKED, forget_stale, park, parked_flow, unpark
 from flows.ports import (
     DuplicateInbound,
     IllegalTransition,
@@ -141,6 +142,7 @@ class Engine:
         """A turn from nothing: the conversation as stored now, an empty unit."""
         conv = await self.units.load_conversation(inbound.key)
         turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
+        forget_stale(turn.conv, self.env.clock(), timedelta(days=self.env.settings.retention_days))
         if inbound.message_id:
             turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
         return turn
@@ -302,7 +304,7 @@ class Engine:
         compiled = self.flows.get(conv.flow)
         if compiled is None or not compiled.flow.editable or conv.flow == going_to:
             return
-        conv.slots[PARKED] = park(conv, STICKY)
+        conv.slots[PARKED] = park(conv, STICKY, self.env.clock())
 
     async def _unpark(self, turn: Turn) -> Outbound:
         conv = turn.conv
