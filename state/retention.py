@@ -179,9 +179,10 @@ TABLES: tuple[Rule, ...] = (
     ),
     Rule(
         "conversations",
-        "answers given so far (a half-typed registration), the chat id",
+        "answers given so far (a half-typed registration, a draft set aside), the chat id",
         "to go on where the person left off",
-        f"`retention_days` after the last message; kiosk ones {KIOSK_KEPT.days} day at most",
+        f"`retention_days` after the last message; a draft set aside `retention_days` after "
+        f"it was set aside, even in a chat in use; kiosk ones {KIOSK_KEPT.days} day at most",
         f"{_PURGE}; a kiosk one by its wipe (see kiosk_sessions)",
     ),
     Rule(
