@@ -212,6 +212,7 @@ class WebChat:
         try:
             session = await self._session(request, keep=False)
             if not session.stored:  # nothing can arrive for a chat that never spoke
+                await asyncio.sleep(self.deps.poll_seconds)
                 box = Mailbox(session.user_key, (), 0)
             else:
                 box = await self.boxes.wait_after(session.user_key, after, self.deps.poll_seconds)
@@ -224,6 +225,7 @@ class WebChat:
     async def message(self, request: web.Request) -> web.Response:
         try:
             data = await read_object(request)
+            self._parse(data, "")  # a broken message makes no session
         except BadRequest as exc:
             return error(exc.status, exc.code)
         try:
@@ -232,10 +234,7 @@ class WebChat:
             return error(409, "session_replaced")
         except Exception:
             return error(503, "unavailable")
-        try:
-            inbound, echo, client_id = self._parse(data, session.user_key)
-        except BadRequest as exc:
-            return error(exc.status, exc.code)
+        inbound, echo, client_id = self._parse(data, session.user_key)
         try:
             async with self.boxes.lock(session.user_key):
                 key = ConversationKey(CHANNEL, session.user_key)

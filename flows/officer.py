@@ -1,4 +1,5 @@
-"""Officers in the chat: enrollment with a one-time code, and reviewing registrations.
+"""Officers in the chat: their workspace, and reviewing registrations (enrollment with a
+one-time code: flows/enrollment.py; supervisors: flows/officer_supervisor.py).
 
 Claiming a registration moves it to in_review for this officer only; the store refuses a
 second claim, so two officers never decide the same registration. Only the officer holding

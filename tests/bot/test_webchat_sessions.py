@@ -5,6 +5,7 @@ enrollment never reaches an officer's screen (session fixation, issue 10)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import aiohttp
@@ -12,6 +13,7 @@ import pytest
 from yarl import URL
 
 from flows.messages import ConversationKey
+from tests.conftest import Clock
 from tests.kiosk.chat_client import ChatClient, enroll_officer
 from tests.kiosk.fixtures import hall
 from tests.kiosk.hall_server import HallServer
@@ -84,3 +86,18 @@ async def test_an_officers_enrollment_gives_the_page_a_new_session_id(
             409,
             {"error": "session_replaced"},
         )
+
+
+async def test_a_page_that_said_nothing_is_given_and_kept_nothing(
+    hall: HallServer, http: aiohttp.ClientSession, clock: Clock
+) -> None:
+    async with http.get(f"{hall.url}/chat/api/history") as r:
+        assert r.status == 200 and (await r.json())["items"] == []
+    async with http.post(f"{hall.url}/chat/api/message", json={"id": "x", "nonsense": 1}) as r:
+        assert r.status == 400
+    assert not [c for c in http.cookie_jar if c.key == COOKIE]
+    clock.advance(seconds=1)
+    assert await hall.app.store.forget_web_sessions(timedelta(0), timedelta(0)) == 0
+    await ChatClient(http, hall.url).send(command="start")  # the first message keeps one
+    clock.advance(seconds=1)
+    assert await hall.app.store.forget_web_sessions(timedelta(0), timedelta(0)) == 1
