@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk bench-scale diagrams catalogs clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk bench-scale diagrams catalogs privacy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ diagrams: $(STAMP)
 
 catalogs: $(STAMP)
 	$(BIN)/python -m flows.i18n derive
+
+privacy: $(STAMP)
+	$(BIN)/python -m ecitizen.privacy
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

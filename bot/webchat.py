@@ -6,19 +6,26 @@ POST /chat/api/message      {"id": <client message id>, "text" | "choice" | "com
 GET  /chat/api/events       long poll: ?after=<last item id> -> the items after it
 GET  /static/chat/<file>    script and style
 
-The session is a random token in an HttpOnly, SameSite=Strict cookie; the conversation
-key is ConversationKey("web", token). Typed "/command payload" lines work as on Telegram
-(so an officer enrolls with "/officer <code>"). Notifications reach the page through
-WebChatDelivery (bot/web/mailbox.py); see there for what is kept, where and for how long.
-Any server process can answer any request of a session: everything lives in the store.
+The session id is given by the server only: random, in an HttpOnly, SameSite=Strict
+cookie, and known to the store by its hash alone (flows.ports.WebSessionStore). It opens
+a conversation whose key the browser never sees. An id the server did not give (made up,
+or planted by someone else) opens nothing: the first message gets a fresh session. When
+an officer enrolls, the page gets a new id and the old one is refused from then on, so an
+id seen or planted before the enrollment never reaches an officer's screen. Typed
+"/command payload" lines work as on Telegram (so an officer enrolls with
+"/officer <code>"). Notifications reach the page through WebChatDelivery
+(bot/web/mailbox.py); see there for what is kept, where and for how long. Any server
+process can answer any request of a session: everything lives in the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol
@@ -31,10 +38,14 @@ from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChat
 from bot.web.render import render_outbound
 from flows.i18n import normalize_language, text
 from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, ConversationKey, Inbound, Outbound
-from flows.records import Mailbox, MailboxItem
+from flows.ports import WebSessionStore
+from flows.records import Mailbox, MailboxItem, Officer
 
 COOKIE = "webchat_session"
 COOKIE_MAX_AGE = 30 * 24 * 3600
+SESSION_KEPT = timedelta(seconds=COOKIE_MAX_AGE)  # unused this long: forgotten
+REPLACED_KEPT = timedelta(hours=1)  # a replaced id is refused (409), then unknown
+TOUCH_EVERY = timedelta(minutes=10)
 WEB_DIR = Path(__file__).with_name("web")
 STATIC = {"chat.js": "text/javascript", "chat.css": "text/css"}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -62,10 +73,30 @@ class Conversations(Protocol):
     async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
+class WebChatStore(MailboxStoreWithWakeups, WebSessionStore, Protocol):
+    async def officer_for(self, key: ConversationKey) -> Officer | None: ...
+
+
+class Replaced(Exception):
+    """The cookie's id was replaced by a new one (an officer enrolled): it opens nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str  # the cookie's id
+    user_key: str  # the conversation's and the mailbox's key; never sent to the browser
+    new: bool = False  # the cookie is to be set
+    stored: bool = True  # False: not kept yet (a page that has sent nothing)
+
+
+def id_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @dataclass
 class WebChatDeps:
     engine: Conversations
-    store: MailboxStoreWithWakeups
+    store: WebChatStore
     poll_seconds: float = 25.0  # a long poll answers empty after this long
     reread_seconds: float = 5.0  # a waiting poll reads again (should a wake-up be lost)
     mailboxes: Mailboxes = field(init=False)
@@ -113,20 +144,39 @@ class WebChat:
         )
         return harden(response)
 
-    def _session(self, request: web.Request) -> tuple[str, bool]:
+    async def _session(self, request: web.Request, keep: bool) -> Session:
+        """The cookie's session; for an id the server did not give (or none), a fresh one,
+        kept in the store only when `keep` (a message: reading an empty chat keeps
+        nothing). Raises Replaced for an id that was replaced."""
         token = request.cookies.get(COOKIE, "")
         if _TOKEN.match(token):
-            return token, False
-        return secrets.token_urlsafe(24), True
+            found = await self.deps.store.web_session(id_hash(token), touch_every=TOUCH_EVERY)
+            if found is not None:
+                if found.user_key is None:
+                    raise Replaced()
+                return Session(token, found.user_key)
+        fresh = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(24), new=True)
+        if not keep:
+            return Session(fresh.token, fresh.user_key, new=False, stored=False)
+        await self.deps.store.add_web_session(id_hash(fresh.token), fresh.user_key)
+        return fresh
 
-    def _answer(
-        self, request: web.Request, token: str, new: bool, body: dict[str, Any]
-    ) -> web.Response:
+    async def _replace_if_enrolled(self, session: Session, was_officer: bool) -> Session:
+        """An officer enrolled in this chat: the page gets a new id, the old one dies."""
+        key = ConversationKey(CHANNEL, session.user_key)
+        if was_officer or await self.deps.store.officer_for(key) is None:
+            return session
+        token = secrets.token_urlsafe(32)
+        if not await self.deps.store.replace_web_session(id_hash(session.token), id_hash(token)):
+            return session  # replaced meanwhile by another request: that one stands
+        return Session(token, session.user_key, new=True)
+
+    def _answer(self, request: web.Request, session: Session, body: dict[str, Any]) -> web.Response:
         response = private(web.json_response(body))
-        if new:
+        if session.new:
             response.set_cookie(
                 COOKIE,
-                token,
+                session.token,
                 path="/chat",
                 max_age=COOKIE_MAX_AGE,
                 httponly=True,
@@ -145,47 +195,65 @@ class WebChat:
         }
 
     async def history(self, request: web.Request) -> web.Response:
-        token, new = self._session(request)
         try:
-            box = await self.boxes.read(token)
+            session = await self._session(request, keep=False)
+            box = await self.boxes.read(session.user_key)
+        except Replaced:
+            return error(409, "session_replaced")
         except Exception:
             return error(503, "unavailable")
-        return self._answer(request, token, new, self._view(box))
+        return self._answer(request, session, self._view(box))
 
     async def events(self, request: web.Request) -> web.Response:
-        token, new = self._session(request)
         try:
             after = int(request.query.get("after", "0"))
         except ValueError:
             return error(400, "after_not_a_number")
         try:
-            box = await self.boxes.wait_after(token, after, self.deps.poll_seconds)
+            session = await self._session(request, keep=False)
+            if not session.stored:  # nothing can arrive for a chat that never spoke
+                await asyncio.sleep(self.deps.poll_seconds)
+                box = Mailbox(session.user_key, (), 0)
+            else:
+                box = await self.boxes.wait_after(session.user_key, after, self.deps.poll_seconds)
+        except Replaced:
+            return error(409, "session_replaced")
         except Exception:
             return error(503, "unavailable")
-        return self._answer(request, token, new, self._view(box))
+        return self._answer(request, session, self._view(box))
 
     async def message(self, request: web.Request) -> web.Response:
-        token, new = self._session(request)
         try:
-            inbound, echo, client_id = self._parse(await read_object(request), token)
+            data = await read_object(request)
+            self._parse(data, "")  # a broken message makes no session
         except BadRequest as exc:
             return error(exc.status, exc.code)
         try:
-            async with self.boxes.lock(token):
-                body = await self._reply(inbound, token, echo, client_id)
+            session = await self._session(request, keep=True)
+        except Replaced:
+            return error(409, "session_replaced")
+        except Exception:
+            return error(503, "unavailable")
+        inbound, echo, client_id = self._parse(data, session.user_key)
+        try:
+            async with self.boxes.lock(session.user_key):
+                key = ConversationKey(CHANNEL, session.user_key)
+                was_officer = await self.deps.store.officer_for(key) is not None
+                body = await self._reply(inbound, session.user_key, echo, client_id)
+                session = await self._replace_if_enrolled(session, was_officer)
         except Exception:
             body = None
         if body is None:
             return error(503, "unavailable")
-        return self._answer(request, token, new, body)
+        return self._answer(request, session, body)
 
     async def _reply(
-        self, inbound: Inbound, token: str, echo: str, client_id: str
+        self, inbound: Inbound, user_key: str, echo: str, client_id: str
     ) -> dict[str, Any] | None:
         """The answer to a message, recorded once. A retry (to this process or another)
         gets the recorded answer again. No "last" in it: the items of other senders
         posted meanwhile come with the long poll, which must not skip them."""
-        answered = await self.boxes.answered(token, client_id)
+        answered = await self.boxes.answered(user_key, client_id)
         if answered is not None:
             return _answer_view(answered)
         replies = await self.deps.engine.handle(inbound)
@@ -194,18 +262,18 @@ class WebChat:
         for out in replies:
             language = out.language or language
             items.append({"from": "bot", **render_outbound(out)})
-        ids = await self.boxes.answer(token, client_id, items, language)
+        ids = await self.boxes.answer(user_key, client_id, items, language)
         if ids is None:  # answered meanwhile by another process: that answer stands
-            answered = await self.boxes.answered(token, client_id)
+            answered = await self.boxes.answered(user_key, client_id)
             return None if answered is None else _answer_view(answered)
         if language is None:  # no reply (a message seen before): the session's language
-            language = (await self.boxes.read(token, ids[-1] if ids else 0)).language
+            language = (await self.boxes.read(user_key, ids[-1] if ids else 0)).language
         posted = tuple(
             MailboxItem(i, {**item, "id": i}) for i, item in zip(ids, items, strict=True)
         )
-        return _answer_view(Mailbox(token, posted, ids[-1] if ids else 0, language))
+        return _answer_view(Mailbox(user_key, posted, ids[-1] if ids else 0, language))
 
-    def _parse(self, data: dict[str, Any], token: str) -> tuple[Inbound, str, str]:
+    def _parse(self, data: dict[str, Any], user_key: str) -> tuple[Inbound, str, str]:
         unknown = set(data) - FIELDS
         if unknown:
             raise BadRequest(400, "unknown_fields")
@@ -219,8 +287,8 @@ class WebChat:
         label = text_field(data, "label", 200)
         if sum(v is not None for v in (typed, choice, command_name)) != 1:
             raise BadRequest(400, "one_answer")
-        key = ConversationKey(CHANNEL, token)
-        message_id = f"{token}:{client_id}"
+        key = ConversationKey(CHANNEL, user_key)
+        message_id = f"{user_key}:{client_id}"
         if typed is not None:
             if not typed.strip():
                 raise BadRequest(400, "empty")

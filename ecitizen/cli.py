@@ -11,11 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
+from ecitizen import logs
 from ecitizen.app import build_app, utc_now
-from ecitizen.config import Config, ConfigError, load_config, printer_configs
+from ecitizen.config import Config, ConfigError, LoggingSettings, load_config, printer_configs
 from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
-from ecitizen.logs import configure_logging
 from ecitizen.print_cli import add_print_parser, run_print_command
 from ecitizen.purge import purge_once
 from flows.assembly import FLOWS
@@ -24,6 +24,7 @@ from flows.officer import invite_hash, new_invite_code
 from flows.records import OfficerInvite
 
 log = logging.getLogger("ecitizen")
+AUDIT_LIMIT = 100_000  # a registration's whole history
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,10 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     invite = osub.add_parser("invite")
     invite.add_argument("--hall", required=True)
     invite.add_argument("--name", required=True)
+    invite.add_argument(
+        "--supervisor",
+        action="store_true",
+        help="sees who holds which registration of the hall and can release any of them",
+    )
     osub.add_parser("list")
     revoke = osub.add_parser("revoke")
     revoke.add_argument("id", type=int)
     sub.add_parser("purge", help="erase personal data past the retention period")
+    audit = sub.add_parser("audit", help="the audit log: a registration's history")
+    audit.add_argument("--ref", required=True, help="the registration's reference code")
     add_db_parser(sub)
     flows = sub.add_parser("flows", help="flows: draw a diagram")
     flows.add_argument("action", choices=["diagram"])
@@ -91,23 +99,30 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
             code = new_invite_code()
             expires = utc_now() + timedelta(hours=config.engine.invite_hours)
             await app.store.add_invite(
-                OfficerInvite(invite_hash(code), args.name, args.hall, expires)
+                OfficerInvite(invite_hash(code), args.name, args.hall, expires, args.supervisor)
             )
+            role = "supervisor" if args.supervisor else "officer"
             sys.stdout.write(
-                f"One-time enrollment code for {args.name} at {args.hall}: {code}\n"
+                f"One-time enrollment code for {args.name} ({role}) at {args.hall}: {code}\n"
                 f"It expires {expires:%Y-%m-%d %H:%M} UTC. In the chat, send: /officer {code}\n"
             )
         elif args.action == "list":
             for o in await app.store.officers():
                 state = "active" if o.active else "revoked"
                 linked = f"{o.channel}" if o.channel else "not enrolled"
+                role = "supervisor" if o.supervisor else "officer"
                 sys.stdout.write(
-                    f"{o.id}\t{o.name}\t{o.hall}\tcounter {o.counter or '-'}\t{linked}\t{state}\n"
+                    f"{o.id}\t{o.name}\t{o.hall}\tcounter {o.counter or '-'}\t{linked}\t"
+                    f"{state}\t{role}\n"
                 )
         elif args.action == "revoke":
-            ok = await app.store.revoke_officer(args.id)
-            sys.stdout.write("revoked\n" if ok else "no such officer\n")
-            return 0 if ok else 1
+            revoked = await app.store.revoke_officer(args.id)
+            if revoked is None:
+                sys.stdout.write("no such officer\n")
+                return 1
+            sys.stdout.write("revoked\n")
+            if revoked.released:
+                sys.stdout.write(f"back on the waiting list: {', '.join(revoked.released)}\n")
         return 0
     finally:
         await app.close()
@@ -116,13 +131,29 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
 async def _purge(config: Config) -> int:
     app = await build_app(config)
     try:
-        done = await purge_once(app)
-        if done is None:
+        report = await purge_once(app)
+        if report is None:
             sys.stderr.write("another process is purging right now; nothing done, try later\n")
             return 1
-        sys.stdout.write(
-            f"expired {done.expired} registrations; erased personal data of {done.erased}\n"
-        )
+        sys.stdout.write(f"{report}\n")
+        return 0
+    finally:
+        await app.close()
+
+
+async def _audit(config: Config, ref: str) -> int:
+    """A registration's history, oldest first: who did what, and who was shown its data."""
+    app = await build_app(config)
+    try:
+        entries = await app.store.audit_log(ref.strip().upper(), limit=AUDIT_LIMIT)
+        if not entries:
+            sys.stderr.write(f"nothing in the audit log for {ref}\n")
+            return 1
+        names = {f"officer:{o.id}": o.name for o in await app.store.officers()}
+        for entry in reversed(entries):
+            at = entry.at.strftime("%Y-%m-%d %H:%M:%S UTC") if entry.at else "-"
+            who = f"{entry.actor} ({names[entry.actor]})" if entry.actor in names else entry.actor
+            sys.stdout.write(f"{at}\t{who}\t{entry.action}\t{entry.detail or ''}\n")
         return 0
     finally:
         await app.close()
@@ -140,12 +171,13 @@ async def _migrate(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging()
+    logs.configure(LoggingSettings())  # until the settings are read
     try:
         config = _config(args.config)
     except ConfigError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         return 2
+    logs.configure(config.logging)
     if args.command == "chat":
         asyncio.run(_chat(config, args.as_officer, args.user))
         return 0
@@ -153,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_officer(config, args))
     if args.command == "purge":
         return asyncio.run(_purge(config))
+    if args.command == "audit":
+        return asyncio.run(_audit(config, args.ref))
     if args.command == "db":
         return asyncio.run(run_copy(args) if args.action == "copy" else _migrate(config))
     if args.command == "flows":

@@ -41,6 +41,8 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class EngineConfig:
     retention_days: int = 30
+    approved_retention_days: int = 14
+    print_keep_hours: int = 24
     booking_days: int = 10
     checkin_tolerance_min: int = 30
     notify_places_ahead: int = 3
@@ -85,6 +87,18 @@ class TelegramSettings:
 class OutboxSettings:
     poll_seconds: float = 0.2
     max_attempts: int = 20
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.level.upper() not in LOG_LEVELS:
+            raise ConfigError(f"[logging] level must be one of {', '.join(LOG_LEVELS)}")
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ class Config:
     kiosk: KioskSettings = KioskSettings()
     telegram: TelegramSettings = TelegramSettings()
     outbox: OutboxSettings = OutboxSettings()
+    logging: LoggingSettings = LoggingSettings()
     halls: tuple[HallSettings, ...] = SAMPLE_HALLS
     printers: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {"file": {"kind": "file", "dir": "prints"}}
@@ -209,6 +224,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "kiosk": KioskSettings,
     "telegram": TelegramSettings,
     "outbox": OutboxSettings,
+    "logging": LoggingSettings,
 }
 
 

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
 from bot.webchat import WebChatDeps, add_webchat_routes
+from ecitizen import retention
 from ecitizen.app import App, build_app
 from ecitizen.config import Config
 from ecitizen.polling import PollingLease
@@ -120,6 +121,7 @@ async def serve(config: Config, *, reuse_port: bool = False) -> int:
         return 2
     app.start_workers()
     app.tasks.append(asyncio.create_task(purge_daily(app), name="purge"))
+    app.tasks.append(asyncio.create_task(retention.erase_prints_hourly(app), name="prints"))
     log.info("serving on http://%s:%d (process %d)", host, port, os.getpid())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -21,9 +21,9 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from ecitizen import logs
 from ecitizen.app import link_secret
 from ecitizen.config import Config
-from ecitizen.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _worker(config: Config, supervisor: int) -> None:
     """A worker process's life: one server on the shared port."""
     from ecitizen.server import serve
 
-    configure_logging(with_process=True)
+    logs.configure(config.logging, with_process=True)
     threading.Thread(target=_stop_when_orphaned, args=(supervisor,), daemon=True).start()
     sys.exit(asyncio.run(serve(config, reuse_port=True)))
 

@@ -6,10 +6,12 @@ from flows import (
     booking,
     checks,
     citizen,
+    enrollment,
     guide,
     officer,
     officer_printing,
     officer_queue,
+    officer_supervisor,
     queueing,
     registration,
 )
@@ -23,7 +25,7 @@ FLOWS: tuple[Flow, ...] = (
     citizen.LANGUAGE,
     citizen.STATUS,
     guide.GUIDE,
-    officer.ENROLL,
+    enrollment.ENROLL,
     officer.OFFICER,
     queueing.TICKET,
     queueing.CHECKIN,
@@ -38,9 +40,11 @@ def all_parts() -> Parts:
         registration.PARTS,
         citizen.PARTS,
         guide.PARTS,
+        enrollment.PARTS,
         officer.PARTS,
         officer_queue.PARTS,
         officer_printing.PARTS,
+        officer_supervisor.PARTS,
         queueing.PARTS,
     ):
         parts.merge(module_parts)

@@ -11,12 +11,13 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from flows import menu
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
-from flows.parking import PARKED, park, parked_flow, unpark
+from flows.parking import PARKED, forget_stale, park, parked_flow, unpark
 from flows.ports import (
     DuplicateInbound,
     IllegalTransition,
@@ -124,6 +125,16 @@ class Engine:
                     raise
                 refusal, refused_turn = exc, turn
                 continue
+            # what happened, never what was said: names of places and counts only
+            log.debug(
+                "%s message: now %s.%s (try %d, %d audited, %d effects)",
+                inbound.key.channel,
+                turn.conv.flow or "menu",
+                turn.conv.state or "-",
+                attempt + 1,
+                len(turn.unit.audit),
+                len(turn.unit.effects),
+            )
             return [with_tickets(reply, turn.unit)]
         raise RuntimeError("the conversation kept changing under this message")
 
@@ -131,6 +142,7 @@ class Engine:
         """A turn from nothing: the conversation as stored now, an empty unit."""
         conv = await self.units.load_conversation(inbound.key)
         turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
+        forget_stale(turn.conv, self.env.clock(), timedelta(days=self.env.settings.retention_days))
         if inbound.message_id:
             turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
         return turn
@@ -147,6 +159,12 @@ class Engine:
         conv, inbound = turn.conv, turn.inbound
         if conv.language is None and inbound.language_hint:
             conv.language = normalize_language(inbound.language_hint)
+        if conv.slots.get("_officer") and await turn.load_officer() is None:
+            # revoked: told at the very next message, whatever it is, and shown nothing
+            self._leave_flow(turn)
+            conv.slots.pop("_officer", None)
+            turn.say("officer.revoked")
+            return await menu.present(turn)
         choice = inbound.choice or ""
         if choice.startswith("lang:") and choice[5:] in LANGUAGES:
             return await self._set_language(turn, choice[5:])
@@ -286,7 +304,7 @@ class Engine:
         compiled = self.flows.get(conv.flow)
         if compiled is None or not compiled.flow.editable or conv.flow == going_to:
             return
-        conv.slots[PARKED] = park(conv, STICKY)
+        conv.slots[PARKED] = park(conv, STICKY, self.env.clock())
 
     async def _unpark(self, turn: Turn) -> Outbound:
         conv = turn.conv

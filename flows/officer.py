@@ -1,29 +1,28 @@
-"""Officers in the chat: enrollment with a one-time code, and reviewing registrations.
+"""Officers in the chat: their workspace, and reviewing registrations (enrollment with a
+one-time code: flows/enrollment.py; supervisors: flows/officer_supervisor.py).
 
 Claiming a registration moves it to in_review for this officer only; the store refuses a
-second claim, so two officers never decide the same registration.
+second claim, so two officers never decide the same registration. Only the officer holding
+a registration is shown its JMBG and ID card number, and each showing is audited (who saw
+which registration, when). A revoked officer's next message is told so by the engine.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
-from flows.booking import hall_label, when_label
-from flows.checks import INVITE_CODE_LENGTH
+from flows.booking import when_label
 from flows.citizen import reason_msg
 from flows.domain.phone import display as display_phone
-from flows.domain.refcode import ALPHABET
+from flows.enrollment import invite_hash, new_invite_code
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.halls import Hall
 from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
 from flows.officer_printing import PRINT_STEPS
 from flows.officer_queue import QUEUE_STEPS
-from flows.ports import IllegalTransition, InviteGone, StoreError
+from flows.officer_supervisor import SUPERVISOR_STEPS
+from flows.ports import IllegalTransition, StoreError
 from flows.records import (
     AuditEntry,
-    Enrollment,
     NewAccount,
     Officer,
     Registration,
@@ -33,27 +32,14 @@ from flows.records import (
 from flows.slips import HallInfo, credentials_payload
 from flows.turn import Parts, Presentation, Turn
 
+__all__ = ["OFFICER", "PARTS", "REASONS", "invite_hash", "new_invite_code"]
+
 REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
+HOME = ("waiting", "open", "call_next", "queue", "counter", "printers", "held", "leave")
+SUPERVISORS_ONLY = frozenset({"held"})
+# What the access log says an officer was shown (never the values themselves).
+SHOWN = "jmbg, id_number"
 
-
-def new_invite_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(INVITE_CODE_LENGTH))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def invite_hash(code: str) -> str:
-    """Codes are random (about 59 bits), so a plain SHA-256 of the normal form is enough."""
-    normal = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(normal.encode()).hexdigest()
-
-
-ENROLL = Flow(
-    name="enroll",
-    steps=(
-        ask("code", "code", "code", Expect.CODE, on={"ok": "redeem"}, skip_when="code_given"),
-        action("redeem", "redeem_invite", on={"ok": END, "refused": END}),
-    ),
-)
 
 OFFICER = Flow(
     name="officer",
@@ -61,19 +47,8 @@ OFFICER = Flow(
         choose(
             "home",
             None,
-            options=tuple(
-                Option(o, f"officer.{o}")
-                for o in ("waiting", "open", "call_next", "queue", "counter", "printers", "leave")
-            ),
-            on={
-                "waiting": "waiting",
-                "open": "open",
-                "call_next": "call_next",
-                "queue": "queue",
-                "counter": "counter",
-                "printers": "printers",
-                "leave": END,
-            },
+            provider="officer_home",
+            on={o: END if o == "leave" else o for o in HOME},
             prompt="officer.home",
         ),
         choose("waiting", "ref", provider="waiting_list", on={"ok": "claim", "home": "home"}),
@@ -103,44 +78,20 @@ OFFICER = Flow(
         action("release", "release_registration", on={"ok": "home"}),
         *QUEUE_STEPS,
         *PRINT_STEPS,
+        *SUPERVISOR_STEPS,
     ),
 )
 
 
-async def redeem(turn: Turn) -> str:
-    code_hash = invite_hash(str(turn.conv.slots.get("code", "")))
-    now = turn.env.clock()
-    invite = await turn.env.store.invite(code_hash)
-    if invite is None or invite.expires_at <= now:
-        turn.say("enroll.refused")
-        return "refused"
-    # the store deletes the invite, enrolls the chat and audits it (with the officer's id,
-    # known only then) as this message's unit commits
-    enrollment = Enrollment(code_hash, turn.conv.key, now, invite.name, invite.hall)
-    turn.unit.enrollments.append(enrollment)
-    turn.on_refusal = _invite_gone
-    turn.officer = Officer(
-        id=0,  # not known before the commit; nothing in this turn needs it
-        name=invite.name,
-        hall=invite.hall,
-        counter=None,
-        channel=turn.conv.key.channel,
-        user_key=turn.conv.key.user_key,
-        active=True,
-        created_at=now,
+async def officer_home(turn: Turn) -> Presentation:
+    """What an officer can do; a supervisor also sees who holds what."""
+    officer = await turn.load_officer()
+    supervisor = officer is not None and officer.supervisor
+    return Presentation(
+        choices=[
+            Choice(o, Msg(f"officer.{o}")) for o in HOME if supervisor or o not in SUPERVISORS_ONLY
+        ]
     )
-    turn.officer_loaded = True
-    turn.conv.slots["_officer"] = True
-    hall = turn.env.hall(invite.hall)
-    turn.say("enroll.done", name=invite.name, hall=hall_label(hall) if hall else invite.hall)
-    return "ok"
-
-
-async def _invite_gone(turn: Turn, refusal: StoreError) -> None:
-    """The code was used by someone else (or ran out) between our read and our write."""
-    if isinstance(refusal, InviteGone):
-        turn.conv.slots.pop("_officer", None)
-        turn.say("enroll.refused")
 
 
 def _visit_first(turn: Turn, regs: list[Registration]) -> list[Registration]:
@@ -222,6 +173,8 @@ async def _say_taken(turn: Turn, reg: Registration) -> None:
     if reg.status == RegistrationStatus.IN_REVIEW and reg.officer_id is not None:
         holder = await turn.env.store.officer(reg.officer_id)
         turn.say("officer.taken_by", ref=reg.ref, name=holder.name if holder else "?")
+    elif reg.status in (RegistrationStatus.SUBMITTED, RegistrationStatus.CHECKED_IN):
+        turn.say("officer.no_longer_yours", ref=reg.ref)  # put back (a supervisor, ...)
     else:
         turn.say("officer.not_open", ref=reg.ref, status=officer_status(reg.status))
 
@@ -233,10 +186,26 @@ async def _lost_race(turn: Turn, refusal: StoreError) -> None:
         await _say_taken(turn, refusal.current)
 
 
+def _holds(turn: Turn, officer: Officer | None, reg: Registration | None) -> bool:
+    """The officer holds the registration: claimed before, or in this very turn."""
+    if officer is None or reg is None or reg.erased or reg.hall != officer.hall:
+        return False
+    if reg.status == RegistrationStatus.IN_REVIEW and reg.officer_id == officer.id:
+        return True
+    return any(
+        move.ref == reg.ref
+        and move.to == RegistrationStatus.IN_REVIEW
+        and move.officer_id == officer.id
+        for move in turn.unit.transitions
+    )
+
+
 async def review_view(turn: Turn) -> Presentation:
+    officer = await turn.load_officer()
     reg = await _registration(turn)
-    if reg is None:
-        return Presentation(choices=[Choice("home", Msg("officer.back_home"))])
+    if officer is None or reg is None or not _holds(turn, officer, reg):
+        texts = [Msg.of("officer.no_longer_yours", ref=reg.ref)] if reg else []
+        return Presentation(texts=texts, choices=[Choice("home", Msg("officer.back_home"))])
     text = Msg.of(
         "officer.review",
         ref=reg.ref,
@@ -250,7 +219,9 @@ async def review_view(turn: Turn) -> Presentation:
     )
     choices = [Choice(c, Msg(f"officer.{c}")) for c in ("approve", "reject", "release")]
     choices.append(Choice("home", Msg("officer.back_home")))
-    return Presentation(texts=[text], choices=choices, reference=reg.ref)
+    # the access log: who was shown whose JMBG and ID card number, and when
+    seen = AuditEntry(f"officer:{officer.id}", "view", reg.ref, detail=SHOWN)
+    return Presentation(texts=[text], choices=choices, reference=reg.ref, audit=[seen])
 
 
 async def approve(turn: Turn) -> str:
@@ -301,8 +272,11 @@ async def reject(turn: Turn) -> str:
     reg = await _registration(turn)
     if officer is None or reg is None:
         return "refused"
-    chosen = str(turn.conv.slots.get("reason", "other"))
-    reason = f"reason:{chosen}" if chosen != "other" else str(turn.conv.slots.get("reason_text"))
+    # taken out of the officer's conversation: a typed reason may quote personal data,
+    # and the officer's chat lives on long after the registration's data is erased
+    chosen = str(turn.conv.slots.pop("reason", "other"))
+    typed = turn.conv.slots.pop("reason_text", None)
+    reason = f"reason:{chosen}" if chosen != "other" else str(typed)
     turn.unit.transitions.append(
         Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
     )
@@ -331,13 +305,15 @@ async def release(turn: Turn) -> str:
 
 
 PARTS = Parts(
-    providers={"waiting_list": waiting_list, "review_view": review_view},
+    providers={
+        "officer_home": officer_home,
+        "waiting_list": waiting_list,
+        "review_view": review_view,
+    },
     actions={
-        "redeem_invite": redeem,
         "claim_registration": claim,
         "approve_registration": approve,
         "reject_registration": reject,
         "release_registration": release,
     },
-    predicates={"code_given": lambda turn: bool(turn.conv.slots.get("code"))},
 )

@@ -68,7 +68,7 @@ async def reprint(turn: Turn) -> str:
     job = next((j for j in await _jobs(turn) if str(j.id) == picked), None)
     if officer is None or job is None:
         return "ok"
-    if job.status in REPRINTABLE:
+    if job.status in REPRINTABLE and job.payload:  # an erased one has nothing to print
         # applied only if the job is still as read; otherwise the turn runs again and
         # finds it reprinted (or printing) already
         turn.unit.reprints.append(Reprint(job.id, job.status))

@@ -25,8 +25,11 @@ from flows.records import (
     PrintJob,
     Registration,
     RegistrationStatus,
+    Revocation,
+    Throttle,
     Ticket,
     Unit,
+    WebSession,
 )
 
 
@@ -110,9 +113,20 @@ class RegistrationStore(RegistrationReader, Protocol):
         """Submitted registrations whose visit passed (or, without one, older than the
         configured window, decided by the caller through `now`): move to expired."""
 
-    async def purge(self, older_than: datetime) -> int:
-        """Erase personal data of cancelled, rejected and expired registrations last
-        changed before the given time; returns how many were erased."""
+    async def purge(
+        self,
+        older_than: datetime,
+        *,
+        approved_before: datetime | None = None,
+        printed_before: datetime | None = None,
+    ) -> int:
+        """Erase what served its purpose (docs/privacy.md): personal data of cancelled,
+        rejected and expired registrations last changed before `older_than`, of approved
+        ones approved before `approved_before`, print job payloads printed before
+        `printed_before`...; returns how many registrations were erased."""
+
+    async def erase_for_good(self) -> None:
+        """Deleted rows leave the database file too (SQLite: its log emptied)."""
 
 
 class OfficerReader(Protocol):
@@ -124,11 +138,16 @@ class OfficerReader(Protocol):
 
     async def officers(self, hall: str | None = None) -> list[Officer]: ...
 
+    async def throttle(self, scope: str) -> Throttle:
+        """Wrong enrollment codes counted for the scope (an empty Throttle: none)."""
+
 
 class OfficerStore(OfficerReader, Protocol):
     async def add_invite(self, invite: OfficerInvite) -> None: ...
 
-    async def revoke_officer(self, officer_id: int) -> bool: ...
+    async def revoke_officer(self, officer_id: int, actor: str = "operator") -> Revocation | None:
+        """Revoked at once, with everything they held: the registrations in review under
+        them go back to the waiting list, audited. None if the officer was not active."""
 
 
 class QueueReader(Protocol):
@@ -291,6 +310,9 @@ class KioskSessionStore(Protocol):
         """Delete the channel's conversations not saved for idle_for that no session holds
         (a turn that raced a wipe, a crash); returns how many."""
 
+    async def erase_for_good(self) -> None:
+        """What was deleted leaves the database file too (SQLite: its log emptied)."""
+
 
 class MailboxStore(Protocol):
     """Web chat mailboxes: what each browser session was told, numbered per session."""
@@ -320,8 +342,26 @@ class MailboxStore(Protocol):
         """The items recorded as the answer to that message, if it was answered."""
 
     async def forget_mailboxes(self, untouched_for: timedelta, limit: int = 1000) -> int:
-        """Erase (up to limit) mailboxes nobody used for that long; returns how many were
-        found (one posted to meanwhile stays)."""
+        """Erase items posted longer ago than that (from every mailbox), and (up to limit)
+        mailboxes nobody used for that long; returns how many mailboxes were found (one
+        posted to meanwhile stays)."""
+
+
+class WebSessionStore(Protocol):
+    """Web chat sessions: ids given by the server, known to the store by their hash."""
+
+    async def add_web_session(self, token_hash: str, user_key: str) -> None: ...
+
+    async def web_session(
+        self, token_hash: str, touch_every: timedelta | None = None
+    ) -> WebSession | None:
+        """With touch_every: marked as used now when last marked longer ago than that."""
+
+    async def replace_web_session(self, old_hash: str, new_hash: str) -> bool:
+        """The new id opens the same conversation; the old one is refused from now on."""
+
+    async def forget_web_sessions(self, untouched_for: timedelta, replaced_for: timedelta) -> int:
+        """Sessions unused for that long, replaced ids after `replaced_for`; how many."""
 
 
 class Store(
@@ -336,6 +376,7 @@ class Store(
     KioskSessionStore,
     MailboxStore,
     LeaseStore,
+    WebSessionStore,
     Protocol,
 ):
     @property

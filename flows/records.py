@@ -67,6 +67,14 @@ class Mailbox:
     language: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A web chat session as the store knows it by the hash of its id."""
+
+    user_key: str | None  # the conversation's key; None: the id was replaced, refuse it
+    touched_at: datetime
+
+
 class RegistrationStatus(StrEnum):
     SUBMITTED = "submitted"
     CHECKED_IN = "checked_in"
@@ -126,6 +134,15 @@ class Officer:
     user_key: str | None
     active: bool
     created_at: datetime
+    supervisor: bool = False  # sees who holds what in the hall, releases any of it
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """An officer revoked: the registrations they held went back to the waiting list."""
+
+    officer_id: int
+    released: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +154,7 @@ class Enrollment:
     at: datetime
     name: str  # as the invite said
     hall: str
+    supervisor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +171,28 @@ class OfficerInvite:
     name: str
     hall: str
     expires_at: datetime
+    supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """Wrong enrollment codes of one scope (a chat, or everyone) as stored when read."""
+
+    scope: str
+    failures: int = 0
+    last_at: datetime | None = None  # None: no row (nothing wrong yet, or forgiven)
+    blocked_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleChange:
+    """The next count of a scope, written only if the scope is still as `read` (another
+    message counted meanwhile: the turn runs again). failures=0 forgets the scope."""
+
+    read: Throttle
+    failures: int
+    at: datetime
+    blocked_until: datetime
 
 
 class TicketStatus(StrEnum):
@@ -329,6 +369,7 @@ class Unit:
     counter_changes: list[CounterChange] = field(default_factory=list)
     reprints: list[Reprint] = field(default_factory=list)
     accounts: list[NewAccount] = field(default_factory=list)
+    throttles: list[ThrottleChange] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
     reply: list[Outbound] = field(default_factory=list)

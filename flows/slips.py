@@ -280,6 +280,9 @@ _LOGIN = (
 )
 
 
+MASKED_CODE = "****-****-****"
+
+
 def credentials_slip(
     *,
     language: str,
@@ -288,10 +291,15 @@ def credentials_slip(
     activation_code: str,
     issued_at: datetime,
     help_link: str | None = None,
+    masked: bool = False,
 ) -> Document:
     """The access credentials: the only place the one-time activation code ever
-    appears, in clear and as a QR code for the ConsentID app."""
+    appears, in clear and as a QR code for the ConsentID app. `masked`: for a printer
+    that keeps what it prints (a file), the code is replaced by stars and the slip says
+    so, in the text and in its QR code."""
     lang = normalize_language(language)
+    if masked:
+        activation_code = MASKED_CODE
     help_hall = text(
         "slip.credentials.help_hall", lang, hall=hall.name_in(lang), address=hall.address_in(lang)
     )
@@ -302,7 +310,7 @@ def credentials_slip(
         Feed(),
         line(text("slip.credentials.code", lang)),
         line(activation_code, bold=True, size=Size.DOUBLE, align=Align.CENTER),
-        line(text("slip.credentials.code_once", lang)),
+        line(text("slip.credentials.code_once" if not masked else "slip.credentials.masked", lang)),
         QrCode(activation_uri(username, activation_code)),
         line(text("slip.credentials.code_scan", lang), align=Align.CENTER),
         Rule(),
@@ -389,10 +397,16 @@ def _moment(value: Any) -> datetime:
 
 
 def slip_from_payload(
-    slip: str, payload: dict[str, Any], *, now: datetime, activation_code: str | None = None
+    slip: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    activation_code: str | None = None,
+    masked: bool = False,
 ) -> Document:
     """The document of a print job. Raises ValueError (or KeyError) for a payload that
-    cannot make a slip, including one that carries data no slip may show."""
+    cannot make a slip, including one that carries data no slip may show. `masked`: the
+    activation code is replaced by stars (see credentials_slip)."""
     leaked = _FORBIDDEN_KEYS & set(payload)
     if leaked:
         raise ValueError(f"a slip payload never carries {sorted(leaked)}")
@@ -428,5 +442,6 @@ def slip_from_payload(
             activation_code=activation_code,
             issued_at=now,
             help_link=payload.get("help_link") or None,
+            masked=masked,
         )
     raise ValueError(f"unknown slip kind {slip!r}")

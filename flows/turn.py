@@ -18,7 +18,7 @@ from flows.halls import Hall
 from flows.links import LinkSigner
 from flows.messages import Choice, Inbound, Msg
 from flows.ports import AccountProvider, StoreError, StoreReader
-from flows.records import Conversation, Officer, Unit
+from flows.records import AuditEntry, Conversation, Officer, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,8 @@ class Presentation:
     qr: str | None = None
     reference: str | None = None
     ticket: str | None = None
+    # recorded in the unit if (and only if) this is what the reply shows: the access log
+    audit: list[AuditEntry] = field(default_factory=list)
 
 
 @dataclass(slots=True)

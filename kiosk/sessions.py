@@ -58,6 +58,7 @@ class KioskSessions:
         self._store = store
         self._touch_every = touch_every
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._wiped = False  # since the last erase_for_good: what was deleted may be on disk
 
     async def new(self, hall: str) -> KioskSession:
         token = secrets.token_urlsafe(24)
@@ -90,14 +91,30 @@ class KioskSessions:
     async def save(self, session: KioskSession, previous_seq: int) -> bool:
         return await self._store.save_kiosk_turn(session, previous_seq)
 
+    async def touch(self, hall: str, token: str | None) -> bool:
+        """The page is in use (someone typing): marked as seen now. False: no session."""
+        if not token:
+            return False
+        session = await self._store.kiosk_session(token, touch_every=timedelta(0))
+        return session is not None and session.hall == hall
+
     async def wipe(self, session: KioskSession) -> bool:
-        return await self._store.forget_kiosk_session(session, _message_ids(session))
+        wiped = await self._store.forget_kiosk_session(session, _message_ids(session))
+        self._wiped = self._wiped or wiped
+        return wiped
 
     async def wipe_token(self, hall: str, token: str) -> None:
         """The conversation of a cookie token with no session (wiped, swept, or made up):
         it may still hold someone's answers if a turn raced the wipe."""
         ghost = KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
-        await self._store.forget_kiosk_session(ghost)
+        self._wiped = await self._store.forget_kiosk_session(ghost) or self._wiped
+
+    async def erase_for_good(self) -> None:
+        """What the wipes deleted leaves the database file too (SQLite: its log emptied),
+        once per round of the sweep rather than at every wipe."""
+        if self._wiped:
+            self._wiped = False
+            await self._store.erase_for_good()
 
     async def sweep(self, quiet: timedelta) -> int:
         """Wipe every session silent for `quiet` (its page is gone or died), and kiosk
@@ -108,5 +125,7 @@ class KioskSessions:
                 session, _message_ids(session), idle_for=quiet
             ):
                 wiped += 1
-        await self._store.forget_idle_kiosk_conversations(KIOSK_CHANNEL, quiet)
+        orphans = await self._store.forget_idle_kiosk_conversations(KIOSK_CHANNEL, quiet)
+        self._wiped = self._wiped or bool(wiped or orphans)
+        await self.erase_for_good()
         return wiped

@@ -3,6 +3,7 @@
 GET  /kiosk/<hall>              the page (the same for everyone; no personal data)
 GET  /kiosk/<hall>/api/state    the current screen of this kiosk session (after a reload)
 POST /kiosk/<hall>/api/message  one tap or answer -> the next screen
+POST /kiosk/<hall>/api/touch    someone is typing: the session is in use (204; 409: none)
 GET  /static/kiosk/<file>       scripts and styles
 
 The session is a random token in an HttpOnly, SameSite=Strict cookie scoped to the hall's
@@ -32,7 +33,7 @@ from kiosk.jsonbody import BadRequest, json_error, read_json_object
 from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
-from kiosk.sessions import KioskSessions
+from kiosk.sessions import TOUCH_EVERY, KioskSessions
 from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
 from kiosk.turns import (
     Conversations,
@@ -48,8 +49,10 @@ log = logging.getLogger(__name__)
 COOKIE = "kiosk_session"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # A page that died (crash, cable pulled) is wiped by the server this long after its own
-# idle wipe should have happened.
-SWEEP_GRACE_SECONDS = 30.0
+# idle wipe should have happened: a page in use tells the server every TOUCH_EVERY (5 s)
+# at most, and the request may take a moment.
+SWEEP_GRACE_SECONDS = 8.0
+SWEEP_EVERY_SECONDS = 5.0
 # A message another request took: how long its answer is waited for (it is being saved).
 TAKEN_WAIT_ROUNDS = 20
 TAKEN_WAIT_SECONDS = 0.05
@@ -104,6 +107,7 @@ class KioskApp:
             "api": f"/kiosk/{hall.code}/api",
             "idle_seconds": self.settings.idle_seconds,
             "countdown_seconds": self.settings.countdown_seconds,
+            "touch_seconds": TOUCH_EVERY.total_seconds(),
             "slip_refresh_seconds": self.settings.slip_refresh_seconds,
         }
         values.update({k.replace(".", "_"): v for k, v in ui.items()})
@@ -121,6 +125,14 @@ class KioskApp:
         except Exception as exc:  # the store is away: nothing changed, the page tries again
             return self._unavailable(exc)
         return self._answer(request, session, 200, view(session))
+
+    async def touch(self, request: web.Request) -> web.Response:
+        hall = self._hall(request)
+        try:
+            found = await self.sessions.touch(hall.code, self._token(request))
+        except Exception as exc:
+            return self._unavailable(exc)
+        return no_store(web.Response(status=204 if found else 409))
 
     async def message(self, request: web.Request) -> web.Response:
         hall = self._hall(request)
@@ -269,8 +281,9 @@ class KioskApp:
                 log.warning("kiosk sweep failed: %s", type(exc).__name__)
 
         async def loop() -> None:
+            every = max(1.0, min(SWEEP_EVERY_SECONDS, self.settings.idle_seconds / 2))
             while True:
-                await asyncio.sleep(max(1.0, self.settings.idle_seconds / 2))
+                await asyncio.sleep(every)
                 await sweep_safely()
 
         await sweep_safely()
@@ -287,5 +300,6 @@ def add_kiosk_routes(app: web.Application, deps: KioskDeps) -> KioskApp:
     app.router.add_get("/kiosk/{hall}", kiosk.page)
     app.router.add_get("/kiosk/{hall}/api/state", kiosk.state)
     app.router.add_post("/kiosk/{hall}/api/message", kiosk.message)
+    app.router.add_post("/kiosk/{hall}/api/touch", kiosk.touch)
     app.cleanup_ctx.append(kiosk.sweeper)
     return kiosk

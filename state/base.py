@@ -33,6 +33,12 @@ class StoreBase:
             self._conversations.clear()
         await self._wakeups.notify(CONVERSATIONS_DROPPED, payload)
 
+    async def erase_for_good(self) -> None:
+        """Deleted rows leave the database file too. SQLite overwrites what is deleted
+        (secure_delete) and here empties its write-ahead log, which still holds the pages
+        as they were; PostgreSQL's autovacuum reclaims dead rows in its own time."""
+        await self._db.checkpoint()
+
     @property
     def dialect(self) -> str:
         return self._db.dialect

@@ -78,6 +78,8 @@ def _staff_statements(unit: Unit, now: int, statements: list[Statement]) -> None
         statements += staff_writes.account_statements(account, now)
     for reprint in unit.reprints:
         statements.append(staff_writes.reprint_statement(reprint, now))
+    for throttle in unit.throttles:
+        statements.append(staff_writes.throttle_statement(throttle))
 
 
 @dataclass(slots=True)

@@ -94,6 +94,9 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
+    async def checkpoint(self) -> None:
+        """SQLite: the write-ahead log copied into the file and emptied. PostgreSQL: none."""
+
     async def close(self) -> None: ...
 
 

@@ -42,16 +42,16 @@ def _post_statements(
     ]
     # Item k of n gets last_id - (n - 1 - k): the ids just taken, in order.
     insert = (
-        "INSERT INTO mailbox_items (token, id, notice, item) "
-        "SELECT CAST($1 AS TEXT), last_id - $2, CAST($3 AS TEXT), CAST($4 AS TEXT) "
-        "FROM mailboxes WHERE token = $1"
+        "INSERT INTO mailbox_items (token, id, notice, item, posted_at) "
+        "SELECT CAST($1 AS TEXT), last_id - $2, CAST($3 AS TEXT), CAST($4 AS TEXT), "
+        "CAST($5 AS BIGINT) FROM mailboxes WHERE token = $1"
     )
     if notice is not None:
         [item] = items
         statements.append(
             Statement(
                 f"{insert} ON CONFLICT DO NOTHING",
-                (token, 0, notice, dump_json(item)),
+                (token, 0, notice, dump_json(item), now),
                 refuse=Refusal(_POSTED, token),
             )
         )
@@ -159,6 +159,10 @@ class MailboxQueries(StoreBase):
 
     async def forget_mailboxes(self, untouched_for: timedelta, limit: int = 1000) -> int:
         cutoff = to_micros(self._clock() - untouched_for)
+        # what a page was told that long ago goes, even from a chat still in use
+        await self._db.execute(
+            "DELETE FROM mailbox_items WHERE posted_at IS NULL OR posted_at < $1", cutoff
+        )
         rows = await self._db.fetch(
             "SELECT token FROM mailboxes WHERE touched_at < $1 LIMIT $2", cutoff, limit
         )

@@ -2,6 +2,10 @@
 
 `schema_version` holds the number of the last one applied. Each migration runs in the
 same transaction as the version bump, so a failed one leaves the schema as it was.
+
+A statement ends with a ";" at the end of a line, except inside a body: between "$$"
+quotes (a PostgreSQL function) or from a line ending in BEGIN to a line "END;" (a SQLite
+trigger), whose own statements end with ";" too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _ONLY = re.compile(r"--\s*only:\s*(sqlite|postgres)\s*$")
 _COMMENT = re.compile(r"--.*$")
+_BODY_BEGINS = re.compile(r"\bBEGIN$")
 # Any constant will do: it only keeps two processes from migrating at the same time.
 _MIGRATION_LOCK = 0x65C17123
 
@@ -28,8 +33,30 @@ def for_dialect(text: str, dialect: Dialect) -> list[str]:
         if only is not None and only.group(1) != dialect:
             continue
         lines.append(_COMMENT.sub("", line).rstrip())
-    statements = "\n".join(lines).split(";")
-    return [st.strip() for st in statements if st.strip()]
+    return _statements(lines)
+
+
+def _statements(lines: list[str]) -> list[str]:
+    statements: list[str] = []
+    current: list[str] = []
+    quoted = in_body = False
+    for line in lines:
+        current.append(line)
+        if line.count("$$") % 2:
+            quoted = not quoted
+        word = line.strip().upper()
+        if quoted:
+            continue
+        if _BODY_BEGINS.search(word):
+            in_body = True
+        elif word.endswith(";") and (not in_body or word == "END;"):
+            in_body = False
+            statements.append("\n".join(current).strip().removesuffix(";").strip())
+            current = []
+    rest = "\n".join(current).strip()
+    if rest:
+        statements.append(rest)
+    return [st for st in statements if st]
 
 
 def _read_migrations() -> list[tuple[int, str]]:

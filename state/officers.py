@@ -1,15 +1,17 @@
-"""Officers and their one-time enrollment invites. Redeeming an invite and taking a
-counter are written by a message's unit (state/writes.py)."""
+"""Officers and their one-time enrollment invites, revocation, and the count of wrong
+enrollment codes. Redeeming an invite, taking a counter and counting a wrong code are
+written by a message's unit (state/staff_writes.py)."""
 
 from __future__ import annotations
 
+from flows.domain import lifecycle
 from flows.messages import ConversationKey
-from flows.records import Officer, OfficerInvite
+from flows.records import Officer, OfficerInvite, Revocation, Throttle
 from state.base import StoreBase
-from state.db import Row
-from state.values import from_micros, to_micros
+from state.db import Refusal, Row, Statement
+from state.values import from_micros, maybe_datetime, to_micros
 
-_COLUMNS = "id, name, hall, counter, channel, user_key, active, created_at"
+_COLUMNS = "id, name, hall, counter, channel, user_key, active, created_at, supervisor"
 
 
 def _officer(row: Row) -> Officer:
@@ -22,6 +24,7 @@ def _officer(row: Row) -> Officer:
         user_key=row[5],
         active=bool(row[6]),
         created_at=from_micros(row[7]),
+        supervisor=bool(row[8]),
     )
 
 
@@ -29,23 +32,26 @@ class OfficerQueries(StoreBase):
     async def add_invite(self, invite: OfficerInvite) -> None:
         """A second invite with the same code hash replaces the first."""
         await self._db.execute(
-            "INSERT INTO officer_invites (code_hash, name, hall, expires_at) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (code_hash) DO UPDATE SET "
-            "name = excluded.name, hall = excluded.hall, expires_at = excluded.expires_at",
+            "INSERT INTO officer_invites (code_hash, name, hall, expires_at, supervisor) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code_hash) DO UPDATE SET "
+            "name = excluded.name, hall = excluded.hall, expires_at = excluded.expires_at, "
+            "supervisor = excluded.supervisor",
             invite.code_hash,
             invite.name,
             invite.hall,
             to_micros(invite.expires_at),
+            int(invite.supervisor),
         )
 
     async def invite(self, code_hash: str) -> OfficerInvite | None:
         row = await self._db.fetchrow(
-            "SELECT code_hash, name, hall, expires_at FROM officer_invites WHERE code_hash = $1",
+            "SELECT code_hash, name, hall, expires_at, supervisor FROM officer_invites "
+            "WHERE code_hash = $1",
             code_hash,
         )
         if row is None:
             return None
-        return OfficerInvite(row[0], row[1], row[2], from_micros(row[3]))
+        return OfficerInvite(row[0], row[1], row[2], from_micros(row[3]), bool(row[4]))
 
     async def officer_for(self, key: ConversationKey) -> Officer | None:
         """Active officers only: a revoked officer's chat is an ordinary chat again."""
@@ -70,10 +76,47 @@ class OfficerQueries(StoreBase):
             )
         return [_officer(row) for row in rows]
 
-    async def revoke_officer(self, officer_id: int) -> bool:
-        """True if the officer was active until now."""
-        changed = await self._db.execute(
-            "UPDATE officers SET active = 0, counter = NULL WHERE id = $1 AND active = 1",
-            officer_id,
+    async def revoke_officer(self, officer_id: int, actor: str = "operator") -> Revocation | None:
+        """In one transaction: the officer is inactive (their very next message finds it),
+        leaves their counter, and every registration they held in review goes back to the
+        waiting list, audited with the revocation."""
+        now = to_micros(self._clock())
+        held = f"status = '{lifecycle.IN_REVIEW}' AND officer_id = $1"
+        outcome = await self._db.run(
+            [
+                Statement(
+                    "UPDATE officers SET active = 0, counter = NULL WHERE id = $1 AND active = 1",
+                    (officer_id,),
+                    refuse=Refusal("inactive", officer_id),
+                ),
+                Statement(
+                    "INSERT INTO audit_log (at, actor, action, ref, detail) "
+                    "VALUES ($1, $2, 'revoke', NULL, $3)",
+                    (now, actor, f"officer:{officer_id}"),
+                ),
+                Statement(
+                    "INSERT INTO audit_log (at, actor, action, ref, detail) "
+                    "SELECT CAST($2 AS BIGINT), CAST($3 AS TEXT), 'release', ref, "
+                    f"CAST($4 AS TEXT) FROM registrations WHERE {held}",
+                    (officer_id, now, actor, f"revoked officer:{officer_id}"),
+                ),
+                Statement(
+                    f"UPDATE registrations SET status = '{lifecycle.CHECKED_IN}', "
+                    f"officer_id = NULL, updated_at = $2 WHERE {held} RETURNING ref",
+                    (officer_id, now),
+                    rows=True,
+                ),
+            ]
         )
-        return changed > 0
+        if outcome.refused is not None:
+            return None
+        return Revocation(officer_id, tuple(sorted(str(row[0]) for row in outcome.rows[-1])))
+
+    async def throttle(self, scope: str) -> Throttle:
+        row = await self._db.fetchrow(
+            "SELECT failures, last_at, blocked_until FROM enrollment_failures WHERE scope = $1",
+            scope,
+        )
+        if row is None:
+            return Throttle(scope)
+        return Throttle(scope, int(row[0]), maybe_datetime(row[1]), maybe_datetime(row[2]))

@@ -68,6 +68,9 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn, conn.transaction():
             yield _PostgresTransaction(conn)
 
+    async def checkpoint(self) -> None:
+        """Nothing to do: no log of ours to empty (dead rows: autovacuum)."""
+
     async def close(self) -> None:
         await self._pool.close()
 

@@ -1,4 +1,5 @@
-"""Registrations: reading them, their chat links, slot use, expiry and the retention purge."""
+"""Registrations: reading them, their chat links, slot use and expiry (the purge of their
+personal data: state/retention.py)."""
 
 from __future__ import annotations
 
@@ -51,9 +52,6 @@ def registration_from_row(row: Row) -> Registration:
         created_at=from_micros(row[15]),
         updated_at=from_micros(row[16]),
     )
-
-
-REPLY_KEPT = timedelta(days=2)  # platforms redeliver within a day (Telegram: 24 hours)
 
 
 class RegistrationQueries(StoreBase):
@@ -139,41 +137,3 @@ class RegistrationQueries(StoreBase):
                     [(to_micros(now), ref) for ref in refs],
                 )
         return refs
-
-    async def purge(self, older_than: datetime) -> int:
-        """Erases the personal data of rejected, cancelled and expired registrations last
-        changed before `older_than` and unlinks their chats; their status, reason and audit
-        stay. Data of the same age that serves no purpose any more goes too: conversations
-        idle since then (half-typed answers), seen inbound ids, and the payloads of finished effects and print jobs."""
-        cutoff = to_micros(older_than)
-        async with self._db.transaction() as tx:
-            erased = await tx.fetch(
-                "UPDATE registrations SET first_name = '', last_name = '', jmbg = '', "
-                "id_number = '', phone = '', email = NULL, erased = 1 "
-                f"WHERE status IN ({ERASABLE}) AND erased = 0 AND updated_at < $1 RETURNING ref",
-                cutoff,
-            )
-            await tx.execute(
-                "DELETE FROM registration_links WHERE ref IN "
-                "(SELECT ref FROM registrations WHERE erased = 1)"
-            )
-            await tx.execute("DELETE FROM conversations WHERE updated_at < $1", cutoff)
-            # a recorded reply only serves a redelivery, which comes within a day
-            replies_until = to_micros(self._clock() - REPLY_KEPT)
-            await tx.execute(
-                "DELETE FROM processed_inbound WHERE at < $1 OR at < $2",
-                cutoff,
-                replies_until,
-            )
-            await tx.execute(
-                "UPDATE outbox SET payload = '{}' "
-                "WHERE status <> 'pending' AND created_at < $1 AND payload <> '{}'",
-                cutoff,
-            )
-            await tx.execute(
-                "UPDATE print_jobs SET payload = '{}' "
-                "WHERE status IN ('printed', 'failed') AND created_at < $1 AND payload <> '{}'",
-                cutoff,
-            )
-        await self._conversations_dropped("")  # nothing erased lives on in any process
-        return len(erased)

@@ -67,6 +67,8 @@ def _pragmas(conn: sqlite3.Connection, writer: bool, synchronous: Synchronous) -
     # Every connection: the last one to close checkpoints the WAL into the database file.
     conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     if writer:
+        # what is deleted is overwritten, not left in free space for anyone to read
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA journal_mode = WAL")
     else:
         conn.execute("PRAGMA query_only = ON")
@@ -326,6 +328,17 @@ class SqliteDatabase:
                 await writer.call(_rowcount, "ROLLBACK", ())
                 raise
             await writer.call(_rowcount, "COMMIT", ())
+        finally:
+            self._release()
+
+    async def checkpoint(self) -> None:
+        """Every page the log holds goes into the file and the log is emptied, so rows
+        deleted (and overwritten, secure_delete) are nowhere in it any more."""
+        if not self._readers:  # in memory: no file, no log
+            return
+        await self._acquire()
+        try:
+            await self._writer.call(_rowcount, "PRAGMA wal_checkpoint(TRUNCATE)", ())
         finally:
             self._release()
 

@@ -16,8 +16,10 @@ from state.officers import OfficerQueries
 from state.outbox import OutboxQueries
 from state.print_jobs import PrintJobQueries
 from state.queue import QueueQueries
+from state.retention import RetentionQueries
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key
+from state.web_sessions import WebSessionQueries
 
 
 class SqlStore(
@@ -31,6 +33,8 @@ class SqlStore(
     KioskSessionQueries,
     MailboxQueries,
     LeaseQueries,
+    RetentionQueries,
+    WebSessionQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 

@@ -5,12 +5,14 @@ the session's mailbox; the open page picks it up with a long poll, and a page op
 finds it there too. Mailboxes live in the store (flows.ports.MailboxStore), so whichever
 process delivered a notification, a page polling any process gets it, once and in order,
 and a restart loses nothing. A long poll is woken through the store's wake-ups (channel
-"mailbox", payload the session token: LISTEN/NOTIFY on PostgreSQL, in memory on SQLite);
+"mailbox", payload the session's conversation key: LISTEN/NOTIFY on PostgreSQL, in memory
+on SQLite);
 a wake-up lost on the way only delays, since a waiting poll reads again every few seconds.
 
-Each mailbox keeps its last `keep` items; a mailbox nobody used for a day is erased from
-the database by every process's sweep: what a person typed is not kept longer than that
-(the conversation itself lives in the store, as on Telegram).
+Each mailbox keeps its last `keep` items, none older than a day (an officer's screens
+quote the JMBG they check, and an officer's chat is always in use); a mailbox nobody used
+for a day is erased from the database by every process's sweep: what a person typed is
+not kept longer than that (the conversation itself lives in the store, as on Telegram).
 """
 
 from __future__ import annotations

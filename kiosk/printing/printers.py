@@ -15,8 +15,11 @@ connect_timeout (3 s), status_timeout (1 s).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +113,12 @@ class PrinterConfig:
     @property
     def geometry(self) -> Geometry:
         return Geometry.for_paper(self.paper_mm, self.dots)
+
+    @property
+    def keeps_output(self) -> bool:
+        """A file printer keeps what it prints (for a developer to look at): it never
+        gets an activation code in clear, and its files are erased after a while."""
+        return isinstance(self.target, FileTarget)
 
 
 def _str(table: Mapping[str, Any], key: str, default: str | None = None) -> str:
@@ -205,3 +214,20 @@ def parse_printers(tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Printer
 def default_file_printer(directory: Path = Path("var/prints")) -> PrinterConfig:
     """What `make run` prints to when no printer is configured."""
     return PrinterConfig(name="file", target=FileTarget(directory))
+
+
+def erase_kept_output(printers: Iterable[PrinterConfig], older_than: datetime) -> int:
+    """Deletes what printers that keep their output (file printers) wrote before
+    `older_than` (by the file's time: a slip's file is written once, when it prints, and
+    its job is final then). Blocking: call it in a thread. Returns how many files went."""
+    cutoff = older_than.timestamp()
+    erased = 0
+    for config in printers:
+        if not isinstance(config.target, FileTarget) or not config.target.directory.is_dir():
+            continue
+        for path in config.target.directory.iterdir():
+            with contextlib.suppress(FileNotFoundError):  # another process erased it first
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    os.remove(path)
+                    erased += 1
+    return erased

@@ -328,7 +328,11 @@ class PrintWorker:
                         return Outcome.WAIT, why
                     self._account_failures.pop(job.id, None)
                 document = slip_from_payload(
-                    job.slip, job.payload, now=self.clock(), activation_code=code
+                    job.slip,
+                    job.payload,
+                    now=self.clock(),
+                    activation_code=code,
+                    masked=config.keeps_output,  # a file never keeps the code
                 )
                 try:
                     data, rows = await asyncio.to_thread(render_slip, document, config)

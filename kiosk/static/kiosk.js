@@ -8,6 +8,9 @@
   const API = body.dataset.api;
   const IDLE_MS = Number(body.dataset.idleSeconds || 60) * 1000;
   const COUNTDOWN_S = Math.max(1, Math.round(Number(body.dataset.countdownSeconds || 20)));
+  // While someone types or taps without sending, the server is told now and then that the
+  // session is in use: it wipes sessions whose page went silent (crashed, unplugged).
+  const TOUCH_MS = Number(body.dataset.touchSeconds || 5) * 1000;
   const SCANNER_GAP_MS = 40; // a scanner types faster than any person
   const SLIP_REFRESH_MS = Math.max(0.2, Number(body.dataset.slipRefreshSeconds || 5)) * 1000;
   const LANGUAGE_SCREEN = "kiosk.language";
@@ -375,6 +378,7 @@
   let idleTimer = 0;
   let countTimer = 0;
   let remaining = 0;
+  let touched = 0;
 
   function dirty() {
     return state.seq > 0 || (state.screen && state.screen.name !== LANGUAGE_SCREEN) ||
@@ -384,7 +388,17 @@
   function armIdle() {
     clearTimeout(idleTimer);
     if (!el.idle.hidden) return;
-    if (dirty()) idleTimer = setTimeout(showIdle, IDLE_MS);
+    if (dirty()) {
+      idleTimer = setTimeout(showIdle, IDLE_MS);
+      touch();
+    }
+  }
+
+  function touch() {
+    const now = Date.now();
+    if (now - touched < TOUCH_MS) return;
+    touched = now;
+    call("POST", "/touch").catch(() => { /* the next tap tries again */ });
   }
 
   function showIdle() {

@@ -15,7 +15,13 @@ from bot.web.render import render_outbound
 from flows.messages import ConversationKey, Msg, Outbound
 from flows.notify import notify, outbound_of
 from tests.conftest import Clock
-from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer, register_in_chat
+from tests.kiosk.chat_client import (
+    ChatClient,
+    call_next,
+    chat_key,
+    enroll_officer,
+    register_in_chat,
+)
 from tests.kiosk.fixtures import hall
 from tests.kiosk.hall_server import HallServer, start_hall_server
 from tests.kiosk.kiosk_client import KioskClient
@@ -63,7 +69,8 @@ async def test_a_citizen_registers_in_the_web_chat(
     [cookie] = [c for c in http.cookie_jar if c.key == "webchat_session"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/chat"
     links = await hall.app.store.links_of(ref)
-    assert links == [ConversationKey("web", cookie.value)]
+    assert links == [await chat_key(hall.app, http)]
+    assert cookie.value not in str(links)  # the cookie's id is nowhere but in the browser
     # A reload finds the whole conversation again (kept by the server, not the browser).
     async with http.get(f"{hall.url}/chat/api/history") as r:
         history = await r.json()
@@ -158,8 +165,7 @@ async def test_notifications_wait_in_the_mailbox_until_fetched(
     hall: HallServer, citizen: ChatClient, http: aiohttp.ClientSession
 ) -> None:
     await citizen.send(command="start")
-    [cookie] = [c for c in http.cookie_jar if c.key == "webchat_session"]
-    key = ConversationKey("web", cookie.value)
+    key = await chat_key(hall.app, http)
     boxes = Mailboxes(hall.app.store, render_outbound, keep=3)
     delivery = WebChatDelivery(boxes)
     for n in range(5):
@@ -187,10 +193,13 @@ async def test_a_chat_nobody_opened_for_a_day_is_erased(
         await other.send(command="start")
         clock.advance(hours=20)
         await other.events(0)  # the other page is still open
+        told = len(other.items)
+        await other.picks("lang:en")
         clock.advance(hours=5)
         assert await hall.chat.deps.mailboxes.forget_stale() == 1
         async with other_http.get(f"{hall.url}/chat/api/history") as r:
-            assert len((await r.json())["items"]) == len(other.items)
+            kept = (await r.json())["items"]  # what it was told within the day, no more
+        assert kept == other.items[told:] and kept
     async with http.get(f"{hall.url}/chat/api/history") as r:
         assert (await r.json())["items"] == []
 
@@ -204,7 +213,7 @@ async def test_a_long_poll_finds_a_notice_whose_wake_up_was_lost(
     try:
         citizen = ChatClient(http, server.url)
         await citizen.send(command="start")
-        token = next(c.value for c in http.cookie_jar if c.key == "webchat_session")
+        token = (await chat_key(server.app, http)).user_key
         after = citizen.items[-1]["id"]
         waiting = asyncio.create_task(citizen.events(after))
         item = {"from": "bot", "text": ["A017 → 2"]}

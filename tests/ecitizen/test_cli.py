@@ -90,3 +90,38 @@ def test_the_committed_flow_pictures_are_current() -> None:
         assert (docs / f"{flow.name}.md").read_text(encoding="utf-8") == markdown(flow), (
             f"run `make diagrams`: docs/flows/{flow.name}.md is out of date"
         )
+
+
+async def test_revoking_releases_what_the_officer_held_and_the_audit_tells_the_story(
+    config: Path,
+) -> None:
+    from ecitizen.app import build_app
+    from ecitizen.config import load_config
+    from tests.dialogue import Chat
+    from tests.flows.test_officer_dialogue import enrolled
+    from tests.flows.test_registration_dialogue import WORDS, register
+
+    app = await build_app(load_config(config))
+    try:
+        ref = await register(Chat(app, "ana"), WORDS["sr-Cyrl"])
+        mira = await enrolled(app, lambda user: Chat(app, user), "Мира")
+        await mira.picks("Отвори по шифри")
+        await mira.says(ref)
+    finally:
+        await app.close()
+    listed = run(config, "officer", "list").stdout
+    assert "Мира" in listed and "\tofficer" in listed
+    boss = run(config, "officer", "invite", "--hall", "kg", "--name", "Сара", "--supervisor")
+    assert boss.returncode == 0 and "(supervisor)" in boss.stdout
+
+    revoked = run(config, "officer", "revoke", listed.split("\t")[0])
+    assert revoked.stdout.splitlines() == ["revoked", f"back on the waiting list: {ref}"]
+
+    history = run(config, "audit", "--ref", ref.lower()).stdout.splitlines()
+    actions = [line.split("\t")[2] for line in history]
+    assert actions[0] == "submit" and actions[-1] == "release"
+    assert {"claim", "view"} <= set(actions)
+    assert any("officer:" in line and "(Мира)" in line and "\tview\t" in line for line in history)
+    assert "0512981717776" not in "\n".join(history)
+    missing = run(config, "audit", "--ref", "XXXX-XXXX")
+    assert missing.returncode == 1 and "nothing in the audit log" in missing.stderr

@@ -37,6 +37,7 @@ def test_the_example_config_is_valid_and_matches_the_defaults() -> None:
         ("[engine]\nretention_days = 'thirty'\n", "[engine] retention_days"),
         ("[server]\nport = true\n", "[server] port"),
         ("[nonsense]\nx = 1\n", "[nonsense]"),
+        ("[logging]\nlevel = 'LOUD'\n", "[logging] level"),
         (
             "[[halls]]\ncode='x'\nname='X'\nname_en='X'\naddress='a'\nprinter='nowhere'\n",
             "printer 'nowhere'",

@@ -14,11 +14,17 @@ from typing import Any
 import aiohttp
 import pytest
 
-from flows.messages import ConversationKey, Msg
+from flows.messages import Msg
 from flows.notify import notify, outbound_of
 from kiosk.sessions import conversation_key
 from tests.conftest import START, Clock
-from tests.kiosk.chat_client import ChatClient, call_next, enroll_officer, register_in_chat
+from tests.kiosk.chat_client import (
+    ChatClient,
+    call_next,
+    chat_key,
+    enroll_officer,
+    register_in_chat,
+)
 from tests.kiosk.fixtures import BOT
 from tests.kiosk.hall_server import HallServer, start_hall_server
 from tests.kiosk.kiosk_client import KioskClient
@@ -175,8 +181,7 @@ async def test_notices_delivered_by_one_server_reach_a_browser_polling_the_other
 
         # A burst of notices delivered by the first server while the browser polls the
         # second; one of them delivered twice (a worker that died before marking it done).
-        token = next(c.value for c in citizen_http.cookie_jar if c.key == "webchat_session")
-        key = ConversationKey("web", token)
+        key = await chat_key(first.app, citizen_http)
         delivery = first.chat.deps.delivery
         burst = [
             outbound_of(notify(key, "en", [called(f"B{n:03}")], f"burst:{n}")) for n in range(30)

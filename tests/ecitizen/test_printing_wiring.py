@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ecitizen.app import App
+from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register
@@ -83,3 +85,18 @@ async def test_a_printer_that_is_off_is_reported_to_the_officers(
         assert any("Штампач „counter“ тражи пажњу" in t and "не одговара" in t for t in told)
     finally:
         await app.close()
+
+
+async def test_a_slip_whose_data_was_erased_is_not_reprinted_and_the_officer_is_told(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    _, mira = await approve(app, chat)
+    assert len((await app.printers.run_once()).printed) == 1
+    clock.advance(hours=25)  # past print_keep_hours: what the slip said is erased
+    await app.store.purge(
+        clock() - timedelta(days=30), printed_before=clock() - timedelta(hours=24)
+    )
+    await mira.picks("Штампачи")
+    await mira.picks("приступни подаци")
+    assert "се сада не може поново штампати" in await mira.picks("Да")
+    assert (await app.printers.run_once()).printed == []

@@ -77,6 +77,8 @@ def used_keys() -> set[str]:
             "call_next",
             "queue",
             "counter",
+            "printers",
+            "held",
             "leave",
         )
     }

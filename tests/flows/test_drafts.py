@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from ecitizen.app import App
+from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import WORDS
 
@@ -95,3 +96,23 @@ async def test_changing_the_visit_to_the_same_day_asks_the_time_again(
     assert "У које време?" in ana.text
     await ana.picks("10:00")
     assert "Ваша пријава" in ana.text and "10:00" in ana.text
+
+
+async def test_a_draft_set_aside_is_not_kept_longer_than_an_idle_conversation(
+    chat: Callable[..., Chat], clock: Clock
+) -> None:
+    """Looking at the status every week keeps the chat in use; the draft with the JMBG
+    in it is still dropped once it was set aside longer than the retention period."""
+    words = WORDS["sr-Cyrl"]
+    ana = chat("ana")
+    await up_to_the_summary(ana, words)
+    await ana.says("/status")
+    for _ in range(4):
+        clock.advance(days=7)
+        await ana.says("/status")
+        assert CONTINUE["sr-Cyrl"] in "\n".join(ana.choices)
+    clock.advance(days=3)
+    await ana.says("/status")
+    assert CONTINUE["sr-Cyrl"] not in "\n".join(ana.choices)
+    conv = await ana.app.store.load_conversation(ana.key)
+    assert conv is not None and "0512981717776" not in str(conv.slots)

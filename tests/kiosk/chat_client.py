@@ -9,7 +9,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.webchat import COOKIE, id_hash
 from ecitizen.app import App
+from flows.messages import ConversationKey
 from flows.officer import invite_hash, new_invite_code
 from flows.records import OfficerInvite
 from tests.kiosk.kiosk_client import JMBG
@@ -54,6 +56,14 @@ class ChatClient:
             assert r.status == 200
             body: dict[str, Any] = await r.json()
         return body
+
+
+async def chat_key(app: App, http: aiohttp.ClientSession) -> ConversationKey:
+    """The conversation a web chat page's session opens (the browser never sees it)."""
+    [token] = [c.value for c in http.cookie_jar if c.key == COOKIE]
+    session = await app.store.web_session(id_hash(token))
+    assert session is not None and session.user_key is not None
+    return ConversationKey("web", session.user_key)
 
 
 async def enroll_officer(app: App, chat: ChatClient, counter: str = "2") -> None:

@@ -243,6 +243,31 @@ async def test_a_kiosk_whose_page_died_is_wiped_by_the_server(
     assert status == 409 and body["screen"]["name"] == "kiosk.language"
 
 
+async def test_someone_typing_without_sending_keeps_the_session_from_the_sweep(
+    kiosk: KioskClient, hall: HallServer, http: aiohttp.ClientSession, clock: Clock
+) -> None:
+    """The page tells the server it is in use while a long answer is typed; silence past
+    the idle limit and the warning (plus a few seconds) is what the sweep wipes."""
+    await kiosk.state()
+    await kiosk.send(command="language", payload="en")
+    await kiosk.choose("menu.register")
+    key = session_key(http)
+    quiet = hall.kiosk.settings.quiet
+    for _ in range(3):
+        clock.advance(seconds=quiet.total_seconds() - 1)
+        async with http.post(f"{kiosk.base}/api/touch") as r:
+            assert r.status == 204
+        assert await hall.kiosk.sweep() == 0
+    assert await hall.app.store.load_conversation(key) is not None
+    clock.advance(seconds=quiet.total_seconds() + 1)
+    assert await hall.kiosk.sweep() == 1
+    assert await hall.app.store.load_conversation(key) is None
+    async with http.post(f"{kiosk.base}/api/touch") as r:
+        assert r.status == 409  # gone: the next tap starts over
+    settings = hall.kiosk.settings
+    assert quiet.total_seconds() <= settings.idle_seconds + settings.countdown_seconds + 10
+
+
 async def test_a_registration_at_the_kiosk_for_now_ends_with_reference_ticket_and_qr(
     kiosk: KioskClient, hall: HallServer
 ) -> None:

@@ -105,11 +105,14 @@ async def test_a_mailbox_nobody_used_for_a_day_is_erased(store: SqlStore, clock:
     await store.post_to_mailbox("used", [said("y")], "en", keep=KEEP)
     clock.advance(timedelta(hours=20))
     await store.mailbox("used", 0, touch_every=timedelta(minutes=10))  # the page polls
+    await store.post_to_mailbox("used", [said("z")], "en", keep=KEEP)
     await store.mailbox("old", 0)  # a read that does not count as use
     clock.advance(timedelta(hours=5))
     assert await store.forget_mailboxes(DAY) == 1
     old = await store.mailbox("old", 0)
     assert old.items == () and old.last_id == 0
     assert await store.mailbox_reply("old", "m1") is None
-    assert [i.item["text"] for i in (await store.mailbox("used", 0)).items] == [["y"]]
+    # a chat in use keeps its numbering, and only what it was told within the day
+    used = await store.mailbox("used", 0)
+    assert [i.item["text"] for i in used.items] == [["z"]] and used.last_id == 2
     assert await store.forget_mailboxes(DAY) == 0

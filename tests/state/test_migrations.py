@@ -61,3 +61,23 @@ async def test_an_in_memory_store_works_for_a_quick_try() -> None:
 async def test_an_unknown_database_is_refused() -> None:
     with pytest.raises(ValueError):
         await open_store("mysql://localhost/ecitizen")
+
+
+def test_a_trigger_or_function_body_is_one_statement_with_its_own_semicolons() -> None:
+    text = (
+        "CREATE TRIGGER t_frozen BEFORE UPDATE ON t -- only: sqlite\n"
+        "BEGIN -- only: sqlite\n"
+        "    SELECT RAISE(ABORT, 'no'); -- only: sqlite\n"
+        "END; -- only: sqlite\n"
+        "CREATE FUNCTION frozen() RETURNS trigger LANGUAGE plpgsql AS $$ -- only: postgres\n"
+        "BEGIN -- only: postgres\n"
+        "    RAISE EXCEPTION 'no'; -- only: postgres\n"
+        "END -- only: postgres\n"
+        "$$; -- only: postgres\n"
+        "CREATE INDEX t_name ON t (name);\n"
+    )
+    [trigger, index] = for_dialect(text, "sqlite")
+    assert trigger.startswith("CREATE TRIGGER") and "RAISE(ABORT, 'no');" in trigger
+    assert trigger.endswith("END") and index == "CREATE INDEX t_name ON t (name)"
+    [function, index] = for_dialect(text, "postgres")
+    assert "RAISE EXCEPTION 'no';" in function and function.endswith("$$")

@@ -117,3 +117,18 @@ async def test_the_audit_log_lists_the_latest_first(store: SqlStore, clock: Cloc
     assert entries[0].at == clock.now + HOUR
     assert entries[1].at == clock.now and entries[1].detail == "counter 2"
     assert [e.action for e in await store.audit_log("R-1", limit=1)] == ["approve"]
+
+
+async def test_the_database_refuses_to_change_or_delete_an_audit_entry(store: SqlStore) -> None:
+    """Append-only in the database itself, not by convention: not even SQL typed by hand
+    (or a bug of ours) can rewrite who did what."""
+    await store.audit(AuditEntry("officer:7", "approve", "K7M4-PX9N"))
+    db = store._db  # what an operator with a SQL prompt has
+    with pytest.raises(Exception, match="append-only"):
+        await db.execute("UPDATE audit_log SET actor = 'officer:8'")
+    with pytest.raises(Exception, match="append-only"):
+        await db.execute("DELETE FROM audit_log")
+    [entry] = await store.audit_log()
+    assert (entry.actor, entry.action, entry.ref) == ("officer:7", "approve", "K7M4-PX9N")
+    await store.audit(AuditEntry("officer:7", "reject", "K7M4-PX9N"))  # appending still works
+    assert len(await store.audit_log()) == 2

@@ -8,6 +8,7 @@ from flows.records import (
     AuditEntry,
     Conversation,
     Effect,
+    NewAccount,
     RegistrationStatus,
     Transition,
     Unit,
@@ -111,3 +112,94 @@ async def test_purge_drops_half_finished_conversations_and_spent_payloads(
     assert await store.load_conversation(chat("2")) is not None
     # A redelivery that old is a new message now.
     await store.apply(Unit(inbound_id=("telegram", "m1")))
+
+
+# -- what the purge used to leave behind (issue 10) ------------------------------------------
+
+SEEN = ("0512981717776", "012345678", "+381641234567", "Јовановић")
+
+
+async def _claimed_then_in_review(store: SqlStore, ref: str) -> None:
+    await store.apply(Unit(new_registration=registration(ref), capacity=5))
+    await store.apply(Unit(transitions=[Transition(ref, RegistrationStatus.IN_REVIEW, 7)]))
+
+
+async def test_an_officers_free_text_reason_is_erased_with_the_registration(
+    store: SqlStore, clock: Clock
+) -> None:
+    await _claimed_then_in_review(store, "REJ")
+    typed = "ЈМБГ 0512981717776 и ЛК 012345678 се не слажу"
+    await store.apply(
+        Unit(transitions=[Transition("REJ", RegistrationStatus.REJECTED, 7, reason=typed)])
+    )
+    clock.advance(31 * DAY)
+
+    assert await store.purge(clock.now - 30 * DAY) == 1
+
+    rejected = await store.get_registration("REJ")
+    assert rejected is not None and rejected.erased
+    assert rejected.status is RegistrationStatus.REJECTED
+    assert rejected.reason is None
+
+
+async def test_an_account_never_handed_out_is_erased(store: SqlStore, clock: Clock) -> None:
+    """An account made for a registration that was then cancelled (an approval that never
+    completed, or a provider that made it early) goes with the registration's data."""
+    await store.apply(Unit(new_registration=registration("NOPE"), capacity=5))
+    await store.apply(Unit(accounts=[NewAccount("NOPE", "ana.jovanovic")]))
+    await store.apply(Unit(transitions=[Transition("NOPE", RegistrationStatus.CANCELLED)]))
+    clock.advance(31 * DAY)
+
+    await store.purge(clock.now - 30 * DAY)
+
+    assert await store.account_of("NOPE") is None
+    assert not await store.username_taken("ana.jovanovic")
+
+
+async def test_print_job_payloads_are_erased_in_every_state(store: SqlStore, clock: Clock) -> None:
+    payload = {"ref": "K7M4-PX9N", "username": "ana.jovanovic"}
+    for key in ("queued", "uncertain", "printed", "failed"):
+        await store.apply(Unit(print_jobs=[(key, "file", "credentials", payload)]))
+    [uncertain] = await store.claim_print_jobs("file", clock.now, 1)  # "queued" first ...
+    await store.mark_uncertain()  # ... and a crash mid-print
+    for job in await store.claim_print_jobs("file", clock.now, 3):
+        if job.key == "printed":
+            await store.print_done(job.id, clock.now)
+        elif job.key == "failed":
+            await store.print_failed(job.id, "cannot make the slip")
+        else:
+            await store.print_retry(job.id, clock.now, "paper out")
+    clock.advance(31 * DAY)
+
+    await store.purge(clock.now - 30 * DAY)
+
+    jobs = await store.print_jobs()
+    assert len(jobs) == 4 and uncertain.key == "queued"
+    assert [job.payload for job in jobs] == [{}, {}, {}, {}]
+
+
+async def test_an_approved_registration_keeps_personal_data_only_for_a_while(
+    store: SqlStore, clock: Clock
+) -> None:
+    await _claimed_then_in_review(store, "YES")
+    await store.apply(
+        Unit(
+            transitions=[
+                Transition("YES", RegistrationStatus.APPROVED, 7, username="ana.jovanovic")
+            ],
+            accounts=[NewAccount("YES", "ana.jovanovic")],
+            links=[("YES", chat("1"))],
+        )
+    )
+    clock.advance(31 * DAY)
+
+    await store.purge(clock.now - 30 * DAY)
+
+    approved = await store.get_registration("YES")
+    assert approved is not None and approved.erased
+    assert approved.status is RegistrationStatus.APPROVED and approved.officer_id == 7
+    assert (approved.ref, approved.hall) == ("YES", "kg")  # what the audit needs stays
+    kept = (approved.first_name, approved.last_name, approved.jmbg, approved.id_number)
+    assert kept == ("", "", "", "") and approved.phone == "" and approved.email is None
+    assert approved.username is None and await store.account_of("YES") is None
+    assert await store.links_of("YES") == []
