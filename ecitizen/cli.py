@@ -25,14 +25,29 @@ from flows.records import OfficerInvite
 log = logging.getLogger("ecitizen")
 
 
+CONFIG_HELP = "a TOML file (default: ./config.toml if it exists)"
+
+
+def _config_after_every_subcommand(parser: argparse.ArgumentParser) -> None:
+    """`ecitizen serve --config FILE` as well as `ecitizen --config FILE serve`, for every
+    subcommand, also those added later; given twice, the later one counts."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                # SUPPRESS: absent here, it leaves what was given before the subcommand
+                sub.add_argument(
+                    "--config",
+                    type=Path,
+                    default=argparse.SUPPRESS,
+                    metavar="FILE",
+                    help=CONFIG_HELP,
+                )
+                _config_after_every_subcommand(sub)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecitizen", description="The eCitizen assistant.")
-    p.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="a TOML file (default: ./config.toml if it exists)",
-    )
+    p.add_argument("--config", type=Path, default=None, metavar="FILE", help=CONFIG_HELP)
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="the server: kiosk, hall display, web chat, bots")
     serve.add_argument(
@@ -60,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
     add_print_parser(sub)
+    _config_after_every_subcommand(p)
     return p
 
 
