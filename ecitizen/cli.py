@@ -15,7 +15,7 @@ from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, load_config, printer_configs
 from ecitizen.diagram import markdown
 from ecitizen.logs import configure_logging
-from ecitizen.print_cli import add_print_parser, run_print_command
+from ecitizen.print_cli import add_print_parser, deployment_sample, run_print_command
 from ecitizen.purge import purge_once
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(markdown(flow))
         return 0
     if args.command == "print":
-        return run_print_command(args, printer_configs(config))
+        return run_print_command(args, printer_configs(config), deployment_sample(config))
     if args.command == "serve":
         workers = config.server.workers if args.workers is None else args.workers
         if workers != 1:
