@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
+from bot.terminal_screen import open_screen
 from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, load_config, printer_configs
 from ecitizen.diagram import markdown
@@ -88,12 +89,15 @@ def _config(path: Path | None) -> Config:
 async def _chat(config: Config, as_officer: str | None, user: str | None) -> None:
     app = await build_app(config)
     key = ConversationKey(CHANNEL, user or getpass.getuser())
-    app.add_delivery(CHANNEL, TerminalDelivery(key, sys.stdout.write))
+    screen = open_screen()
+    # this person's notices only: other terminals' people are other processes'
+    app.add_delivery(CHANNEL, TerminalDelivery(screen), users=[key.user_key])
     app.start_workers()
     try:
         first = f"/officer {as_officer}" if as_officer else "/start"
-        await run_terminal(app.handle, key, first=first)
+        await run_terminal(app.handle, key, screen, first=first)
     finally:
+        screen.close()
         await app.close()
 
 

@@ -9,8 +9,8 @@ from state.base import Clock
 from state.conversations import ConversationQueries
 from state.db import Database, connect
 from state.kiosk_sessions import KioskSessionQueries
-from state.mailboxes import MailboxQueries
 from state.leases import LeaseQueries, new_owner
+from state.mailboxes import MailboxQueries
 from state.migrate import migrate
 from state.officers import OfficerQueries
 from state.outbox import OutboxQueries

@@ -150,7 +150,8 @@ def test_a_printer_without_the_default_file_printer_names_the_built_in_halls(
     "file". The message says which halls and what to do."""
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[data]\ndir = "{tmp_path / "var"}"\n[printers.desk]\nkind = "network"\nhost = "10.0.0.5"\n',
+        f'[data]\ndir = "{tmp_path / "var"}"\n'
+        '[printers.desk]\nkind = "network"\nhost = "10.0.0.5"\n',
         encoding="utf-8",
     )
     out = ecitizen(tmp_path / "cwd", "--config", str(path), "db", "migrate")

@@ -1,0 +1,162 @@
+"""`ecitizen chat` on a pseudo-terminal, as a person at a real terminal has it: keys go in
+one at a time, and what the screen shows is what a terminal would make of the output
+(carriage returns, erasing a line, moving the cursor up), not the raw bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pty
+import re
+import struct
+import sys
+import termios
+from pathlib import Path
+
+from tests.waiting import eventually
+
+ROWS, COLUMNS = 200, 120
+_CONTROL = re.compile(r"\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07]*\x07|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+class Screen:
+    """Enough of a VT100 for what a line-based program prints: text, \\r, \\n, \\b, erase
+    in line (K) and below (J), cursor up/down/left/right. Lines do not wrap (wide screen)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = [""]
+        self.row = 0
+        self.col = 0
+
+    def feed(self, text: str) -> None:
+        pos = 0
+        while pos < len(text):
+            control = _CONTROL.match(text, pos)
+            if control:
+                self._control(control.group(1) or "", control.group(2) or "")
+                pos = control.end()
+                continue
+            self._char(text[pos])
+            pos += 1
+
+    def _char(self, ch: str) -> None:
+        if ch == "\r":
+            self.col = 0
+        elif ch == "\n":
+            self.row += 1
+            while len(self.lines) <= self.row:
+                self.lines.append("")
+        elif ch == "\b":
+            self.col = max(0, self.col - 1)
+        elif ch.isprintable():
+            line = self.lines[self.row].ljust(self.col)
+            self.lines[self.row] = line[: self.col] + ch + line[self.col + 1 :]
+            self.col += 1
+
+    def _control(self, params: str, final: str) -> None:
+        n = int(params) if params.isdigit() else 1
+        if final == "K":
+            self.lines[self.row] = self.lines[self.row][: self.col]
+        elif final == "J":
+            self.lines[self.row] = self.lines[self.row][: self.col]
+            del self.lines[self.row + 1 :]
+        elif final == "A":
+            self.row = max(0, self.row - n)
+        elif final == "B":
+            self.row += n
+            while len(self.lines) <= self.row:
+                self.lines.append("")
+        elif final == "C":
+            self.col += n
+        elif final == "D":
+            self.col = max(0, self.col - n)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+class PtyTerminal:
+    """A real `ecitizen chat` process whose stdin and stdout are a terminal; its log goes
+    to a file (as it would to a journal), never onto the screen."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, master: int, log: Path) -> None:
+        self.proc = proc
+        self.master = master
+        self.log = log
+        self.screen = Screen()
+        self._decoder_buffer = b""
+        asyncio.get_running_loop().add_reader(master, self._readable)
+
+    @classmethod
+    async def start(cls, config: Path, *args: str) -> PtyTerminal:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        log = config.parent / f"chat-{os.getpid()}-{slave}.log"
+        with log.open("wb") as errors:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ecitizen.cli",
+                "chat",
+                "--config",
+                str(config),
+                *args,
+                stdin=slave,
+                stdout=slave,
+                stderr=errors,
+                env={**os.environ, "TERM": "xterm"},
+                start_new_session=True,
+            )
+        os.close(slave)
+        return cls(proc, master, log)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # the process is gone and closed its side
+            data = b""
+        if not data:
+            asyncio.get_running_loop().remove_reader(self.master)
+            return
+        data = self._decoder_buffer + data
+        try:
+            text = data.decode()
+            self._decoder_buffer = b""
+        except UnicodeDecodeError as e:  # a character cut in two: keep its start for later
+            text, self._decoder_buffer = data[: e.start].decode(), data[e.start :]
+        self.screen.feed(text)
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    @property
+    def last_line(self) -> str:
+        return self.screen.lines[self.screen.row]
+
+    async def shows(self, what: str, wanted: str | re.Pattern[str]) -> None:
+        async def found() -> bool:
+            if self.proc.returncode is not None:
+                raise AssertionError(f"chat stopped: {self.log.read_text()}")
+            if isinstance(wanted, str):
+                return wanted in self.screen.text
+            return wanted.search(self.screen.text) is not None
+
+        try:
+            await eventually(found, what)
+        except AssertionError:
+            raise AssertionError(f"{what}; the screen:\n{self.screen.text}") from None
+
+    async def at_prompt(self, typed: str = "") -> None:
+        async def prompt() -> bool:
+            return self.last_line == "> " + typed and self.screen.col == 2 + len(typed)
+
+        await eventually(prompt, f"the prompt with {typed!r}")
+
+    async def close(self) -> int:
+        self.type("\x04")  # Ctrl-D on an empty line: the end of input
+        code = await asyncio.wait_for(self.proc.wait(), timeout=30)
+        asyncio.get_running_loop().remove_reader(self.master)
+        os.close(self.master)
+        return code
