@@ -108,3 +108,24 @@ async def test_each_officer_terminal_shows_its_own_notice_above_what_is_being_ty
     for officer in (mira, zoran):
         assert len(notices(officer, walk_in["ref"])) == 1, officer.screen.text
         assert await officer.close() == 0
+
+
+async def test_the_line_is_edited_as_on_any_terminal(tmp_path: Path) -> None:
+    """Backspace, Ctrl-U and Ctrl-W edit the line; arrow keys leave no trace in it;
+    Cyrillic letters are whole letters."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[data]\ndir = "{tmp_path / "var"}"\n', encoding="utf-8")
+    ana = await PtyTerminal.start(config, "--user", "ana")
+    await ana.at_prompt()
+    ana.type("3\r")  # English
+    await ana.shows("the menu", "Become an eCitizen")
+    await ana.at_prompt()
+    ana.type("/hx\x7felp\x1b[A\x1b[D")
+    await ana.at_prompt("/help")
+    ana.type("\x15чаша\x7f\x7fј")
+    await ana.at_prompt("чај")
+    ana.type("\x17/status please\x17\x17/help\r")
+    await ana.shows("the help", "> /help\n")
+    await ana.at_prompt()
+    assert [line for line in ana.screen.lines if line.startswith("> ")] == ["> 3", "> /help", "> "]
+    assert await ana.close() == 0
