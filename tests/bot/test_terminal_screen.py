@@ -8,6 +8,7 @@ import io
 import os
 
 from bot.terminal_screen import LineScreen
+from tests.waiting import eventually
 
 
 async def test_a_notice_while_waiting_comes_on_its_own_lines_and_the_prompt_again() -> None:
@@ -17,8 +18,11 @@ async def test_a_notice_while_waiting_comes_on_its_own_lines_and_the_prompt_agai
         screen = LineScreen(stdin, out)
         screen.reply("What is your first name?")
         line = asyncio.ensure_future(screen.read_line())
-        while not screen.waiting:
-            await asyncio.sleep(0.01)
+
+        async def waiting() -> bool:
+            return screen.waiting
+
+        await eventually(waiting, "waiting for a line")
         screen.notice("The printer needs paper.\nPrinter: kiosk")
         typist.write("Ana\n")
         typist.flush()
