@@ -167,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"configuration error: {exc}\n")
         return 2
     if args.command == "chat":
-        asyncio.run(_chat(config, args.as_officer, args.user))
+        try:
+            asyncio.run(_chat(config, args.as_officer, args.user))
+        except KeyboardInterrupt:  # Ctrl-C: the chat is closed as at the end of input
+            sys.stdout.write("\n")
+            return 130
         return 0
     if args.command == "officer":
         return asyncio.run(_officer(config, args))

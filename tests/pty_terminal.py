@@ -77,6 +77,13 @@ class Screen:
         return "\n".join(self.lines)
 
 
+def _own_terminal() -> None:
+    """In the child: a session of its own whose controlling terminal is the pty (stdin),
+    as a shell gives it, so Ctrl-C on the pty is SIGINT for it."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class PtyTerminal:
     """A real `ecitizen chat` process whose stdin and stdout are a terminal; its log goes
     to a file (as it would to a journal), never onto the screen."""
@@ -86,6 +93,8 @@ class PtyTerminal:
         self.master = master
         self.log = log
         self.screen = Screen()
+        self.given: list[object] = []  # the terminal's modes before the program started
+        self.left: list[object] = []  # and after it ended
         self._decoder_buffer = b""
         asyncio.get_running_loop().add_reader(master, self._readable)
 
@@ -93,6 +102,7 @@ class PtyTerminal:
     async def start(cls, config: Path, *args: str) -> PtyTerminal:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        given = termios.tcgetattr(slave)
         log = config.parent / f"chat-{os.getpid()}-{slave}.log"
         with log.open("wb") as errors:
             proc = await asyncio.create_subprocess_exec(
@@ -107,10 +117,12 @@ class PtyTerminal:
                 stdout=slave,
                 stderr=errors,
                 env={**os.environ, "TERM": "xterm"},
-                start_new_session=True,
+                preexec_fn=_own_terminal,
             )
         os.close(slave)
-        return cls(proc, master, log)
+        terminal = cls(proc, master, log)
+        terminal.given = given
+        return terminal
 
     def _readable(self) -> None:
         try:
@@ -154,9 +166,15 @@ class PtyTerminal:
 
         await eventually(prompt, f"the prompt with {typed!r}")
 
-    async def close(self) -> int:
-        self.type("\x04")  # Ctrl-D on an empty line: the end of input
+    def settings(self) -> list[object]:
+        """The terminal's modes (echo, line editing, ...), as the program left them."""
+        return termios.tcgetattr(self.master)
+
+    async def close(self, keys: str = "\x04") -> int:
+        """Ctrl-D on an empty line (the end of input), or the keys given."""
+        self.type(keys)
         code = await asyncio.wait_for(self.proc.wait(), timeout=30)
+        self.left = self.settings()  # how the program left the terminal
         asyncio.get_running_loop().remove_reader(self.master)
         os.close(self.master)
         return code

@@ -129,3 +129,16 @@ async def test_the_line_is_edited_as_on_any_terminal(tmp_path: Path) -> None:
     await ana.at_prompt()
     assert [line for line in ana.screen.lines if line.startswith("> ")] == ["> 3", "> /help", "> "]
     assert await ana.close() == 0
+
+
+async def test_ctrl_c_ends_the_chat_quietly_and_gives_the_terminal_back(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[data]\ndir = "{tmp_path / "var"}"\n', encoding="utf-8")
+    ana = await PtyTerminal.start(config, "--user", "ana")
+    await ana.at_prompt()
+    assert ana.settings() != ana.given  # keys one by one, echoed by the chat itself
+    ana.type("Ан")
+    await ana.at_prompt("Ан")
+    assert await ana.close("\x03") == 130
+    assert ana.left == ana.given
+    assert "Traceback" not in ana.log.read_text()
