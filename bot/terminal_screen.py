@@ -4,10 +4,11 @@ any moment (a printer needs attention, a citizen checked in).
 On a real terminal the line being typed is kept here, not in the terminal driver, so a
 notice can be written above it and the line drawn again as it was: nothing typed is lost
 or hidden, and the notice never lands in the middle of it. Keys are read on the event loop
-(no thread blocked in a read), in the terminal's cbreak mode: Ctrl-C and Ctrl-Z work as
-usual; Backspace, Ctrl-U (the whole line), Ctrl-W (a word) and Ctrl-D (the end, on an empty
-line) edit; arrow keys and other escape sequences are ignored. Without a terminal (a pipe,
-a file) lines are read as they come and notices are written between them.
+(no thread blocked in a read), in the terminal's cbreak mode (set again after Ctrl-Z and
+`fg`): Ctrl-C and Ctrl-Z work as usual; Backspace, Ctrl-U (the whole line), Ctrl-W (a word)
+and Ctrl-D (the end, on an empty line) edit; arrow keys and other escape sequences are
+ignored. Without a terminal (a pipe, a file) lines are read as they come and notices are
+written between them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import codecs
 import contextlib
 import os
 import re
+import signal
 import sys
 import termios
 import tty
@@ -96,7 +98,10 @@ class TerminalScreen:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._saved = termios.tcgetattr(fd)
         tty.setcbreak(fd)  # no echo, no line buffering; signals as usual
-        asyncio.get_running_loop().add_reader(fd, self._readable)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(fd, self._readable)
+        # back from Ctrl-Z (fg): the shell had the terminal in its own modes meanwhile
+        loop.add_signal_handler(signal.SIGCONT, self._continued)
 
     def reply(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -129,10 +134,19 @@ class TerminalScreen:
         return line
 
     def close(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            asyncio.get_running_loop().remove_reader(self.fd)
+        with contextlib.suppress(ValueError, OSError, RuntimeError):
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(self.fd)
+            loop.remove_signal_handler(signal.SIGCONT)
         with contextlib.suppress(termios.error):
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def _continued(self) -> None:
+        with contextlib.suppress(termios.error):
+            tty.setcbreak(self.fd)
+        if self.prompting:
+            self.stdout.write("\r\x1b[K" + PROMPT + self.typed)
+            self.stdout.flush()
 
     def _erase(self) -> str:
         """Back to the start of the prompt (the typed line may have wrapped), erased."""

@@ -77,6 +77,12 @@ class Screen:
         return "\n".join(self.lines)
 
 
+def _process_state(pid: int) -> str:
+    """R running, S sleeping, T stopped, ... (proc(5))."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
 def _own_terminal() -> None:
     """In the child: a session of its own whose controlling terminal is the pty (stdin),
     as a shell gives it, so Ctrl-C on the pty is SIGINT for it."""
@@ -169,6 +175,14 @@ class PtyTerminal:
     def settings(self) -> list[object]:
         """The terminal's modes (echo, line editing, ...), as the program left them."""
         return termios.tcgetattr(self.master)
+
+    async def stopped(self) -> None:
+        """Until the process is stopped (Ctrl-Z), as the kernel reports it."""
+
+        async def is_stopped() -> bool:
+            return _process_state(self.proc.pid) == "T"
+
+        await eventually(is_stopped, "the chat stopped by Ctrl-Z")
 
     async def close(self, keys: str = "\x04") -> int:
         """Ctrl-D on an empty line (the end of input), or the keys given."""

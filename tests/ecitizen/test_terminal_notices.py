@@ -9,6 +9,7 @@ import asyncio
 import re
 import signal
 import sys
+import termios
 from pathlib import Path
 
 import aiohttp
@@ -142,3 +143,25 @@ async def test_ctrl_c_ends_the_chat_quietly_and_gives_the_terminal_back(tmp_path
     assert await ana.close("\x03") == 130
     assert ana.left == ana.given
     assert "Traceback" not in ana.log.read_text()
+
+
+async def test_after_ctrl_z_and_fg_the_chat_edits_the_line_again(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[data]\ndir = "{tmp_path / "var"}"\n', encoding="utf-8")
+    ana = await PtyTerminal.start(config, "--user", "ana")
+    await ana.at_prompt()
+    ana.type("Ан")
+    await ana.at_prompt("Ан")
+    chatting = ana.settings()
+    # Ctrl-Z, as a shell's job control has it: stopped (SIGSTOP here, since a process
+    # group without a shell in its session ignores the terminal's SIGTSTP), and the shell
+    # takes the terminal in its own modes meanwhile
+    ana.proc.send_signal(signal.SIGSTOP)
+    await ana.stopped()
+    termios.tcsetattr(ana.master, termios.TCSADRAIN, ana.given)
+    ana.proc.send_signal(signal.SIGCONT)  # fg
+    await ana.shows("the line drawn again", "\n> Ан")
+    ana.type("а\x7fа")
+    await ana.at_prompt("Ана")
+    assert ana.settings() == chatting
+    assert await ana.close("\x15\x04") == 0
