@@ -160,8 +160,12 @@ async def test_after_ctrl_z_and_fg_the_chat_edits_the_line_again(tmp_path: Path)
     await ana.stopped()
     termios.tcsetattr(ana.master, termios.TCSADRAIN, ana.given)
     ana.proc.send_signal(signal.SIGCONT)  # fg
-    await ana.shows("the line drawn again", "\n> Ан")
+
+    async def in_the_chat_s_mode() -> bool:
+        return ana.settings() == chatting
+
+    await eventually(in_the_chat_s_mode, "the terminal in the chat's mode again")
+    await ana.at_prompt("Ан")
     ana.type("а\x7fа")
     await ana.at_prompt("Ана")
-    assert ana.settings() == chatting
     assert await ana.close("\x15\x04") == 0
