@@ -42,8 +42,8 @@ def no_link(ref: str) -> None:
 
 @dataclass(frozen=True)
 class Sample:
-    """How the sample slips are made: issued now, with links as this deployment's
-    receipts carry them (see ecitizen.cli), or the docs' sample links."""
+    """When the sample slips are issued and the chat links they carry: by default the
+    docs' (a fixed time, the sample bot); `deployment_sample` for this deployment's."""
 
     now: datetime = SAMPLE_TIME
     deep_link: DeepLink = docs_deep_link
