@@ -6,11 +6,9 @@ the same line parsing and rendering, without terminal I/O.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TextIO
 
+from bot.terminal_screen import Screen
 from flows.i18n import render
 from flows.messages import Command, ConversationKey, Inbound, Outbound
 
@@ -43,37 +41,26 @@ def render_outbound(out: Outbound) -> str:
 
 
 class TerminalDelivery:
-    """Notifications for the person at this terminal are printed; others have no terminal."""
+    """Notifications for the person at this terminal, shown on its screen. The outbox
+    gives it only theirs (App.add_delivery with users): the process of another person's
+    terminal shows them theirs."""
 
-    def __init__(self, key: ConversationKey, write: Callable[[str], object]) -> None:
-        self.key = key
-        self.write = write
+    def __init__(self, screen: Screen) -> None:
+        self.screen = screen
 
     async def deliver(self, outbound: Outbound) -> None:
-        if outbound.key == self.key:
-            self.write("\n* " + render_outbound(outbound) + "\n")
+        self.screen.notice(render_outbound(outbound))
 
 
 async def run_terminal(
     handle: Callable[[Inbound], Awaitable[list[Outbound]]],
     key: ConversationKey,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
+    screen: Screen,
     first: str = "/start",
 ) -> None:
-    """Read lines until end of input; each line is one inbound message."""
-
-    async def send(line: str) -> None:
-        replies = await handle(parse_line(line, key))
-        for out in replies:
-            stdout.write(render_outbound(out) + "\n")
-        stdout.write("> ")
-        stdout.flush()
-
-    await send(first)
-    loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            return
-        await send(line)
+    """Lines until the end of input; each line is one inbound message."""
+    line: str | None = first
+    while line is not None:
+        for out in await handle(parse_line(line, key)):
+            screen.reply(render_outbound(out))
+        line = await screen.read_line()

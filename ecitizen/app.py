@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,8 +82,12 @@ class App:
         self.printers.wake()
         return replies
 
-    def add_delivery(self, channel: str, delivery: Delivery) -> None:
-        self.outbox.deliveries[channel] = delivery
+    def add_delivery(
+        self, channel: str, delivery: Delivery, users: Collection[str] | None = None
+    ) -> None:
+        """Notifications of the channel: everybody's, or only those to `users` (a
+        terminal's own person; other processes deliver the rest)."""
+        self.outbox.add_delivery(channel, delivery, users)
 
     def add_hall_listener(self, listener: HallListener) -> None:
         self.outbox.hall_listeners.append(listener)

@@ -11,12 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
+from bot.terminal_screen import open_screen
 from ecitizen import logs
 from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, LoggingSettings, load_config, printer_configs
 from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
-from ecitizen.print_cli import add_print_parser, run_print_command
+from ecitizen.print_cli import add_print_parser, deployment_sample, run_print_command
 from ecitizen.purge import purge_once
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
@@ -27,14 +28,29 @@ log = logging.getLogger("ecitizen")
 AUDIT_LIMIT = 100_000  # a registration's whole history
 
 
+CONFIG_HELP = "a TOML file (default: ./config.toml if it exists)"
+
+
+def _config_after_every_subcommand(parser: argparse.ArgumentParser) -> None:
+    """`ecitizen serve --config FILE` as well as `ecitizen --config FILE serve`, for every
+    subcommand, also those added later; given twice, the later one counts."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                # SUPPRESS: absent here, it leaves what was given before the subcommand
+                sub.add_argument(
+                    "--config",
+                    type=Path,
+                    default=argparse.SUPPRESS,
+                    metavar="FILE",
+                    help=CONFIG_HELP,
+                )
+                _config_after_every_subcommand(sub)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecitizen", description="The eCitizen assistant.")
-    p.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="a TOML file (default: ./config.toml if it exists)",
-    )
+    p.add_argument("--config", type=Path, default=None, metavar="FILE", help=CONFIG_HELP)
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="the server: kiosk, hall display, web chat, bots")
     serve.add_argument(
@@ -68,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
     add_print_parser(sub)
+    _config_after_every_subcommand(p)
     return p
 
 
@@ -80,12 +97,15 @@ def _config(path: Path | None) -> Config:
 async def _chat(config: Config, as_officer: str | None, user: str | None) -> None:
     app = await build_app(config)
     key = ConversationKey(CHANNEL, user or getpass.getuser())
-    app.add_delivery(CHANNEL, TerminalDelivery(key, sys.stdout.write))
+    screen = open_screen()
+    # this person's notices only: other terminals' people are other processes'
+    app.add_delivery(CHANNEL, TerminalDelivery(screen), users=[key.user_key])
     app.start_workers()
     try:
         first = f"/officer {as_officer}" if as_officer else "/start"
-        await run_terminal(app.handle, key, first=first)
+        await run_terminal(app.handle, key, screen, first=first)
     finally:
+        screen.close()
         await app.close()
 
 
@@ -179,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logs.configure(config.logging)
     if args.command == "chat":
-        asyncio.run(_chat(config, args.as_officer, args.user))
+        try:
+            asyncio.run(_chat(config, args.as_officer, args.user))
+        except KeyboardInterrupt:  # Ctrl-C: the chat is closed as at the end of input
+            sys.stdout.write("\n")
+            return 130
         return 0
     if args.command == "officer":
         return asyncio.run(_officer(config, args))
@@ -194,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(markdown(flow))
         return 0
     if args.command == "print":
-        return run_print_command(args, printer_configs(config))
+        return run_print_command(args, printer_configs(config), deployment_sample(config))
     if args.command == "serve":
         workers = config.server.workers if args.workers is None else args.workers
         if workers != 1:

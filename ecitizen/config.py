@@ -253,10 +253,35 @@ def parse_config(raw: dict[str, Any]) -> Config:
         raise ConfigError("[[halls]] code must be unique")
     for hall in config.halls:
         hall.to_hall()
-        for printer in [hall.printer, *hall.counter_printers.values()]:
-            if printer not in config.printers:
-                raise ConfigError(f"[[halls]] {hall.code}: printer {printer!r} is not configured")
+    _check_hall_printers(config, built_in_halls="halls" not in raw)
     return config
+
+
+def _check_hall_printers(config: Config, *, built_in_halls: bool) -> None:
+    """Each printer a hall or counter names is configured. Defining any [printers.<name>]
+    replaces the default `file` printer, which the built-in halls print on: the message
+    says which halls name the missing printer and how to mend it."""
+    known = ", ".join(config.printers)
+    for hall in config.halls:
+        named = [(hall.printer, "")] + [
+            (p, f" counter {c}") for c, p in hall.counter_printers.items()
+        ]
+        for printer, counter in named:
+            if printer in config.printers:
+                continue
+            if built_in_halls:
+                users = ", ".join(h.code for h in config.halls if h.printer == printer)
+                raise ConfigError(
+                    f"printer {printer!r} is not configured, and the built-in halls {users} "
+                    f"print on it: [printers] replaces the default printers, so keep a "
+                    f"[printers.{printer}] table beside yours ({known}), or define your own "
+                    f"[[halls]] with printer = one of them"
+                )
+            raise ConfigError(
+                f"[[halls]] hall {hall.code}{counter}: printer {printer!r} is not configured; "
+                f"add a [printers.{printer}] table or name one of the configured printers "
+                f"({known})"
+            )
 
 
 def printer_configs(config: Config) -> dict[str, PrinterConfig]:
@@ -280,6 +305,10 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such file") from None
+        except OSError as exc:  # a folder, no permission...
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     token = env.get("ECITIZEN_TELEGRAM_TOKEN")
     if token:
         raw.setdefault("telegram", {})["token"] = token

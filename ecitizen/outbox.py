@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 
 from flows.booking import when_label
 from flows.halls import Hall
-from flows.messages import Msg
+from flows.messages import ConversationKey, Msg
 from flows.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
 from flows.ports import Delivery, RecipientGone, Store, TryLater
 from flows.records import OutboxItem, RegistrationStatus, Unit
@@ -49,6 +49,8 @@ class OutboxWorker:
     ) -> None:
         self.store = store
         self.deliveries = dict(deliveries)
+        # channels delivered here only to some of their people (a terminal: its own)
+        self.only_to: dict[str, frozenset[str]] = {}
         self.halls = halls
         self.clock = clock
         self.hall_listeners = list(hall_listeners or [])
@@ -57,6 +59,17 @@ class OutboxWorker:
         self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
         self._stopping = False
+
+    def add_delivery(
+        self, channel: str, delivery: Delivery, users: Collection[str] | None = None
+    ) -> None:
+        """Notifications of the channel go through `delivery`: everybody's, or only those
+        to `users` (the rest are left to the processes that have them)."""
+        self.deliveries[channel] = delivery
+        if users is None:
+            self.only_to.pop(channel, None)
+        else:
+            self.only_to[channel] = frozenset(users)
 
     def wake(self) -> None:
         """Something was just written: look now rather than at the next poll."""
@@ -90,13 +103,18 @@ class OutboxWorker:
             waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
-        # Only what this process can carry out: another (`serve` beside `ecitizen chat`)
-        # delivers the rest.
+        # Only what this process can carry out: another (`serve` beside `ecitizen chat`,
+        # or the chat of another officer) delivers the rest.
         items = await self.store.claim_effects(
             self.clock(),
             limit,
             self.lease_seconds,
-            channels=list(self.deliveries),
+            channels=[c for c in self.deliveries if c not in self.only_to],
+            recipients=[
+                ConversationKey(channel, user)
+                for channel, users in self.only_to.items()
+                for user in sorted(users)
+            ],
             skip_kinds=[] if self.hall_listeners else [HALL_CHANGED],
         )
         if not items:
@@ -135,8 +153,13 @@ class OutboxWorker:
             if effect.kind == NOTIFY:
                 out = outbound_of(effect)
                 delivery = self.deliveries.get(out.key.channel)
-                if delivery is None:
-                    await self.store.effect_failed(item.id, f"no channel {out.key.channel}")
+                only = self.only_to.get(out.key.channel)
+                if delivery is None or (only is not None and out.key.user_key not in only):
+                    # left for an hour to the processes that have it (claim_effects)
+                    whose = "" if delivery is None else " for this person"
+                    await self.store.effect_failed(
+                        item.id, f"no channel {out.key.channel}{whose} in any process"
+                    )
                     return True
                 await delivery.deliver(out)
             elif effect.kind == HALL_CHANGED:

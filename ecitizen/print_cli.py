@@ -10,31 +10,77 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ecitizen.app import link_secret, utc_now
+from ecitizen.config import Config
 from flows.messages import LANGUAGES
-from flows.slips import SLIP_KINDS
+from flows.slips import SLIP_KINDS, Document
 from kiosk.printing.capabilities import capabilities
 from kiosk.printing.escpos_render import render_escpos
 from kiosk.printing.layout import Geometry
 from kiosk.printing.links import Printout, link_for
 from kiosk.printing.preview import preview_png
 from kiosk.printing.printers import PrinterConfig
-from kiosk.printing.samples import sample_document
+from kiosk.printing.samples import (
+    SAMPLE_TIME,
+    DeepLink,
+    deployment_deep_link,
+    docs_deep_link,
+    sample_document,
+)
 from kiosk.printing.status import Condition, query_condition
 
 
-def preview(slip: str, lang: str, out: Path, width_mm: int = 80, profile: str = "default") -> None:
+def no_link(ref: str) -> None:
+    """Without a bot, real receipts carry no chat link, and neither do the samples."""
+    return None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """When the sample slips are issued and the chat links they carry: by default the
+    docs' (a fixed time, the sample bot); `deployment_sample` for this deployment's."""
+
+    now: datetime = SAMPLE_TIME
+    deep_link: DeepLink = docs_deep_link
+
+    def document(self, slip: str, lang: str) -> Document:
+        return sample_document(slip, lang, self.now, self.deep_link)
+
+
+def deployment_sample(config: Config) -> Sample:
+    """Samples issued now, with the chat link this deployment's receipts carry (none
+    without a bot): scanned, it opens this bot, which accepts it."""
+    now, bot = utc_now(), config.telegram.bot_username
+    if not bot:
+        return Sample(now, no_link)
+    days = config.engine.deep_link_days
+    return Sample(now, deployment_deep_link(link_secret(config), bot, now, days))
+
+
+def preview(
+    slip: str,
+    lang: str,
+    out: Path,
+    width_mm: int = 80,
+    profile: str = "default",
+    sample: Sample = Sample(),
+) -> None:
     """Write a PNG of a sample slip at the paper's width (58 or 80 mm)."""
-    document = sample_document(slip, lang)
+    document = sample.document(slip, lang)
     png = preview_png(document, capabilities(profile), Geometry.for_paper(width_mm))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(png)
 
 
-def _send_sample(config: PrinterConfig, slip: str, lang: str) -> tuple[Condition, Condition]:
-    document = sample_document(slip, lang)
+def _send_sample(
+    config: PrinterConfig, slip: str, lang: str, sample: Sample
+) -> tuple[Condition, Condition]:
+    document = sample.document(slip, lang)
     data = render_escpos(document, config.caps, config.geometry)
     link = link_for(config)
     link.open()
@@ -54,11 +100,11 @@ def _send_sample(config: PrinterConfig, slip: str, lang: str) -> tuple[Condition
 
 
 async def print_sample(
-    config: PrinterConfig, slip: str = "ticket", lang: str = "sr-Cyrl"
+    config: PrinterConfig, slip: str = "ticket", lang: str = "sr-Cyrl", sample: Sample = Sample()
 ) -> Condition:
     """Send a sample slip straight to a printer (no print job, no activation code): what
     an operator does to check a new printer. Returns the printer's condition after it."""
-    before, after = await asyncio.to_thread(_send_sample, config, slip, lang)
+    before, after = await asyncio.to_thread(_send_sample, config, slip, lang, sample)
     return after if before.can_print else before
 
 
@@ -78,10 +124,12 @@ def add_print_parser(sub: Any) -> None:
     test.add_argument("--lang", choices=LANGUAGES, default="sr-Cyrl")
 
 
-def run_print_command(args: argparse.Namespace, printers: Mapping[str, PrinterConfig]) -> int:
+def run_print_command(
+    args: argparse.Namespace, printers: Mapping[str, PrinterConfig], sample: Sample = Sample()
+) -> int:
     if args.action == "preview":
         out = args.out or Path(f"{args.slip}-{args.lang}.png")
-        preview(args.slip, args.lang, out, args.width, args.profile)
+        preview(args.slip, args.lang, out, args.width, args.profile, sample)
         sys.stdout.write(f"{out}\n")
         return 0
     config = printers.get(args.printer)
@@ -89,7 +137,7 @@ def run_print_command(args: argparse.Namespace, printers: Mapping[str, PrinterCo
         sys.stderr.write(f"unknown printer {args.printer!r}; known: {', '.join(printers)}\n")
         return 2
     try:
-        condition = asyncio.run(print_sample(config, args.slip, args.lang))
+        condition = asyncio.run(print_sample(config, args.slip, args.lang, sample))
     except OSError as e:
         sys.stderr.write(f"printer {args.printer} cannot be reached: {e}\n")
         return 1

@@ -55,3 +55,13 @@ class LinkSigner:
     def telegram_link(self, bot_username: str, ref: str, now: datetime, days: int) -> str:
         payload = self.sign(ref, now + timedelta(days=days))
         return f"https://t.me/{bot_username}?start={payload}"
+
+
+def deep_link(
+    signer: LinkSigner, bot_username: str, ref: str, *, now: datetime, days: int
+) -> str | None:
+    """The Telegram link that follows a registration, valid `days` from now; none when no
+    bot is configured. The one way every slip and screen gets it."""
+    if not bot_username:
+        return None
+    return signer.telegram_link(bot_username, ref, now, days)

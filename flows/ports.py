@@ -167,10 +167,12 @@ class OutboxStore(Protocol):
         lease_s: float,
         *,
         channels: Sequence[str] | None = None,
+        recipients: Sequence[ConversationKey] = (),
         skip_kinds: Sequence[str] = (),
     ) -> list[OutboxItem]:
         """Due effects, claimed by this process for lease_s seconds so no other takes them;
-        only notifications for `channels` (None: any), and no effect of `skip_kinds`."""
+        only notifications for `channels` (None: any) or to one of `recipients`, and no
+        effect of `skip_kinds`."""
 
     async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
         """Extend this process's claims while their delivery is in progress."""

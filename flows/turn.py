@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from flows.domain.textinput import Invalid as Invalid
 from flows.halls import Hall
-from flows.links import LinkSigner
+from flows.links import LinkSigner, deep_link
 from flows.messages import Choice, Inbound, Msg
 from flows.ports import AccountProvider, StoreError, StoreReader
 from flows.records import AuditEntry, Conversation, Officer, Unit
@@ -49,10 +49,12 @@ class Env:
 
     def deep_link(self, ref: str) -> str | None:
         """The Telegram link that follows this registration, when a bot is configured."""
-        if not self.settings.bot_username:
-            return None
-        return self.links.telegram_link(
-            self.settings.bot_username, ref, self.clock(), self.settings.deep_link_days
+        return deep_link(
+            self.links,
+            self.settings.bot_username,
+            ref,
+            now=self.clock(),
+            days=self.settings.deep_link_days,
         )
 
 

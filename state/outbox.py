@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flows.messages import ConversationKey
 from flows.records import Effect, OutboxItem
 from state.base import StoreBase
 from state.db import Row
@@ -37,13 +38,15 @@ class OutboxQueries(StoreBase):
         lease_s: float,
         *,
         channels: Sequence[str] | None = None,
+        recipients: Sequence[ConversationKey] = (),
         skip_kinds: Sequence[str] = (),
     ) -> list[OutboxItem]:
         """Due effects, oldest due first, claimed for this process. Claiming moves their
         next attempt to the end of the claim: a process that dies leaves them to be
         claimed again then, and until then nobody else takes them. Each item's
         next_attempt_at is its claim's end. A process takes only what it can carry out:
-        notifications for `channels` (None: any) and no effect of `skip_kinds`; the rest
+        notifications for `channels` (None: any) or to one of `recipients` (a terminal's
+        own person), and no effect of `skip_kinds`; the rest
         waits for a process that can, for an hour at most (then any process takes it and
         gives it up, so nothing undeliverable piles up)."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgres" else ""
@@ -59,13 +62,13 @@ class OutboxQueries(StoreBase):
             able.append(f"NOT {self._among('kind', len(args), 'text')}")
         if channels is not None:
             args.append(self._sql_list(channels))
-            channel = (
-                "(payload::json -> 'outbound' ->> 'channel')"
-                if self._db.dialect == "postgres"
-                else "json_extract(payload, '$.outbound.channel')"
-            )
+            to = [self._among(self._outbound("channel"), len(args), "text")]
+            if recipients:  # "channel:user_key", as str(ConversationKey)
+                args.append(self._sql_list([str(key) for key in recipients]))
+                who = f"{self._outbound('channel')} || ':' || {self._outbound('user_key')}"
+                to.append(self._among(f"({who})", len(args), "text"))
             # 'notify': flows.notify.NOTIFY
-            able.append(f"(kind <> 'notify' OR {self._among(channel, len(args), 'text')})")
+            able.append(f"(kind <> 'notify' OR {' OR '.join(to)})")
         only = ""
         if able:
             args.append(to_micros(now - LEFT_FOR_OTHERS))
@@ -82,6 +85,12 @@ class OutboxQueries(StoreBase):
             *args,
         )
         return sorted((_item(row) for row in rows), key=lambda item: (item.created_at, item.id))
+
+    def _outbound(self, field: str) -> str:
+        """A field of a notification's outbound message (flows.codec.outbound_to_json)."""
+        if self._db.dialect == "postgres":
+            return f"(payload::json -> 'outbound' ->> '{field}')"
+        return f"json_extract(payload, '$.outbound.{field}')"
 
     def _sql_list(self, values: Sequence[object]) -> object:
         """A list as one parameter: an array on PostgreSQL, JSON text on SQLite."""
