@@ -6,6 +6,7 @@ from flows.ports import Store
 from state.account_records import AccountQueries
 from state.audit import AuditQueries
 from state.base import Clock
+from state.chat_reach import ChatReachQueries
 from state.conversations import ConversationQueries
 from state.db import Database, connect
 from state.kiosk_sessions import KioskSessionQueries
@@ -29,6 +30,7 @@ class SqlStore(
     AccountQueries,
     KioskSessionQueries,
     MailboxQueries,
+    ChatReachQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
