@@ -15,6 +15,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
 from bot.command_text import read_command
+from bot.contact import international
 from bot.telegram.chats import ChatMemory, ChatState, ChoiceIds
 from flows.messages import ConversationKey, Inbound
 
@@ -76,9 +77,3 @@ def _read_message(
         chat.reply_keyboard = False
         return Incoming(chat_id, replace(base, choice=choice))
     return Incoming(chat_id, replace(base, text=text))
-
-
-def international(phone: str) -> str:
-    """Telegram gives a contact's number in international form, usually without the '+'."""
-    digits = phone.strip()
-    return digits if digits.startswith("+") else f"+{digits}"
