@@ -15,6 +15,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
+from bot.viber import ViberChannel, ViberSettingsError, ViberStartError
 from bot.webchat import WebChatDeps, add_webchat_routes
 from ecitizen.app import App, build_app, utc_now
 from ecitizen.config import Config
@@ -37,6 +38,9 @@ async def purge_daily(app: App) -> None:
             now = utc_now()
             expired = await app.store.expire_due(now)
             erased = await app.store.purge(now - timedelta(days=app.config.engine.retention_days))
+            await app.store.forget_chat_records(
+                now - timedelta(days=app.config.engine.retention_days)
+            )
             log.info("daily purge: %d expired, %d erased", len(expired), erased)
         except Exception:
             log.exception("daily purge failed; trying again tomorrow")
@@ -57,14 +61,35 @@ def telegram_channel(app: App) -> TelegramChannel | None:
     )
 
 
+def viber_channel(app: App) -> ViberChannel | None:
+    settings = app.config.viber
+    if not settings.token:
+        return None
+    return ViberChannel(
+        app,
+        settings.token,
+        public_url=settings.public_url,
+        secret=app.secret,
+        store=app.store,
+        api_url=settings.api_url,
+        name=settings.name,
+        avatar=settings.avatar,
+        uri=settings.uri,
+        clock=app.env.clock,
+    )
+
+
 @dataclass
 class Server:
     app: App
     web: web.Application
     telegram: TelegramChannel | None
+    viber: ViberChannel | None = None
 
 
-def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
+def build_web(
+    app: App, telegram: TelegramChannel | None = None, viber: ViberChannel | None = None
+) -> Server:
     """The whole HTTP surface: landing page, kiosks, hall displays, web chat, webhooks."""
     web_app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
     kiosk = app.config.kiosk
@@ -90,7 +115,10 @@ def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
     if telegram is not None:
         web_app.add_routes(telegram.webhook_routes())
         app.add_delivery("telegram", telegram.delivery)
-    return Server(app, web_app, telegram)
+    if viber is not None:
+        web_app.add_routes(viber.routes())
+        app.add_delivery("viber", viber.delivery)
+    return Server(app, web_app, telegram, viber)
 
 
 async def start_telegram(server: Server) -> None:
@@ -103,22 +131,36 @@ async def start_telegram(server: Server) -> None:
         env.settings = dataclasses.replace(env.settings, bot_username=server.telegram.username)
 
 
+async def start_viber(server: Server) -> None:
+    """Check the token and register the webhook (our routes are served already)."""
+    if server.viber is None:
+        return
+    await server.viber.start()
+    env = server.app.env
+    if not env.settings.viber_uri:
+        env.settings = dataclasses.replace(env.settings, viber_uri=server.viber.uri)
+
+
 async def serve(config: Config) -> int:
     app = await build_app(config)
     try:
         telegram = telegram_channel(app)
-    except TelegramSettingsError as exc:
+        viber = viber_channel(app)
+    except (TelegramSettingsError, ViberSettingsError) as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         await app.close()
         return 2
-    server = build_web(app, telegram)
+    server = build_web(app, telegram, viber)
     runner = web.AppRunner(server.web, access_log=None)  # access logs could carry codes
     await runner.setup()
     try:
         await web.TCPSite(runner, config.server.host, config.server.port).start()
         await start_telegram(server)
-    except (OSError, TelegramStartError) as exc:
+        await start_viber(server)
+    except (OSError, TelegramStartError, ViberStartError) as exc:
         sys.stderr.write(f"cannot start: {exc}\n")
+        if telegram is not None:
+            await telegram.stop()
         await runner.cleanup()
         await app.close()
         return 2
@@ -138,4 +180,6 @@ async def serve(config: Config) -> int:
     await app.close()  # the outbox finishes the round it holds before this returns
     if telegram is not None:
         await telegram.stop()
+    if viber is not None:
+        await viber.stop()
     return 0

@@ -31,6 +31,7 @@ class EngineSettings:
     max_failures: int = 3  # after this many failed tries the step is explained again
     bot_username: str = ""  # Telegram bot, for deep links (t.me/<bot>?start=...)
     deep_link_days: int = 30
+    viber_uri: str = ""  # Viber bot, for deep links (viber://pa?chatURI=<uri>&context=...)
 
 
 @dataclass(slots=True)

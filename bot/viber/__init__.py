@@ -1,7 +1,15 @@
 """Viber: citizens and officers talk to the engine through Viber's REST bot API."""
 
 from bot.viber.api import DEFAULT_API_URL, ViberApi
-from bot.viber.channel import VIBER_LIMITS, WEBHOOK_PATH, ViberChannel, ViberStore, deep_link
+from bot.viber.channel import (
+    VIBER_LIMITS,
+    WEBHOOK_PATH,
+    ViberChannel,
+    ViberStore,
+    deep_link,
+    register_webhook,
+    webhook_url,
+)
 from bot.viber.errors import (
     InvalidViberToken,
     ViberRefused,
@@ -25,4 +33,6 @@ __all__ = [
     "ViberStore",
     "ViberUnreachable",
     "deep_link",
+    "register_webhook",
+    "webhook_url",
 ]

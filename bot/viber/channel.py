@@ -65,6 +65,26 @@ def deep_link(uri: str, payload: str) -> str:
     return f"viber://pa?chatURI={uri}&context={payload}"
 
 
+def webhook_url(public_url: str) -> str:
+    return public_url.rstrip("/") + WEBHOOK_PATH
+
+
+async def register_webhook(api: ViberApi, url: str) -> None:
+    """set_webhook, with a message an operator can act on when it fails."""
+    try:
+        await api.set_webhook(url)
+    except InvalidViberToken:
+        raise InvalidViberToken(
+            "Viber refused the bot token (set_webhook: invalidAuthToken). Check [viber] "
+            "token or ECITIZEN_VIBER_TOKEN."
+        ) from None
+    except (ViberRefused, NetworkTrouble) as exc:
+        raise ViberStartError(
+            f"Viber could not register the webhook {url} ({exc}). It must be reachable "
+            "from the internet over HTTPS and answer Viber's check: see [viber] public_url."
+        ) from None
+
+
 class ViberChannel:
     def __init__(
         self,
@@ -96,7 +116,7 @@ class ViberChannel:
         self._store = store
         self._clock = clock
         self._name, self._avatar, self.uri = name, avatar, uri
-        self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
+        self.webhook_url = webhook_url(public_url)
         self.api = ViberApi(token, api_url)
         self._transport = ViberTransport(self.api)
         self.pictures = PictureLinks(secret, public_url, clock)
@@ -161,14 +181,10 @@ class ViberChannel:
 
     async def set_webhook(self) -> None:
         try:
-            await self.api.set_webhook(self.webhook_url)
-        except (ViberRefused, NetworkTrouble) as exc:
+            await register_webhook(self.api, self.webhook_url)
+        except ViberStartError:
             await self.stop()
-            raise ViberStartError(
-                f"Viber could not register the webhook {self.webhook_url} ({exc}). It must be "
-                "reachable from the internet over HTTPS and answer Viber's check: see "
-                "[viber] public_url."
-            ) from None
+            raise
 
     async def stop(self) -> None:
         self.sender.ready = False
@@ -240,9 +256,7 @@ class ViberChannel:
                     self._partial.popitem(last=False)
             return web.json_response({"error": "try again"}, status=503)
         except RecipientGone:
-            await self._store.set_chat_reach(
-                conversation_key(incoming.user_id), False, self._clock()
-            )
+            await self._store.set_chat_reach(conversation_key(incoming.user_id), False, _now())
         except ViberRefused as exc:  # our fault: a retry would be refused the same way
             log.error("Viber refused a reply: %s", exc)
         return _ok()
@@ -290,7 +304,13 @@ class ReachHooks:
             await self._store.record_sent(CHANNEL, tokens, notice, self._clock())
 
     async def gone(self, outbound: Outbound, reason: str) -> None:
-        await self._store.set_chat_reach(outbound.key, False, self._clock())
+        await self._store.set_chat_reach(outbound.key, False, _now())
+
+
+def _now() -> datetime:
+    """When we learnt that a person left: on Viber's clock (its events carry its times),
+    which is the wall clock, not the application's (a test may set that one back)."""
+    return datetime.now(UTC)
 
 
 def _ok() -> web.Response:
