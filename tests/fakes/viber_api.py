@@ -285,6 +285,7 @@ class FakeViberApi:
             keyboard=data.get("keyboard"),
             tracking=data.get("tracking_data"),
             token=token,
+            min_api_version=int(data.get("min_api_version", 1)),
             welcome=welcome,
         )
         user.receive(message)

@@ -32,6 +32,7 @@ class Received:
     keyboard: dict[str, Any] | None
     tracking: str | None
     token: int
+    min_api_version: int = 1
     sent_at: float = field(default_factory=time.monotonic)
     welcome: bool = False
 
