@@ -49,9 +49,16 @@ EVENT_TYPES = ("delivered", "seen", "failed", "subscribed", "unsubscribed", "con
 
 
 class ViberApi:
-    def __init__(self, token: str, api_url: str = DEFAULT_API_URL, timeout_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        timeout_s: float = 15.0,
+        throttled_wait_s: float = THROTTLED_WAIT_S,
+    ) -> None:
         self._token = token
         self.api_url = api_url.rstrip("/")
+        self._throttled_wait_s = throttled_wait_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
@@ -94,7 +101,7 @@ class ViberApi:
         if status in GONE:
             raise RecipientGone(message or f"Viber status {status}")
         if status == TOO_MANY_REQUESTS:
-            raise Throttled(THROTTLED_WAIT_S, "Viber: too many messages to this person")
+            raise Throttled(self._throttled_wait_s, "Viber: too many messages to this person")
         raise ViberRefused(method, int(status) if isinstance(status, int) else -1, message)
 
     async def account_info(self) -> dict[str, Any]:
@@ -105,7 +112,7 @@ class ViberApi:
         must already be serving the route."""
         return await self.call(
             "set_webhook",
-            {"url": url, "event_types": list(EVENT_TYPES), "send_name": True, "send_photo": False},
+            {"url": url, "event_types": list(EVENT_TYPES), "send_name": False, "send_photo": False},
         )
 
     async def send_message(self, payload: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
 from bot.pacing import URGENT, SendLimiter, SendLimits
 from bot.sending import NetworkTrouble, RetryPolicy, Sender, SendProgress
-from bot.viber.api import DEFAULT_API_URL, ViberApi
+from bot.viber.api import DEFAULT_API_URL, THROTTLED_WAIT_S, ViberApi
 from bot.viber.callbacks import CallbackRoute
 from bot.viber.errors import (
     InvalidViberToken,
@@ -103,6 +103,7 @@ class ViberChannel:
         max_running: int = 256,
         reply_max_wait_s: float = 20.0,
         notify_max_wait_s: float = 10.0,
+        throttled_wait_s: float = THROTTLED_WAIT_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not token.strip():
@@ -117,7 +118,7 @@ class ViberChannel:
         self._clock = clock
         self._name, self._avatar, self.uri = name, avatar, uri
         self.webhook_url = webhook_url(public_url)
-        self.api = ViberApi(token, api_url)
+        self.api = ViberApi(token, api_url, throttled_wait_s=throttled_wait_s)
         self._transport = ViberTransport(self.api)
         self.pictures = PictureLinks(secret, public_url, clock)
         self.renderer = Renderer(self.pictures)

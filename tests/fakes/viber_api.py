@@ -80,6 +80,7 @@ class FakeViberApi:
         self.hold_sends_to: set[str] = set()  # user ids whose messages are held, never sent
         self.held = 0
         self._failures: list[int] = []  # statuses for the next send_message calls
+        self._broken = 0  # next send_message calls answered like a broken proxy (HTTP 502)
         self._changed = asyncio.Condition()
         self._release = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
@@ -127,6 +128,10 @@ class FakeViberApi:
     def fail_next(self, *statuses: int) -> None:
         """The next send_message calls answer these Viber statuses (e.g. 12)."""
         self._failures.extend(statuses)
+
+    def break_next(self, count: int = 1) -> None:
+        """The next send_message calls get HTTP 502 and no Viber answer (network trouble)."""
+        self._broken += count
 
     async def wait_until(self, condition: Callable[[], bool], wait_s: float = 10.0) -> None:
         async with asyncio.timeout(wait_s):
@@ -199,6 +204,9 @@ class FakeViberApi:
         method = request.match_info["method"]
         self.calls[method] += 1
         raw = await request.read()
+        if method == "send_message" and self._broken:
+            self._broken -= 1
+            return web.Response(status=502, text="<html>Bad Gateway</html>")
         try:
             if request.headers.get("X-Viber-Auth-Token") != self.token:
                 raise Refused(INVALID_AUTH_TOKEN, STATUS_NAMES[INVALID_AUTH_TOKEN])
