@@ -222,6 +222,7 @@ class FakeViberApi:
             self.refused.append((method, refused.status, refused.message))
             await self._notify()
             return web.json_response(refused.answer())
+        await self._notify()
         return web.json_response({"status": 0, "status_message": "ok", **answer})
 
     async def _m_get_account_info(self, _: dict[str, Any], __: int) -> dict[str, Any]:

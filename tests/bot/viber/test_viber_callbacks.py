@@ -96,6 +96,4 @@ async def test_the_signature_may_come_in_capitals(bot: ViberBot) -> None:
 async def test_set_webhook_registered_our_route_after_viber_checked_it(bot: ViberBot) -> None:
     assert bot.api.webhook == f"{bot.base_url}/viber/webhook"
     assert ("webhook", 0, 200) in bot.api.callbacks
-    assert {"delivered", "seen", "failed", "subscribed", "unsubscribed"} <= set(
-        bot.api.event_types
-    )
+    assert {"delivered", "seen", "failed", "subscribed", "unsubscribed"} <= set(bot.api.event_types)

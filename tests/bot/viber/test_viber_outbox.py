@@ -122,9 +122,7 @@ async def test_a_send_refused_because_the_person_left_marks_the_chat_for_every_p
 
 
 @pytest.fixture
-async def impatient_bot(
-    make_app: Callable[..., Any], api: FakeViberApi
-) -> AsyncIterator[ViberBot]:
+async def impatient_bot(make_app: Callable[..., Any], api: FakeViberApi) -> AsyncIterator[ViberBot]:
     app = await make_app()
     served = await serve_viber(app, api, throttled_wait_s=0.01, notify_max_wait_s=0.0)
     yield served
