@@ -102,6 +102,7 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
         screen=f"{flow.flow.name}.{step.name}",
         reference=shown.reference,
         ticket=shown.ticket,
+        extras=dict(shown.extras),
     )
 
 
@@ -125,6 +126,7 @@ def plain_reply(
         reference=shown.reference,
         ticket=shown.ticket,
         end=end,
+        extras=dict(shown.extras),
     )
 
 

@@ -45,6 +45,7 @@ UI_KEYS: tuple[str, ...] = (
     "kiosk.result.reference",
     "kiosk.result.ticket",
     "kiosk.result.qr",
+    "kiosk.result.qr_viber",
     "kiosk.busy",
     "kiosk.wiped",
     "kiosk.error.network",
@@ -106,6 +107,8 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
         "input": False,
         "keyboard": None,
         "qr": None,
+        "qr_caption": "result.qr",
+        "qr_viber": None,
         "reference": None,
         "ticket": None,
         "end": False,
@@ -131,7 +134,8 @@ def screen_from(
     # A closing note after a question ("You can go back any time.") keeps its buttons.
     keeps = asking is not None and (asking is last or last.expect == Expect.NOTHING)
     choices = asking.choices if asking is not None and keeps else ()
-    qr = next((out.qr for out in replies if out.qr), None)
+    qr, links = next(((out.qr, out.extras) for out in replies if out.qr), (None, {}))
+    viber = links.get("link.viber")
     return {
         "name": last.screen,
         "language": lang,
@@ -141,6 +145,9 @@ def screen_from(
         "input": takes_typing(last.expect, len(choices)),
         "keyboard": keyboard_for(last.expect, lang),
         "qr": qr_data_url(qr) if qr else None,
+        # which messenger the code opens; with both configured, Viber's comes second
+        "qr_caption": "result.qr_viber" if qr and qr.startswith("viber:") else "result.qr",
+        "qr_viber": qr_data_url(viber) if viber and viber != qr else None,
         "reference": next((out.reference for out in replies if out.reference), None),
         "ticket": next((out.ticket for out in replies if out.ticket), None),
         "end": any(out.end for out in replies),

@@ -6,7 +6,6 @@ from bot.viber.channel import (
     WEBHOOK_PATH,
     ViberChannel,
     ViberStore,
-    deep_link,
     register_webhook,
     webhook_url,
 )
@@ -32,7 +31,6 @@ __all__ = [
     "ViberStartError",
     "ViberStore",
     "ViberUnreachable",
-    "deep_link",
     "register_webhook",
     "webhook_url",
 ]

@@ -42,6 +42,7 @@ from bot.viber.pictures import PictureLinks
 from bot.viber.render import Renderer, ViberMessage, api_version, sender_name, welcome
 from bot.viber.transport import ViberTransport
 from flows.i18n import normalize_language, text
+from flows.links import viber_url
 from flows.messages import Outbound
 from flows.ports import ChatReachStore, RecipientGone, TryLater
 
@@ -58,11 +59,6 @@ WEBHOOK_PATH = "/viber/webhook"
 
 class ViberStore(ChatReachStore, Protocol):
     async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None: ...
-
-
-def deep_link(uri: str, payload: str) -> str:
-    """Opens the bot's chat in Viber; `context` comes back in conversation_started."""
-    return f"viber://pa?chatURI={uri}&context={payload}"
 
 
 def webhook_url(public_url: str) -> str:
@@ -144,7 +140,7 @@ class ViberChannel:
         return self._callbacks.routes() + self.pictures.routes()
 
     def deep_link(self, payload: str) -> str:
-        return deep_link(self.uri, payload)
+        return viber_url(self.uri, payload)
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -175,7 +171,7 @@ class ViberChannel:
         self._transport.sender = {"name": sender_name(self._name or str(info.get("name", "")))}
         if self._avatar:
             self._transport.sender["avatar"] = self._avatar
-        self.renderer.own_link = deep_link(self.uri, "") if self.uri else None
+        self.renderer.own_link = viber_url(self.uri, "") if self.uri else None
         self.sender.ready = True
         await self.set_webhook()
         log.info("Viber bot %s started (webhook %s)", self.uri or "?", self.webhook_url)

@@ -80,7 +80,8 @@ class FakeViberApi:
         self.hold_sends_to: set[str] = set()  # user ids whose messages are held, never sent
         self.held = 0
         self._failures: list[int] = []  # statuses for the next send_message calls
-        self._broken = 0  # next send_message calls answered like a broken proxy (HTTP 502)
+        self._broken = 0
+        self._last_ms = 0  # next send_message calls answered like a broken proxy (HTTP 502)
         self._changed = asyncio.Condition()
         self._release = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
@@ -144,10 +145,15 @@ class FakeViberApi:
 
     # -- callbacks to the bot -----------------------------------------------------------
 
+    def _now_ms(self) -> int:
+        """Viber's time of an event, in ms; events one after another never share one."""
+        self._last_ms = max(self._last_ms + 1, int(time.time() * 1000))
+        return self._last_ms
+
     async def callback(self, event: dict[str, Any], welcome_for: ViberUser | None = None) -> int:
         """Send a callback as Viber does (a token and a time added, signed), again and
         again until it is answered 2xx; returns the last HTTP status (0: no answer)."""
-        event.setdefault("timestamp", int(time.time() * 1000))
+        event.setdefault("timestamp", self._now_ms())
         event.setdefault("message_token", next(self._tokens))
         body = json.dumps(event, ensure_ascii=False).encode()
         status, answer = await self.deliver(body)

@@ -69,9 +69,11 @@ async def long_day(tmp_path: Path, clock: Clock) -> AsyncIterator[tuple[ViberBot
     """A hall open 07:00-19:00: 36 visit times a day, more than one Viber keyboard holds."""
     raw: dict[str, Any] = {
         "data": {"dir": str(tmp_path / "var")},
+        "printers": {"file": {"kind": "file", "dir": "prints"}},
         "halls": [
             {
-                "code": "kg",
+                # Its own code: slot lists are computed once per hall code and process.
+                "code": "kg-long",
                 "name": "Крагујевац, Градска управа",
                 "name_en": "Kragujevac City Administration",
                 "address": "Трг слободе 3, Крагујевац",

@@ -13,7 +13,7 @@ from bot.pacing import SendLimits
 from bot.sending import RetryPolicy
 from bot.viber import ViberChannel
 from ecitizen.app import App
-from ecitizen.server import build_web
+from ecitizen.server import build_web, start_viber
 from tests.fakes.viber_api import FakeViberApi, Received, ViberUser
 
 QUICK = SendLimits(per_second=1000.0, per_chat_per_second=100.0, per_chat_burst=10)
@@ -104,6 +104,6 @@ async def serve_viber(app: App, api: FakeViberApi, **options: Any) -> ViberBot:
     runner = web.AppRunner(server.web, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    await channel.start()
+    await start_viber(server)
     app.start_workers()
     return ViberBot(app, channel, api, runner, base_url)
