@@ -61,6 +61,7 @@ class FakeViberApi:
         retry_delay_s: float = 0.2,
         retry_for_s: float = 30.0,
         callback_timeout_s: float = 60.0,
+        connections: int = 100,
     ) -> None:
         self.token = token
         self.uri = uri
@@ -68,6 +69,7 @@ class FakeViberApi:
         self.retry_delay_s = retry_delay_s
         self.retry_for_s = retry_for_s
         self._callback_timeout = aiohttp.ClientTimeout(total=callback_timeout_s)
+        self._connections = connections  # callbacks on the wire at once, as Viber's pool
         self.users: dict[str, ViberUser] = {}
         self._user_ids = itertools.count(1)
         self._tokens = itertools.count(5_000_000_000_000_000_001)
@@ -99,7 +101,10 @@ class FakeViberApi:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/pa"
-        self._http = aiohttp.ClientSession(timeout=self._callback_timeout)
+        self._http = aiohttp.ClientSession(
+            timeout=self._callback_timeout,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+        )
         return self.url
 
     async def close(self) -> None:
