@@ -27,6 +27,7 @@ from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
 from bot.pacing import URGENT, SendLimiter, SendLimits
 from bot.sending import NetworkTrouble, RetryPolicy, Sender, SendProgress
+from bot.text import utf16_length
 from bot.viber.api import DEFAULT_API_URL, THROTTLED_WAIT_S, ViberApi
 from bot.viber.callbacks import CallbackRoute
 from bot.viber.errors import (
@@ -39,7 +40,14 @@ from bot.viber.errors import (
 from bot.viber.events import CHANNEL, RECEIPTS, Event, Incoming, conversation_key, read_message
 from bot.viber.keyboard import keyboard_for
 from bot.viber.pictures import PictureLinks
-from bot.viber.render import Renderer, ViberMessage, api_version, sender_name, welcome
+from bot.viber.render import (
+    TEXT_LIMIT,
+    Renderer,
+    ViberMessage,
+    api_version,
+    sender_name,
+    welcome,
+)
 from bot.viber.transport import ViberTransport
 from flows.i18n import normalize_language, text
 from flows.links import viber_url
@@ -323,7 +331,7 @@ def _language(incoming: Incoming, replies: list[Outbound]) -> str:
 def _noted(messages: list[ViberMessage], note: str) -> list[ViberMessage]:
     """The note said first, in the same message when there is room."""
     first = messages[0]
-    if first.type == "text" and len(first.text) + len(note) + 2 <= 7000:
+    if first.type == "text" and utf16_length(f"{note}\n\n{first.text}") <= TEXT_LIMIT:
         joined = ViberMessage(
             "text",
             f"{note}\n\n{first.text}",
