@@ -4,6 +4,9 @@ A ViberUser does what a person holding the Viber app does: `open_chat()` (from t
 page or a deep link: conversation_started), `send_text("...")`, `press("Да")` (a button of
 the keyboard on screen: Viber shows the keyboard of the last message received),
 `share_phone()`, `share_contact(...)`, `send_picture()`, `subscribe()`, `unsubscribe()`.
+"The client will always display the last keyboard that was sent to it" (Viber's keyboards
+doc): a message without one leaves it on screen. The tracking_data Viber returns with the
+person's message is the last message's (none, if that one had none).
 Each action is a signed callback to the bot's webhook, retried by the fake as Viber
 retries; it returns once the bot answered it. What the person sees: `inbox`, `unread()`.
 """
@@ -85,14 +88,13 @@ class ViberUser:
 
     @property
     def keyboard(self) -> dict[str, Any] | None:
-        """Viber shows the keyboard of the last message received (none if it had none)."""
-        last = self.last()
-        return last.keyboard if last else None
+        """The last keyboard the bot sent: Viber keeps showing it."""
+        return next((m.keyboard for m in reversed(self.inbox) if m.keyboard), None)
 
     @property
     def buttons(self) -> list[str]:
-        last = self.last()
-        return last.buttons if last else []
+        """The labels of the keyboard on screen."""
+        return [_shown(b) for b in (self.keyboard or {}).get("Buttons", [])]
 
     def _tracking(self) -> str | None:
         last = self.last()

@@ -16,6 +16,9 @@ from bot.viber.callbacks import signature
 from flows.messages import ConversationKey
 from flows.records import RegistrationStatus
 from tests.bot.viber.vb_support import Person, ViberBot
+from tests.conftest import Clock
+from tests.dialogue import Chat
+from tests.flows.test_citizen_dialogue import register_at_kiosk
 from tests.flows.test_officer_dialogue import invite
 from tests.flows.test_registration_dialogue import WORDS
 
@@ -171,16 +174,27 @@ async def test_a_button_of_an_old_keyboard_is_no_longer_valid(bot: ViberBot) -> 
     assert "више не важи" in answer and "пристајете" in answer
 
 
+async def enrolls(bot: ViberBot, name: str, counter: str = "1") -> Person:
+    officer = bot.person(name)
+    await officer.opens()
+    code = await invite(bot.app, name)
+    assert f"Добро дошли, {name}!" in await officer.says(f"/officer {code}")
+    await officer.presses("Службеник")
+    await officer.presses("Мој шалтер")
+    await officer.presses(f"Шалтер {counter}")
+    return officer
+
+
+async def news_for(bot: ViberBot, person: Person, words: str) -> str:
+    """A notification from the outbox, a moment later."""
+    await bot.api.wait_until(lambda: any(words in m.text for m in person.user.inbox))
+    return next(m.text for m in person.user.inbox if words in m.text)
+
+
 async def test_an_officer_approves_in_viber_and_the_citizen_hears_of_it(bot: ViberBot) -> None:
     ana = bot.person("Ана", phone="+381641234567")
     ref = await registers(ana)
-    mira = bot.person("Мира")
-    await mira.opens()
-    code = await invite(bot.app, "Мира")
-    assert "Добро дошли, Мира!" in await mira.says(f"/officer {code}")
-    await mira.presses("Службеник")
-    await mira.presses("Мој шалтер")
-    await mira.presses("Шалтер 1")
+    mira = await enrolls(bot, "Мира")
 
     assert "Изаберите пријаву" in await mira.presses("Пријаве на чекању")
     details = await mira.presses(ref)
@@ -188,11 +202,41 @@ async def test_an_officer_approves_in_viber_and_the_citizen_hears_of_it(bot: Vib
     assert "проверили личну карту" in await mira.presses("Одобри")
     assert f"Пријава {ref} је одобрена" in await mira.presses("Да")
 
-    await bot.api.wait_until(lambda: any("ConsentID" in m.text for m in ana.user.inbox))
-    news = next(m for m in ana.user.inbox if "ConsentID" in m.text)
-    assert ref in news.text and "Корисничко име: ana.marija.petrovic" in news.text
+    news = await news_for(bot, ana, "ConsentID")
+    assert ref in news and "Корисничко име: ana.marija.petrovic" in news
     everything_ana_got = "\n".join(m.text for m in ana.user.inbox)
     assert ACTIVATION_CODE.search(everything_ana_got) is None  # it is only on the slip
+
+
+async def test_a_visit_in_viber_reminder_check_in_and_the_officer_calls_her(
+    bot: ViberBot, clock: Clock
+) -> None:
+    ana = bot.person("Ана")
+    ref = await registers(ana)  # Tuesday 09:00
+    mira = await enrolls(bot, "Мира")
+    clock.advance(hours=1, minutes=5)  # Monday 09:05: the day before the visit
+    bot.app.outbox.wake()
+    assert ref in await news_for(bot, ana, "Подсетник: сутра вас очекујемо")
+
+    clock.advance(hours=23, minutes=45)  # Tuesday 08:50 in Kragujevac: she is at the hall
+    kiosk = Chat(bot.app, "kg:s9", channel="kiosk")
+    await kiosk.command_language("sr-Cyrl")
+    await kiosk.picks("Имам заказан термин")
+    assert f"Пријава {ref} је потврђена" in await kiosk.says(ref)
+    await news_for(bot, mira, f"Стигла је пријава {ref}")
+
+    assert "Позван је број A001 на шалтер 1" in await mira.presses("Позови следећи број")
+    await news_for(bot, ana, "Ваш број A001 је позван: шалтер 1")
+    assert "Ваша одлука?" in await mira.presses("Отвори пријаву")
+
+
+async def test_an_officer_looks_after_the_printers_in_viber(bot: ViberBot) -> None:
+    await register_at_kiosk(Chat(bot.app, "kg:s1", channel="kiosk"))  # two slips queued
+    mira = await enrolls(bot, "Мира")
+    assert "Листићи на штампачима ваше сале" in await mira.presses("Штампачи и листићи")
+    slips = [label for label in mira.buttons if "· file ·" in label]
+    assert len(slips) == 2 and any("потврда пријаве" in label for label in slips)
+    assert "одштампа поново" in await mira.presses("потврда пријаве")  # a reprint offered
 
 
 async def test_the_known_signature_vector() -> None:
