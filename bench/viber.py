@@ -33,15 +33,24 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 
 from aiohttp import web
 
-from bench.dialogue import User, make_users, script
+from bench.dialogue import Say, User, make_users, script
 from bench.telegram import ROOT, UNCAPPED, start_bot, stop_bot
+from bench.viber_people import (
+    Done,
+    Inbox,
+    Player,
+    everyone,
+    registered,
+    repeats,
+    telegram_player,
+    viber_label,
+    viber_player,
+)
 from bot.viber import VIBER_LIMITS, ViberChannel
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
@@ -49,7 +58,6 @@ from ecitizen.server import build_web, start_viber
 from flows.records import RegistrationStatus
 from state import open_store
 from tests.fakes.bot_api_server import FakeBotApi
-from tests.fakes.bot_api_users import BotMessage, FakeUser
 from tests.fakes.viber_api import FakeViberApi, ViberUser
 
 SECRET = "a benchmark secret shared by every process"
@@ -171,110 +179,20 @@ async def registrations(data: str) -> int:
         await store.close()
 
 
-# -- the people: the dialogue through each messenger -------------------------------------
-
-
-class Done(Exception):
-    """A user who could not go on (no such button on screen): lost."""
-
-
-async def play_viber(person: ViberUser, user: User, timed: list[float]) -> bool:
-    for say in script(user):
-        start = time.monotonic()
-        if say.kind == "start":
-            status = await person.open_chat()
-        elif say.kind == "choice":
-            status = await person.send_text(viber_label(person, say.value))
-        else:
-            status = await person.send_text(say.value)
-        if status != 200:
-            return False
-        timed.append(time.monotonic() - start)
-    last = person.last()
-    return last is not None and _registered(last.text)
-
-
-def _registered(text: str) -> bool:
-    return any(word in text for word in ("Пријава је примљена", "Prijava je primljena", "received"))
-
-
-def viber_label(person: ViberUser, choice: str) -> str:
-    """What the button of that choice sends: its tracking data says (label -> choice)."""
-    last = person.last()
-    keys = json.loads(last.tracking) if last is not None and last.tracking else {}
-    for label, chosen in dict(keys.get("c", {})).items():
-        if chosen == choice:
-            return str(label)
-    raise Done(f"no button for {choice!r}")
-
-
-class Inbox(list[BotMessage]):
-    """A Telegram user's chat that says when a message arrives."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrived = asyncio.Event()
-
-    def append(self, message: BotMessage) -> None:
-        super().append(message)
-        self.arrived.set()
-
-
-async def _arrival(inbox: Inbox, after: int, wait_s: float = 120.0) -> None:
-    async with asyncio.timeout(wait_s):
-        while len(inbox) <= after:
-            inbox.arrived.clear()
-            await inbox.arrived.wait()
-
-
-async def play_telegram(person: FakeUser, user: User, timed: list[float]) -> bool:
-    inbox = person.inbox
-    assert isinstance(inbox, Inbox)
-    for say in script(user):
-        if say.kind == "choice":
-            message = await _with_button(inbox, say.value)  # the reply's last part came
-            before, start = len(inbox), time.monotonic()
-            person.press_inline(message, say.value)
-        else:
-            before, start = len(inbox), time.monotonic()
-            await person.send_text(say.value)
-        await _arrival(inbox, before)
-        timed.append(time.monotonic() - start)
-    return any(_registered(m.text) for m in inbox[before:])
-
-
-async def _with_button(inbox: Inbox, data: str) -> BotMessage:
-    """The latest message with that button (the reply may still be on its way)."""
-    async with asyncio.timeout(120):
-        while True:
-            for message in reversed(inbox):
-                if any(d == data for _, d in message.inline_buttons):
-                    return message
-            inbox.arrived.clear()
-            await inbox.arrived.wait()
-
-
-def repeats(texts: list[tuple[str, str]]) -> int:
-    """Replies received twice in a row (a replayed reply looks exactly like this)."""
-    return sum(1 for a, b in pairwise(texts) if a == b)
-
-
-async def everyone(
-    players: list[Callable[[list[float]], Awaitable[bool]]],
-) -> tuple[int, list[float]]:
-    timed: list[float] = []
-
-    async def one(play: Callable[[list[float]], Awaitable[bool]]) -> bool:
-        try:
-            return await play(timed)
-        except (Done, TimeoutError, AssertionError):
-            return False
-
-    done = await asyncio.gather(*(one(p) for p in players))
-    return sum(done), timed
-
-
 # -- the runs ---------------------------------------------------------------------------
+
+
+async def timed_run(
+    run: Run, proc: asyncio.subprocess.Process, warm: list[Player], players: list[Player]
+) -> None:
+    """The warm-up users first, untimed; then everyone at once, timed."""
+    await everyone(warm)
+    before = cpu_seconds(proc.pid)
+    start = time.monotonic()
+    run.finished, run.reply_s = await everyone(players)
+    run.elapsed_s = time.monotonic() - start
+    run.cpu_s = cpu_seconds(proc.pid) - before
+    run.updates = len(run.reply_s)
 
 
 async def telegram_run(users: list[User]) -> Run:
@@ -288,26 +206,17 @@ async def telegram_run(users: list[User]) -> Run:
                 person = api.user(u.first_name, language_code=None)
                 person.inbox = Inbox()
                 people[u.index] = person
-            await everyone([_tg(people[u.index], u) for u in warm])
-            before = cpu_seconds(proc.pid)
-            start = time.monotonic()
-            run.finished, run.reply_s = await everyone([_tg(people[u.index], u) for u in users])
-            run.elapsed_s = time.monotonic() - start
-            run.cpu_s = cpu_seconds(proc.pid) - before
+            await timed_run(
+                run,
+                proc,
+                [telegram_player(people[u.index], u) for u in warm],
+                [telegram_player(people[u.index], u) for u in users],
+            )
             await stop_bot(proc)
-            run.updates = len(run.reply_s)
-            texts = [[(m.text, json.dumps(m.markup)) for m in people[u.index].inbox] for u in users]
-            run.duplicated = sum(repeats(t) for t in texts)
+            chats = [[(m.text, json.dumps(m.markup)) for m in people[u.index].inbox] for u in users]
+            run.duplicated = sum(repeats(chat) for chat in chats)
             run.duplicated += max(0, await registrations(data) - run.finished - WARM_UP)
     return run
-
-
-def _tg(person: FakeUser, user: User) -> Callable[[list[float]], Awaitable[bool]]:
-    return lambda timed: play_telegram(person, user, timed)
-
-
-def _vb(person: ViberUser, user: User) -> Callable[[list[float]], Awaitable[bool]]:
-    return lambda timed: play_viber(person, user, timed)
 
 
 async def viber_run(users: list[User]) -> Run:
@@ -317,87 +226,95 @@ async def viber_run(users: list[User]) -> Run:
         with tempfile.TemporaryDirectory(prefix="bench-viber-") as data:
             proc = await start_viber_bot(api, data, capped=False)
             people = {u.index: api.user(u.first_name, language=None) for u in users + warm}
-            await everyone([_vb(people[u.index], u) for u in warm])
-            before = cpu_seconds(proc.pid)
-            start = time.monotonic()
-            run.finished, run.reply_s = await everyone([_vb(people[u.index], u) for u in users])
-            run.elapsed_s = time.monotonic() - start
-            run.cpu_s = cpu_seconds(proc.pid) - before
+            await timed_run(
+                run,
+                proc,
+                [viber_player(people[u.index], u) for u in warm],
+                [viber_player(people[u.index], u) for u in users],
+            )
             await stop_bot(proc)
-            run.updates = len(run.reply_s)
-            texts = [
-                [(m.text, json.dumps(m.keyboard)) for m in people[u.index].inbox] for u in users
-            ]
-            run.duplicated = sum(repeats(t) for t in texts)
+            run.duplicated = duplicated_in_viber([people[u.index] for u in users])
             run.duplicated += max(0, await registrations(data) - run.finished - WARM_UP)
     return run
 
 
+def duplicated_in_viber(people: list[ViberUser]) -> int:
+    return sum(
+        repeats([(m.text, json.dumps(m.keyboard)) for m in person.inbox]) for person in people
+    )
+
+
+@dataclass
+class Paced:
+    """The paced run's people: who may send their next message, and who got stuck."""
+
+    people: dict[int, ViberUser]
+    scripts: dict[int, list[Say]]
+    ready: asyncio.Queue[tuple[int, int]] = field(default_factory=asyncio.Queue)
+    stuck: set[int] = field(default_factory=set)
+    reply_s: list[float] = field(default_factory=list)
+
+    async def step(self, who: int, n: int, scheduled: float) -> None:
+        """One callback; its reply time counts from its scheduled time."""
+        person, say = self.people[who], self.scripts[who][n]
+        try:
+            if say.kind == "start":
+                status = await person.open_chat()
+            elif say.kind == "choice":
+                status = await person.send_text(viber_label(person, say.value))
+            else:
+                status = await person.send_text(say.value)
+        except Done:
+            self.stuck.add(who)
+            return
+        self.reply_s.append(time.monotonic() - scheduled)
+        if status != 200:
+            self.stuck.add(who)
+        elif n + 1 < len(self.scripts[who]):
+            self.ready.put_nowait((who, n + 1))
+
+    async def play(self, rate: float) -> None:
+        """A slot every 1/rate s goes to the next person whose previous answer came."""
+        for who in self.people:
+            self.ready.put_nowait((who, 0))
+        pending: set[asyncio.Task[None]] = set()
+        start, slot = time.monotonic(), 0
+        while pending or not self.ready.empty():
+            scheduled = start + slot / rate
+            slot += 1
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.ready.empty():  # nobody may write now: wait for an answer
+                await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                who, n = self.ready.get_nowait()
+                pending.add(asyncio.create_task(self.step(who, n, scheduled)))
+            pending = {t for t in pending if not t.done()}
+
+
 async def paced_run(users: list[User], rate: float) -> Run:
-    """Callbacks at a steady `rate`: each slot goes to the next person whose previous
-    answer came; the reply time counts from the slot's scheduled time."""
     run = Run("viber-paced", len(users))
     async with FakeViberApi(connections=1024, retry_for_s=600) as api:
         with tempfile.TemporaryDirectory(prefix="bench-viber-paced-") as data:
             proc = await start_viber_bot(api, data, capped=True)
-            ready: asyncio.Queue[tuple[ViberUser, User, int]] = asyncio.Queue()
-            people = {u.index: api.user(u.first_name, language=None) for u in users}
-            for u in users:
-                ready.put_nowait((people[u.index], u, 0))
-            scripts = {u.index: script(u) for u in users}
-            pending: set[asyncio.Task[None]] = set()
-            stuck: set[int] = set()
-
-            async def step(person: ViberUser, user: User, n: int, scheduled: float) -> None:
-                say = scripts[user.index][n]
-                try:
-                    if say.kind == "start":
-                        status = await person.open_chat()
-                    elif say.kind == "choice":
-                        status = await person.send_text(viber_label(person, say.value))
-                    else:
-                        status = await person.send_text(say.value)
-                except Done:
-                    stuck.add(user.index)
-                    return
-                run.reply_s.append(time.monotonic() - scheduled)
-                if status == 200 and n + 1 < len(scripts[user.index]):
-                    ready.put_nowait((person, user, n + 1))
-                elif status != 200:
-                    stuck.add(user.index)
-
-            start = time.monotonic()
+            paced = Paced(
+                {u.index: api.user(u.first_name, language=None) for u in users},
+                {u.index: script(u) for u in users},
+            )
             before = cpu_seconds(proc.pid)
-            slot = 0
-            while pending or not ready.empty():
-                scheduled = start + slot / rate
-                slot += 1
-                delay = scheduled - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                if ready.empty():
-                    await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    pending = {t for t in pending if not t.done()}
-                    continue
-                person, user, n = ready.get_nowait()
-                task = asyncio.create_task(step(person, user, n, scheduled))
-                pending.add(task)
-                pending = {t for t in pending if not t.done()}
+            start = time.monotonic()
+            await paced.play(rate)
             run.elapsed_s = time.monotonic() - start
             run.cpu_s = cpu_seconds(proc.pid) - before
             await stop_bot(proc)
-            run.updates = len(run.reply_s)
+            run.reply_s, run.updates = paced.reply_s, len(paced.reply_s)
             run.finished = sum(
                 1
-                for u in users
-                if u.index not in stuck
-                and (last := people[u.index].last()) is not None
-                and _registered(last.text)
+                for who, person in paced.people.items()
+                if who not in paced.stuck and (last := person.last()) and registered(last.text)
             )
-            texts = [
-                [(m.text, json.dumps(m.keyboard)) for m in people[u.index].inbox] for u in users
-            ]
-            run.duplicated = sum(repeats(t) for t in texts)
+            run.duplicated = duplicated_in_viber(list(paced.people.values()))
     return run
 
 

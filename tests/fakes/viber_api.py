@@ -250,7 +250,7 @@ class FakeViberApi:
             "members": [],
         }
 
-    async def _m_set_webhook(self, data: dict[str, Any], _: int) -> dict[str, Any]:
+    async def _m_set_webhook(self, data: dict[str, Any], size: int) -> dict[str, Any]:
         url = data.get("url")
         if not isinstance(url, str) or not url:
             raise Refused(MISSING_DATA, "url is missing")
@@ -258,12 +258,12 @@ class FakeViberApi:
         body = json.dumps(
             {
                 "event": "webhook",
-                "timestamp": int(time.time() * 1000),
+                "timestamp": self._now_ms(),
                 "chat_hostname": "SN-CALLBACK-01_",
                 "message_token": next(self._tokens),
             }
         ).encode()
-        status, _ = await self.post_raw(body, sign(self.token, body))
+        status, _answer = await self.post_raw(body, sign(self.token, body))
         self.callbacks.append(("webhook", 0, status))
         if status != 200:
             self.webhook = previous
