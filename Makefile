@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk bench-scale diagrams catalogs privacy clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-viber bench-kiosk bench-scale diagrams catalogs privacy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(STAMP)
 
 bench-telegram: $(STAMP)
 	$(BIN)/python -m bench.telegram
+
+bench-viber: $(STAMP)
+	$(BIN)/python -m bench.viber
 
 bench-kiosk: $(STAMP)
 	$(BIN)/python -m bench.kiosk

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.telegram import SendLimits, TelegramChannel
+from bot.telegram import TELEGRAM_LIMITS, SendLimits, TelegramChannel
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.messages import ConversationKey, Msg
@@ -67,7 +67,7 @@ class Run:
 async def serve_bot(api_url: str, token: str, data: str, capped: bool) -> int:
     app = await build_app(parse_config({"data": {"dir": data}}))
     channel = TelegramChannel(
-        app, token, api_url=api_url, limits=SendLimits() if capped else UNCAPPED
+        app, token, api_url=api_url, limits=TELEGRAM_LIMITS if capped else UNCAPPED
     )
     app.add_delivery("telegram", channel.delivery)
     await channel.start()

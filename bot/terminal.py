@@ -8,24 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.command_text import read_command
 from bot.terminal_screen import Screen
 from flows.i18n import render
-from flows.messages import Command, ConversationKey, Inbound, Outbound
+from flows.messages import ConversationKey, Inbound, Outbound
 
 CHANNEL = "terminal"
-_COMMANDS = {c.value: c for c in Command if c is not Command.WIPE}
 
 
 def parse_line(line: str, key: ConversationKey, message_id: str | None = None) -> Inbound:
     """A typed line: `/command payload`, or an answer (a number picks a choice)."""
     text = line.rstrip("\r\n")
-    if text.startswith("/"):
-        name, _, payload = text[1:].partition(" ")
-        command = _COMMANDS.get(name.strip().lower())
-        if command is not None:
-            return Inbound(
-                key, command=command, payload=payload.strip() or None, message_id=message_id
-            )
+    typed = read_command(text)
+    if typed is not None:
+        return Inbound(key, command=typed[0], payload=typed[1], message_id=message_id)
     return Inbound(key, text=text, message_id=message_id)
 
 

@@ -64,6 +64,7 @@ UI_KEYS = (
     "webchat.error",
     "webchat.qr",
     "webchat.open_telegram",
+    "webchat.open_viber",
     "kiosk.result.reference",
     "kiosk.result.ticket",
 )

@@ -61,6 +61,7 @@ def engine_settings(config: Config) -> EngineSettings:
         max_failures=e.max_failures,
         bot_username=config.telegram.bot_username,
         deep_link_days=e.deep_link_days,
+        viber_uri=config.viber.uri,
     )
 
 
@@ -73,6 +74,7 @@ class App:
     outbox: OutboxWorker
     printers: PrintWorker
     halls: dict[str, Hall]
+    secret: bytes = b""  # the deployment's link secret (signed deep links, picture URLs)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -162,6 +164,6 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         max_attempts=config.outbox.max_attempts,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
-    app = App(config, store, env, build_engine(env, store), outbox, printers, halls)
+    app = App(config, store, env, build_engine(env, store), outbox, printers, halls, secret)
     printers.on_attention = app.printer_needs_attention
     return app

@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
     add_print_parser(sub)
     _config_after_every_subcommand(p)
+    viber = sub.add_parser("viber", help="the Viber bot")
+    viber.add_argument("action", choices=["set-webhook"], help="register our callback URL")
     return p
 
 
@@ -189,6 +191,28 @@ async def _migrate(config: Config) -> int:
         await app.close()
 
 
+async def _viber_set_webhook(config: Config) -> int:
+    """What `ecitizen serve` does at start-up: it needs that server running (Viber calls
+    the URL back before it answers)."""
+    from bot.viber import ViberApi, ViberStartError, register_webhook, webhook_url
+
+    settings = config.viber
+    if not settings.token or not settings.public_url:
+        sys.stderr.write("set [viber] token (or ECITIZEN_VIBER_TOKEN) and [viber] public_url\n")
+        return 2
+    api = ViberApi(settings.token, settings.api_url)
+    url = webhook_url(settings.public_url)
+    try:
+        await register_webhook(api, url)
+    except ViberStartError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    finally:
+        await api.close()
+    sys.stdout.write(f"Viber webhook set: {url}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure(LoggingSettings())  # until the settings are read
@@ -219,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "print":
         return run_print_command(args, printer_configs(config), deployment_sample(config))
+    if args.command == "viber":
+        return asyncio.run(_viber_set_webhook(config))
     if args.command == "serve":
         workers = config.server.workers if args.workers is None else args.workers
         if workers != 1:

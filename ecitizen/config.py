@@ -84,6 +84,16 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class ViberSettings:
+    token: str = ""
+    api_url: str = "https://chatapi.viber.com/pa"
+    public_url: str = ""  # where Viber reaches this server: callbacks and QR pictures
+    name: str = ""  # the sender name shown (at most 28 characters); default: the bot's
+    avatar: str = ""
+    uri: str = ""  # the bot's URI for deep links; default: Viber's answer at start-up
+
+
+@dataclass(frozen=True)
 class OutboxSettings:
     poll_seconds: float = 0.2
     max_attempts: int = 20
@@ -164,6 +174,7 @@ class Config:
     server: ServerSettings = ServerSettings()
     kiosk: KioskSettings = KioskSettings()
     telegram: TelegramSettings = TelegramSettings()
+    viber: ViberSettings = ViberSettings()
     outbox: OutboxSettings = OutboxSettings()
     logging: LoggingSettings = LoggingSettings()
     halls: tuple[HallSettings, ...] = SAMPLE_HALLS
@@ -223,6 +234,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "server": ServerSettings,
     "kiosk": KioskSettings,
     "telegram": TelegramSettings,
+    "viber": ViberSettings,
     "outbox": OutboxSettings,
     "logging": LoggingSettings,
 }
@@ -312,6 +324,9 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
     token = env.get("ECITIZEN_TELEGRAM_TOKEN")
     if token:
         raw.setdefault("telegram", {})["token"] = token
+    viber_token = env.get("ECITIZEN_VIBER_TOKEN")
+    if viber_token:
+        raw.setdefault("viber", {})["token"] = viber_token
     database = env.get("ECITIZEN_DATABASE")
     if database:
         raw.setdefault("data", {})["database"] = database

@@ -54,6 +54,7 @@ async def purge(app: App) -> PurgeReport:
         approved_before=now - timedelta(days=engine.approved_retention_days),
         printed_before=now - timedelta(hours=engine.print_keep_hours),
     )
+    await store.forget_chat_records(now - timedelta(days=engine.retention_days))
     mailboxes = 0
     while found := await store.forget_mailboxes(FORGET_AFTER):
         mailboxes += found

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.telegram import TelegramChannel, TelegramSettingsError, TelegramStartError
+from bot.viber import ViberChannel, ViberSettingsError, ViberStartError
 from bot.webchat import WebChatDeps, add_webchat_routes
 from ecitizen import retention
 from ecitizen.app import App, build_app
@@ -46,14 +47,35 @@ def telegram_channel(app: App) -> TelegramChannel | None:
     )
 
 
+def viber_channel(app: App) -> ViberChannel | None:
+    settings = app.config.viber
+    if not settings.token:
+        return None
+    return ViberChannel(
+        app,
+        settings.token,
+        public_url=settings.public_url,
+        secret=app.secret,
+        store=app.store,
+        api_url=settings.api_url,
+        name=settings.name,
+        avatar=settings.avatar,
+        uri=settings.uri,
+        clock=app.env.clock,
+    )
+
+
 @dataclass
 class Server:
     app: App
     web: web.Application
     telegram: TelegramChannel | None
+    viber: ViberChannel | None = None
 
 
-def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
+def build_web(
+    app: App, telegram: TelegramChannel | None = None, viber: ViberChannel | None = None
+) -> Server:
     """The whole HTTP surface: landing page, kiosks, hall displays, web chat, webhooks."""
     web_app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
     kiosk = app.config.kiosk
@@ -79,7 +101,10 @@ def build_web(app: App, telegram: TelegramChannel | None = None) -> Server:
     if telegram is not None:
         web_app.add_routes(telegram.webhook_routes())
         app.add_delivery("telegram", telegram.delivery)
-    return Server(app, web_app, telegram)
+    if viber is not None:
+        web_app.add_routes(viber.routes())
+        app.add_delivery("viber", viber.delivery)
+    return Server(app, web_app, telegram, viber)
 
 
 async def start_telegram(server: Server) -> PollingLease | None:
@@ -98,24 +123,38 @@ async def start_telegram(server: Server) -> PollingLease | None:
     return polling
 
 
+async def start_viber(server: Server) -> None:
+    """Check the token and register the webhook (our routes are served already)."""
+    if server.viber is None:
+        return
+    await server.viber.start()
+    env = server.app.env
+    if not env.settings.viber_uri:
+        env.settings = dataclasses.replace(env.settings, viber_uri=server.viber.uri)
+
+
 async def serve(config: Config, *, reuse_port: bool = False) -> int:
     """One server process; reuse_port lets several share the port (`--workers`)."""
     app = await build_app(config)
     try:
         telegram = telegram_channel(app)
-    except TelegramSettingsError as exc:
+        viber = viber_channel(app)
+    except (TelegramSettingsError, ViberSettingsError) as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         await app.close()
         return 2
-    server = build_web(app, telegram)
+    server = build_web(app, telegram, viber)
     runner = web.AppRunner(server.web, access_log=None)  # access logs could carry codes
     await runner.setup()
     host, port = config.server.host, config.server.port
     try:
         await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         polling = await start_telegram(server)
-    except (OSError, TelegramStartError) as exc:
+        await start_viber(server)
+    except (OSError, TelegramStartError, ViberStartError) as exc:
         sys.stderr.write(f"cannot start: {exc}\n")
+        if telegram is not None:
+            await telegram.stop()
         await runner.cleanup()
         await app.close()
         return 2
@@ -138,4 +177,6 @@ async def serve(config: Config, *, reuse_port: bool = False) -> int:
     await app.close()  # the outbox finishes the round it holds before this returns
     if telegram is not None:
         await telegram.stop()
+    if viber is not None:
+        await viber.stop()
     return 0

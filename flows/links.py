@@ -1,7 +1,9 @@
-"""Signed deep-link payloads: `t.me/<bot>?start=<payload>` links a registration to a chat.
+"""Signed deep-link payloads: `t.me/<bot>?start=<payload>` (Telegram) or
+`viber://pa?chatURI=<uri>&context=<payload>` (Viber) links a registration to a chat.
 
 The payload is URL-safe, at most 64 characters (Telegram's limit): the reference, an
 expiry day and a truncated HMAC-SHA256. A forged or expired payload verifies to None.
+Both messengers get the same payload, and hand it back the same way (/start <payload>).
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 _REF_LEN = 8
 _MAC_LEN = 16  # base64 of 12 bytes of HMAC-SHA256
 _LENGTH = 1 + _REF_LEN + 4 + _MAC_LEN
+
+
+def telegram_url(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def viber_url(uri: str, payload: str) -> str:
+    """Opens the bot's chat in Viber; the context comes back in conversation_started."""
+    return f"viber://pa?chatURI={uri}&context={payload}"
 
 
 class LinkSigner:
@@ -53,15 +64,14 @@ class LinkSigner:
         return body[1 : 1 + _REF_LEN] if now < expires else None
 
     def telegram_link(self, bot_username: str, ref: str, now: datetime, days: int) -> str:
-        payload = self.sign(ref, now + timedelta(days=days))
-        return f"https://t.me/{bot_username}?start={payload}"
+        return telegram_url(bot_username, self.sign(ref, now + timedelta(days=days)))
 
 
 def deep_link(
     signer: LinkSigner, bot_username: str, ref: str, *, now: datetime, days: int
 ) -> str | None:
     """The Telegram link that follows a registration, valid `days` from now; none when no
-    bot is configured. The one way every slip and screen gets it."""
+    bot is configured (slip samples; the engine goes through Env.chat_links)."""
     if not bot_username:
         return None
     return signer.telegram_link(bot_username, ref, now, days)

@@ -366,6 +366,35 @@ class WebSessionStore(Protocol):
         """Sessions unused for that long, replaced ids after `replaced_for`; how many."""
 
 
+class ChatReachStore(Protocol):
+    """What messengers said about chats (Viber's subscribed / unsubscribed, delivery
+    receipts), kept in the store so that every process knows it."""
+
+    async def chat_reachable(self, key: ConversationKey) -> bool:
+        """False when the messenger last said the person cannot be written to."""
+
+    async def set_chat_reach(
+        self, key: ConversationKey, reachable: bool, said_at: datetime
+    ) -> bool:
+        """Record it, unless the messenger said something later already (True: recorded)."""
+
+    async def chat_wrote(self, key: ConversationKey, said_at: datetime) -> bool:
+        """The person wrote: reachable again if marked otherwise before (True: marked)."""
+
+    async def record_sent(
+        self, channel: str, tokens: Sequence[str], notice: str, at: datetime
+    ) -> None:
+        """The messenger's tokens of the messages a notification (effect key) went out as."""
+
+    async def record_receipt(self, channel: str, token: str, status: str, at: datetime) -> bool:
+        """delivered / seen / failed for a notification's message (True: recorded)."""
+
+    async def receipts(self, notice: str) -> list[str]:
+        """How far each message of a notification got."""
+
+    async def forget_chat_records(self, older_than: datetime) -> int: ...
+
+
 class Store(
     StoreReader,
     UnitStore,
@@ -379,6 +408,7 @@ class Store(
     MailboxStore,
     LeaseStore,
     WebSessionStore,
+    ChatReachStore,
     Protocol,
 ):
     @property

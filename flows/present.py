@@ -103,6 +103,7 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
         screen=f"{flow.flow.name}.{step.name}",
         reference=shown.reference,
         ticket=shown.ticket,
+        extras=dict(shown.extras),
     )
 
 
@@ -126,6 +127,7 @@ def plain_reply(
         reference=shown.reference,
         ticket=shown.ticket,
         end=end,
+        extras=dict(shown.extras),
     )
 
 

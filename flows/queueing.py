@@ -25,7 +25,7 @@ from flows.records import (
     Transition,
 )
 from flows.slips import HallInfo, ticket_payload
-from flows.turn import Parts, Presentation, Turn
+from flows.turn import ChatLinks, Parts, Presentation, Turn
 
 # The wait estimate: until the hall has served enough people today to show its own pace, a
 # visit takes DEFAULT_SERVICE_MIN; and none takes less than MIN_SERVICE_MIN on average (a few
@@ -128,7 +128,7 @@ async def _issue(
     # every waiting ticket was issued before this one: ahead of it unless of a later rank
     ahead = sum(1 for t in tickets if t.status == TicketStatus.WAITING and t.priority <= priority)
     wait = wait_estimate(tickets, ahead, len(hall.counters))
-    link = turn.env.deep_link(reg.ref) if reg else None
+    links = turn.env.chat_links(reg.ref) if reg else ChatLinks()
     turn.unit.effects.append(hall_changed(hall.code))
     service_key = next((x.name_key for x in hall.services if x.prefix == service), "")
     turn.unit.print_jobs.append(
@@ -143,12 +143,18 @@ async def _issue(
                 service_key=service_key,
                 issued_at=now,
                 ahead=ahead,
-                deep_link=link,
+                deep_link=links.first,
+                viber_link=links.also_viber,
             ),
         )
     )
     turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)
-    turn.shown = Presentation(ticket=label, reference=reg.ref if reg else None, qr=link)
+    turn.shown = Presentation(
+        ticket=label,
+        reference=reg.ref if reg else None,
+        qr=links.first,
+        extras=links.extras(),
+    )
     return label
 
 

@@ -152,7 +152,8 @@ async def submit(turn: Turn) -> str:
     if turn.conv.key.channel != KIOSK:
         unit.links.append((ref, turn.conv.key))
     unit.effects += reminder(ref, visit, now)
-    link = env.deep_link(ref)
+    links = env.chat_links(ref)
+    link = links.first
     if turn.conv.key.channel == KIOSK:
         unit.print_jobs.append(
             (
@@ -166,6 +167,7 @@ async def submit(turn: Turn) -> str:
                     visit_at=visit,
                     issued_at=now,
                     deep_link=link,
+                    viber_link=links.also_viber,
                 ),
             )
         )
@@ -174,7 +176,7 @@ async def submit(turn: Turn) -> str:
         priority = 0 if visit is not None else 1
         label = await issue_for(turn, hall, priority, unit.new_registration)
         unit.audit.append(AuditEntry(actor="citizen", action="check_in", ref=ref))
-        turn.shown = Presentation(reference=ref, qr=link, ticket=label)
+        turn.shown = Presentation(reference=ref, qr=link, ticket=label, extras=links.extras())
     turn.say(
         "reg.done",
         ref=ref,
@@ -186,7 +188,7 @@ async def submit(turn: Turn) -> str:
     if link is None and turn.conv.key.channel != KIOSK:
         turn.say("reg.follow_here")
     if not here_now:
-        turn.shown = Presentation(reference=ref, qr=link)
+        turn.shown = Presentation(reference=ref, qr=link, extras=links.extras())
     turn.on_refusal = _slot_taken
     return "ok"
 

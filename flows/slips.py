@@ -205,9 +205,11 @@ def ticket_slip(
     issued_at: datetime,
     ahead: int,
     deep_link: str | None,
+    viber_link: str | None = None,
 ) -> Document:
     """A queue ticket: the number in large type, how many are ahead, and a QR code that
-    opens the chat (Telegram deep link) to follow the queue on the phone."""
+    opens the chat (a Telegram or Viber deep link; both when both are configured) to
+    follow the queue on the phone."""
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.ticket.title")
     blocks += [
@@ -218,10 +220,18 @@ def ticket_slip(
         line(text("slip.ticket.ahead", lang, count=str(ahead)), align=Align.CENTER),
         line(text("slip.ticket.wait", lang), align=Align.CENTER),
     ]
-    if deep_link:
-        blocks += [Rule(), line(text("slip.ticket.follow", lang), align=Align.CENTER)]
-        blocks.append(QrCode(deep_link))
+    blocks += _follow("slip.ticket.follow", lang, deep_link, viber_link)
     return Document("ticket", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
+
+
+def _follow(key: str, lang: str, *links: str | None) -> list[Block]:
+    """A QR code per chat link, each under the words that say which messenger it opens."""
+    blocks: list[Block] = []
+    for link in links:
+        if link:
+            said = f"{key}_viber" if link.startswith("viber:") else key
+            blocks += [Rule(), line(text(said, lang), align=Align.CENTER), QrCode(link)]
+    return blocks
 
 
 _BRING = ("slip.receipt.bring_id", "slip.receipt.bring_phone", "slip.receipt.bring_slip")
@@ -235,9 +245,10 @@ def receipt_slip(
     visit_at: datetime | None,
     issued_at: datetime,
     deep_link: str | None,
+    viber_link: str | None = None,
 ) -> Document:
     """A registration receipt: the reference code large and as a QR code for the
-    officer's scanner, the visit, what to bring, and the chat deep link."""
+    officer's scanner, the visit, what to bring, and the chat deep link(s)."""
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.receipt.title")
     blocks += [
@@ -256,9 +267,7 @@ def receipt_slip(
     blocks.append(line(hall.address_in(lang)))
     blocks += [Feed(), line(text("slip.receipt.bring", lang), bold=True)]
     blocks += [line("- " + text(key, lang), indent=2) for key in _BRING]
-    if deep_link:
-        blocks += [Rule(), line(text("slip.receipt.follow", lang), align=Align.CENTER)]
-        blocks.append(QrCode(deep_link))
+    blocks += _follow("slip.receipt.follow", lang, deep_link, viber_link)
     return Document("receipt", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
 
 
@@ -345,6 +354,7 @@ def ticket_payload(
     issued_at: datetime,
     ahead: int,
     deep_link: str | None,
+    viber_link: str | None = None,
 ) -> dict[str, Any]:
     return {
         "language": normalize_language(language),
@@ -354,6 +364,7 @@ def ticket_payload(
         "issued_at": issued_at.isoformat(),
         "ahead": ahead,
         "deep_link": deep_link,
+        "viber_link": viber_link,
     }
 
 
@@ -365,6 +376,7 @@ def receipt_payload(
     visit_at: datetime | None,
     issued_at: datetime,
     deep_link: str | None,
+    viber_link: str | None = None,
 ) -> dict[str, Any]:
     return {
         "language": normalize_language(language),
@@ -373,6 +385,7 @@ def receipt_payload(
         "visit_at": visit_at.isoformat() if visit_at else None,
         "issued_at": issued_at.isoformat(),
         "deep_link": deep_link,
+        "viber_link": viber_link,
     }
 
 
@@ -421,6 +434,7 @@ def slip_from_payload(
             issued_at=_moment(payload["issued_at"]),
             ahead=int(payload.get("ahead", 0)),
             deep_link=payload.get("deep_link") or None,
+            viber_link=payload.get("viber_link") or None,
         )
     if slip == "receipt":
         visit = payload.get("visit_at")
@@ -431,6 +445,7 @@ def slip_from_payload(
             visit_at=_moment(visit) if visit else None,
             issued_at=_moment(payload["issued_at"]),
             deep_link=payload.get("deep_link") or None,
+            viber_link=payload.get("viber_link") or None,
         )
     if slip == "credentials":
         if not activation_code:

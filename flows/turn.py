@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flows.domain.textinput import Invalid as Invalid
 from flows.halls import Hall
-from flows.links import LinkSigner, deep_link
+from flows.links import LinkSigner, telegram_url, viber_url
 from flows.messages import Choice, Inbound, Msg
 from flows.ports import AccountProvider, StoreError, StoreReader
 from flows.records import AuditEntry, Conversation, Officer, Unit
@@ -31,6 +31,30 @@ class EngineSettings:
     max_failures: int = 3  # after this many failed tries the step is explained again
     bot_username: str = ""  # Telegram bot, for deep links (t.me/<bot>?start=...)
     deep_link_days: int = 30
+    viber_uri: str = ""  # Viber bot, for deep links (viber://pa?chatURI=<uri>&context=...)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLinks:
+    """The links that open a registration in each configured messenger (same payload)."""
+
+    telegram: str | None = None
+    viber: str | None = None
+
+    @property
+    def first(self) -> str | None:
+        """The one QR code a screen or slip shows first: Telegram's, else Viber's."""
+        return self.telegram or self.viber
+
+    @property
+    def also_viber(self) -> str | None:
+        """Viber's as well, when it is not the first ("continue in Viber")."""
+        return self.viber if self.telegram else None
+
+    def extras(self) -> dict[str, str]:
+        """For Outbound.extras: each link under "link.<messenger>"."""
+        found = {"link.telegram": self.telegram, "link.viber": self.viber}
+        return {k: v for k, v in found.items() if v}
 
 
 @dataclass(slots=True)
@@ -48,13 +72,18 @@ class Env:
         return self.halls.get(code or "")
 
     def deep_link(self, ref: str) -> str | None:
-        """The Telegram link that follows this registration, when a bot is configured."""
-        return deep_link(
-            self.links,
-            self.settings.bot_username,
-            ref,
-            now=self.clock(),
-            days=self.settings.deep_link_days,
+        """The chat link that follows this registration (Telegram's, else Viber's)."""
+        return self.chat_links(ref).first
+
+    def chat_links(self, ref: str) -> ChatLinks:
+        """A link per configured messenger, with one signed payload."""
+        settings = self.settings
+        if not settings.bot_username and not settings.viber_uri:
+            return ChatLinks()
+        payload = self.links.sign(ref, self.clock() + timedelta(days=settings.deep_link_days))
+        return ChatLinks(
+            telegram_url(settings.bot_username, payload) if settings.bot_username else None,
+            viber_url(settings.viber_uri, payload) if settings.viber_uri else None,
         )
 
 
@@ -76,6 +105,7 @@ class Presentation:
     ticket: str | None = None
     # recorded in the unit if (and only if) this is what the reply shows: the access log
     audit: list[AuditEntry] = field(default_factory=list)
+    extras: dict[str, str] = field(default_factory=dict)  # Outbound.extras (the chat links)
 
 
 @dataclass(slots=True)

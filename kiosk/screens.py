@@ -50,6 +50,7 @@ UI_KEYS: tuple[str, ...] = (
     "kiosk.result.reference",
     "kiosk.result.ticket",
     "kiosk.result.qr",
+    "kiosk.result.qr_viber",
     "kiosk.busy",
     "kiosk.wiped",
     "kiosk.error.network",
@@ -126,6 +127,8 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
         "input": False,
         "keyboard": None,
         "qr": None,
+        "qr_caption": "result.qr",
+        "qr_viber": None,
         "reference": None,
         "ticket": None,
         "end": False,
@@ -158,7 +161,8 @@ def screen_from(
     # A closing note after a question ("You can go back any time.") keeps its buttons.
     keeps = asking is not None and (asking is last or last.expect == Expect.NOTHING)
     choices = asking.choices if asking is not None and keeps and not result else ()
-    qr = next((out.qr for out in replies if out.qr), None)
+    qr, links = next(((out.qr, out.extras) for out in replies if out.qr), (None, {}))
+    viber = links.get("link.viber")
     return {
         "name": last.screen,
         "language": lang,
@@ -168,6 +172,9 @@ def screen_from(
         "input": takes_typing(last.expect, len(choices)),
         "keyboard": keyboard_for(last.expect, lang),
         "qr": qr_data_url(qr) if qr else None,
+        # which messenger the code opens; with both configured, Viber's comes second
+        "qr_caption": "result.qr_viber" if qr and qr.startswith("viber:") else "result.qr",
+        "qr_viber": qr_data_url(viber) if viber and viber != qr else None,
         "reference": reference,
         "ticket": ticket,
         "end": end,

@@ -6,6 +6,7 @@ from flows.ports import Store
 from state.account_records import AccountQueries
 from state.audit import AuditQueries
 from state.base import Clock
+from state.chat_reach import ChatReachQueries
 from state.conversations import ConversationQueries
 from state.db import Database, Synchronous, connect
 from state.kiosk_sessions import KioskSessionQueries
@@ -35,6 +36,7 @@ class SqlStore(
     LeaseQueries,
     RetentionQueries,
     WebSessionQueries,
+    ChatReachQueries,
 ):
     """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 

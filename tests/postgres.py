@@ -54,3 +54,10 @@ async def fresh_schema() -> AsyncIterator[tuple[str, str]]:
     finally:
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()
+
+
+@asynccontextmanager
+async def postgres_url() -> AsyncIterator[str]:
+    """Only the URL of a fresh schema (see fresh_schema)."""
+    async with fresh_schema() as (url, _):
+        yield url

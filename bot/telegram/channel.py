@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from aiohttp import web
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -20,9 +20,12 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.telegram.chats import ChatMemory, ChoiceIds
+from bot.conversation import ConversationEngine
+from bot.delivery import OutboxDelivery
+from bot.pacing import URGENT, SendLimiter, SendLimits
+from bot.sending import RetryPolicy, Sender
+from bot.telegram.chats import ChatMemory, ChoiceIds, LanguageHooks
 from bot.telegram.commands import publish_menus
-from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.errors import (
     InvalidTelegramToken,
     TelegramSettingsError,
@@ -30,15 +33,14 @@ from bot.telegram.errors import (
     TelegramUnreachable,
 )
 from bot.telegram.inbound import CHANNEL, Incoming, read_update
-from bot.telegram.limiter import URGENT, SendLimiter, SendLimits
-from bot.telegram.ordering import PerChatOrder
 from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
-from bot.telegram.sender import RetryPolicy, Sender
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
+from bot.telegram.transport import TelegramTransport
+from bot.telegram.updates import PerChatOrder
 from bot.telegram.webhook import WebhookReceiver
 from flows.i18n import normalize_language, text
-from flows.messages import LANGUAGES, Inbound, Outbound, is_page_turn
+from flows.messages import LANGUAGES, Outbound, is_page_turn
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
@@ -47,17 +49,15 @@ DEFAULT_API_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
-DEFAULT_LIMITS = SendLimits()
+# Telegram allows a bot about 30 messages per second overall and about one per second in
+# a chat, short bursts tolerated (core.telegram.org/bots/faq): kept just under.
+TELEGRAM_LIMITS = SendLimits(per_second=29.5, per_chat_per_second=1.0, per_chat_burst=3)
 DEFAULT_RETRY = RetryPolicy()
 
 Mode = Literal["polling", "webhook"]
 TgApp = Application[
     ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
 ]
-
-
-class ConversationEngine(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 class TelegramChannel:
@@ -71,7 +71,7 @@ class TelegramChannel:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         webhook_path: str = "/telegram/webhook",
-        limits: SendLimits = DEFAULT_LIMITS,
+        limits: SendLimits = TELEGRAM_LIMITS,
         retry: RetryPolicy = DEFAULT_RETRY,
         poll_timeout_s: int = 30,
         max_running: int = 256,
@@ -105,9 +105,16 @@ class TelegramChannel:
         self._ids = ChoiceIds()
         self._renderer = Renderer(self._ids)
         self.limiter = SendLimiter(limits)
-        self.sender = Sender(self._app.bot, self.limiter, retry)
-        self.delivery = TelegramDelivery(
-            self.sender, self._renderer, self.memory, max_wait_s=notify_max_wait_s
+        self.sender: Sender[TelegramMessage, Message] = Sender(
+            TelegramTransport(self._app.bot), self.limiter, retry, name="Telegram"
+        )
+        self.delivery = OutboxDelivery(
+            CHANNEL,
+            self.sender,
+            lambda outbound: self._renderer.render(outbound, reply=False).messages,
+            int,
+            hooks=LanguageHooks(self.memory),
+            max_wait_s=notify_max_wait_s,
         )
         self._handling: set[asyncio.Future[None]] = set()
         self._webhook = WebhookReceiver(

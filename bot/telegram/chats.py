@@ -11,7 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from flows.messages import Outbound
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 
@@ -43,6 +46,25 @@ class ChatMemory:
         else:
             self._chats.move_to_end(chat_id)
         return state
+
+
+class LanguageHooks:
+    """What a delivered notification teaches the channel: the chat's language, for the
+    channel's own few answers before the person writes."""
+
+    def __init__(self, memory: ChatMemory) -> None:
+        self._memory = memory
+
+    async def before(self, outbound: Outbound) -> None:
+        return None
+
+    async def sent(self, outbound: Outbound, results: Sequence[object]) -> None:
+        state = self._memory(int(outbound.key.user_key))
+        if state.language is None:
+            state.language = outbound.language
+
+    async def gone(self, outbound: Outbound, reason: str) -> None:
+        return None
 
 
 class ChoiceIds:

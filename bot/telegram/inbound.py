@@ -14,16 +14,12 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
+from bot.command_text import read_command
+from bot.contact import international
 from bot.telegram.chats import ChatMemory, ChatState, ChoiceIds
-from flows.messages import Command, ConversationKey, Inbound
+from flows.messages import ConversationKey, Inbound
 
 CHANNEL = "telegram"
-
-COMMANDS: dict[str, Command] = {
-    c.value: c
-    for c in Command
-    if c is not Command.WIPE  # wipe belongs to the kiosk
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +69,11 @@ def _read_message(
     if message.text is None:
         return Incoming(chat_id, base)  # a sticker, photo, voice message, ...
     text = message.text
-    if text.startswith("/"):
-        word, _, rest = text[1:].partition(" ")
-        name = word.split("@", 1)[0].lower()
-        command = COMMANDS.get(name)
-        if command is not None:
-            return Incoming(chat_id, replace(base, command=command, payload=rest.strip() or None))
+    typed = read_command(text)
+    if typed is not None:
+        return Incoming(chat_id, replace(base, command=typed[0], payload=typed[1]))
     choice = chat.reply_buttons.get(text.strip())
     if choice is not None:  # a reply keyboard button: it sends its label as text
         chat.reply_keyboard = False
         return Incoming(chat_id, replace(base, choice=choice))
     return Incoming(chat_id, replace(base, text=text))
-
-
-def international(phone: str) -> str:
-    """Telegram gives a contact's number in international form, usually without the '+'."""
-    digits = phone.strip()
-    return digits if digits.startswith("+") else f"+{digits}"

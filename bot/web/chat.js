@@ -43,6 +43,23 @@
     last = Math.max(last, data.last || 0);
   }
 
+  function code(src) {
+    const img = document.createElement("img");
+    img.src = src;
+    img.alt = ui["qr"] || "QR";
+    img.className = "qr";
+    return img;
+  }
+
+  function link(href, label) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = label || href;
+    a.rel = "noopener noreferrer";
+    a.className = "link";
+    return a;
+  }
+
   function show(item) {
     if (shown.has(item.id)) return; // a reply may also come through the long poll
     shown.add(item.id);
@@ -60,21 +77,10 @@
     const referenceLabel = item.reference_label || ui["result.reference"];
     if (item.ticket) box.append(badge(ticketLabel, item.ticket, "ticket"));
     if (item.reference) box.append(badge(referenceLabel, item.reference, "reference"));
-    if (item.qr) {
-      const img = document.createElement("img");
-      img.src = item.qr;
-      img.alt = ui["qr"] || "QR";
-      img.className = "qr";
-      box.append(img);
-    }
-    if (item.link) {
-      const a = document.createElement("a");
-      a.href = item.link;
-      a.textContent = ui["open_telegram"] || item.link;
-      a.rel = "noopener noreferrer";
-      a.className = "link";
-      box.append(a);
-    }
+    if (item.qr) box.append(code(item.qr));
+    if (item.link) box.append(link(item.link, ui["open_telegram"]));
+    if (item.viber_qr) box.append(code(item.viber_qr));
+    if (item.viber_link) box.append(link(item.viber_link, ui["open_viber"]));
     if (item.choices && item.choices.length) {
       const row = document.createElement("div");
       row.className = "choices";

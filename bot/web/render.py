@@ -22,12 +22,16 @@ _BADGES = {
 def render_outbound(out: Outbound) -> dict[str, Any]:
     lang = out.language
     ticket_label, reference_label = _BADGES[out.for_officer]
+    viber = out.extras.get("link.viber")
     return {
         "text": [render(m, lang) for m in out.text],
         "choices": [{"id": c.id, "label": render(c.label, lang)} for c in out.choices],
         "expect": out.expect.value,
         "qr": qr_data_url(out.qr) if out.qr else None,
         "link": out.qr if out.qr and out.qr.startswith("https://") else None,
+        # "continue in Viber": its own code when Telegram's is the first, and a link
+        "viber_qr": qr_data_url(viber) if viber and viber != out.qr else None,
+        "viber_link": viber,
         "reference": out.reference,
         "ticket": out.ticket,
         "reference_label": text(reference_label, lang) if out.reference else None,

@@ -23,6 +23,7 @@
     error: $("error"), slipNote: $("slip-note"), result: $("result"), ticketBox: $("result-ticket"),
     ticket: $("ticket-value"), referenceBox: $("result-reference"), reference: $("reference-value"),
     qrBox: $("result-qr"), qr: $("qr-image"), qrCaption: $("qr-caption"),
+    viberBox: $("result-qr-viber"), viberQr: $("qr-viber-image"), viberCaption: $("qr-viber-caption"),
     ticketLabel: $("ticket-label"), referenceLabel: $("reference-label"),
     form: $("answer-form"), input: $("answer-input"), inputLabel: $("input-label"),
     submit: $("submit"), keyboard: $("keyboard"), choices: $("choices"),
@@ -178,7 +179,8 @@
     el.changesLabel.textContent = ui["changes.label"];
     el.ticketLabel.textContent = ui["result.ticket"];
     el.referenceLabel.textContent = ui["result.reference"];
-    el.qrCaption.textContent = ui["result.qr"];
+    el.qrCaption.textContent = ui[(state.screen && state.screen.qr_caption) || "result.qr"];
+    el.viberCaption.textContent = ui["result.qr_viber"];
     el.idleTitle.textContent = ui["idle.title"];
     el.idleStay.textContent = ui["idle.stay"];
     el.idleLeave.textContent = ui["idle.leave"];
@@ -196,15 +198,23 @@
     el.reference.textContent = s.reference || "";
     el.referenceBox.hidden = !s.reference;
     el.referenceBox.setAttribute("aria-level", s.ticket ? "2" : "1");
-    if (s.qr) {
-      el.qr.src = s.qr;
-      el.qr.alt = state.ui["result.qr"] || "";
+    const caption = state.ui[s.qr_caption || "result.qr"] || "";
+    showCode(el.qr, el.qrBox, s.qr, caption);
+    el.qrCaption.textContent = caption;
+    showCode(el.viberQr, el.viberBox, s.qr_viber, state.ui["result.qr_viber"] || "");
+    el.result.hidden = !(s.ticket || s.reference || s.qr);
+  }
+
+  // A chat's QR code with its caption as the image's text, or nothing.
+  function showCode(img, box, src, caption) {
+    if (src) {
+      img.src = src;
+      img.alt = caption;
     } else {
-      el.qr.removeAttribute("src");
-      el.qr.alt = "";
+      img.removeAttribute("src");
+      img.alt = "";
     }
-    el.qrBox.hidden = !s.qr;
-    el.result.hidden = !(s.ticket || s.reference);
+    box.hidden = !src;
   }
 
   // Whether the slip is printing, or waits for the printer (then all of it is on screen).

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from tests.postgres_schema import postgres_schema
 
 from tests.ecitizen.test_serve import free_port
 from tests.kiosk.kiosk_client import JMBG, KioskClient
+from tests.postgres import fresh_schema
 from tests.privacy_search import columns_holding, files_holding
 
 PERSONAL = [JMBG, "Петровић", "001234567", "1234567"]
@@ -30,7 +30,7 @@ async def database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'ecitizen.db'}"
     else:
-        async with postgres_schema() as url:
+        async with fresh_schema() as (url, _):
             yield url
 
 

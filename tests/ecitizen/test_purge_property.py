@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from tests.postgres_schema import postgres_schema
 
 from bot.webchat import id_hash
 from ecitizen import retention
@@ -38,6 +37,7 @@ from tests.dialogue import Chat
 from tests.flows.domain.test_jmbg import build
 from tests.flows.test_officer_dialogue import enrolled
 from tests.inbox import Inbox
+from tests.postgres import postgres_url
 from tests.privacy_search import columns_holding, files_holding
 
 CONSONANTS = "bcdfghjkmnpqrstvwxz"  # no vowels: a token never meets a real word
@@ -162,7 +162,7 @@ async def lives_a_life(app: App, clock: Clock, person: Person) -> None:
 def database(kind: str, tmp_path: Path) -> AbstractAsyncContextManager[str]:
     if kind == "sqlite":
         return nullcontext(f"sqlite:///{tmp_path / 'var' / 'ecitizen.db'}")
-    return postgres_schema()
+    return postgres_url()
 
 
 async def the_app(url: str, tmp_path: Path, clock: Clock) -> App:

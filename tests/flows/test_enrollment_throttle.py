@@ -10,7 +10,6 @@ from contextlib import nullcontext
 from typing import Any
 
 import pytest
-from tests.postgres_schema import postgres_schema
 
 from ecitizen.app import App
 from flows.enrollment import FAILED
@@ -18,6 +17,7 @@ from flows.officer import new_invite_code
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import invite
+from tests.postgres import postgres_url
 
 WRONG = "није исправан"
 WAIT = "Превише погрешних кодова"
@@ -102,7 +102,7 @@ async def test_a_flood_of_guesses_at_once_gets_twenty_tries_in_all(
 ) -> None:
     """100 chats guessing at the same moment: the count is written on the count read, so
     no guess slips past the throttle while another is being counted."""
-    async with postgres_schema() if kind == "postgres" else nullcontext("") as url:
+    async with postgres_url() if kind == "postgres" else nullcontext("") as url:
         app: App = await make_app(**({"data": {"database": url}} if url else {}))
         try:
             crowd = [Chat(app, f"flood{n}") for n in range(100)]

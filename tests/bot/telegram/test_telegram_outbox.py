@@ -1,7 +1,7 @@
 """Notifications through the real outbox worker into Telegram: bursts and restarts.
 
 The effects are written to the store the way the engine writes them; the app's outbox
-worker hands them to our TelegramDelivery, which sends them to the fake Bot API server.
+worker hands them to the channel's OutboxDelivery, which sends them to the fake Bot API server.
 """
 
 from __future__ import annotations

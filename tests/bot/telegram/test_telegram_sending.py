@@ -1,6 +1,6 @@
 """Sending to Telegram: limits, 429s, blocked users, network trouble, replies first.
 
-Notifications go through TelegramDelivery (the flows.ports.Delivery the outbox worker
+Notifications go through the shared OutboxDelivery (the flows.ports.Delivery the outbox worker
 calls) against the fake Bot API server, which refuses what Telegram would refuse.
 """
 
@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
+from bot.pacing import QUEUED, URGENT, SendLimiter
 from bot.telegram import SendLimits, TelegramChannel
-from bot.telegram.limiter import QUEUED, URGENT, SendLimiter
 from flows.messages import ConversationKey, Msg, Outbound
 from flows.ports import RecipientGone, TryLater
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, settle

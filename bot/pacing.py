@@ -1,14 +1,15 @@
-"""Pacing of outgoing messages to Telegram's limits, with replies ahead of notifications.
+"""Pacing of outgoing messages to a messenger's limits, replies ahead of notifications.
 
-Telegram allows a bot about 30 messages per second overall and about one per second in a
-chat (short bursts tolerated). Every send first waits for its chat's turn, then for a slot
-of the bot-wide pace; among sends waiting for the bot-wide slot, replies to people in a
-conversation go before queued notifications, whatever order they arrived in.
+Every channel (Telegram, Viber) sends through one of these, set to that messenger's
+published limits (SendLimits): a bot-wide pace and a per-chat pace with a short burst.
+Every send first waits for its chat's turn, then for a slot of the bot-wide pace; among
+sends waiting for the bot-wide slot, replies to people in a conversation go before queued
+notifications, whatever order they arrived in.
 
-When Telegram refuses (429) chats that had no other message lately, again and again, it
-is the bot-wide limit that is hit: the pace slows down by a tenth, and creeps back up
-while no chat is refused (additive increase, multiplicative decrease), so a server
-stricter than our settings costs a few retries, not a storm of them.
+When the messenger refuses (rate limited) chats that had no other message lately, again
+and again, it is the bot-wide limit that is hit: the pace slows down by a tenth, and
+creeps back up while no chat is refused (additive increase, multiplicative decrease), so
+a server stricter than our settings costs a few retries, not a storm of them.
 """
 
 from __future__ import annotations
@@ -18,20 +19,23 @@ import contextlib
 import heapq
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 URGENT = 0  # a reply to someone in a conversation
 QUEUED = 1  # a notification from the outbox
 
 
+ChatId = Hashable  # a channel's own chat id (Telegram: an int, Viber: a string)
+
+
 @dataclass(frozen=True, slots=True)
 class SendLimits:
-    """How fast we send: kept just under Telegram's published limits."""
+    """How fast we send: each channel sets these just under its messenger's limits."""
 
-    per_second: float = 29.5  # the whole bot
-    per_chat_per_second: float = 1.0
-    per_chat_burst: int = 3  # messages one chat may receive back to back
+    per_second: float  # the whole bot
+    per_chat_per_second: float
+    per_chat_burst: int  # messages one chat may receive back to back
 
     def __post_init__(self) -> None:
         if self.per_second <= 0 or self.per_chat_per_second <= 0 or self.per_chat_burst < 1:
@@ -43,10 +47,7 @@ class SendLimiter:
 
     _PRUNE_AT = 10_000  # chats remembered before forgetting those idle long enough
 
-    def __init__(
-        self, limits: SendLimits | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        limits = limits or SendLimits()
+    def __init__(self, limits: SendLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
         self._rate = limits.per_second  # the bot-wide pace now, lowered after refusals
@@ -54,7 +55,7 @@ class SendLimiter:
         self._refused_at = -1e9  # the last bot-wide refusal
         self._chat_interval = 1.0 / limits.per_chat_per_second
         self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
-        self._chat_tat: dict[int, float] = {}  # theoretical arrival time per chat
+        self._chat_tat: dict[ChatId, float] = {}  # theoretical arrival time per chat
         self._next_slot = 0.0  # earliest time of the next bot-wide slot
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -77,12 +78,12 @@ class SendLimiter:
         """Sends waiting for a bot-wide slot right now."""
         return sum(1 for *_, f in self._waiting if not f.done())
 
-    async def acquire(self, chat_id: int, priority: int = QUEUED) -> None:
+    async def acquire(self, chat_id: ChatId, priority: int = QUEUED) -> None:
         """Wait until a message to this chat may be sent now."""
         await self._chat_turn(chat_id)
         await self._bot_slot(priority)
 
-    async def _chat_turn(self, chat_id: int) -> None:
+    async def _chat_turn(self, chat_id: ChatId) -> None:
         now = self._clock()
         tat = max(self._chat_tat.get(chat_id, now), now)
         self._chat_tat[chat_id] = tat + self._chat_interval
@@ -96,7 +97,7 @@ class SendLimiter:
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), granted))
         if self._pump is None or self._pump.done():
-            self._pump = asyncio.create_task(self._grant_slots(), name="telegram-send-pacer")
+            self._pump = asyncio.create_task(self._grant_slots(), name="send-pacer")
         self._wakeup.set()
         await granted
 
@@ -125,11 +126,11 @@ class SendLimiter:
                 self._next_slot if late < self._CATCH_UP * interval else now
             ) + interval
 
-    def throttled(self, chat_id: int, retry_after: float) -> None:
-        """Telegram answered 429: hold this chat back for retry_after. A chat that sent
-        nothing else lately cannot have hit its own limit: the bot-wide one was hit. One
-        such refusal is jitter; a second within a couple of seconds means we go too fast,
-        and the whole bot slows down."""
+    def throttled(self, chat_id: ChatId, retry_after: float) -> None:
+        """The messenger refused for the rate (Telegram's 429): hold this chat back for
+        retry_after. A chat that sent nothing else lately cannot have hit its own limit:
+        the bot-wide one was hit. One such refusal is jitter; a second within a couple of
+        seconds means we go too fast, and the whole bot slows down."""
         now = self._clock()
         tat = self._chat_tat.get(chat_id, now)
         own_limit = tat - self._chat_interval > now  # it had other messages just before

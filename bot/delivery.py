@@ -1,0 +1,102 @@
+"""Notifications from the outbox, delivered to a chat channel (flows.ports.Delivery).
+
+Shared by the channels: the outbox worker calls deliver() for each effect addressed to the
+channel. It goes through the channel's paced sender, so notifications take the slots
+replies leave free. A chat that cannot be reached is RecipientGone (the worker marks the
+effect failed); a long rate limit or network trouble is TryLater. An outbound that shows
+as several messages (a long text, a QR code) resumes after the last one accepted when it
+is retried, so none is sent twice by this process.
+
+A channel adds what only it knows through DeliveryHooks: whether the chat is reachable
+at all (before), what to remember once it was sent (sent), what to record when the
+messenger says the person is gone (gone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+from bot.pacing import QUEUED, ChatId
+from bot.sending import Sender, SendProgress
+from flows.codec import outbound_to_json
+from flows.messages import Outbound
+from flows.ports import RecipientGone, TryLater
+
+Msg = TypeVar("Msg")
+Result = TypeVar("Result")
+R = TypeVar("R", contravariant=True)
+
+
+class DeliveryHooks(Protocol[R]):
+    async def before(self, outbound: Outbound) -> None:
+        """Raise RecipientGone to send nothing (a chat known to be unreachable)."""
+
+    async def sent(self, outbound: Outbound, results: Sequence[R]) -> None:
+        """Every message of the outbound was accepted (`results`: those sent now)."""
+
+    async def gone(self, outbound: Outbound, reason: str) -> None:
+        """The messenger said the person cannot be reached."""
+
+
+class OutboxDelivery(Generic[Msg, Result]):
+    _KEEP_PARTIAL = 10_000
+
+    def __init__(
+        self,
+        channel: str,
+        sender: Sender[Msg, Result],
+        render: Callable[[Outbound], Sequence[Msg]],
+        chat_id: Callable[[str], ChatId],
+        *,
+        hooks: DeliveryHooks[Result] | None = None,
+        max_wait_s: float = 10.0,
+    ) -> None:
+        self.channel = channel
+        self._sender = sender
+        self._render = render
+        self._chat_id = chat_id
+        self._hooks = hooks
+        self._max_wait_s = max_wait_s
+        self._partial: OrderedDict[str, SendProgress] = OrderedDict()
+
+    async def deliver(self, outbound: Outbound) -> None:
+        """Returns once the messenger accepted every message; raises RecipientGone or
+        TryLater."""
+        if outbound.key.channel != self.channel:
+            raise ValueError(f"not a {self.channel} chat: {outbound.key.channel}")
+        if self._hooks is not None:
+            await self._hooks.before(outbound)
+        chat_id = self._chat_id(outbound.key.user_key)
+        messages = self._render(outbound)
+        fingerprint = _fingerprint(outbound)
+        progress = self._partial.pop(fingerprint, None) or SendProgress()
+        try:
+            results = await self._sender.send(
+                chat_id, messages, priority=QUEUED, max_wait_s=self._max_wait_s, progress=progress
+            )
+        except TryLater:
+            if progress.sent:
+                self._partial[fingerprint] = progress
+                if len(self._partial) > self._KEEP_PARTIAL:
+                    self._partial.popitem(last=False)
+            raise
+        except RecipientGone as gone:
+            if self._hooks is not None:
+                await self._hooks.gone(outbound, str(gone))
+            raise
+        if self._hooks is not None:
+            await self._hooks.sent(outbound, results)
+
+    @property
+    def backlog(self) -> int:
+        """Messages waiting for a send slot (replies and notifications)."""
+        return self._sender.waiting
+
+
+def _fingerprint(outbound: Outbound) -> str:
+    data = json.dumps(outbound_to_json(outbound), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()

@@ -1,0 +1,79 @@
+"""Telegram as the shared sender's transport: one message posted through PTB's Bot.
+
+Telegram's answers become the shared sender's outcomes: 429 is Throttled (retry_after),
+403 (the person blocked the bot) or a chat that does not exist is RecipientGone, network
+trouble is NetworkTrouble. A QR code goes as a photo, drawn off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.pacing import ChatId
+from bot.qr import qr_png
+from bot.sending import NetworkTrouble, Throttled
+from bot.telegram.render import TelegramMessage
+from flows.ports import RecipientGone
+
+# PTB 22 warns on every 429 that RetryAfter.retry_after becomes a timedelta; we opt in to
+# that now (read per access, so setting it here is early enough) and read both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid")
+
+
+class TelegramTransport:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def post(self, chat_id: ChatId, message: TelegramMessage) -> Message:
+        assert isinstance(chat_id, int)
+        try:
+            return await self._post(chat_id, message)
+        except RetryAfter as exc:
+            raise Throttled(retry_after_seconds(exc), "Telegram rate limit") from None
+        except Forbidden:
+            raise RecipientGone("the user blocked the bot") from None
+        except BadRequest as exc:
+            if any(gone in exc.message.lower() for gone in _CHAT_GONE):
+                raise RecipientGone("the chat does not exist") from None
+            raise
+        except NetworkError as exc:
+            raise NetworkTrouble(type(exc).__name__) from None
+
+    async def _post(self, chat_id: int, message: TelegramMessage) -> Message:
+        if message.qr is not None:
+            png = await asyncio.to_thread(qr_png, message.qr)
+            return await self._bot.send_photo(
+                chat_id,
+                photo=png,
+                filename="qr.png",
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML if message.text else None,
+                reply_markup=message.markup,
+            )
+        return await self._bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.markup,
+            link_preview_options=_NO_PREVIEW,
+        )
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the int form is going away; both forms are handled here.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(seconds, 0.0)
