@@ -38,7 +38,7 @@ bench-telegram: $(STAMP)
 bench-kiosk: $(STAMP)
 	$(BIN)/python -m bench.kiosk
 
-FLOW_NAMES := registration status guide officer enroll ticket checkin language
+FLOW_NAMES := registration status guide officer enroll ticket checkin language activation
 
 diagrams: $(STAMP)
 	for f in $(FLOW_NAMES); do $(BIN)/ecitizen flows diagram $$f > docs/flows/$$f.md; done

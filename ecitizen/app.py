@@ -61,6 +61,10 @@ def engine_settings(config: Config) -> EngineSettings:
         max_failures=e.max_failures,
         bot_username=config.telegram.bot_username,
         deep_link_days=e.deep_link_days,
+        activation_code_days=e.activation_code_days,
+        activation_reminder_hours=e.activation_reminder_hours,
+        consentid_android_url=e.consentid_android_url,
+        consentid_ios_url=e.consentid_ios_url,
     )
 
 
@@ -154,6 +158,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         clock,
         poll_seconds=config.outbox.poll_seconds,
         max_attempts=config.outbox.max_attempts,
+        activation_code_days=config.engine.activation_code_days,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
     app = App(config, store, env, build_engine(env, store), outbox, printers, halls)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
+from flows.activation import ACTIVATION_REMINDER, START, reminder_texts
 from flows.booking import when_label
 from flows.halls import Hall
 from flows.messages import Msg
@@ -39,6 +40,7 @@ class OutboxWorker:
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
         lease_seconds: float = 600.0,  # a burst can hold a notice behind replies for minutes
+        activation_code_days: int = 7,
     ) -> None:
         self.store = store
         self.deliveries = dict(deliveries)
@@ -48,6 +50,7 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
+        self.activation_code_days = activation_code_days
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -126,6 +129,8 @@ class OutboxWorker:
                     await listener(str(effect.payload["hall"]))
             elif effect.kind == "remind":
                 await self._remind(item)
+            elif effect.kind == ACTIVATION_REMINDER:
+                await self._remind_activation(item)
             else:
                 await self.store.effect_failed(item.id, f"unknown effect {effect.kind}")
                 return True
@@ -175,5 +180,25 @@ class OutboxWorker:
         links = await self.store.links_of(ref)
         await self.store.apply(
             Unit(effects=[notify(key, reg.language, text, item.effect.key) for key in links])
+        )
+        self.wake()
+
+    async def _remind_activation(self, item: OutboxItem) -> None:
+        """A day (a setting) after the approval: if nobody confirmed the first login, each
+        linked chat gets one reminder with the way back into the ConsentID guide (and, if
+        the code expired meanwhile, that a new one is printed at the counter)."""
+        ref = str(item.effect.payload["ref"])
+        reg = await self.store.get_registration(ref)
+        if reg is None or reg.erased or reg.status != RegistrationStatus.APPROVED:
+            return
+        issued = await self.store.activation_issued_at(reg.username) if reg.username else None
+        texts = reminder_texts(reg, issued, self.clock(), self.activation_code_days)
+        links = await self.store.links_of(ref)
+        await self.store.apply(
+            Unit(
+                effects=[
+                    notify(key, reg.language, texts, item.effect.key, (START,)) for key in links
+                ]
+            )
         )
         self.wake()

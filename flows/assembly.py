@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flows import (
+    activation,
+    activation_help,
     booking,
     checks,
     citizen,
+    documents,
     guide,
     officer,
+    officer_activation,
     officer_printing,
     officer_queue,
     queueing,
@@ -27,6 +31,7 @@ FLOWS: tuple[Flow, ...] = (
     officer.OFFICER,
     queueing.TICKET,
     queueing.CHECKIN,
+    activation.ACTIVATION,
 )
 
 
@@ -42,6 +47,10 @@ def all_parts() -> Parts:
         officer_queue.PARTS,
         officer_printing.PARTS,
         queueing.PARTS,
+        documents.PARTS,
+        activation.PARTS,
+        activation_help.PARTS,
+        officer_activation.PARTS,
     ):
         parts.merge(module_parts)
     return parts

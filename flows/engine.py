@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from flows import menu
+from flows.domain.appsecrets import looks_like_app_secret
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
@@ -31,13 +32,13 @@ from flows.present import (
     CANCEL,
     HELP,
     LANGUAGE_CHOICES,
-    SKIP,
+    ask_buttons,
     match_choice,
     plain_reply,
     step_reply,
 )
 from flows.records import Conversation, Unit
-from flows.steps import STALE_BUTTON, receive
+from flows.steps import STALE_BUTTON, receive, takes_code
 from flows.tickets import with_tickets
 from flows.turn import Env, Invalid, Parts, Turn
 
@@ -159,6 +160,12 @@ class Engine:
                 return await self._command(turn, command)
         if inbound.command is not None:
             return await self._command(turn, inbound.command)
+        step = self._step(conv)
+        if looks_like_app_secret(inbound.text) and not takes_code(turn, step, self.parts):
+            # a PIN or an activation code belongs only in the ConsentID app: nothing of
+            # this message is kept (the conversation stays as it was), and it is said why
+            turn.say("secrets.only_in_app")
+            return await self._reply(turn) if conv.flow else await menu.present(turn)
         unknown = unknown_command(inbound.text)
         if unknown is not None:
             turn.say("engine.unknown_command", command=unknown)
@@ -209,6 +216,8 @@ class Engine:
             return await self.start_flow(turn, "status", park=True)
         if command is Command.GUIDE:
             return await self.start_flow(turn, "guide", park=True)
+        if command is Command.CONSENTID:
+            return await self.start_flow(turn, "activation", park=True)
         return await self._reply(turn)
 
     async def _set_language(self, turn: Turn, language: str) -> Outbound:
@@ -300,7 +309,7 @@ class Engine:
         """A free-text step also offers buttons (skip, help, cancel): "1" or "Skip" typed
         in a terminal means the button, as long as the step's own answer cannot be a
         single small number."""
-        shown = [SKIP] if step.optional else []
+        shown = ask_buttons(step)
         if turn.conv.failures >= self.env.settings.max_failures:
             shown += [HELP, CANCEL]
         if not shown:

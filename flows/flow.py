@@ -63,8 +63,11 @@ def ask(
     max_len: int = 100,
     prompt: str | None = None,
     skip_when: str | None = None,
+    options: tuple[Option, ...] = (),
 ) -> Step:
-    """An ASK step whose prompt and help keys follow its name: ask.<name>, help.<name>."""
+    """An ASK step whose prompt and help keys follow its name: ask.<name>, help.<name>.
+    `options`: buttons offered besides the typed answer, each an outcome of its own
+    (e.g. "Passport" beside the ID card number)."""
     return Step(
         name,
         Kind.ASK,
@@ -72,6 +75,7 @@ def ask(
         skip_when=skip_when,
         slot=slot,
         check=check,
+        options=options,
         expect=expect,
         help=f"help.{name}",
         on=on,
@@ -108,9 +112,15 @@ def choose(
     )
 
 
-def confirm(name: str, *, on: dict[str, str]) -> Step:
+def confirm(name: str, *, on: dict[str, str], skip_when: str | None = None) -> Step:
     return Step(
-        name, Kind.CONFIRM, prompt=f"ask.{name}", expect=Expect.YES_NO, on=on, help=f"help.{name}"
+        name,
+        Kind.CONFIRM,
+        prompt=f"ask.{name}",
+        expect=Expect.YES_NO,
+        on=on,
+        help=f"help.{name}",
+        skip_when=skip_when,
     )
 
 

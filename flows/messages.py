@@ -27,6 +27,7 @@ class Command(StrEnum):
     STATUS = "status"
     GUIDE = "guide"
     OFFICER = "officer"
+    CONSENTID = "consentid"  # the ConsentID guide, after the approval (flows/activation.py)
     WIPE = "wipe"  # kiosk: forget this session entirely (idle timeout, "finish")
 
 

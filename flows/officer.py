@@ -9,12 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flows.activation import START, reminder_effect
 from flows.booking import when_label
 from flows.citizen import reason_msg
+from flows.documents import SLOT as DOCUMENT
+from flows.documents import compare_with, number_label
 from flows.domain.refcode import ALPHABET
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
+from flows.officer_activation import ACTIVATION_STEPS
 from flows.officer_printing import PRINT_STEPS
 from flows.officer_queue import QUEUE_STEPS
 from flows.ports import IllegalTransition, InviteGone, StoreError
@@ -60,7 +64,16 @@ OFFICER = Flow(
             None,
             options=tuple(
                 Option(o, f"officer.{o}")
-                for o in ("waiting", "open", "call_next", "queue", "counter", "printers", "leave")
+                for o in (
+                    "waiting",
+                    "open",
+                    "call_next",
+                    "queue",
+                    "counter",
+                    "activations",
+                    "printers",
+                    "leave",
+                )
             ),
             on={
                 "waiting": "waiting",
@@ -68,6 +81,7 @@ OFFICER = Flow(
                 "call_next": "call_next",
                 "queue": "queue",
                 "counter": "counter",
+                "activations": "activations",
                 "printers": "printers",
                 "leave": END,
             },
@@ -87,7 +101,13 @@ OFFICER = Flow(
                 "home": "home",
             },
         ),
-        confirm("check_id", on={"yes": "approve", "no": "review"}),
+        # compared with the document the person brought: the ID card, or the passport
+        confirm(
+            "check_id",
+            on={"yes": "approve", "no": "review", "ok": "check_passport"},
+            skip_when="brings_passport",
+        ),
+        confirm("check_passport", on={"yes": "approve", "no": "review"}),
         action("approve", "approve_registration", on={"ok": "home", "refused": "home"}),
         choose(
             "reject_reason",
@@ -100,6 +120,7 @@ OFFICER = Flow(
         action("release", "release_registration", on={"ok": "home"}),
         *QUEUE_STEPS,
         *PRINT_STEPS,
+        *ACTIVATION_STEPS,
     ),
 )
 
@@ -234,11 +255,14 @@ async def review_view(turn: Turn) -> Presentation:
         first_name=reg.first_name,
         last_name=reg.last_name,
         jmbg=reg.jmbg,
+        document=number_label(reg.document),
         id_number=reg.id_number,
         phone=reg.phone,
         email=reg.email or "—",
         when=when,
+        compare=compare_with(reg.document),
     )
+    turn.conv.slots[DOCUMENT] = reg.document  # which document the approval confirms
     choices = [Choice(c, Msg(f"officer.{c}")) for c in ("approve", "reject", "release")]
     choices.append(Choice("home", Msg("officer.back_home")))
     return Presentation(texts=[text], choices=choices, reference=reg.ref)
@@ -268,7 +292,10 @@ async def approve(turn: Turn) -> str:
             "credentials",
             {  # the reference lets a reprint be audited against the registration
                 **credentials_payload(
-                    language=reg.language, hall=HallInfo.of(hall), username=account.username
+                    language=reg.language,
+                    hall=HallInfo.of(hall),
+                    username=account.username,
+                    valid_days=turn.env.settings.activation_code_days,
                 ),
                 "ref": reg.ref,
             },
@@ -281,6 +308,11 @@ async def approve(turn: Turn) -> str:
         reg.language,
         [Msg.of("notify.approved", ref=reg.ref, username=account.username)],
         f"approved:{reg.ref}",
+        (START,),
+    )
+    settings = turn.env.settings
+    turn.unit.effects.append(
+        reminder_effect(reg.ref, turn.env.clock(), settings.activation_reminder_hours)
     )
     turn.say("officer.approved", ref=reg.ref, username=account.username, printer=printer)
     turn.on_refusal = _lost_race

@@ -6,6 +6,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flows.booking import hall_label, slot_taken, visit_of, visit_text
+from flows.documents import (
+    ID_CARD,
+    PASSPORT,
+    USE_ID_CARD,
+    USE_PASSPORT,
+    bring,
+    document_of,
+    number_label,
+)
+from flows.documents import SLOT as DOCUMENT
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import parse_phone
 from flows.domain.refcode import new_ref
@@ -41,7 +51,22 @@ REGISTRATION = Flow(
         ask("last_name", "last_name", "name", Expect.NAME, on={"ok": "jmbg"}, max_len=60),
         ask("jmbg", "jmbg", "jmbg", Expect.DIGITS, on={"ok": "id_number", "too_young": "underage"}),
         action("underage", "say_underage", on={"ok": END}),
-        ask("id_number", "id_number", "id_number", Expect.DIGITS, on={"ok": "phone"}),
+        ask(
+            "id_number",
+            "id_number",
+            "id_card_number",
+            Expect.DIGITS,
+            on={"ok": "phone", PASSPORT: "passport_number"},
+            options=(USE_PASSPORT,),
+        ),
+        ask(
+            "passport_number",
+            "id_number",
+            "passport_number",
+            Expect.DIGITS,
+            on={"ok": "phone", ID_CARD: "id_number"},
+            options=(USE_ID_CARD,),
+        ),
         ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}, max_len=40),
         ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True, max_len=254),
         choose(
@@ -112,6 +137,7 @@ async def summary(turn: Turn) -> Presentation:
         first_name=str(s.get("first_name", "")),
         last_name=str(s.get("last_name", "")),
         jmbg=str(s.get("jmbg", "")),
+        document=number_label(s.get(DOCUMENT)),
         id_number=str(s.get("id_number", "")),
         phone=national_phone(str(s.get("phone", ""))),
         email=str(s["email"]) if s.get("email") else Msg("summary.no_email"),
@@ -153,6 +179,7 @@ async def submit(turn: Turn) -> str:
         last_name=str(s["last_name"]),
         jmbg=str(s["jmbg"]),
         id_number=str(s["id_number"]),
+        document=document_of(s.get(DOCUMENT)),
         phone=str(s["phone"]),
         email=str(s["email"]) if s.get("email") else None,
         visit_at=visit,
@@ -181,6 +208,7 @@ async def submit(turn: Turn) -> str:
                     visit_at=visit,
                     issued_at=now,
                     deep_link=link,
+                    document=unit.new_registration.document,
                 ),
             )
         )
@@ -197,7 +225,7 @@ async def submit(turn: Turn) -> str:
         address=hall.address,
         visit=visit_text(turn, hall),
     )
-    turn.say("reg.bring")
+    turn.say(bring(unit.new_registration.document))
     if link is None and turn.conv.key.channel != KIOSK:
         turn.say("reg.follow_here")
     if not here_now:

@@ -11,7 +11,7 @@ number; the activation code exists only in the credentials document built to be 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -224,7 +224,10 @@ def ticket_slip(
     return Document("ticket", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
 
 
-_BRING = ("slip.receipt.bring_id", "slip.receipt.bring_phone", "slip.receipt.bring_slip")
+def _bring(document: str) -> tuple[str, ...]:
+    """What to bring: the document chosen at registration, the phone, this slip."""
+    what = "slip.receipt.bring_passport" if document == "passport" else "slip.receipt.bring_id"
+    return (what, "slip.receipt.bring_phone", "slip.receipt.bring_slip")
 
 
 def receipt_slip(
@@ -235,9 +238,11 @@ def receipt_slip(
     visit_at: datetime | None,
     issued_at: datetime,
     deep_link: str | None,
+    document: str = "id_card",
 ) -> Document:
     """A registration receipt: the reference code large and as a QR code for the
-    officer's scanner, the visit, what to bring, and the chat deep link."""
+    officer's scanner, the visit, what to bring (the document the person chose: never its
+    number), and the chat deep link."""
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.receipt.title")
     blocks += [
@@ -255,7 +260,7 @@ def receipt_slip(
     blocks.append(labelled(text("slip.receipt.place", lang), hall.name_in(lang)))
     blocks.append(line(hall.address_in(lang)))
     blocks += [Feed(), line(text("slip.receipt.bring", lang), bold=True)]
-    blocks += [line("- " + text(key, lang), indent=2) for key in _BRING]
+    blocks += [line("- " + text(key, lang), indent=2) for key in _bring(document)]
     if deep_link:
         blocks += [Rule(), line(text("slip.receipt.follow", lang), align=Align.CENTER)]
         blocks.append(QrCode(deep_link))
@@ -267,11 +272,15 @@ def activation_uri(username: str, code: str) -> str:
     return f"consentid://activate?u={quote(username, safe='')}&c={quote(code, safe='')}"
 
 
+# The official order (https://test.eid.gov.rs/en-US/install-mobile-applications): install,
+# open and go through the introduction, set the 6-digit PIN, then activate by scanning the
+# QR code (or typing the user ID and the code), and check the name and expiry date shown.
 _ACTIVATE = (
     "slip.credentials.step_install",
     "slip.credentials.step_open",
-    "slip.credentials.step_scan",
     "slip.credentials.step_pin",
+    "slip.credentials.step_scan",
+    "slip.credentials.step_check",
 )
 _LOGIN = (
     "slip.credentials.login_portal",
@@ -288,9 +297,11 @@ def credentials_slip(
     activation_code: str,
     issued_at: datetime,
     help_link: str | None = None,
+    valid_days: int | None = None,
 ) -> Document:
     """The access credentials: the only place the one-time activation code ever
-    appears, in clear and as a QR code for the ConsentID app."""
+    appears, in clear and as a QR code for the ConsentID app, with the date it stops
+    working (`valid_days` after printing)."""
     lang = normalize_language(language)
     help_hall = text(
         "slip.credentials.help_hall", lang, hall=hall.name_in(lang), address=hall.address_in(lang)
@@ -303,6 +314,7 @@ def credentials_slip(
         line(text("slip.credentials.code", lang)),
         line(activation_code, bold=True, size=Size.DOUBLE, align=Align.CENTER),
         line(text("slip.credentials.code_once", lang)),
+        *_valid_until(issued_at, valid_days, hall, lang),
         QrCode(activation_uri(username, activation_code)),
         line(text("slip.credentials.code_scan", lang), align=Align.CENTER),
         Rule(),
@@ -321,6 +333,17 @@ def credentials_slip(
     return Document(
         "credentials", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang)))
     )
+
+
+def _valid_until(
+    issued_at: datetime, valid_days: int | None, hall: HallInfo, lang: str
+) -> list[Block]:
+    if not valid_days:
+        return []
+    until = _when(issued_at + timedelta(days=valid_days), hall, lang)
+    return [
+        labelled(text("slip.credentials.valid_until", lang), text("slip.datetime", lang, **until))
+    ]
 
 
 # Payloads of print jobs: JSON-friendly, language-neutral data; the worker builds the
@@ -357,6 +380,7 @@ def receipt_payload(
     visit_at: datetime | None,
     issued_at: datetime,
     deep_link: str | None,
+    document: str = "id_card",
 ) -> dict[str, Any]:
     return {
         "language": normalize_language(language),
@@ -365,19 +389,27 @@ def receipt_payload(
         "visit_at": visit_at.isoformat() if visit_at else None,
         "issued_at": issued_at.isoformat(),
         "deep_link": deep_link,
+        "document": document,
     }
 
 
 def credentials_payload(
-    *, language: str, hall: HallInfo, username: str, help_link: str | None = None
+    *,
+    language: str,
+    hall: HallInfo,
+    username: str,
+    help_link: str | None = None,
+    valid_days: int | None = None,
 ) -> dict[str, Any]:
     """The activation code is not here: the printer worker asks the account provider for
-    a fresh one right before printing, and the slip's date is the moment it prints."""
+    a fresh one right before printing, and the slip's date is the moment it prints (the
+    code is valid `valid_days` from then)."""
     return {
         "language": normalize_language(language),
         "hall": hall.as_json(),
         "username": username,
         "help_link": help_link,
+        "valid_days": valid_days,
     }
 
 
@@ -417,6 +449,7 @@ def slip_from_payload(
             visit_at=_moment(visit) if visit else None,
             issued_at=_moment(payload["issued_at"]),
             deep_link=payload.get("deep_link") or None,
+            document=str(payload.get("document") or "id_card"),
         )
     if slip == "credentials":
         if not activation_code:
@@ -428,5 +461,6 @@ def slip_from_payload(
             activation_code=activation_code,
             issued_at=now,
             help_link=payload.get("help_link") or None,
+            valid_days=int(payload["valid_days"]) if payload.get("valid_days") else None,
         )
     raise ValueError(f"unknown slip kind {slip!r}")

@@ -31,6 +31,14 @@ class EngineSettings:
     max_failures: int = 3  # after this many failed tries the step is explained again
     bot_username: str = ""  # Telegram bot, for deep links (t.me/<bot>?start=...)
     deep_link_days: int = 30
+    activation_code_days: int = 7  # an activation code works this long after it is printed
+    activation_reminder_hours: int = 24  # no first login this long after approval: remind
+    # where ConsentID is installed from: a deployment may name the store pages exactly
+    consentid_android_url: str = "https://play.google.com/store/search?q=ConsentID&c=apps"
+    consentid_ios_url: str = (
+        "itms-apps://search.itunes.apple.com/WebObjects/MZSearch.woa/wa/search"
+        "?media=software&term=ConsentID"
+    )
 
 
 @dataclass(slots=True)

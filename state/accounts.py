@@ -17,16 +17,13 @@ import secrets
 from datetime import datetime
 from typing import Protocol
 
+from flows.domain.appsecrets import CODE_ALPHABET, CODE_GROUP_LEN, CODE_GROUPS
 from flows.domain.usernames import username_candidates
 from flows.ports import Account, AccountProvider
 from flows.records import Registration
 from state.base import Clock
 from state.values import utc_now
 
-# No 0/O, 1/I/L: the code is read off paper and typed into a phone.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_GROUPS = 3
-CODE_GROUP_LEN = 4
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_CANDIDATES = 1000  # far more than two people with the same name in one registry
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flows.ports import Store
 from state.account_records import AccountQueries
+from state.activations import ActivationQueries
 from state.audit import AuditQueries
 from state.base import Clock
 from state.conversations import ConversationQueries
@@ -27,6 +28,7 @@ class SqlStore(
     PrintJobQueries,
     AuditQueries,
     AccountQueries,
+    ActivationQueries,
     KioskSessionQueries,
     MailboxQueries,
 ):
