@@ -145,7 +145,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(
         store=read_only(store),
-        accounts=BuiltinAccountProvider(store),
+        accounts=BuiltinAccountProvider(store, clock=clock),
         halls=halls,
         settings=engine_settings(config),
         clock=clock,

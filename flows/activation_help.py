@@ -80,14 +80,24 @@ async def book_visit(turn: Turn) -> str:
     if reg is None or hall is None:
         return "ok"
     if turn.conv.slots.get("visit_day") == WALK_IN:
-        turn.say("activation.visit_walk_in", hall=hall_label(hall), hours=hours_text(hall))
+        turn.say(
+            "activation.visit_walk_in",
+            hall=hall_label(hall),
+            address=hall.address,
+            hours=hours_text(hall),
+        )
         return "ok"
     visit = visit_of(turn)
     if visit is None:
         return "ok"
     turn.unit.help_visits.append(HelpVisit(reg.ref, hall.code, visit, hall.capacity))
     turn.unit.audit.append(AuditEntry("citizen", "activation_help_visit", reg.ref))
-    turn.say("activation.visit_booked", when=when_label(visit, hall), hall=hall_label(hall))
+    turn.say(
+        "activation.visit_booked",
+        when=when_label(visit, hall),
+        hall=hall_label(hall),
+        address=hall.address,
+    )
     turn.on_refusal = _slot_taken
     return "ok"
 
@@ -102,7 +112,13 @@ async def contact(turn: Turn) -> str:
     hall = turn.env.hall(reg.hall) if reg else None
     if hall is not None:
         key = "activation.contact_phone" if hall.phone else "activation.contact"
-        turn.say(key, hall=hall_label(hall), hours=hours_text(hall), phone=hall.phone)
+        turn.say(
+            key,
+            hall=hall_label(hall),
+            address=hall.address,
+            hours=hours_text(hall),
+            phone=hall.phone,
+        )
     return "ok"
 
 

@@ -55,7 +55,9 @@ async def _approved_here(turn: Turn) -> list[Registration]:
         return []
     regs = await turn.env.store.registrations_at(officer.hall, [RegistrationStatus.APPROVED])
     regs.sort(key=lambda r: r.updated_at, reverse=True)  # the latest approvals first
-    return [r for r in regs if not r.erased][:SHOWN]
+    # what this very turn activates is no longer waiting (its unit commits after the reply)
+    activated = {t.ref for t in turn.unit.transitions if t.to is RegistrationStatus.ACTIVE}
+    return [r for r in regs if not r.erased and r.ref not in activated][:SHOWN]
 
 
 async def activations_list(turn: Turn) -> Presentation:
