@@ -15,6 +15,7 @@ from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config, ConfigError, load_config, printer_configs
 from ecitizen.diagram import markdown
 from ecitizen.print_cli import add_print_parser, run_print_command
+from ecitizen.report import add_report_parser, run_report
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
 from flows.officer import invite_hash, new_invite_code
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
     add_print_parser(sub)
+    add_report_parser(sub)
     return p
 
 
@@ -153,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         flow = next(f for f in FLOWS if f.name == args.flow)
         sys.stdout.write(markdown(flow))
         return 0
+    if args.command == "report":
+        return asyncio.run(run_report(config, args))
     if args.command == "print":
         return run_print_command(args, printer_configs(config))
     if args.command == "serve":
