@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk diagrams catalogs clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-kiosk bench-guide diagrams catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-telegram: $(STAMP)
 
 bench-kiosk: $(STAMP)
 	$(BIN)/python -m bench.kiosk
+
+bench-guide: $(STAMP)
+	$(BIN)/python -m bench.guide_search
 
 FLOW_NAMES := registration status guide officer enroll ticket checkin language activation
 

@@ -74,6 +74,11 @@ class Engine:
             for step in compiled.flow.steps:
                 missing = (
                     (step.kind is Kind.ASK and step.check not in self.parts.checks)
+                    or (
+                        step.kind is Kind.CHOOSE
+                        and step.check is not None
+                        and step.check not in self.parts.checks
+                    )
                     or (step.kind is Kind.ACTION and step.check not in self.parts.actions)
                     or (step.provider is not None and step.provider not in self.parts.providers)
                     or (step.skip_when is not None and step.skip_when not in self.parts.predicates)
@@ -218,6 +223,10 @@ class Engine:
             return await self.start_flow(turn, "guide", park=True)
         if command is Command.CONSENTID:
             return await self.start_flow(turn, "activation", park=True)
+        if command is Command.REGISTER:  # "Become an eCitizen" from the guide
+            if parked_flow(conv) == "registration":
+                return await self._unpark(turn)
+            return await self.start_flow(turn, "registration")
         return await self._reply(turn)
 
     async def _set_language(self, turn: Turn, language: str) -> Outbound:

@@ -96,13 +96,17 @@ def choose(
     expect: Expect = Expect.CHOICE,
     prompt: str | None = None,
     skip_when: str | None = None,
+    check: str | None = None,
 ) -> Step:
+    """`check`: typed text that is none of the choices goes to this check (e.g. a search),
+    whose Outcome is followed; without one, such text is asked again."""
     return Step(
         name,
         Kind.CHOOSE,
         prompt=prompt or f"ask.{name}",
         skip_when=skip_when,
         slot=slot,
+        check=check,
         options=options,
         provider=provider,
         help=f"help.{name}",

@@ -28,6 +28,7 @@ class Command(StrEnum):
     GUIDE = "guide"
     OFFICER = "officer"
     CONSENTID = "consentid"  # the ConsentID guide, after the approval (flows/activation.py)
+    REGISTER = "become"  # become an eCitizen (a draft set aside is taken up again)
     WIPE = "wipe"  # kiosk: forget this session entirely (idle timeout, "finish")
 
 

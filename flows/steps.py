@@ -70,6 +70,8 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     if picked is None or not any(c.id == picked for c in choices):
         if turn.inbound.choice is not None:
             return Invalid(STALE_BUTTON)
+        if step.kind is Kind.CHOOSE and step.check and turn.inbound.text is not None:
+            return _typed_instead(turn, step, parts)
         return Invalid("choose" if step.kind is not Kind.CONFIRM else "yes_no")
     return _chosen(turn, step, picked)
 
@@ -82,6 +84,17 @@ def _chosen(turn: Turn, step: Step, picked: str) -> str:
         turn.conv.language = picked
         turn.conv.slots["_language_chosen"] = True
     return picked if picked in step.on else "ok"
+
+
+def _typed_instead(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
+    """Text typed at a choice whose step takes text too (a search): its check decides."""
+    cleaned = clean_input(turn.inbound.text or "", step.max_len)
+    if not isinstance(cleaned, str):
+        return Invalid(f"input.{cleaned.reason}", (("max", str(step.max_len)),))
+    result = parts.checks[step.check or ""](cleaned, turn)
+    if isinstance(result, Invalid):
+        return result
+    return result.name if isinstance(result, Outcome) else "ok"
 
 
 def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
