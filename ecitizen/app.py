@@ -9,7 +9,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ecitizen.config import Config, printer_configs
@@ -145,7 +145,9 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(
         store=read_only(store),
-        accounts=BuiltinAccountProvider(store, clock=clock),
+        accounts=BuiltinAccountProvider(
+            store, clock=clock, code_valid=timedelta(days=config.engine.activation_code_days)
+        ),
         halls=halls,
         settings=engine_settings(config),
         clock=clock,

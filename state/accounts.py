@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flows.domain.appsecrets import CODE_ALPHABET, CODE_GROUP_LEN, CODE_GROUPS
@@ -38,6 +38,8 @@ class AccountBackend(Protocol):
     async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
 
     async def activation_hash(self, username: str) -> str | None: ...
+
+    async def activation_issued_at(self, username: str) -> datetime | None: ...
 
 
 def new_activation_code() -> str:
@@ -82,9 +84,16 @@ def code_matches(code: str, stored: str) -> bool:
 class BuiltinAccountProvider:
     """flows.ports.AccountProvider with the accounts kept in our own store."""
 
-    def __init__(self, store: AccountBackend, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: AccountBackend,
+        *,
+        clock: Clock = utc_now,
+        code_valid: timedelta = timedelta(days=7),
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._code_valid = code_valid  # a code works this long after it is issued (printed)
 
     async def account_for(self, registration: Registration) -> Account:
         """The registration's account, or the first free username for it. Reads only: the
@@ -109,8 +118,10 @@ class BuiltinAccountProvider:
         return code
 
     async def verify_activation_code(self, username: str, code: str) -> bool:
+        """The account's current code, not yet expired."""
         stored = await self._store.activation_hash(username)
-        if stored is None:
+        issued = await self._store.activation_issued_at(username)
+        if stored is None or issued is None or issued + self._code_valid <= self._clock():
             return False
         return await asyncio.to_thread(code_matches, code, stored)
 
