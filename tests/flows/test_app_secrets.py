@@ -1,5 +1,5 @@
 """A PIN or an activation code typed into a chat is answered, and kept nowhere: no table,
-no log line. (The web chat and the kiosk over HTTP: tests/kiosk/test_app_secrets_http.py.)"""
+no log line. (The web chat and the kiosk over HTTP: tests/kiosk/test_activation_http.py.)"""
 
 from __future__ import annotations
 
