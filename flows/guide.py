@@ -6,28 +6,39 @@ procedure that needs an account, one tap leads to "Become an eCitizen"."""
 from __future__ import annotations
 
 from flows.domain.textinput import Invalid
-from flows.flow import END, Flow, action, choose, info
+from flows.flow import END, Flow, Option, action, ask, choose, info
 from flows.guide_data import Guide, Procedure, Topic, guide, load_guide
 from flows.guide_search import search
+from flows.menu import KIOSK
 from flows.messages import Choice, Expect, Msg
 from flows.turn import Outcome, Parts, Presentation, Turn
 
-PAGE = 8  # procedures per screen: a long category is paged
+PAGE = 6  # procedures per screen (a long topic is paged): a kiosk shows them without scrolling
 RESULTS = 5  # the best few procedures for a typed question
 QUERY = "guide_query"  # what the person typed, for the results screen
 BECOME = Choice("cmd:become", Msg("guide.become"))  # "Become an eCitizen"
+TYPE_WORDS = "type_words"  # the button to a screen with a keyboard for the question
 
 GUIDE = Flow(
     name="guide",
     steps=(
+        # typed words instead of a topic search at once (chats); the kiosk, with no
+        # keyboard beside the topics, offers "Type what you are looking for"
         choose(
             "category",
             "category",
             provider="guide_categories",
-            on={"ok": "procedure", "search": "results"},
+            on={"ok": "procedure", "search": "results", TYPE_WORDS: "guide_query"},
             clears=("procedure", "_page"),
-            expect=Expect.TEXT,
             check="guide_search",
+        ),
+        ask(
+            "guide_query",
+            QUERY,
+            "guide_search",
+            Expect.TEXT,
+            on={"search": "results", "topics": "category"},
+            options=(Option("topics", "guide.topics"),),
         ),
         choose(
             "procedure",
@@ -40,8 +51,12 @@ GUIDE = Flow(
             "results",
             "procedure",
             provider="guide_results",
-            on={"ok": "detail", "topics": "category", "search": "results"},
-            expect=Expect.TEXT,
+            on={
+                "ok": "detail",
+                "topics": "category",
+                "search": "results",
+                TYPE_WORDS: "guide_query",
+            },
             check="guide_search",
             prompt="guide.results_prompt",
         ),
@@ -68,7 +83,8 @@ def check_search(raw: str, turn: Turn) -> Outcome | Invalid:
 
 
 async def categories(turn: Turn) -> Presentation:
-    return Presentation(choices=[Choice(c.id, _title(c)) for c in guide().categories])
+    choices = [Choice(c.id, _title(c)) for c in guide().categories]
+    return Presentation(choices=[*choices, Choice(TYPE_WORDS, Msg("guide.type_words"))])
 
 
 async def procedures(turn: Turn) -> Presentation:
@@ -94,7 +110,7 @@ async def results(turn: Turn) -> Presentation:
     query = str(turn.conv.slots.get(QUERY, ""))
     hits = search(query, RESULTS)
     choices = [Choice(hit.procedure.id, _title(hit.procedure)) for hit in hits]
-    choices.append(Choice("topics", Msg("guide.topics")))
+    choices += [Choice(TYPE_WORDS, Msg("guide.other_words")), Choice("topics", Msg("guide.topics"))]
     return Presentation(texts=[Msg.of("guide.results", query=query)], choices=choices)
 
 
@@ -112,8 +128,9 @@ async def detail(turn: Turn) -> Presentation:
     proc = guide().procedure(str(turn.conv.slots.get("procedure", "")))
     if proc is None:
         return Presentation(choices=[Choice("topics", Msg("guide.topics"))])
+    at_kiosk = turn.conv.key.channel == KIOSK  # no link to open there, and less room
     text = Msg.of(
-        "guide.procedure",
+        "guide.procedure_at_kiosk" if at_kiosk else "guide.procedure",
         title=_title(proc),
         summary=_in(turn, proc.summary, proc.summary_en),
         who=_in(turn, proc.who, proc.who_en),
@@ -129,8 +146,9 @@ async def detail(turn: Turn) -> Presentation:
         if searched
         else Choice("more", Msg("guide.more")),
         Choice("topics", Msg("guide.topics")),
-        Choice("ok", Msg("guide.done")),
     ]
+    if not at_kiosk:  # the kiosk's own "Finish" is always there
+        choices.append(Choice("ok", Msg("guide.done")))
     return Presentation(texts=[text], choices=choices)
 
 

@@ -89,8 +89,8 @@ async def test_the_guide_lists_life_events_and_what_each_procedure_needs(
     await ana.says("/start")
     await ana.picks("English")
     await ana.picks("What can I do as an eCitizen?")
-    assert {"A child", "Personal documents", "The eMailbox and payments"} <= set(ana.choices)
-    await ana.picks("A child")
+    assert {"Children, family", "Documents", "eMailbox, fees"} <= set(ana.choices)
+    await ana.picks("Children, family")
     await ana.picks("Kindergarten")
     assert "What you need" in ana.text and "an eCitizen account is enough" in ana.text
     assert "Source: http" in ana.text
