@@ -8,7 +8,7 @@ and never printed or logged.
 
 from __future__ import annotations
 
-from flows.domain.idcard import parse_id_number
+from flows.checks import check_id_number
 from flows.domain.passport import parse_passport_number
 from flows.domain.textinput import Invalid
 from flows.flow import Option
@@ -45,10 +45,10 @@ def bring(document: object) -> str:
 
 
 def check_id_card_number(raw: str, turn: Turn) -> str | Invalid:
-    result = parse_id_number(raw)
-    if isinstance(result, Invalid):
-        return Invalid(f"id_number.{result.reason}", result.values)
-    turn.conv.slots[SLOT] = ID_CARD
+    """The ID card's number (flows.checks), and that the ID card is the document."""
+    result = check_id_number(raw, turn)
+    if not isinstance(result, Invalid):
+        turn.conv.slots[SLOT] = ID_CARD
     return result
 
 

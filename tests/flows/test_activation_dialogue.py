@@ -355,3 +355,23 @@ async def test_a_chat_without_an_approved_registration_is_told_what_comes_when(
     await bob.says("/start")
     await bob.picks("ћирилица")
     assert "немате одобрену пријаву" in await bob.says("/consentid")
+
+
+async def test_when_the_approving_officer_is_gone_every_officer_of_the_hall_is_asked(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    a = await approved(app, chat)
+    zoran = await enrolled(app, chat, "Зоран", counter="2")
+    mira = await app.store.officer_for(a.mira.key)
+    assert mira is not None and await app.store.revoke_officer(mira.id)
+    await to_step(a.ana, "check")
+    await a.ana.picks("Не ради")
+    await a.ana.picks("Подаци у апликацији нису моји")
+    await a.ana.picks("И даље не ради")
+    assert "Јавили смо службеницима у сали" in await a.ana.picks("позови службеника")
+    await deliver(app, a.inbox)
+    assert any(
+        "корак 5 од 6 (провера), запело: Подаци у апликацији нису моји" in text
+        for text in a.inbox.texts_for(zoran.user)
+    )
+    assert not any("Помоћ са апликацијом" in text for text in a.inbox.texts_for("мира"))
