@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-viber bench-kiosk bench-scale diagrams catalogs privacy clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-viber bench-kiosk bench-scale bench-guide diagrams catalogs privacy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,10 @@ bench-kiosk: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale
 
-FLOW_NAMES := registration status guide officer enroll ticket checkin language
+bench-guide: $(STAMP)
+	$(BIN)/python -m bench.guide_search
+
+FLOW_NAMES := registration status guide officer enroll ticket checkin language activation
 
 diagrams: $(STAMP)
 	for f in $(FLOW_NAMES); do $(BIN)/ecitizen flows diagram $$f > docs/flows/$$f.md; done

@@ -36,6 +36,7 @@ from bot.terminal import parse_line
 from bot.web.http import BadRequest, error, harden, private, read_object, text_field
 from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
 from bot.web.render import render_outbound
+from flows.domain.appsecrets import mask_app_secrets
 from flows.i18n import normalize_language, text
 from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, ConversationKey, Inbound, Outbound
 from flows.ports import WebSessionStore
@@ -293,7 +294,8 @@ class WebChat:
         if typed is not None:
             if not typed.strip():
                 raise BadRequest(400, "empty")
-            return parse_line(typed, key, message_id), typed, client_id
+            # the echo is kept in the mailbox: a PIN or an activation code never is
+            return parse_line(typed, key, message_id), mask_app_secrets(typed), client_id
         if choice is not None:
             return Inbound(key, choice=choice, message_id=message_id), label or "", client_id
         try:

@@ -9,7 +9,7 @@ import os
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ecitizen.config import Config, printer_configs
@@ -62,6 +62,10 @@ def engine_settings(config: Config) -> EngineSettings:
         bot_username=config.telegram.bot_username,
         deep_link_days=e.deep_link_days,
         viber_uri=config.viber.uri,
+        activation_code_days=e.activation_code_days,
+        activation_reminder_hours=e.activation_reminder_hours,
+        consentid_android_url=e.consentid_android_url,
+        consentid_ios_url=e.consentid_ios_url,
     )
 
 
@@ -149,7 +153,9 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(
         store=read_only(store),
-        accounts=BuiltinAccountProvider(store),
+        accounts=BuiltinAccountProvider(
+            store, clock=clock, code_valid=timedelta(days=config.engine.activation_code_days)
+        ),
         halls=halls,
         settings=engine_settings(config),
         clock=clock,
@@ -162,6 +168,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         clock,
         poll_seconds=config.outbox.poll_seconds,
         max_attempts=config.outbox.max_attempts,
+        activation_code_days=config.engine.activation_code_days,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
     app = App(config, store, env, build_engine(env, store), outbox, printers, halls, secret)

@@ -19,6 +19,7 @@ from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
 from ecitizen.print_cli import add_print_parser, deployment_sample, run_print_command
 from ecitizen.purge import purge_once
+from ecitizen.report import add_report_parser, run_report
 from flows.assembly import FLOWS
 from flows.messages import ConversationKey
 from flows.officer import invite_hash, new_invite_code
@@ -84,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("action", choices=["diagram"])
     flows.add_argument("flow", choices=[f.name for f in FLOWS])
     add_print_parser(sub)
-    _config_after_every_subcommand(p)
+    add_report_parser(sub)
     viber = sub.add_parser("viber", help="the Viber bot")
     viber.add_argument("action", choices=["set-webhook"], help="register our callback URL")
+    _config_after_every_subcommand(p)
     return p
 
 
@@ -241,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         flow = next(f for f in FLOWS if f.name == args.flow)
         sys.stdout.write(markdown(flow))
         return 0
+    if args.command == "report":
+        return asyncio.run(run_report(config, args))
     if args.command == "print":
         return run_print_command(args, printer_configs(config), deployment_sample(config))
     if args.command == "viber":

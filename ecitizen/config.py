@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from flows.halls import Hall, Service
+from flows.turn import EngineSettings
 from kiosk.printing.printers import PrinterConfig, parse_printers
 from state.db import Synchronous
 
+_ENGINE_DEFAULTS = EngineSettings()
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -49,6 +51,10 @@ class EngineConfig:
     invite_hours: int = 72
     max_failures: int = 3
     deep_link_days: int = 30
+    activation_code_days: int = 7
+    activation_reminder_hours: int = 24
+    consentid_android_url: str = _ENGINE_DEFAULTS.consentid_android_url
+    consentid_ios_url: str = _ENGINE_DEFAULTS.consentid_ios_url
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,7 @@ class HallSettings:
     counters: list[str] = field(default_factory=lambda: ["1", "2"])
     printer: str = "file"
     counter_printers: dict[str, str] = field(default_factory=dict)
+    phone: str = ""
 
     def to_hall(self) -> Hall:
         hours: dict[int, tuple[time, time]] = {}
@@ -150,6 +157,7 @@ class HallSettings:
             services=(Service("A", "service.registration"), Service("B", "service.help")),
             printer=self.printer,
             counter_printers=dict(self.counter_printers),
+            phone=self.phone,
         )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 
+from flows.activation import ACTIVATION_REMINDER, START, reminder_texts
 from flows.booking import when_label
 from flows.halls import Hall
 from flows.messages import ConversationKey, Msg
@@ -46,6 +47,7 @@ class OutboxWorker:
         # A claim's length; renewed every third of it while the round goes on, so a long
         # round keeps its effects, and a dead process's are taken over this soon.
         lease_seconds: float = 15.0,
+        activation_code_days: int = 7,
     ) -> None:
         self.store = store
         self.deliveries = dict(deliveries)
@@ -57,6 +59,7 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
+        self.activation_code_days = activation_code_days
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -167,6 +170,8 @@ class OutboxWorker:
                     await listener(str(effect.payload["hall"]))
             elif effect.kind == "remind":
                 await self._remind(item)
+            elif effect.kind == ACTIVATION_REMINDER:
+                await self._remind_activation(item)
             else:
                 await self.store.effect_failed(item.id, f"unknown effect {effect.kind}")
                 return True
@@ -218,5 +223,25 @@ class OutboxWorker:
         links = await self.store.links_of(ref)
         await self.store.apply(
             Unit(effects=[notify(key, reg.language, text, item.effect.key) for key in links])
+        )
+        self.wake()
+
+    async def _remind_activation(self, item: OutboxItem) -> None:
+        """A day (a setting) after the approval: if nobody confirmed the first login, each
+        linked chat gets one reminder with the way back into the ConsentID guide (and, if
+        the code expired meanwhile, that a new one is printed at the counter)."""
+        ref = str(item.effect.payload["ref"])
+        reg = await self.store.get_registration(ref)
+        if reg is None or reg.erased or reg.status != RegistrationStatus.APPROVED:
+            return
+        issued = await self.store.activation_issued_at(reg.username) if reg.username else None
+        texts = reminder_texts(reg, issued, self.clock(), self.activation_code_days)
+        links = await self.store.links_of(ref)
+        await self.store.apply(
+            Unit(
+                effects=[
+                    notify(key, reg.language, texts, item.effect.key, (START,)) for key in links
+                ]
+            )
         )
         self.wake()

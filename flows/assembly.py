@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flows import (
+    activation,
+    activation_help,
     booking,
     checks,
     citizen,
+    documents,
     enrollment,
     guide,
     officer,
+    officer_activation,
     officer_printing,
     officer_queue,
     officer_supervisor,
@@ -29,6 +33,7 @@ FLOWS: tuple[Flow, ...] = (
     officer.OFFICER,
     queueing.TICKET,
     queueing.CHECKIN,
+    activation.ACTIVATION,
 )
 
 
@@ -46,6 +51,10 @@ def all_parts() -> Parts:
         officer_printing.PARTS,
         officer_supervisor.PARTS,
         queueing.PARTS,
+        documents.PARTS,
+        activation.PARTS,
+        activation_help.PARTS,
+        officer_activation.PARTS,
     ):
         parts.merge(module_parts)
     return parts

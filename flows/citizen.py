@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.activation import START
 from flows.booking import (
     WALK_IN,
     hall_label,
@@ -116,7 +117,9 @@ async def status_view(turn: Turn) -> Presentation:
         texts.append(Msg.of("status.reason", reason=reason_msg(reg.reason)))
     if reg.status == RegistrationStatus.APPROVED and reg.username:
         texts.append(Msg.of("status.approved_next", username=reg.username))
-    choices = []
+    if reg.status == RegistrationStatus.ACTIVE and reg.username:
+        texts.append(Msg.of("status.active_next", username=reg.username))
+    choices = [START] if reg.status == RegistrationStatus.APPROVED else []
     if reg.status == RegistrationStatus.SUBMITTED:
         choices.append(Choice("move", Msg("status.move")))
     if reg.status in (RegistrationStatus.SUBMITTED, RegistrationStatus.CHECKED_IN):

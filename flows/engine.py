@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flows import menu
+from flows.domain.appsecrets import looks_like_app_secret
 from flows.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.i18n import normalize_language
 from flows.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
@@ -32,13 +33,13 @@ from flows.present import (
     CANCEL,
     HELP,
     LANGUAGE_CHOICES,
-    SKIP,
+    ask_buttons,
     match_choice,
     plain_reply,
     step_reply,
 )
 from flows.records import Conversation, Unit
-from flows.steps import STALE_BUTTON, receive
+from flows.steps import STALE_BUTTON, receive, takes_code
 from flows.tickets import with_tickets
 from flows.turn import Env, Invalid, Parts, Turn
 
@@ -74,6 +75,11 @@ class Engine:
             for step in compiled.flow.steps:
                 missing = (
                     (step.kind is Kind.ASK and step.check not in self.parts.checks)
+                    or (
+                        step.kind is Kind.CHOOSE
+                        and step.check is not None
+                        and step.check not in self.parts.checks
+                    )
                     or (step.kind is Kind.ACTION and step.check not in self.parts.actions)
                     or (step.provider is not None and step.provider not in self.parts.providers)
                     or (step.skip_when is not None and step.skip_when not in self.parts.predicates)
@@ -177,6 +183,12 @@ class Engine:
                 return await self._command(turn, command)
         if inbound.command is not None:
             return await self._command(turn, inbound.command)
+        step = self._step(conv)
+        if looks_like_app_secret(inbound.text) and not takes_code(turn, step, self.parts):
+            # a PIN or an activation code belongs only in the ConsentID app: nothing of
+            # this message is kept (the conversation stays as it was), and it is said why
+            turn.say("secrets.only_in_app")
+            return await self._reply(turn) if conv.flow else await menu.present(turn)
         unknown = unknown_command(inbound.text)
         if unknown is not None:
             turn.say("engine.unknown_command", command=unknown)
@@ -227,6 +239,12 @@ class Engine:
             return await self.start_flow(turn, "status", park=True)
         if command is Command.GUIDE:
             return await self.start_flow(turn, "guide", park=True)
+        if command is Command.CONSENTID:
+            return await self.start_flow(turn, "activation", park=True)
+        if command is Command.REGISTER:  # "Become an eCitizen" from the guide
+            if parked_flow(conv) == "registration":
+                return await self._unpark(turn)
+            return await self.start_flow(turn, "registration")
         return await self._reply(turn)
 
     async def _set_language(self, turn: Turn, language: str) -> Outbound:
@@ -318,7 +336,7 @@ class Engine:
         """A free-text step also offers buttons (skip, help, cancel): "1" or "Skip" typed
         in a terminal means the button, as long as the step's own answer cannot be a
         single small number."""
-        shown = [SKIP] if step.optional else []
+        shown = ask_buttons(step)
         if turn.conv.failures >= self.env.settings.max_failures:
             shown += [HELP, CANCEL]
         if not shown:

@@ -65,8 +65,11 @@ def ask(
     max_len: int | None = None,
     prompt: str | None = None,
     skip_when: str | None = None,
+    options: tuple[Option, ...] = (),
 ) -> Step:
-    """An ASK step whose prompt and help keys follow its name: ask.<name>, help.<name>."""
+    """An ASK step whose prompt and help keys follow its name: ask.<name>, help.<name>.
+    `options`: buttons offered besides the typed answer, each an outcome of its own
+    (e.g. "Passport" beside the ID card number)."""
     return Step(
         name,
         Kind.ASK,
@@ -74,6 +77,7 @@ def ask(
         skip_when=skip_when,
         slot=slot,
         check=check,
+        options=options,
         expect=expect,
         help=f"help.{name}",
         on=on,
@@ -94,13 +98,17 @@ def choose(
     expect: Expect = Expect.CHOICE,
     prompt: str | None = None,
     skip_when: str | None = None,
+    check: str | None = None,
 ) -> Step:
+    """`check`: typed text that is none of the choices goes to this check (e.g. a search),
+    whose Outcome is followed; without one, such text is asked again."""
     return Step(
         name,
         Kind.CHOOSE,
         prompt=prompt or f"ask.{name}",
         skip_when=skip_when,
         slot=slot,
+        check=check,
         options=options,
         provider=provider,
         help=f"help.{name}",
@@ -110,9 +118,15 @@ def choose(
     )
 
 
-def confirm(name: str, *, on: dict[str, str]) -> Step:
+def confirm(name: str, *, on: dict[str, str], skip_when: str | None = None) -> Step:
     return Step(
-        name, Kind.CONFIRM, prompt=f"ask.{name}", expect=Expect.YES_NO, on=on, help=f"help.{name}"
+        name,
+        Kind.CONFIRM,
+        prompt=f"ask.{name}",
+        expect=Expect.YES_NO,
+        on=on,
+        help=f"help.{name}",
+        skip_when=skip_when,
     )
 
 

@@ -33,6 +33,12 @@ class Hall:
     )
     printer: str = "file"  # the kiosk's printer
     counter_printers: dict[str, str] = field(default_factory=dict)  # counter -> printer
+    phone: str = ""  # for help by phone (empty: not published)
+
+    def is_open(self, now: datetime) -> bool:
+        local = now.astimezone(self.tz)
+        span = self.hours.get(local.weekday())
+        return span is not None and span[0] <= local.time() < span[1]
 
     @property
     def tz(self) -> ZoneInfo:

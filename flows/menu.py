@@ -23,6 +23,7 @@ FLOW_OF: dict[str, str] = {
     "menu.ticket": "ticket",
     "menu.officer": "officer",
     "menu.language": "language",
+    "menu.consentid": "activation",
 }
 RESUME = "menu.resume"  # back to a draft set aside (flows.parking)
 
@@ -34,9 +35,13 @@ def _choice(id_: str) -> Choice:
     return Choice(id_, Msg(id_))
 
 
-async def choices(turn: Turn) -> list[Choice]:
+async def choices(turn: Turn, end: bool = False) -> list[Choice]:
+    """`end`: the menu under a flow's last answer (at the kiosk, kept short so the answer
+    fits the screen; the ConsentID guide is for someone who just came from the counter)."""
     if turn.conv.key.channel == KIOSK:
         ids = ["menu.register", "menu.checkin", "menu.ticket", "menu.guide"]
+        if not end:
+            ids.insert(3, "menu.consentid")
     else:
         ids = ["menu.register", "menu.status", "menu.guide", "menu.language"]
         # only a chat that once enrolled asks the store (revocation still counts at once)
@@ -71,7 +76,7 @@ async def present(turn: Turn, end: bool = False) -> Outbound:
     parked = parked_flow(turn.conv)
     texts.append(Msg(f"menu.parked.{parked}") if parked else Msg("menu.prompt"))
     screen = "menu" if not end else "menu.after"
-    return plain_reply(turn, texts, await choices(turn), screen, Expect.CHOICE, end=end)
+    return plain_reply(turn, texts, await choices(turn, end), screen, Expect.CHOICE, end=end)
 
 
 def language_choice(turn: Turn) -> Outbound:

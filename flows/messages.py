@@ -27,6 +27,8 @@ class Command(StrEnum):
     STATUS = "status"
     GUIDE = "guide"
     OFFICER = "officer"
+    CONSENTID = "consentid"  # the ConsentID guide, after the approval (flows/activation.py)
+    REGISTER = "become"  # become an eCitizen (a draft set aside is taken up again)
     WIPE = "wipe"  # kiosk: forget this session entirely (idle timeout, "finish")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flows.codec import outbound_from_json, outbound_to_json
-from flows.messages import ConversationKey, Msg, Outbound
+from flows.messages import Choice, ConversationKey, Msg, Outbound
 from flows.records import Effect, Officer
 from flows.turn import Turn
 
@@ -17,15 +17,23 @@ NOTIFY = "notify"
 HALL_CHANGED = "hall_changed"
 
 
-def notify(key: ConversationKey, language: str, texts: list[Msg], idem: str) -> Effect:
+def notify(
+    key: ConversationKey,
+    language: str,
+    texts: list[Msg],
+    idem: str,
+    choices: tuple[Choice, ...] = (),
+) -> Effect:
     """The effect's key rides along in the message (extras["notice"]): a channel that
     keeps what it was sent (the web chat's mailbox) keeps a notification delivered twice
-    (a worker that died before marking it done) once."""
+    (a worker that died before marking it done) once. `choices`: buttons that work from
+    anywhere ("cmd:..." ids), e.g. the way into a flow."""
     effect_key = f"{idem}:{key}"
     out = Outbound(
         key=key,
         language=language,
         text=tuple(texts),
+        choices=choices,
         screen="notification",
         extras={"notice": effect_key},
     )
@@ -36,10 +44,17 @@ def outbound_of(effect: Effect) -> Outbound:
     return outbound_from_json(effect.payload["outbound"])
 
 
-async def notify_citizen(turn: Turn, ref: str, language: str, texts: list[Msg], idem: str) -> None:
+async def notify_citizen(
+    turn: Turn,
+    ref: str,
+    language: str,
+    texts: list[Msg],
+    idem: str,
+    choices: tuple[Choice, ...] = (),
+) -> None:
     """Tell every chat linked to the registration (kiosk sessions are never linked)."""
     for key in await turn.env.store.links_of(ref):
-        turn.unit.effects.append(notify(key, language, texts, idem))
+        turn.unit.effects.append(notify(key, language, texts, idem, choices))
 
 
 async def notify_officers(turn: Turn, hall: str, texts: list[Msg], idem: str) -> None:

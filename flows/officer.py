@@ -9,14 +9,18 @@ which registration, when). A revoked officer's next message is told so by the en
 
 from __future__ import annotations
 
+from flows.activation import START, reminder_effect
 from flows.booking import when_label
 from flows.citizen import reason_msg
+from flows.documents import SLOT as DOCUMENT
+from flows.documents import compare_with, number_label
 from flows.domain.phone import display as display_phone
 from flows.enrollment import invite_hash, new_invite_code
 from flows.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.halls import Hall
 from flows.messages import Choice, Expect, Msg
 from flows.notify import notify_citizen
+from flows.officer_activation import ACTIVATION_STEPS
 from flows.officer_printing import PRINT_STEPS
 from flows.officer_queue import QUEUE_STEPS
 from flows.officer_supervisor import SUPERVISOR_STEPS
@@ -35,7 +39,17 @@ from flows.turn import Parts, Presentation, Turn
 __all__ = ["OFFICER", "PARTS", "REASONS", "invite_hash", "new_invite_code"]
 
 REASONS = ("id_mismatch", "data_wrong", "underage", "not_present", "other")
-HOME = ("waiting", "open", "call_next", "queue", "counter", "printers", "held", "leave")
+HOME = (
+    "waiting",
+    "open",
+    "call_next",
+    "queue",
+    "counter",
+    "activations",
+    "printers",
+    "held",
+    "leave",
+)
 SUPERVISORS_ONLY = frozenset({"held"})
 # What the access log says an officer was shown (never the values themselves).
 SHOWN = "jmbg, id_number"
@@ -65,7 +79,13 @@ OFFICER = Flow(
                 "home": "home",
             },
         ),
-        confirm("check_id", on={"yes": "approve", "no": "review"}),
+        # compared with the document the person brought: the ID card, or the passport
+        confirm(
+            "check_id",
+            on={"yes": "approve", "no": "review", "ok": "check_passport"},
+            skip_when="brings_passport",
+        ),
+        confirm("check_passport", on={"yes": "approve", "no": "review"}),
         action("approve", "approve_registration", on={"ok": "home", "refused": "home"}),
         choose(
             "reject_reason",
@@ -79,6 +99,7 @@ OFFICER = Flow(
         *QUEUE_STEPS,
         *PRINT_STEPS,
         *SUPERVISOR_STEPS,
+        *ACTIVATION_STEPS,
     ),
 )
 
@@ -212,11 +233,14 @@ async def review_view(turn: Turn) -> Presentation:
         first_name=reg.first_name,
         last_name=reg.last_name,
         jmbg=reg.jmbg,
+        document=number_label(reg.document),
         id_number=reg.id_number,
         phone=display_phone(reg.phone),
         email=reg.email or "—",
         when=_when(reg, turn.env.hall(reg.hall)),
+        compare=compare_with(reg.document),
     )
+    turn.conv.slots[DOCUMENT] = reg.document  # which document the approval confirms
     choices = [Choice(c, Msg(f"officer.{c}")) for c in ("approve", "reject", "release")]
     choices.append(Choice("home", Msg("officer.back_home")))
     # the access log: who was shown whose JMBG and ID card number, and when
@@ -248,7 +272,10 @@ async def approve(turn: Turn) -> str:
             "credentials",
             {  # the reference lets a reprint be audited against the registration
                 **credentials_payload(
-                    language=reg.language, hall=HallInfo.of(hall), username=account.username
+                    language=reg.language,
+                    hall=HallInfo.of(hall),
+                    username=account.username,
+                    valid_days=turn.env.settings.activation_code_days,
                 ),
                 "ref": reg.ref,
             },
@@ -261,6 +288,11 @@ async def approve(turn: Turn) -> str:
         reg.language,
         [Msg.of("notify.approved", ref=reg.ref, username=account.username)],
         f"approved:{reg.ref}",
+        (START,),
+    )
+    settings = turn.env.settings
+    turn.unit.effects.append(
+        reminder_effect(reg.ref, turn.env.clock(), settings.activation_reminder_hours)
     )
     turn.say("officer.approved", ref=reg.ref, username=account.username, printer=printer)
     turn.on_refusal = _lost_race

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from flows.messages import ConversationKey, Outbound
 from flows.records import (
+    ActivationProgress,
     AuditEntry,
     Conversation,
     KioskSession,
@@ -242,6 +243,27 @@ class AccountReader(Protocol):
 
     async def activation_hash(self, username: str) -> str | None: ...
 
+    async def activation_issued_at(self, username: str) -> datetime | None:
+        """When the account's current activation code was issued (printed), if it has one."""
+
+
+class ActivationReader(Protocol):
+    """Where approved people are in setting up ConsentID, and their help visits."""
+
+    async def activation(self, ref: str) -> ActivationProgress | None: ...
+
+    async def activations(self, refs: Sequence[str]) -> dict[str, ActivationProgress]: ...
+
+    async def help_visit(self, ref: str) -> datetime | None: ...
+
+
+class ActivationReport(Protocol):
+    async def activation_events(
+        self, hall: str, start: datetime, end: datetime
+    ) -> list[AuditEntry]:
+        """The hall's approvals, first logins and reported problems in [start, end), oldest
+        first (audit entries: "approve", "activate", "activation_problem")."""
+
 
 class AccountStore(AccountReader, Protocol):
     """What the built-in account provider keeps: usernames and activation-code hashes."""
@@ -256,6 +278,7 @@ class StoreReader(
     QueueReader,
     PrintJobReader,
     AccountReader,
+    ActivationReader,
     Protocol,
 ):
     """All a turn may do with the store: read. Its changes go into the unit."""
@@ -404,6 +427,7 @@ class Store(
     PrintJobStore,
     AuditStore,
     AccountStore,
+    ActivationReport,
     KioskSessionStore,
     MailboxStore,
     LeaseStore,

@@ -34,6 +34,12 @@ def was_offered(turn: Turn, step: Step, choice: str) -> bool:
     return isinstance(shown, list) and shown[:1] == [step.name] and choice in shown[1:]
 
 
+def ask_buttons(step: Step) -> list[Choice]:
+    """What an ASK step offers besides typing: its alternatives, then "Skip"."""
+    buttons = [Choice(o.id, Msg(o.label)) for o in step.options]
+    return [*buttons, SKIP] if step.optional else buttons
+
+
 def slot_values(turn: Turn) -> dict[str, str | Msg]:
     """Slot values a prompt may quote, e.g. {first_name}; internal slots start with '_'."""
     return {
@@ -82,8 +88,8 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
         choices = [YES, NO]
     elif step.kind is Kind.INFO and not choices:
         choices = [CONTINUE]
-    if step.kind is Kind.ASK and step.optional:
-        choices.append(SKIP)
+    if step.kind is Kind.ASK:
+        choices += ask_buttons(step)
     texts = list(turn.texts) + list(shown.texts)
     if step.prompt:
         texts.append(Msg.of(step.prompt, **slot_values(turn)))

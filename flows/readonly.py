@@ -17,6 +17,7 @@ READER_PORTS: tuple[type, ...] = (
     ports.QueueReader,
     ports.PrintJobReader,
     ports.AccountReader,
+    ports.ActivationReader,
 )
 READS: frozenset[str] = frozenset(
     name

@@ -83,6 +83,7 @@ class RegistrationStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    ACTIVE = "active"  # the first portal login was confirmed (the account is in use)
 
 
 @dataclass(slots=True)
@@ -104,6 +105,7 @@ class Registration:
     reason: str | None = None  # rejection reason
     username: str | None = None  # portal username, once approved
     erased: bool = False  # personal data purged after retention
+    document: str = "id_card"  # which document id_number is of: "id_card" | "passport"
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +336,30 @@ class PrinterState:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivationProgress:
+    """Where an approved person is in setting up ConsentID (flows/activation.py): the step
+    they are at (1 install .. 6 first login) and the problem they last reported there.
+    Written over the version read (0: none was kept yet); no personal data."""
+
+    ref: str
+    step: int
+    problem: str | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HelpVisit:
+    """A visit to the hall for help with ConsentID, in one of its visit slots; refused
+    when the slot filled up meanwhile (`capacity`, as for a registration's visit)."""
+
+    ref: str
+    hall: str
+    visit_at: datetime
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     actor: str  # "officer:12", "citizen", "system", "operator"
     action: str  # "approve", "reject", "claim", "release", "reprint", ...
@@ -370,6 +396,8 @@ class Unit:
     reprints: list[Reprint] = field(default_factory=list)
     accounts: list[NewAccount] = field(default_factory=list)
     throttles: list[ThrottleChange] = field(default_factory=list)
+    activations: list[ActivationProgress] = field(default_factory=list)
+    help_visits: list[HelpVisit] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
     reply: list[Outbound] = field(default_factory=list)

@@ -5,6 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.booking import hall_label, slot_taken, visit_of, visit_text, visit_time_steps
+from flows.documents import (
+    ID_CARD,
+    PASSPORT,
+    USE_ID_CARD,
+    USE_PASSPORT,
+    bring,
+    document_of,
+    number_label,
+)
+from flows.documents import SLOT as DOCUMENT
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
@@ -39,7 +49,22 @@ REGISTRATION = Flow(
         ask("last_name", "last_name", "name", Expect.NAME, on={"ok": "jmbg"}),
         ask("jmbg", "jmbg", "jmbg", Expect.DIGITS, on={"ok": "id_number", "too_young": "underage"}),
         action("underage", "say_underage", on={"ok": END}),
-        ask("id_number", "id_number", "id_number", Expect.DIGITS, on={"ok": "phone"}),
+        ask(
+            "id_number",
+            "id_number",
+            "id_card_number",
+            Expect.DIGITS,
+            on={"ok": "phone", PASSPORT: "passport_number"},
+            options=(USE_PASSPORT,),
+        ),
+        ask(
+            "passport_number",
+            "id_number",
+            "passport_number",
+            Expect.DIGITS,
+            on={"ok": "phone", ID_CARD: "id_number"},
+            options=(USE_ID_CARD,),
+        ),
         ask("phone", "phone", "phone", Expect.PHONE, on={"ok": "email"}),
         ask("email", "email", "email", Expect.EMAIL, on={"ok": "hall"}, optional=True),
         choose(
@@ -97,6 +122,7 @@ async def summary(turn: Turn) -> Presentation:
         first_name=str(s.get("first_name", "")),
         last_name=str(s.get("last_name", "")),
         jmbg=str(s.get("jmbg", "")),
+        document=number_label(s.get(DOCUMENT)),
         id_number=str(s.get("id_number", "")),
         phone=display_phone(str(s.get("phone", ""))),
         email=str(s["email"]) if s.get("email") else Msg("summary.no_email"),
@@ -138,6 +164,7 @@ async def submit(turn: Turn) -> str:
         last_name=str(s["last_name"]),
         jmbg=str(s["jmbg"]),
         id_number=str(s["id_number"]),
+        document=document_of(s.get(DOCUMENT)),
         phone=str(s["phone"]),
         email=str(s["email"]) if s.get("email") else None,
         visit_at=visit,
@@ -168,6 +195,7 @@ async def submit(turn: Turn) -> str:
                     issued_at=now,
                     deep_link=link,
                     viber_link=links.also_viber,
+                    document=unit.new_registration.document,
                 ),
             )
         )
@@ -184,7 +212,7 @@ async def submit(turn: Turn) -> str:
         address=hall.address,
         visit=visit_text(turn, hall),
     )
-    turn.say("reg.bring")
+    turn.say(bring(unit.new_registration.document))
     if link is None and turn.conv.key.channel != KIOSK:
         turn.say("reg.follow_here")
     if not here_now:

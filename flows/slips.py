@@ -11,7 +11,7 @@ number; the activation code exists only in the credentials document built to be 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -234,7 +234,10 @@ def _follow(key: str, lang: str, *links: str | None) -> list[Block]:
     return blocks
 
 
-_BRING = ("slip.receipt.bring_id", "slip.receipt.bring_phone", "slip.receipt.bring_slip")
+def _bring(document: str) -> tuple[str, ...]:
+    """What to bring: the document chosen at registration, the phone, this slip."""
+    what = "slip.receipt.bring_passport" if document == "passport" else "slip.receipt.bring_id"
+    return (what, "slip.receipt.bring_phone", "slip.receipt.bring_slip")
 
 
 def receipt_slip(
@@ -246,9 +249,11 @@ def receipt_slip(
     issued_at: datetime,
     deep_link: str | None,
     viber_link: str | None = None,
+    document: str = "id_card",
 ) -> Document:
     """A registration receipt: the reference code large and as a QR code for the
-    officer's scanner, the visit, what to bring, and the chat deep link(s)."""
+    officer's scanner, the visit, what to bring (the document the person chose: never its
+    number), and the chat deep link(s)."""
     lang = normalize_language(language)
     blocks: list[Block] = _header(hall, lang, "slip.receipt.title")
     blocks += [
@@ -266,7 +271,7 @@ def receipt_slip(
     blocks.append(labelled(text("slip.receipt.place", lang), hall.name_in(lang)))
     blocks.append(line(hall.address_in(lang)))
     blocks += [Feed(), line(text("slip.receipt.bring", lang), bold=True)]
-    blocks += [line("- " + text(key, lang), indent=2) for key in _BRING]
+    blocks += [line("- " + text(key, lang), indent=2) for key in _bring(document)]
     blocks += _follow("slip.receipt.follow", lang, deep_link, viber_link)
     return Document("receipt", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang))))
 
@@ -276,11 +281,15 @@ def activation_uri(username: str, code: str) -> str:
     return f"consentid://activate?u={quote(username, safe='')}&c={quote(code, safe='')}"
 
 
+# The official order (https://test.eid.gov.rs/en-US/install-mobile-applications): install,
+# open and go through the introduction, set the 6-digit PIN, then activate by scanning the
+# QR code (or typing the user ID and the code), and check the name and expiry date shown.
 _ACTIVATE = (
     "slip.credentials.step_install",
     "slip.credentials.step_open",
-    "slip.credentials.step_scan",
     "slip.credentials.step_pin",
+    "slip.credentials.step_scan",
+    "slip.credentials.step_check",
 )
 _LOGIN = (
     "slip.credentials.login_portal",
@@ -301,11 +310,13 @@ def credentials_slip(
     issued_at: datetime,
     help_link: str | None = None,
     masked: bool = False,
+    valid_days: int | None = None,
 ) -> Document:
     """The access credentials: the only place the one-time activation code ever
-    appears, in clear and as a QR code for the ConsentID app. `masked`: for a printer
-    that keeps what it prints (a file), the code is replaced by stars and the slip says
-    so, in the text and in its QR code."""
+    appears, in clear and as a QR code for the ConsentID app, with the date it stops
+    working (`valid_days` after printing). `masked`: for a printer that keeps what it
+    prints (a file), the code is replaced by stars and the slip says so, in the text and
+    in its QR code."""
     lang = normalize_language(language)
     if masked:
         activation_code = MASKED_CODE
@@ -320,6 +331,7 @@ def credentials_slip(
         line(text("slip.credentials.code", lang)),
         line(activation_code, bold=True, size=Size.DOUBLE, align=Align.CENTER),
         line(text("slip.credentials.code_once" if not masked else "slip.credentials.masked", lang)),
+        *_valid_until(issued_at, valid_days, hall, lang),
         QrCode(activation_uri(username, activation_code)),
         line(text("slip.credentials.code_scan", lang), align=Align.CENTER),
         Rule(),
@@ -338,6 +350,17 @@ def credentials_slip(
     return Document(
         "credentials", lang, tuple(blocks + _footer(lang, _when(issued_at, hall, lang)))
     )
+
+
+def _valid_until(
+    issued_at: datetime, valid_days: int | None, hall: HallInfo, lang: str
+) -> list[Block]:
+    if not valid_days:
+        return []
+    until = _when(issued_at + timedelta(days=valid_days), hall, lang)
+    return [
+        labelled(text("slip.credentials.valid_until", lang), text("slip.datetime", lang, **until))
+    ]
 
 
 # Payloads of print jobs: JSON-friendly, language-neutral data; the worker builds the
@@ -377,6 +400,7 @@ def receipt_payload(
     issued_at: datetime,
     deep_link: str | None,
     viber_link: str | None = None,
+    document: str = "id_card",
 ) -> dict[str, Any]:
     return {
         "language": normalize_language(language),
@@ -386,19 +410,27 @@ def receipt_payload(
         "issued_at": issued_at.isoformat(),
         "deep_link": deep_link,
         "viber_link": viber_link,
+        "document": document,
     }
 
 
 def credentials_payload(
-    *, language: str, hall: HallInfo, username: str, help_link: str | None = None
+    *,
+    language: str,
+    hall: HallInfo,
+    username: str,
+    help_link: str | None = None,
+    valid_days: int | None = None,
 ) -> dict[str, Any]:
     """The activation code is not here: the printer worker asks the account provider for
-    a fresh one right before printing, and the slip's date is the moment it prints."""
+    a fresh one right before printing, and the slip's date is the moment it prints (the
+    code is valid `valid_days` from then)."""
     return {
         "language": normalize_language(language),
         "hall": hall.as_json(),
         "username": username,
         "help_link": help_link,
+        "valid_days": valid_days,
     }
 
 
@@ -446,6 +478,7 @@ def slip_from_payload(
             issued_at=_moment(payload["issued_at"]),
             deep_link=payload.get("deep_link") or None,
             viber_link=payload.get("viber_link") or None,
+            document=str(payload.get("document") or "id_card"),
         )
     if slip == "credentials":
         if not activation_code:
@@ -458,5 +491,6 @@ def slip_from_payload(
             issued_at=now,
             help_link=payload.get("help_link") or None,
             masked=masked,
+            valid_days=int(payload["valid_days"]) if payload.get("valid_days") else None,
         )
     raise ValueError(f"unknown slip kind {slip!r}")

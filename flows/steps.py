@@ -9,7 +9,16 @@ from __future__ import annotations
 from flows.domain.textinput import clean_input
 from flows.flow import Kind, Step
 from flows.messages import PAGE_TURN, Choice, Expect, Msg, is_page_turn
-from flows.present import CONTINUE, NO, OFFERED, SKIP, YES, match_choice, was_offered
+from flows.present import (
+    CONTINUE,
+    NO,
+    OFFERED,
+    SKIP,
+    YES,
+    ask_buttons,
+    match_choice,
+    was_offered,
+)
 from flows.turn import Invalid, Outcome, Parts, Turn
 
 _YES_WORDS = frozenset({"yes", "y", "da", "д", "да", "ok", "у реду", "u redu"})
@@ -31,7 +40,7 @@ async def offered(turn: Turn, step: Step, parts: Parts) -> list[Choice]:
         return [YES, NO]
     if step.kind is Kind.INFO:
         return [CONTINUE]
-    return [SKIP] if step.optional else []
+    return ask_buttons(step)
 
 
 def _raw_answer(turn: Turn, step: Step) -> str | None:
@@ -67,6 +76,8 @@ async def receive(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     if picked is None or not any(c.id == picked for c in choices):
         if turn.inbound.choice is not None:
             return Invalid(STALE_BUTTON)
+        if step.kind is Kind.CHOOSE and step.check and turn.inbound.text is not None:
+            return _typed_instead(turn, step, parts)
         return Invalid("choose" if step.kind is not Kind.CONFIRM else "yes_no")
     return _chosen(turn, step, picked)
 
@@ -85,11 +96,24 @@ def _chosen(turn: Turn, step: Step, picked: str) -> str:
     return picked if picked in step.on else "ok"
 
 
+def _typed_instead(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
+    """Text typed at a choice whose step takes text too (a search): its check decides."""
+    cleaned = clean_input(turn.inbound.text or "", step.max_len)
+    if not isinstance(cleaned, str):
+        return Invalid(f"input.{cleaned.reason}", (("max", str(step.max_len)),))
+    result = parts.checks[step.check or ""](cleaned, turn)
+    if isinstance(result, Invalid):
+        return result
+    return result.name if isinstance(result, Outcome) else "ok"
+
+
 def _receive_ask(turn: Turn, step: Step, parts: Parts) -> str | Invalid:
     if step.optional and turn.inbound.choice == SKIP.id:
         if step.slot:
             _fill(turn, step, None)
         return "ok"
+    if turn.inbound.choice is not None and any(o.id == turn.inbound.choice for o in step.options):
+        return turn.inbound.choice
     if turn.inbound.choice is not None and turn.inbound.text is None:
         return Invalid(STALE_BUTTON)
     raw = _raw_answer(turn, step)
@@ -118,3 +142,14 @@ def _fill(turn: Turn, step: Step, value: object) -> None:
         for cleared in step.clears:
             slots.pop(cleared, None)
     slots[step.slot] = value
+
+
+def takes_code(turn: Turn, step: Step | None, parts: Parts) -> bool:
+    """The step asks for a code and its check takes the typed text as one (an officer's
+    one-time enrollment code has the shape of an activation code, and is meant here)."""
+    if step is None or step.kind is not Kind.ASK or step.expect is not Expect.CODE:
+        return False
+    cleaned = clean_input(turn.inbound.text or "", step.max_len)
+    if not isinstance(cleaned, str):
+        return False
+    return not isinstance(parts.checks[step.check or ""](cleaned, turn), Invalid)

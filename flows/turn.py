@@ -32,6 +32,14 @@ class EngineSettings:
     bot_username: str = ""  # Telegram bot, for deep links (t.me/<bot>?start=...)
     deep_link_days: int = 30
     viber_uri: str = ""  # Viber bot, for deep links (viber://pa?chatURI=<uri>&context=...)
+    activation_code_days: int = 7  # an activation code works this long after it is printed
+    activation_reminder_hours: int = 24  # no first login this long after approval: remind
+    # where ConsentID is installed from: a deployment may name the store pages exactly
+    consentid_android_url: str = "https://play.google.com/store/search?q=ConsentID&c=apps"
+    consentid_ios_url: str = (
+        "itms-apps://search.itunes.apple.com/WebObjects/MZSearch.woa/wa/search"
+        "?media=software&term=ConsentID"
+    )
 
 
 @dataclass(frozen=True, slots=True)

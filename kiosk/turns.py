@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flows.domain.appsecrets import mask_app_secrets
 from flows.i18n import normalize_language, text
 from flows.messages import LANGUAGES, Command, Inbound, Outbound
 from flows.records import KioskSession
@@ -56,9 +57,10 @@ class KioskMessage:
     scan: str | None = None
 
     def fields(self) -> dict[str, Any]:
-        """The message as compared for a replay."""
+        """The message as compared for a replay (and kept with the session until the wipe:
+        a PIN or an activation code typed by mistake is kept masked)."""
         return {
-            "text": self.text,
+            "text": mask_app_secrets(self.text) if self.text is not None else None,
             "choice": self.choice,
             "command": self.command.value if self.command else None,
             "payload": self.payload,

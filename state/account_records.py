@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flows.ports import StoreError
 from state.base import StoreBase
-from state.values import to_micros
+from state.values import maybe_datetime, to_micros
 
 
 class UnknownAccount(StoreError):
@@ -36,3 +36,9 @@ class AccountQueries(StoreBase):
             "SELECT activation_hash FROM accounts WHERE username = $1", username
         )
         return None if row is None else row[0]
+
+    async def activation_issued_at(self, username: str) -> datetime | None:
+        row = await self._db.fetchrow(
+            "SELECT activation_at FROM accounts WHERE username = $1", username
+        )
+        return None if row is None else maybe_datetime(row[0])

@@ -14,19 +14,16 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from flows.domain.appsecrets import CODE_ALPHABET, CODE_GROUP_LEN, CODE_GROUPS
 from flows.domain.usernames import username_candidates
 from flows.ports import Account, AccountProvider
 from flows.records import Registration
 from state.base import Clock
 from state.values import utc_now
 
-# No 0/O, 1/I/L: the code is read off paper and typed into a phone.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_GROUPS = 3
-CODE_GROUP_LEN = 4
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_CANDIDATES = 1000  # far more than two people with the same name in one registry
 
@@ -41,6 +38,8 @@ class AccountBackend(Protocol):
     async def set_activation_hash(self, username: str, code_hash: str, now: datetime) -> None: ...
 
     async def activation_hash(self, username: str) -> str | None: ...
+
+    async def activation_issued_at(self, username: str) -> datetime | None: ...
 
 
 def new_activation_code() -> str:
@@ -85,9 +84,16 @@ def code_matches(code: str, stored: str) -> bool:
 class BuiltinAccountProvider:
     """flows.ports.AccountProvider with the accounts kept in our own store."""
 
-    def __init__(self, store: AccountBackend, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: AccountBackend,
+        *,
+        clock: Clock = utc_now,
+        code_valid: timedelta = timedelta(days=7),
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._code_valid = code_valid  # a code works this long after it is issued (printed)
 
     async def account_for(self, registration: Registration) -> Account:
         """The registration's account, or the first free username for it. Reads only: the
@@ -112,8 +118,10 @@ class BuiltinAccountProvider:
         return code
 
     async def verify_activation_code(self, username: str, code: str) -> bool:
+        """The account's current code, not yet expired."""
         stored = await self._store.activation_hash(username)
-        if stored is None:
+        issued = await self._store.activation_issued_at(username)
+        if stored is None or issued is None or issued + self._code_valid <= self._clock():
             return False
         return await asyncio.to_thread(code_matches, code, stored)
 

@@ -16,7 +16,7 @@ from flows.ports import (
     VersionConflict,
 )
 from flows.records import Conversation, Unit
-from state import staff_writes, ticket_writes, writes
+from state import activations, staff_writes, ticket_writes, writes
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
@@ -80,6 +80,10 @@ def _staff_statements(unit: Unit, now: int, statements: list[Statement]) -> None
         statements.append(staff_writes.reprint_statement(reprint, now))
     for throttle in unit.throttles:
         statements.append(staff_writes.throttle_statement(throttle))
+    for progress in unit.activations:
+        statements.append(activations.progress_statement(progress, now))
+    for visit in unit.help_visits:
+        statements += activations.help_visit_statements(visit, now)
 
 
 @dataclass(slots=True)
@@ -152,7 +156,7 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             return VersionConflict(str(subject))
         if refusal.reason == writes.DUPLICATE:
             return DuplicateInbound(":".join(subject))
-        if refusal.reason == writes.SLOT:
+        if refusal.reason in (writes.SLOT, activations.SLOT):
             return SlotFull(str(subject))
         if refusal.reason == ticket_writes.TICKET:
             return TicketChanged(int(subject), await self.get_ticket(int(subject)))

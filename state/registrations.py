@@ -15,7 +15,7 @@ from state.values import from_micros, maybe_datetime, to_micros
 
 COLUMNS = (
     "ref, status, hall, language, first_name, last_name, jmbg, id_number, phone, email, "
-    "visit_at, officer_id, reason, username, erased, created_at, updated_at"
+    "visit_at, officer_id, reason, username, erased, created_at, updated_at, document"
 )
 # A submitted registration expires once its visit is this far past ...
 VISIT_GRACE = timedelta(days=1)
@@ -51,6 +51,7 @@ def registration_from_row(row: Row) -> Registration:
         erased=bool(row[14]),
         created_at=from_micros(row[15]),
         updated_at=from_micros(row[16]),
+        document=row[17],
     )
 
 
@@ -93,9 +94,12 @@ class RegistrationQueries(StoreBase):
         return [ConversationKey(row[0], row[1]) for row in rows]
 
     async def slot_usage(self, hall: str, start: datetime, end: datetime) -> dict[datetime, int]:
+        # help visits (state/activations.py) take places in the same slots
         rows = await self._db.fetch(
-            "SELECT visit_at, COUNT(*) FROM registrations WHERE hall = $1 AND visit_at >= $2 "
-            f"AND visit_at < $3 AND status IN ({ACTIVE}) GROUP BY visit_at",
+            "SELECT visit_at, COUNT(*) FROM (SELECT visit_at FROM registrations "
+            "WHERE hall = $1 AND visit_at >= $2 AND visit_at < $3 "
+            f"AND status IN ({ACTIVE}) UNION ALL SELECT visit_at FROM help_visits "
+            "WHERE hall = $1 AND visit_at >= $2 AND visit_at < $3) booked GROUP BY visit_at",
             hall,
             to_micros(start),
             to_micros(end),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flows.ports import Store
 from state.account_records import AccountQueries
+from state.activations import ActivationQueries
 from state.audit import AuditQueries
 from state.base import Clock
 from state.chat_reach import ChatReachQueries
@@ -31,6 +32,7 @@ class SqlStore(
     PrintJobQueries,
     AuditQueries,
     AccountQueries,
+    ActivationQueries,
     KioskSessionQueries,
     MailboxQueries,
     LeaseQueries,

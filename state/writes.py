@@ -27,6 +27,14 @@ from state.registrations import ACTIVE, sql_list
 from state.ticket_writes import label_args, labelled
 from state.values import dump_json, maybe_micros, to_micros
 
+# help visits (flows/activation.py) share the visit slots: $1 the hall, $2 the slot
+HELP_VISITS_IN_SLOT = "(SELECT COUNT(*) FROM help_visits WHERE hall = $1 AND visit_at = $2)"
+# ... or, for a registration's move, the hall of the registration $1
+HELP_VISITS_OF_REF_HALL = (
+    "(SELECT COUNT(*) FROM help_visits WHERE visit_at = $2 "
+    "AND hall = (SELECT hall FROM registrations WHERE ref = $1))"
+)
+
 VERSION = "version"
 DUPLICATE = "duplicate"
 TRANSITION = "transition"
@@ -123,7 +131,7 @@ def registration_statements(reg: Registration, capacity: int) -> list[Statement]
         statements.append(
             Statement(
                 "SELECT 1 WHERE (SELECT COUNT(*) FROM registrations WHERE hall = $1 "
-                f"AND visit_at = $2 AND status IN ({ACTIVE})) < $3",
+                f"AND visit_at = $2 AND status IN ({ACTIVE})) + {HELP_VISITS_IN_SLOT} < $3",
                 (reg.hall, visit, capacity),
                 refuse=Refusal(SLOT, reg.ref),
                 rows=True,
@@ -133,8 +141,8 @@ def registration_statements(reg: Registration, capacity: int) -> list[Statement]
         Statement(
             "INSERT INTO registrations (ref, status, hall, language, first_name, last_name, "
             "jmbg, id_number, phone, email, visit_at, officer_id, reason, username, erased, "
-            "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            "$12, $13, $14, $15, $16, $17)",
+            "created_at, updated_at, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+            "$10, $11, $12, $13, $14, $15, $16, $17, $18)",
             (
                 reg.ref,
                 reg.status.value,
@@ -153,6 +161,7 @@ def registration_statements(reg: Registration, capacity: int) -> list[Statement]
                 int(reg.erased),
                 to_micros(reg.created_at),
                 to_micros(reg.updated_at),
+                reg.document,
             ),
         )
     )
@@ -218,7 +227,7 @@ def visit_change_statements(change: VisitChange, now: int) -> list[Statement]:
             Statement(
                 "SELECT 1 WHERE (SELECT COUNT(*) FROM registrations WHERE hall = "
                 "(SELECT hall FROM registrations WHERE ref = $1) AND visit_at = $2 "
-                f"AND status IN ({ACTIVE}) AND ref <> $1) < $3",
+                f"AND status IN ({ACTIVE}) AND ref <> $1) + {HELP_VISITS_OF_REF_HALL} < $3",
                 (change.ref, visit, change.capacity),
                 refuse=Refusal(SLOT, change.ref),
                 rows=True,

@@ -44,6 +44,9 @@ from flows.messages import LANGUAGES, Outbound, is_page_turn
 from flows.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
+# python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type
+# (a PIN typed by mistake too). Our logs never hold them, whatever the root level is.
+logging.getLogger("telegram").setLevel(logging.INFO)
 
 DEFAULT_API_URL = "https://api.telegram.org"
 ALLOWED_UPDATES = ["message", "callback_query"]

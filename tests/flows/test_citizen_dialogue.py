@@ -89,22 +89,28 @@ async def test_the_guide_lists_life_events_and_what_each_procedure_needs(
     await ana.says("/start")
     await ana.picks("English")
     await ana.picks("What can I do as an eCitizen?")
-    assert {"A child", "Personal documents", "The eMailbox"} <= set(ana.choices)
-    await ana.picks("A child")
+    assert {"Children, family", "Documents", "eMailbox, fees"} <= set(ana.choices)
+    await ana.picks("Children, family")
     await ana.picks("Kindergarten")
-    assert "What you need" in ana.text and "needs an eCitizen account" in ana.text
-    await ana.picks("Another procedure")
+    assert "What you need" in ana.text and "an eCitizen account is enough" in ana.text
+    assert "Source: http" in ana.text
+    await ana.picks("Another topic")
+    await ana.picks("School and studies")
     await ana.picks("first grade")
-    assert "chosen school" in ana.text
+    assert "medical examination" in ana.text
     await ana.picks("Done")
     assert "What would you like to do?" in ana.text
 
 
-def test_the_guide_has_at_least_ten_procedures_in_both_languages() -> None:
+def test_the_guide_has_at_least_sixty_sourced_procedures_in_both_languages() -> None:
     g = guide()
-    assert len(g.procedures) >= 10
-    assert all(p.title and p.title_en and p.needs and p.needs_en for p in g.procedures)
+    assert len(g.procedures) >= 60
+    for p in g.procedures:
+        texts = (p.title, p.title_en, p.summary, p.summary_en, p.who, p.who_en, p.needs)
+        assert all(texts) and p.needs_en and p.where and p.where_en, p.id
+        assert p.source.startswith(("https://", "http://")), p.id
     assert {"child", "documents", "mailbox"} <= {c.id for c in g.categories}
+    assert all(g.in_category(c.id) for c in g.categories)  # no empty topic
 
 
 async def test_a_deep_link_from_the_kiosk_links_the_registration_to_the_chat(

@@ -37,6 +37,7 @@ async def test_a_whole_registration_by_touch(browser: Browser, hall: HallServer)
         "Постани еГрађанин",
         "Имам заказан термин",
         "Узми редни број",
+        "Подешавање апликације ConsentID",
         "Шта могу као еГрађанин?",
     ]
     await tap_choice(page, "menu.register")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -83,3 +84,16 @@ async def test_an_activation_code_is_shown_once_and_kept_only_hashed(store: SqlS
 async def test_a_code_for_an_unknown_account_is_refused(store: SqlStore) -> None:
     with pytest.raises(UnknownAccount):
         await BuiltinAccountProvider(store).issue_activation_code("nobody")
+
+
+async def test_an_activation_code_stops_working_when_its_validity_ends(store: SqlStore) -> None:
+    now = [registration("R-1").created_at]
+    provider = BuiltinAccountProvider(store, clock=lambda: now[0], code_valid=timedelta(days=7))
+    account = await create(provider, store, registration("R-1"))
+    code = await provider.issue_activation_code(account.username)
+    now[0] += timedelta(days=6, hours=23)
+    assert await provider.verify_activation_code(account.username, code)
+    now[0] += timedelta(hours=1)
+    assert not await provider.verify_activation_code(account.username, code)  # expired
+    newer = await provider.issue_activation_code(account.username)  # the officer's reprint
+    assert await provider.verify_activation_code(account.username, newer)

@@ -109,13 +109,19 @@ def test_the_credentials_slip_explains_activation_and_login_step_by_step() -> No
         username="jelena.petrovic",
         activation_code="Q4T7-XW2M",
         issued_at=NOW,
+        valid_days=7,
     )
     text = text_of(document)
     assert "jelena.petrovic" in text and "Q4T7-XW2M" in text
     assert document.qr_payloads() == [activation_uri("jelena.petrovic", "Q4T7-XW2M")]
     assert activation_uri("a b", "C&D") == "consentid://activate?u=a%20b&c=C%26D"
-    for step in ("1. Instalirajte", "2. Otvorite", "3. Skenirajte", "4. Izaberite PIN"):
+    # the official order: the PIN is set before the app is activated with the QR code
+    steps = ("1. Instalirajte", "2. Otvorite", "3. Postavite PIN", "4. Aktivirajte", "5. Proverite")
+    for step in steps:
         assert step in text
+    assert [text.index(step) for step in steps] == sorted(text.index(step) for step in steps)
+    assert "QR kod skenirate u aplikaciji ConsentID (korak 4)" in text
+    assert "Kod važi do: 7. decembar 2026. u 08:05" in text
     assert "Upišite svoje korisničko ime." in text and "Potvrdite prijavu na telefonu" in text
     assert "Izdato 30. novembar 2026. u 08:05" in text
 
@@ -166,7 +172,7 @@ def test_payloads_survive_json_and_make_the_same_slip() -> None:
 
 def test_a_credentials_job_carries_no_code_and_its_slip_needs_a_fresh_one() -> None:
     payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
-    assert set(payload) == {"language", "hall", "username", "help_link"}
+    assert set(payload) == {"language", "hall", "username", "help_link", "valid_days"}
     with pytest.raises(ValueError, match="activation code"):
         slip_from_payload("credentials", payload, now=NOW)
     document = slip_from_payload("credentials", payload, now=NOW, activation_code="Q4T7-XW2M")
