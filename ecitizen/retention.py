@@ -56,7 +56,9 @@ async def purge(app: App) -> PurgeReport:
     )
     await store.forget_chat_records(now - timedelta(days=engine.retention_days))
     mailboxes = 0
-    while found := await store.forget_mailboxes(FORGET_AFTER):
+    # what a web chat was shown lives a day, and never past the retention period itself
+    shown_for = min(FORGET_AFTER, timedelta(days=engine.retention_days))
+    while found := await store.forget_mailboxes(shown_for):
         mailboxes += found
     sessions = await store.forget_web_sessions(SESSION_KEPT, REPLACED_KEPT)
     files = await erase_prints(app, now)

@@ -12,6 +12,7 @@ after the restart, and the engine answers it with the reply it recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 Handle = Callable[[Update], Coroutine[Any, Any, None]]
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+# a new update of another chat waits at most this long behind one that takes its time
+IN_FLIGHT_WAIT_S = 0.25
 
 
 class Poller:
@@ -96,17 +99,25 @@ class Poller:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            for update in updates:
-                self._take(update)
+            new = [u for u in updates if self._take(u)]
+            if updates and not new:
+                # Telegram gives back what is unconfirmed at once: while only updates in
+                # flight are there, wait for one to end (or a moment) rather than spin
+                self._room.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(IN_FLIGHT_WAIT_S):
+                        await self._room.wait()
 
-    def _take(self, update: Update) -> None:
+    def _take(self, update: Update) -> bool:
+        """Starts handling an update fetched for the first time (True)."""
         uid = update.update_id
         if uid in self._in_flight or uid < self._next:
-            return  # fetched again while in flight, or handled already
+            return False  # fetched again while in flight, or handled already
         self._next = max(self._next, uid + 1)
         task = asyncio.create_task(self._handle(update), name=f"telegram-update-{uid}")
         self._in_flight[uid] = task
         task.add_done_callback(lambda _: self._done(uid))
+        return True
 
     def _done(self, uid: int) -> None:
         self._in_flight.pop(uid, None)

@@ -140,12 +140,14 @@ async def test_one_chat_is_handled_in_order_while_other_chats_go_on(
 ) -> None:
     """Ana's first message is slow; her second waits for it, Bojan is answered meanwhile."""
     bojan_answered = asyncio.Event()
+    ana_began = asyncio.Event()
     started: list[str] = []
 
     class SlowForAna(StandInEngine):
         async def handle(self, inbound: Inbound) -> list[Outbound]:
             started.append(inbound.text or "")
             if inbound.text == "ana 1":
+                ana_began.set()
                 await bojan_answered.wait()  # only possible if Bojan is handled meanwhile
             if inbound.text == "bojan":
                 bojan_answered.set()
@@ -156,7 +158,9 @@ async def test_one_chat_is_handled_in_order_while_other_chats_go_on(
 
     await ana.send_text("ana 1")
     await ana.send_text("ana 2")
-    await api.fetched()  # both of Ana's updates are with the bot before Bojan writes
+    # both of Ana's updates are with the bot before Bojan writes (fetched, and not
+    # confirmed to Telegram until handled: the first is still being handled)
+    await asyncio.wait_for(ana_began.wait(), 10)
     await bojan.send_text("bojan")
     await settle(api, channel)
 
