@@ -7,6 +7,7 @@ import sqlite3
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from ecitizen.app import App
-from flows.records import RegistrationStatus
+from flows.messages import ConversationKey
+from flows.records import (
+    ActivationProgress,
+    HelpVisit,
+    KioskSession,
+    PrinterState,
+    RegistrationStatus,
+    Unit,
+)
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_citizen_dialogue import register_at_kiosk
@@ -80,7 +89,36 @@ async def fill_every_table(app: App) -> tuple[str, str]:
     while await app.outbox.run_once():
         pass
     unused = await invite(app, "Зоран")
+    stranger = chat("stranger")
+    await stranger.says("/start")
+    await stranger.picks("ћирилица")
+    await stranger.says("/officer AAAA-BBBB-CCCC")  # a wrong code: counted by the throttle
+    await fill_what_channels_and_workers_keep(app, ref)
     return ref, unused
+
+
+async def fill_what_channels_and_workers_keep(app: App, ref: str) -> None:
+    """The tables the kiosk, the web chat, Viber, the leases and the ConsentID guide keep,
+    each through its own store call, as those parts write them."""
+    store, now = app.store, app.env.clock()
+    kiosk = ConversationKey("kiosk", "kg:copy-token")
+    await store.add_kiosk_session(KioskSession("copy-token", "kg", kiosk))
+    await store.post_to_mailbox(
+        "web-user", [{"text": ["Здраво"]}], "sr-Cyrl", keep=200, reply_to="m1"
+    )
+    await store.add_web_session("a-hash", "web-user")
+    await store.acquire_lease("copy-test", store.owner, 60)
+    await store.save_printer_state("file", PrinterState("online"))
+    viber = ConversationKey("viber", "v-user")
+    await store.set_chat_reach(viber, True, now)
+    await store.record_sent("viber", ["token-1"], "notice-1", now)
+    visit = now.replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    await store.apply(
+        Unit(
+            activations=[ActivationProgress(ref, 2)],
+            help_visits=[HelpVisit(ref, "kg", visit, 10)],
+        )
+    )
 
 
 def source_tables(path: Path) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
