@@ -39,6 +39,7 @@ GUIDE = Flow(
             Expect.TEXT,
             on={"search": "results", "topics": "category"},
             options=(Option("topics", "guide.topics"),),
+            max_len=200,  # a few words to search by
         ),
         choose(
             "procedure",

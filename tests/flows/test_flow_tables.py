@@ -37,7 +37,19 @@ def test_every_state_is_reachable_and_every_flow_can_end(flow: Flow) -> None:
 STEPS = [(f, s) for f in FLOWS for s in f.steps if s.kind is not Kind.ACTION]
 
 # checks whose domain rule bounds the answer and says its own length rule when it is broken
-LENGTH_RULED = frozenset({"name", "jmbg", "id_number", "phone", "email", "ref", "code"})
+LENGTH_RULED = frozenset(
+    {
+        "name",
+        "jmbg",
+        "id_number",
+        "id_card_number",
+        "passport_number",
+        "phone",
+        "email",
+        "ref",
+        "code",
+    }
+)
 
 
 def test_every_free_text_answer_is_bounded_by_its_rule_or_its_step() -> None:
