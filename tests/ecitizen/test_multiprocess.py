@@ -340,6 +340,11 @@ async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigk
 
 # Seen only around the SIGKILL, and not fixed yet: a notice a dying process had handed to
 # the channel but not marked done is delivered again by the process that takes it over
-# (Telegram has no idempotency key; the web chat's mailbox should have refused it), and a
-# slip taken over from the dead process can come out after a later one.
-STILL_OPEN = ("no notice twice", "slips come out oldest first on printer")
+# (Telegram has no idempotency key; the web chat's mailbox should have refused it); and
+# around a printer's takeover two connections overlapped once and a slip came out after a
+# later one (not understood yet).
+STILL_OPEN = (
+    "no notice twice",
+    "slips come out oldest first on printer",
+    "one slip at a time on printer",
+)
