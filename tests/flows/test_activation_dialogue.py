@@ -208,7 +208,7 @@ async def test_away_from_the_hall_a_help_visit_is_booked_or_the_contact_given(
     await a.ana.picks("Нема места на телефону")
     await a.ana.picks("И даље не ради")
     assert "позови службеника" not in a.ana.text
-    reply = await a.ana.picks("Контакт шалтер сале")
+    reply = await a.ana.picks("Контакт шалтерске сале")
     assert "Радно време: понедељак – петак 08:00–16:00" in reply
     assert "Трг слободе 3" in reply
     assert "корак 1 од 6" in reply
