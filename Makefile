@@ -54,7 +54,7 @@ diagrams: $(STAMP)
 	for f in $(FLOW_NAMES); do $(BIN)/ecitizen flows diagram $$f > docs/flows/$$f.md; done
 
 catalogs: $(STAMP)
-	$(BIN)/python -m flows.i18n derive
+	$(BIN)/python -m flows.engine.i18n derive
 
 privacy: $(STAMP)
 	$(BIN)/python -m ecitizen.privacy

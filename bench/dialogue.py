@@ -18,8 +18,11 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from ecitizen.config import SAMPLE_HALLS, EngineConfig
-from flows.booking import WALK_IN, day_label, hall_label
+from flows.conversations.booking import WALK_IN, day_label, hall_label
+from flows.conversations.menu import FLOW_OF
+from flows.conversations.registration import REGISTRATION
 from flows.domain.email import parse_email
+from flows.domain.halls import Hall
 from flows.domain.idcard import parse_id_number
 from flows.domain.jmbg import MIN_AGE, check_digit, old_enough, parse_jmbg
 from flows.domain.names import parse_name
@@ -27,12 +30,9 @@ from flows.domain.phone import display as display_phone
 from flows.domain.phone import parse_phone
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid, clean_input
-from flows.halls import Hall
-from flows.i18n import render
-from flows.menu import FLOW_OF
-from flows.messages import LANGUAGES, Choice, Msg
-from flows.present import CONTINUE, LANGUAGE_CHOICES, NO, SKIP, YES
-from flows.registration import REGISTRATION
+from flows.engine.i18n import render
+from flows.engine.messages import LANGUAGES, Choice, Msg
+from flows.engine.present import CONTINUE, LANGUAGE_CHOICES, NO, SKIP, YES
 
 # Monday 30 November 2026, 08:00 in Kragujevac: every run sees the same days and ages.
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)

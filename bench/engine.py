@@ -46,8 +46,8 @@ from bench.dialogue import (
 )
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.messages import Command, ConversationKey, Inbound
-from flows.records import RegistrationStatus
+from flows.engine.messages import Command, ConversationKey, Inbound
+from flows.engine.records import RegistrationStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "telegram"
@@ -258,10 +258,21 @@ _PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store: other reads", ("state/registrations.py", "state/officers.py")),
     ("store: thread hand-off", ("state/sqlite.py", "state/db.py", "aiosqlite", "queue.py")),
     ("asyncio loop", ("asyncio/", "selectors.py", "socket.py", "_socket", "select.epoll")),
-    ("providers", ("flows/booking.py", "flows/halls.py", "flows/registration.py", "zoneinfo")),
-    ("validation", ("flows/domain/", "flows/checks.py", "phonenumbers", "email_validator")),
+    (
+        "providers",
+        (
+            "flows/conversations/booking.py",
+            "flows/domain/halls.py",
+            "flows/conversations/registration.py",
+            "zoneinfo",
+        ),
+    ),
+    (
+        "validation",
+        ("flows/domain/", "flows/conversations/checks.py", "phonenumbers", "email_validator"),
+    ),
     ("transitions", ("transitions/",)),
-    ("rendering", ("flows/i18n.py", "cyrtranslit", "bench/dialogue.py", "re/")),
+    ("rendering", ("flows/engine/i18n.py", "cyrtranslit", "bench/dialogue.py", "re/")),
     ("ref code", ("random.py", "urandom")),
     ("engine logic", ("flows/", "ecitizen/", "dataclasses", "enum.py")),
     ("bench driver", ("bench/",)),

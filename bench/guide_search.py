@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
-from flows.guide_data import guide
-from flows.guide_search import GuideIndex
+from flows.conversations.guide_data import guide
+from flows.conversations.guide_search import GuideIndex
 from tests.flows.test_guide_search import EXPECTED
 
 GOAL_MS = 5.0

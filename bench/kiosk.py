@@ -34,7 +34,7 @@ from bench.dialogue import User, clock, make_users
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
 from ecitizen.server import build_web
-from flows.messages import Command, Inbound
+from flows.engine.messages import Command, Inbound
 from kiosk.sessions import conversation_key
 
 HALL = "kg"

@@ -48,7 +48,7 @@ from bench.dialogue import (
     telegram_update,
     visit_day_screen,
 )
-from flows.booking import WALK_IN
+from flows.conversations.booking import WALK_IN
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid
 

@@ -28,9 +28,9 @@ from pathlib import Path
 from bot.telegram import TELEGRAM_LIMITS, SendLimits, TelegramChannel
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
-from flows.messages import ConversationKey, Msg
-from flows.notify import notify
-from flows.records import Unit
+from flows.engine.messages import ConversationKey, Msg
+from flows.engine.notify import notify
+from flows.engine.records import Unit
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser
 

@@ -7,7 +7,7 @@ is ignored. `/wipe` belongs to the kiosk and is not a chat command.
 
 from __future__ import annotations
 
-from flows.messages import Command
+from flows.engine.messages import Command
 
 COMMANDS: dict[str, Command] = {c.value: c for c in Command if c is not Command.WIPE}
 

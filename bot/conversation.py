@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from flows.messages import Inbound, Outbound
+from flows.engine.messages import Inbound, Outbound
 
 
 class ConversationEngine(Protocol):

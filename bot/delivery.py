@@ -1,4 +1,4 @@
-"""Notifications from the outbox, delivered to a chat channel (flows.ports.Delivery).
+"""Notifications from the outbox, delivered to a chat channel (flows.engine.ports.Delivery).
 
 Shared by the channels: the outbox worker calls deliver() for each effect addressed to the
 channel. It goes through the channel's paced sender, so notifications take the slots
@@ -22,9 +22,9 @@ from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import QUEUED, ChatId
 from bot.sending import Sender, SendProgress
-from flows.codec import outbound_to_json
-from flows.messages import Outbound
-from flows.ports import RecipientGone, TryLater
+from flows.engine.codec import outbound_to_json
+from flows.engine.messages import Outbound
+from flows.engine.ports import RecipientGone, TryLater
 
 Msg = TypeVar("Msg")
 Result = TypeVar("Result")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import ChatId, SendLimiter
-from flows.ports import RecipientGone, TryLater
+from flows.engine.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.command_text import read_command
 from bot.terminal_screen import Screen
-from flows.i18n import render
-from flows.messages import ConversationKey, Inbound, Outbound
+from flows.engine.i18n import render
+from flows.engine.messages import ConversationKey, Inbound, Outbound
 
 CHANNEL = "terminal"
 

@@ -7,7 +7,7 @@ GET  /chat/api/events       long poll: ?after=<last item id> -> the items after 
 GET  /static/chat/<file>    script and style
 
 The session id is given by the server only: random, in an HttpOnly, SameSite=Strict
-cookie, and known to the store by its hash alone (flows.ports.WebSessionStore). It opens
+cookie, and known to the store by its hash alone (flows.engine.ports.WebSessionStore). It opens
 a conversation whose key the browser never sees. An id the server did not give (made up,
 or planted by someone else) opens nothing: the first message gets a fresh session. When
 an officer enrolls, the page gets a new id and the old one is refused from then on, so an
@@ -37,10 +37,17 @@ from bot.web.http import BadRequest, error, harden, private, read_object, text_f
 from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.domain.appsecrets import mask_app_secrets
-from flows.i18n import normalize_language, text
-from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, ConversationKey, Inbound, Outbound
-from flows.ports import WebSessionStore
-from flows.records import Mailbox, MailboxItem, Officer
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Command,
+    ConversationKey,
+    Inbound,
+    Outbound,
+)
+from flows.engine.ports import WebSessionStore
+from flows.engine.records import Mailbox, MailboxItem, Officer
 
 COOKIE = "webchat_session"
 COOKIE_MAX_AGE = 30 * 24 * 3600

@@ -14,17 +14,17 @@ from pathlib import Path
 
 from ecitizen.config import Config, printer_configs
 from ecitizen.outbox import HallListener, OutboxWorker
-from flows.assembly import build_engine
-from flows.engine import Engine
-from flows.halls import Hall
-from flows.links import LinkSigner
-from flows.messages import ConversationKey, Inbound, Msg, Outbound
-from flows.notify import notify
-from flows.ports import Delivery, Store
-from flows.readonly import read_only
-from flows.records import Unit
-from flows.turn import EngineSettings, Env
-from kiosk.printing.worker import PrintWorker
+from flows.conversations.assembly import build_engine
+from flows.domain.deep_links import LinkSigner
+from flows.domain.halls import Hall
+from flows.engine.engine import Engine
+from flows.engine.messages import ConversationKey, Inbound, Msg, Outbound
+from flows.engine.notify import notify
+from flows.engine.ports import Delivery, Store
+from flows.engine.readonly import read_only
+from flows.engine.records import Unit
+from flows.engine.turn import EngineSettings, Env
+from printing.worker import PrintWorker
 from state import open_store
 from state.accounts import BuiltinAccountProvider
 

@@ -20,10 +20,10 @@ from ecitizen.diagram import markdown
 from ecitizen.print_cli import add_print_parser, deployment_sample, run_print_command
 from ecitizen.purge import purge_once
 from ecitizen.report import add_report_parser, run_report
-from flows.assembly import FLOWS
-from flows.messages import ConversationKey
-from flows.officer import invite_hash, new_invite_code
-from flows.records import OfficerInvite
+from flows.conversations.assembly import FLOWS
+from flows.conversations.officer import invite_hash, new_invite_code
+from flows.engine.messages import ConversationKey
+from flows.engine.records import OfficerInvite
 
 log = logging.getLogger("ecitizen")
 AUDIT_LIMIT = 100_000  # a registration's whole history

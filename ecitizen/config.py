@@ -16,9 +16,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from flows.halls import Hall, Service
-from flows.turn import EngineSettings
-from kiosk.printing.printers import PrinterConfig, parse_printers
+from flows.domain.halls import Hall, Service
+from flows.engine.turn import EngineSettings
+from printing.printers import PrinterConfig, parse_printers
 from state.db import Synchronous
 
 _ENGINE_DEFAULTS = EngineSettings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.flow import END, Flow, Kind
+from flows.engine.flow import END, Flow, Kind
 
 _SHAPE = {
     Kind.ASK: "ask",

@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 
-from flows.activation import ACTIVATION_REMINDER, START, reminder_texts
-from flows.booking import when_label
-from flows.halls import Hall
-from flows.messages import ConversationKey, Msg
-from flows.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
-from flows.ports import Delivery, RecipientGone, Store, TryLater
-from flows.records import OutboxItem, RegistrationStatus, Unit
+from flows.conversations.activation import ACTIVATION_REMINDER, START, reminder_texts
+from flows.conversations.booking import when_label
+from flows.domain.halls import Hall
+from flows.engine.messages import ConversationKey, Msg
+from flows.engine.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
+from flows.engine.ports import Delivery, RecipientGone, Store, TryLater
+from flows.engine.records import OutboxItem, RegistrationStatus, Unit
 from state.leases import renewed
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import logging
 import time
 from typing import Protocol
 
-from flows.ports import LeaseStore
+from flows.engine.ports import LeaseStore
 
 log = logging.getLogger(__name__)
 

@@ -17,22 +17,22 @@ from typing import Any
 
 from ecitizen.app import link_secret, utc_now
 from ecitizen.config import Config
-from flows.messages import LANGUAGES
-from flows.slips import SLIP_KINDS, Document
-from kiosk.printing.capabilities import capabilities
-from kiosk.printing.escpos_render import render_escpos
-from kiosk.printing.layout import Geometry
-from kiosk.printing.links import Printout, link_for
-from kiosk.printing.preview import preview_png
-from kiosk.printing.printers import PrinterConfig
-from kiosk.printing.samples import (
+from flows.conversations.slips import SLIP_KINDS, Document
+from flows.engine.messages import LANGUAGES
+from printing.capabilities import capabilities
+from printing.connections import Printout, link_for
+from printing.escpos_render import render_escpos
+from printing.layout import Geometry
+from printing.preview import preview_png
+from printing.printers import PrinterConfig
+from printing.samples import (
     SAMPLE_TIME,
     DeepLink,
     deployment_deep_link,
     docs_deep_link,
     sample_document,
 )
-from kiosk.printing.status import Condition, query_condition
+from printing.status import Condition, query_condition
 
 
 def no_link(ref: str) -> None:

@@ -20,11 +20,11 @@ from datetime import date, datetime, timedelta
 
 from ecitizen.app import build_app, utc_now
 from ecitizen.config import Config
-from flows.activation import STEPS, step_number
-from flows.halls import Hall
-from flows.i18n import text
-from flows.ports import ActivationReport
-from flows.records import AuditEntry
+from flows.conversations.activation import STEPS, step_number
+from flows.domain.halls import Hall
+from flows.engine.i18n import text
+from flows.engine.ports import ActivationReport
+from flows.engine.records import AuditEntry
 
 LANGUAGE = "en"  # the supervisor's report, like the rest of the command line
 

@@ -14,7 +14,7 @@ from bot.web.mailbox import FORGET_AFTER
 from bot.webchat import REPLACED_KEPT, SESSION_KEPT
 from ecitizen.app import App
 from ecitizen.config import printer_configs
-from kiosk.printing.printers import erase_kept_output
+from printing.printers import erase_kept_output
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from flows.halls import Hall
-from flows.i18n import normalize_language, render, text
-from flows.messages import Msg
+from flows.domain.halls import Hall
+from flows.engine.i18n import normalize_language, render, text
+from flows.engine.messages import Msg
 from kiosk.assets import Assets, static_assets
 from kiosk.events import Board, HallEvents
 from kiosk.pages import hall_name, unknown_hall

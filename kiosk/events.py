@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from flows.halls import Hall
-from flows.ports import Wakeups
-from flows.records import Ticket, TicketStatus
+from flows.domain.halls import Hall
+from flows.engine.ports import Wakeups
+from flows.engine.records import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ WAKEUP_CHANNEL = "hall"
 
 
 class TicketSource(Protocol):
-    """The part of the store the board reads (flows.ports.QueueStore has it)."""
+    """The part of the store the board reads (flows.engine.ports.QueueStore has it)."""
 
     async def tickets(self, hall: str, day: date) -> list[Ticket]: ...
 

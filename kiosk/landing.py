@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 
 from aiohttp import web
 
-from flows.halls import Hall
-from flows.i18n import normalize_language, text
-from flows.messages import DEFAULT_LANGUAGE, LANGUAGES
+from flows.domain.halls import Hall
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.pages import hall_name
 from kiosk.screens import LANGUAGE_NAMES
 from kiosk.security import no_store

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from flows.halls import Hall
-from flows.i18n import text, to_latin
-from flows.messages import DEFAULT_LANGUAGE
+from flows.domain.halls import Hall
+from flows.engine.i18n import text, to_latin
+from flows.engine.messages import DEFAULT_LANGUAGE
 from kiosk.assets import Assets
 from kiosk.security import no_store
 

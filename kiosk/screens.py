@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from flows.i18n import render, text
-from flows.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Msg, Outbound
+from flows.engine.i18n import render, text
+from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES, Command, Expect, Msg, Outbound
 from kiosk.qr import qr_data_url
 
 LANGUAGE_SCREEN = "kiosk.language"
@@ -66,7 +66,7 @@ KIOSK_WORDS: dict[str, str] = {"invalid.choose": "kiosk.invalid.choose"}
 
 # The menu's question under a finished flow; the result screen has no menu to ask about.
 MENU_PROMPT = "menu.prompt"
-# Outcomes that go back from a summary to change one answer (flows.flow.Flow.editable).
+# Outcomes that go back from a summary to change one answer (flows.engine.flow.Flow.editable).
 CHANGE_PREFIX = "edit_"
 
 # Which on-screen keyboard a step opens with (the citizen can switch letters/digits).

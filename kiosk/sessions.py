@@ -1,6 +1,6 @@
 """Kiosk sessions: who is standing at the screen now, known by a random cookie token.
 
-Sessions live in the store (flows.ports.KioskSessionStore), so any server process can
+Sessions live in the store (flows.engine.ports.KioskSessionStore), so any server process can
 answer any kiosk request, and none is lost when a process restarts. Requests of one session
 are taken one at a time in this process (a lock per token); across processes a turn is
 saved only at the number it was decided on, so the second of two racing requests is
@@ -18,9 +18,9 @@ import secrets
 import weakref
 from datetime import timedelta
 
-from flows.messages import ConversationKey
-from flows.ports import KioskSessionStore
-from flows.records import KioskSession
+from flows.engine.messages import ConversationKey
+from flows.engine.ports import KioskSessionStore
+from flows.engine.records import KioskSession
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flows.i18n import text
-from kiosk.printing.status import Condition
+from flows.engine.i18n import text
+from printing.status import Condition
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flows.domain.appsecrets import mask_app_secrets
-from flows.i18n import normalize_language, text
-from flows.messages import LANGUAGES, Command, Inbound, Outbound
-from flows.records import KioskSession
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import LANGUAGES, Command, Inbound, Outbound
+from flows.engine.records import KioskSession
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
 from kiosk.screens import language_screen, screen_from, ui_texts
 from kiosk.sessions import message_id
@@ -42,7 +42,7 @@ MAX_SEQ = 1_000_000
 
 
 class Conversations(Protocol):
-    """The engine as the kiosk sees it (flows.engine.Engine has this shape)."""
+    """The engine as the kiosk sees it (flows.engine.engine.Engine has this shape)."""
 
     async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 

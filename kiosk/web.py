@@ -23,11 +23,11 @@ from typing import Any
 
 from aiohttp import web
 
-from flows.halls import Hall
-from flows.i18n import normalize_language, text
-from flows.messages import DEFAULT_LANGUAGE, Command
-from flows.ports import KioskSessionStore
-from flows.records import KioskSession
+from flows.domain.halls import Hall
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import DEFAULT_LANGUAGE, Command
+from flows.engine.ports import KioskSessionStore
+from flows.engine.records import KioskSession
 from kiosk.assets import Assets, static_assets
 from kiosk.jsonbody import BadRequest, json_error, read_json_object
 from kiosk.pages import hall_name, unknown_hall

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.ports import StoreError
+from flows.engine.ports import StoreError
 from state.base import StoreBase
 from state.values import maybe_datetime, to_micros
 

@@ -19,8 +19,8 @@ from typing import Protocol
 
 from flows.domain.appsecrets import CODE_ALPHABET, CODE_GROUP_LEN, CODE_GROUPS
 from flows.domain.usernames import username_candidates
-from flows.ports import Account, AccountProvider
-from flows.records import Registration
+from flows.engine.ports import Account, AccountProvider
+from flows.engine.records import Registration
 from state.base import Clock
 from state.values import utc_now
 
@@ -29,7 +29,7 @@ MAX_CANDIDATES = 1000  # far more than two people with the same name in one regi
 
 
 class AccountBackend(Protocol):
-    """The part of the store the provider needs (flows.ports.Store has all of it)."""
+    """The part of the store the provider needs (flows.engine.ports.Store has all of it)."""
 
     async def username_taken(self, username: str) -> bool: ...
 
@@ -82,7 +82,7 @@ def code_matches(code: str, stored: str) -> bool:
 
 
 class BuiltinAccountProvider:
-    """flows.ports.AccountProvider with the accounts kept in our own store."""
+    """flows.engine.ports.AccountProvider with the accounts kept in our own store."""
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flows.domain import lifecycle
-from flows.records import ActivationProgress, AuditEntry, HelpVisit
+from flows.engine.records import ActivationProgress, AuditEntry, HelpVisit
 from state.base import StoreBase
 from state.db import Refusal, Row, Statement
 from state.registrations import ACTIVE, sql_list

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.records import AuditEntry
+from flows.engine.records import AuditEntry
 from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, to_micros

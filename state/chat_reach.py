@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from flows.messages import ConversationKey
+from flows.engine.messages import ConversationKey
 from state.base import StoreBase
 from state.values import to_micros
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flows.codec import outbound_from_json
-from flows.messages import ConversationKey, Outbound
-from flows.ports import (
+from flows.engine.codec import outbound_from_json
+from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.ports import (
     DuplicateInbound,
     IllegalTransition,
     InviteGone,
@@ -15,7 +15,7 @@ from flows.ports import (
     TicketChanged,
     VersionConflict,
 )
-from flows.records import Conversation, Unit
+from flows.engine.records import Conversation, Unit
 from state import activations, staff_writes, ticket_writes, writes
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of

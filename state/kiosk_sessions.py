@@ -1,4 +1,4 @@
-"""Kiosk sessions (flows.ports.KioskSessionStore): any process can answer any kiosk tap.
+"""Kiosk sessions (flows.engine.ports.KioskSessionStore): any process can answer any kiosk tap.
 
 Two requests of one session never both count: a turn is saved only at the seq it was
 decided on. The wipe deletes the session and its conversation in one transaction; the
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from flows.messages import ConversationKey
-from flows.records import KioskSession
+from flows.engine.messages import ConversationKey
+from flows.engine.records import KioskSession
 from state import writes
 from state.base import StoreBase
 from state.db import Refusal, Row, Statement

@@ -1,4 +1,4 @@
-"""Web chat mailboxes (flows.ports.MailboxStore): what each browser session was told.
+"""Web chat mailboxes (flows.engine.ports.MailboxStore): what each browser session was told.
 
 Items are numbered per mailbox by its row's last_id. Adding items takes the row's lock
 (an upsert that raises last_id) and writes them in the same transaction, so ids are given
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from flows.records import Mailbox, MailboxItem
+from flows.engine.records import Mailbox, MailboxItem
 from state.base import StoreBase
 from state.db import Refusal, Row, Statement
 from state.values import dump_json, load_json, to_micros

@@ -5,8 +5,8 @@ written by a message's unit (state/staff_writes.py)."""
 from __future__ import annotations
 
 from flows.domain import lifecycle
-from flows.messages import ConversationKey
-from flows.records import Officer, OfficerInvite, Revocation, Throttle
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Officer, OfficerInvite, Revocation, Throttle
 from state.base import StoreBase
 from state.db import Refusal, Row, Statement
 from state.values import from_micros, maybe_datetime, to_micros

@@ -11,8 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flows.messages import ConversationKey
-from flows.records import Effect, OutboxItem
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Effect, OutboxItem
 from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, load_json, to_micros
@@ -67,7 +67,7 @@ class OutboxQueries(StoreBase):
                 args.append(self._sql_list([str(key) for key in recipients]))
                 who = f"{self._outbound('channel')} || ':' || {self._outbound('user_key')}"
                 to.append(self._among(f"({who})", len(args), "text"))
-            # 'notify': flows.notify.NOTIFY
+            # 'notify': flows.engine.notify.NOTIFY
             able.append(f"(kind <> 'notify' OR {' OR '.join(to)})")
         only = ""
         if able:
@@ -87,7 +87,7 @@ class OutboxQueries(StoreBase):
         return sorted((_item(row) for row in rows), key=lambda item: (item.created_at, item.id))
 
     def _outbound(self, field: str) -> str:
-        """A field of a notification's outbound message (flows.codec.outbound_to_json)."""
+        """A field of a notification's outbound message (flows.engine.codec.outbound_to_json)."""
         if self._db.dialect == "postgres":
             return f"(payload::json -> 'outbound' ->> '{field}')"
         return f"json_extract(payload, '$.outbound.{field}')"

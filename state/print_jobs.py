@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.records import PrinterState, PrintJob, PrintStatus
+from flows.engine.records import PrinterState, PrintJob, PrintStatus
 from state.base import StoreBase
 from state.db import Row
 from state.leases import PRINTER_LEASE, printer_lease

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flows.messages import ConversationKey
-from flows.records import Ticket, TicketStatus
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Ticket, TicketStatus
 from state.base import StoreBase
 from state.db import Row
 from state.values import (

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flows.domain import lifecycle
-from flows.messages import ConversationKey
-from flows.records import Registration, RegistrationStatus
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Registration, RegistrationStatus
 from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, maybe_datetime, to_micros

@@ -4,7 +4,7 @@ the turn read; a refusal either re-runs the turn or is the turn's to explain."""
 
 from __future__ import annotations
 
-from flows.records import CounterChange, Enrollment, NewAccount, Reprint, ThrottleChange
+from flows.engine.records import CounterChange, Enrollment, NewAccount, Reprint, ThrottleChange
 from state.db import Refusal, Statement
 from state.values import maybe_micros, to_micros
 

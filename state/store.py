@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.ports import Store
+from flows.engine.ports import Store
 from state.account_records import AccountQueries
 from state.activations import ActivationQueries
 from state.audit import AuditQueries
@@ -40,7 +40,7 @@ class SqlStore(
     WebSessionQueries,
     ChatReachQueries,
 ):
-    """flows.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
+    """flows.engine.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__(db, clock)

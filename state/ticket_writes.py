@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.records import NewTicket, Ticket, TicketChange, ticket_placeholder
+from flows.engine.records import NewTicket, Ticket, TicketChange, ticket_placeholder
 from state.db import Refusal, Statement
 from state.queue import COLUMNS
 from state.values import day_text, maybe_micros, to_micros

@@ -1,4 +1,4 @@
-"""Cross-process wake-ups (flows.ports.Wakeups): "something changed, look again".
+"""Cross-process wake-ups (flows.engine.ports.Wakeups): "something changed, look again".
 
 PostgreSQL: NOTIFY through the database; each store LISTENs on one dedicated connection
 (asyncpg's add_listener; a pooled connection would lose its LISTENs when handed back),
@@ -22,8 +22,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flows.messages import ConversationKey
-from flows.ports import WakeupCallback
+from flows.engine.messages import ConversationKey
+from flows.engine.ports import WakeupCallback
 
 if TYPE_CHECKING:
     from state.db import Database

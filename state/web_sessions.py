@@ -1,4 +1,4 @@
-"""Web chat sessions (flows.ports.WebSessionStore): ids the server gave, kept as hashes.
+"""Web chat sessions (flows.engine.ports.WebSessionStore): ids the server gave, kept as hashes.
 
 A session id lives in the browser's cookie; the store keeps only its SHA-256, with the
 conversation key it opens (never sent to the browser). Replacing an id (when an officer
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.records import WebSession
+from flows.engine.records import WebSession
 from state.base import StoreBase
 from state.db import Refusal, Statement
 from state.values import from_micros, to_micros

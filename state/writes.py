@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from flows.codec import outbound_to_json
 from flows.domain import lifecycle
-from flows.messages import ConversationKey, Outbound
-from flows.records import (
+from flows.engine.codec import outbound_to_json
+from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.records import (
     AuditEntry,
     Conversation,
     Effect,
@@ -27,7 +27,7 @@ from state.registrations import ACTIVE, sql_list
 from state.ticket_writes import label_args, labelled
 from state.values import dump_json, maybe_micros, to_micros
 
-# help visits (flows/activation.py) share the visit slots: $1 the hall, $2 the slot
+# help visits (flows/conversations/activation.py) share the visit slots: $1 the hall, $2 the slot
 HELP_VISITS_IN_SLOT = "(SELECT COUNT(*) FROM help_visits WHERE hall = $1 AND visit_at = $2)"
 # ... or, for a registration's move, the hall of the registration $1
 HELP_VISITS_OF_REF_HALL = (

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from bot.terminal import parse_line, render_outbound
 from ecitizen.app import App
-from flows.i18n import render
-from flows.messages import Command, ConversationKey, Inbound, Outbound
+from flows.engine.i18n import render
+from flows.engine.messages import Command, ConversationKey, Inbound, Outbound
 
 _ids = itertools.count(1)
 

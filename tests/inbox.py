@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.terminal import render_outbound
-from flows.messages import Outbound
+from flows.engine.messages import Outbound
 
 
 @dataclass

@@ -39,9 +39,9 @@ from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
 from bot.telegram.transport import TelegramTransport
 from bot.telegram.updates import PerChatOrder
 from bot.telegram.webhook import WebhookReceiver
-from flows.i18n import normalize_language, text
-from flows.messages import LANGUAGES, Outbound, is_page_turn
-from flows.ports import RecipientGone, TryLater
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import LANGUAGES, Outbound, is_page_turn
+from flows.engine.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type

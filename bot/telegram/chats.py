@@ -14,7 +14,7 @@ from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flows.messages import Outbound
+from flows.engine.messages import Outbound
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 

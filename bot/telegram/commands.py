@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Bot, BotCommand
 
-from flows.i18n import text
-from flows.messages import Command
+from flows.engine.i18n import text
+from flows.engine.messages import Command
 
 MENU: tuple[Command, ...] = (
     Command.START,

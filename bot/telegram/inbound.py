@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from bot.command_text import read_command
 from bot.contact import international
 from bot.telegram.chats import ChatMemory, ChatState, ChoiceIds
-from flows.messages import ConversationKey, Inbound
+from flows.engine.messages import ConversationKey, Inbound
 
 CHANNEL = "telegram"
 

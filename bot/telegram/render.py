@@ -20,8 +20,8 @@ from telegram import (
 from bot.telegram.chats import ChoiceIds
 from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, telegram_length
 from bot.text import split_text
-from flows.i18n import render, text
-from flows.messages import Choice, Expect, Msg, Outbound, is_page_turn
+from flows.engine.i18n import render, text
+from flows.engine.messages import Choice, Expect, Msg, Outbound, is_page_turn
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 

@@ -49,10 +49,10 @@ from bot.viber.render import (
     welcome,
 )
 from bot.viber.transport import ViberTransport
-from flows.i18n import normalize_language, text
-from flows.links import viber_url
-from flows.messages import Outbound
-from flows.ports import ChatReachStore, RecipientGone, TryLater
+from flows.domain.deep_links import viber_url
+from flows.engine.i18n import normalize_language, text
+from flows.engine.messages import Outbound
+from flows.engine.ports import ChatReachStore, RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Any
 from bot.command_text import read_command
 from bot.contact import international
 from bot.viber.keyboard import Keys, read_press
-from flows.messages import Command, ConversationKey, Inbound
+from flows.engine.messages import Command, ConversationKey, Inbound
 
 CHANNEL = "viber"
 MESSAGE_EVENTS = frozenset({"message", "conversation_started"})

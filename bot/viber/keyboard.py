@@ -26,8 +26,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flows.i18n import render, text
-from flows.messages import Choice
+from flows.engine.i18n import render, text
+from flows.engine.messages import Choice
 
 MAX_BUTTONS = 24
 PER_PAGE = MAX_BUTTONS - 2  # a page of a long list leaves room to turn back and forth

@@ -17,9 +17,9 @@ from typing import Any
 from bot.text import split_text
 from bot.viber.keyboard import SHARE_PHONE_API, Keys, choice_keys, keyboard_for
 from bot.viber.pictures import PictureLinks
-from flows.i18n import render, text
-from flows.messages import Expect, Outbound
-from flows.present import NO, YES
+from flows.engine.i18n import render, text
+from flows.engine.messages import Expect, Outbound
+from flows.engine.present import NO, YES
 
 TEXT_LIMIT = 7000
 PICTURE_TEXT_LIMIT = 120

@@ -2,7 +2,7 @@
 
 A notification (an officer's message, a status update) for a "web" conversation lands in
 the session's mailbox; the open page picks it up with a long poll, and a page opened later
-finds it there too. Mailboxes live in the store (flows.ports.MailboxStore), so whichever
+finds it there too. Mailboxes live in the store (flows.engine.ports.MailboxStore), so whichever
 process delivered a notification, a page polling any process gets it, once and in order,
 and a restart loses nothing. A long poll is woken through the store's wake-ups (channel
 "mailbox", payload the session's conversation key: LISTEN/NOTIFY on PostgreSQL, in memory
@@ -27,15 +27,15 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from flows.messages import Outbound
-from flows.ports import MailboxStore, Wakeups
-from flows.records import Mailbox
+from flows.engine.messages import Outbound
+from flows.engine.ports import MailboxStore, Wakeups
+from flows.engine.records import Mailbox
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 WAKEUP_CHANNEL = "mailbox"
-NOTICE = "notice"  # Outbound.extras: the notification's idempotency key (flows/notify.py)
+NOTICE = "notice"  # Outbound.extras: the notification's idempotency key (flows/engine/notify.py)
 KEEP = 200
 REPLAYS_KEPT = 20
 FORGET_AFTER = timedelta(days=1)
@@ -190,7 +190,7 @@ class Mailboxes:
 
 
 class WebChatDelivery:
-    """flows.ports.Delivery for channel "web": into the session's mailbox."""
+    """flows.engine.ports.Delivery for channel "web": into the session's mailbox."""
 
     def __init__(self, mailboxes: Mailboxes) -> None:
         self.mailboxes = mailboxes

@@ -9,8 +9,8 @@ from typing import Any
 import qrcode
 import qrcode.constants
 
-from flows.i18n import render, text
-from flows.messages import Outbound
+from flows.engine.i18n import render, text
+from flows.engine.messages import Outbound
 
 # the labels of the ticket and reference badges, for a citizen and for an officer
 _BADGES = {

@@ -12,8 +12,8 @@ import pytest
 
 from bot.web.mailbox import Mailboxes, WebChatDelivery
 from bot.web.render import render_outbound
-from flows.messages import ConversationKey, Msg, Outbound
-from flows.notify import notify, outbound_of
+from flows.engine.messages import ConversationKey, Msg, Outbound
+from flows.engine.notify import notify, outbound_of
 from tests.conftest import Clock
 from tests.kiosk.chat_client import (
     ChatClient,

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from flows.messages import ConversationKey
+from flows.engine.messages import ConversationKey
 from tests.conftest import Clock
 from tests.kiosk.chat_client import ChatClient, enroll_officer
 from tests.kiosk.fixtures import hall

@@ -210,7 +210,7 @@ def tickets_whole(db: Snapshot, outcomes: list[Outcome], findings: Findings) -> 
         "one ticket per checked-in registration",
         [f"{ref}: {n} tickets" for ref, n in refs.items() if n > 1],
     )
-    # a ticket's slip is named by hall, day and label (flows.queueing): one slip each
+    # a ticket's slip is named by hall, day and label (flows.conversations.queueing): one slip each
     unslipped = {
         f"ticket:{t['hall']}:{t['day']}:{t['service']}{t['number']:03d}" for t in db.tickets
     }

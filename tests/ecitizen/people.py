@@ -15,8 +15,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flows.i18n import render
-from flows.messages import Msg
+from flows.engine.i18n import render
+from flows.engine.messages import Msg
 
 REF = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b")
 TICKET = re.compile(r"\b[AB]\d{3}\b")

@@ -11,9 +11,9 @@ import contextlib
 import time
 from dataclasses import dataclass
 
-from flows.assembly import FLOWS
-from flows.i18n import render
-from flows.messages import Msg
+from flows.conversations.assembly import FLOWS
+from flows.engine.i18n import render
+from flows.engine.messages import Msg
 from tests.ecitizen.people import (
     LABELS,
     LANGUAGE,

@@ -83,7 +83,7 @@ def test_a_wrong_setting_is_named_and_nothing_starts(tmp_path: Path) -> None:
 
 def test_the_committed_flow_pictures_are_current() -> None:
     from ecitizen.diagram import markdown
-    from flows.assembly import FLOWS
+    from flows.conversations.assembly import FLOWS
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "flows"
     for flow in FLOWS:

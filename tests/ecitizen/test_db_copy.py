@@ -15,8 +15,8 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from ecitizen.app import App
-from flows.messages import ConversationKey
-from flows.records import (
+from flows.engine.messages import ConversationKey
+from flows.engine.records import (
     ActivationProgress,
     HelpVisit,
     KioskSession,

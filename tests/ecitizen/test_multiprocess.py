@@ -41,8 +41,8 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from flows.officer import invite_hash, new_invite_code
-from flows.records import OfficerInvite
+from flows.conversations.officer import invite_hash, new_invite_code
+from flows.engine.records import OfficerInvite
 from kiosk.web import SWEEP_GRACE_SECONDS
 from state import open_store
 from tests.ecitizen import checks

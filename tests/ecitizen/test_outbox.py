@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ecitizen.app import App
-from flows.messages import ConversationKey, Msg, Outbound
-from flows.notify import notify
-from flows.ports import RecipientGone, TryLater
-from flows.records import Unit
+from flows.engine.messages import ConversationKey, Msg, Outbound
+from flows.engine.notify import notify
+from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.records import Unit
 from state import open_store
 from tests.conftest import Clock
 from tests.inbox import Inbox

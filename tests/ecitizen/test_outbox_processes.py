@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecitizen.outbox import OutboxWorker
-from flows.messages import ConversationKey, Msg, Outbound
-from flows.notify import hall_changed, notify
-from flows.records import Unit
+from flows.engine.messages import ConversationKey, Msg, Outbound
+from flows.engine.notify import hall_changed, notify
+from flows.engine.records import Unit
 from state import open_store
 from tests.state import conftest as state_fixtures
 from tests.waiting import eventually

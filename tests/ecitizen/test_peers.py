@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from flows.messages import Msg
-from flows.notify import notify, outbound_of
+from flows.engine.messages import Msg
+from flows.engine.notify import notify, outbound_of
 from kiosk.sessions import conversation_key
 from tests.conftest import START, Clock
 from tests.kiosk.chat_client import (

@@ -30,8 +30,8 @@ from bot.webchat import id_hash
 from ecitizen import retention
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.messages import ConversationKey
-from flows.records import Effect, KioskSession, NewTicket, Unit
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Effect, KioskSession, NewTicket, Unit
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.domain.test_jmbg import build

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from flows.i18n import text
+from flows.engine.i18n import text
 from tests.ecitizen.test_serve import free_port
 from tests.kiosk.kiosk_client import KioskClient
 from tests.pty_terminal import PtyTerminal

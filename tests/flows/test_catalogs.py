@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from flows import i18n
-from flows.assembly import FLOWS
+from flows.conversations.assembly import FLOWS
+from flows.conversations.officer import REASONS as REJECT_REASONS
 from flows.domain import email, idcard, jmbg, names, phone, refcode, textinput
-from flows.officer import REASONS as REJECT_REASONS
-from flows.records import PrintStatus, RegistrationStatus
-from kiosk.printing.status import Condition
-from kiosk.printing.worker import ACCOUNTS_UNAVAILABLE
+from flows.engine import i18n
+from flows.engine.records import PrintStatus, RegistrationStatus
 from kiosk.screens import KIOSK_WORDS
+from printing.status import Condition
+from printing.worker import ACCOUNTS_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(

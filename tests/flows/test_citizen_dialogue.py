@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from ecitizen.app import App
-from flows.guide import guide
-from flows.records import RegistrationStatus
+from flows.conversations.guide import guide
+from flows.engine.records import RegistrationStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import BELGRADE, WORDS, register

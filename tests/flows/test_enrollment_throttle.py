@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ecitizen.app import App
-from flows.enrollment import FAILED
-from flows.officer import new_invite_code
+from flows.conversations.enrollment import FAILED
+from flows.conversations.officer import new_invite_code
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import invite

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from ecitizen.app import App
-from flows.assembly import FLOWS
-from flows.flow import END, Flow, Kind, Step
-from flows.i18n import render
-from flows.messages import Msg
-from flows.records import Conversation, Unit
+from flows.conversations.assembly import FLOWS
+from flows.engine.flow import END, Flow, Kind, Step
+from flows.engine.i18n import render
+from flows.engine.messages import Msg
+from flows.engine.records import Conversation, Unit
 from tests.dialogue import Chat
 
 

@@ -12,8 +12,8 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from flows import i18n
-from flows.i18n import to_latin
+from flows.engine import i18n
+from flows.engine.i18n import to_latin
 
 # per language: the term, and patterns that name the same thing another way
 TICKET: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.guide_data import load_guide
-from flows.guide_search import GuideIndex, fold, search, stem
+from flows.conversations.guide_data import load_guide
+from flows.conversations.guide_search import GuideIndex, fold, search, stem
 from tests.dialogue import Chat
 
 # query -> the procedure that must come first

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flows.domain.deep_links import LinkSigner
 from flows.domain.refcode import new_ref
-from flows.links import LinkSigner
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 SIGNER = LinkSigner(b"a secret of at least sixteen bytes")

@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.assembly import FLOWS, all_parts
-from flows.engine import Engine
-from flows.flow import Kind
-from flows.messages import LANGUAGES, Command, ConversationKey, Expect, Inbound, Outbound
-from flows.officer import invite_hash, new_invite_code
-from flows.records import Conversation, OfficerInvite, Unit
-from flows.turn import Presentation, Turn
+from flows.conversations.assembly import FLOWS, all_parts
+from flows.conversations.officer import invite_hash, new_invite_code
+from flows.engine.engine import Engine
+from flows.engine.flow import Kind
+from flows.engine.messages import LANGUAGES, Command, ConversationKey, Expect, Inbound, Outbound
+from flows.engine.records import Conversation, OfficerInvite, Unit
+from flows.engine.turn import Presentation, Turn
 from tests.conftest import Clock
 
 CHOOSING = (Expect.CHOICE, Expect.SLOT, Expect.YES_NO)

@@ -15,7 +15,7 @@ import pytest
 
 from ecitizen.app import App
 from flows.domain.refcode import new_ref
-from flows.records import Registration, RegistrationStatus, TicketStatus, Unit
+from flows.engine.records import Registration, RegistrationStatus, TicketStatus, Unit
 from tests.conftest import START
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
@@ -191,7 +191,7 @@ async def test_an_approval_refused_in_a_race_leaves_no_account_and_no_slip_behin
 
 
 async def test_a_turn_sees_the_store_read_only_and_a_write_fails_at_once(app: App) -> None:
-    from flows.readonly import READS, TurnWrote
+    from flows.engine.readonly import READS, TurnWrote
 
     reads = app.env.store
     assert await reads.get_registration("NONE-NONE") is None

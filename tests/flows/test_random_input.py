@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.messages import Command, ConversationKey, Inbound
+from flows.engine.messages import Command, ConversationKey, Inbound
 from tests.conftest import Clock
 
 PERSONAL = ("first_name", "last_name", "jmbg", "id_number", "phone", "email")

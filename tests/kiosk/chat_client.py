@@ -11,9 +11,9 @@ import aiohttp
 
 from bot.webchat import COOKIE, id_hash
 from ecitizen.app import App
-from flows.messages import ConversationKey
-from flows.officer import invite_hash, new_invite_code
-from flows.records import OfficerInvite
+from flows.conversations.officer import invite_hash, new_invite_code
+from flows.engine.messages import ConversationKey
+from flows.engine.records import OfficerInvite
 from tests.kiosk.kiosk_client import JMBG
 
 _ids = itertools.count(1)

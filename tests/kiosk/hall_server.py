@@ -19,10 +19,10 @@ from ecitizen.app import App
 from kiosk.display import DisplayApp, add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
-from kiosk.printing.status import Condition
 from kiosk.security import security_headers
 from kiosk.slipnote import PrinterCondition
 from kiosk.web import KioskApp, KioskDeps, KioskSettings, add_kiosk_routes
+from printing.status import Condition
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser
 
 from flows.domain.refcode import new_ref
-from flows.records import RegistrationStatus, TicketStatus
+from flows.engine.records import RegistrationStatus, TicketStatus
 from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from kiosk.printing.status import Condition
+from printing.status import Condition
 from tests.kiosk.hall_server import HallServer, PrinterStates
 from tests.kiosk.kiosk_client import JMBG
 from tests.kiosk.kiosk_page import (

@@ -14,8 +14,8 @@ import pytest
 
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
-from flows.records import PrintStatus
-from kiosk.printing.status import Condition
+from flows.engine.records import PrintStatus
+from printing.status import Condition
 from tests.conftest import Clock
 from tests.fakes.tcp_printer import FakeNetworkPrinter
 from tests.kiosk.fixtures import BOT

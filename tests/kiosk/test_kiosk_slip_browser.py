@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from kiosk.printing.status import Condition
+from printing.status import Condition
 from tests.kiosk.hall_server import HallServer, PrinterStates
 from tests.kiosk.kiosk_client import JMBG
 from tests.kiosk.kiosk_page import check_screen, on, open_kiosk, read_qr, seq, tap, tap_choice

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flows.messages import ConversationKey
-from flows.records import Registration, RegistrationStatus
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Registration, RegistrationStatus
 
 START = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
 

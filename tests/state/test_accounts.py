@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from flows.ports import Account, VersionConflict
-from flows.records import NewAccount, Registration, Unit
+from flows.engine.ports import Account, VersionConflict
+from flows.engine.records import NewAccount, Registration, Unit
 from state import SqlStore, UnknownAccount
 from state.accounts import BuiltinAccountProvider, normalize_code
 from tests.state.store_support import registration

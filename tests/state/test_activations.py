@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from flows.ports import SlotFull, VersionConflict
-from flows.records import (
+from flows.engine.ports import SlotFull, VersionConflict
+from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
     HelpVisit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flows.messages import ConversationKey
+from flows.engine.messages import ConversationKey
 from tests.state.conftest import Backend
 
 ANA = ConversationKey("viber", "ana-id==")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.records import Effect, PrinterState, PrintStatus, Unit
+from flows.engine.records import Effect, PrinterState, PrintStatus, Unit
 from state import SqlStore
 from state.leases import printer_lease
 from tests.state.conftest import Backend

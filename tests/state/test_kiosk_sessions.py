@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from flows.messages import ConversationKey
-from flows.records import Conversation, KioskSession, Unit
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Conversation, KioskSession, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from flows.domain import lifecycle
-from flows.ports import IllegalTransition, SlotFull
-from flows.records import RegistrationStatus, Transition, Unit, VisitChange
+from flows.engine.ports import IllegalTransition, SlotFull
+from flows.engine.records import RegistrationStatus, Transition, Unit, VisitChange
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import START, Clock, chat, registration

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.messages import ConversationKey
-from flows.records import Conversation, Unit
+from flows.engine.messages import ConversationKey
+from flows.engine.records import Conversation, Unit
 from state import SqlStore, open_store
 from state.migrate import MIGRATIONS, for_dialect
 from state.sqlite import sqlite_path

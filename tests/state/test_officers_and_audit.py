@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from flows.messages import ConversationKey
-from flows.ports import InviteGone, VersionConflict
-from flows.records import AuditEntry, CounterChange, Enrollment, Officer, OfficerInvite, Unit
+from flows.engine.messages import ConversationKey
+from flows.engine.ports import InviteGone, VersionConflict
+from flows.engine.records import AuditEntry, CounterChange, Enrollment, Officer, OfficerInvite, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock, chat

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.records import Effect, PrintStatus, Unit
+from flows.engine.records import Effect, PrintStatus, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows.messages import Msg, Outbound
-from flows.ports import TicketChanged, VersionConflict
-from flows.records import (
+from flows.engine.messages import Msg, Outbound
+from flows.engine.ports import TicketChanged, VersionConflict
+from flows.engine.records import (
     Effect,
     NewTicket,
     Ticket,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.records import (
+from flows.engine.records import (
     AuditEntry,
     Conversation,
     Effect,

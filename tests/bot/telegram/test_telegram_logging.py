@@ -13,7 +13,7 @@ import pytest
 
 from ecitizen import logs, retention
 from ecitizen.config import LoggingSettings
-from flows.records import PrintStatus
+from flows.engine.records import PrintStatus
 from tests.bot.telegram.test_telegram_dialogue import enrolls, registers
 from tests.bot.telegram.tg_support import TelegramBot
 from tests.conftest import Clock

@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.telegram import SendLimits, TelegramChannel
 from ecitizen.app import App
-from flows.messages import ConversationKey, Msg
-from flows.notify import notify
-from flows.records import Unit
+from flows.engine.messages import ConversationKey, Msg
+from flows.engine.notify import notify
+from flows.engine.records import Unit
 from tests.bot.telegram.tg_support import QUICK_RETRY
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser

@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot.telegram.chats import ChoiceIds
 from bot.telegram.render import Renderer
-from flows.messages import Choice, ConversationKey, Expect, Inbound, Msg, Outbound
+from flows.engine.messages import Choice, ConversationKey, Expect, Inbound, Msg, Outbound
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, reply_to, settle
 from tests.fakes.bot_api_server import FakeBotApi
 

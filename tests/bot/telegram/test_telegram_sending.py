@@ -1,7 +1,7 @@
 """Sending to Telegram: limits, 429s, blocked users, network trouble, replies first.
 
-Notifications go through the shared OutboxDelivery (the flows.ports.Delivery the outbox worker
-calls) against the fake Bot API server, which refuses what Telegram would refuse.
+Notifications go through the shared OutboxDelivery (the flows.engine.ports.Delivery the
+outbox worker calls) against the fake Bot API server, which refuses what Telegram would refuse.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 
 from bot.pacing import QUEUED, URGENT, SendLimiter
 from bot.telegram import SendLimits, TelegramChannel
-from flows.messages import ConversationKey, Msg, Outbound
-from flows.ports import RecipientGone, TryLater
+from flows.engine.messages import ConversationKey, Msg, Outbound
+from flows.engine.ports import RecipientGone, TryLater
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, settle
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from bot.telegram import InvalidTelegramToken, TelegramChannel, TelegramSettingsError
-from flows.messages import Choice, Command, Inbound, Msg, Outbound
+from flows.engine.messages import Choice, Command, Inbound, Msg, Outbound
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, reply_to, settle
 from tests.fakes.bot_api_server import FakeBotApi
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.telegram import RetryPolicy, SendLimits, TelegramChannel
 from ecitizen.app import App
-from flows.messages import Inbound, Msg, Outbound
+from flows.engine.messages import Inbound, Msg, Outbound
 from tests.fakes.bot_api_server import FakeBotApi
 from tests.fakes.bot_api_users import FakeUser
 

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from bot.viber.callbacks import signature
-from flows.messages import ConversationKey
+from flows.engine.messages import ConversationKey
 from tests.bot.viber.vb_support import ViberBot
 from tests.fakes.viber_api import sign
 

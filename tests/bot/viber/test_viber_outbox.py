@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from flows.messages import ConversationKey, Msg
-from flows.notify import notify
-from flows.records import Unit
+from flows.engine.messages import ConversationKey, Msg
+from flows.engine.notify import notify
+from flows.engine.records import Unit
 from tests.bot.viber.vb_support import Person, ViberBot, serve_viber
 from tests.conftest import Clock
 from tests.fakes.viber_api import FakeViberApi

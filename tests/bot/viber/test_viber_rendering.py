@@ -19,7 +19,7 @@ from bot.viber.pictures import PictureLinks
 from bot.viber.render import Renderer, sender_name
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
-from flows.messages import Choice, ConversationKey, Expect, Msg, Outbound
+from flows.engine.messages import Choice, ConversationKey, Expect, Msg, Outbound
 from tests.bot.viber.test_viber_dialogue import registers
 from tests.bot.viber.vb_support import SECRET, ViberBot, serve_viber
 from tests.conftest import Clock
@@ -103,7 +103,7 @@ async def test_a_list_longer_than_a_keyboard_comes_a_page_at_a_time(
     await ana.presses("Крагујевац")
     assert "У које време?" in await ana.presses("уторак")
 
-    # the day's 36 times come 8 to a page from the flow itself (flows/booking.py)
+    # the day's 36 times come 8 to a page from the flow itself (flows/conversations/booking.py)
     first = ana.buttons
     assert len(first) <= 24 and first[0] == "07:00" and "Касније ▶" in first
     while "18:40" not in ana.buttons:

@@ -1,0 +1,71 @@
+"""Messages to and from JSON: for the outbox, the kiosk's HTTP API and the web chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.engine.messages import Choice, ConversationKey, Expect, Inbound, Msg, Outbound
+
+
+def msg_to_json(msg: Msg) -> dict[str, Any]:
+    return {
+        "key": msg.key,
+        "values": {k: (msg_to_json(v) if isinstance(v, Msg) else v) for k, v in msg.values},
+    }
+
+
+def msg_from_json(data: dict[str, Any]) -> Msg:
+    values: dict[str, str | Msg] = {}
+    for k, v in dict(data.get("values", {})).items():
+        values[str(k)] = msg_from_json(v) if isinstance(v, dict) else str(v)
+    return Msg.of(str(data["key"]), **values)
+
+
+def outbound_to_json(out: Outbound) -> dict[str, Any]:
+    return {
+        "channel": out.key.channel,
+        "user_key": out.key.user_key,
+        "language": out.language,
+        "text": [msg_to_json(m) for m in out.text],
+        "choices": [{"id": c.id, "label": msg_to_json(c.label)} for c in out.choices],
+        "expect": out.expect.value,
+        "qr": out.qr,
+        "screen": out.screen,
+        "reference": out.reference,
+        "ticket": out.ticket,
+        "end": out.end,
+        "extras": dict(out.extras),
+    }
+
+
+def outbound_from_json(data: dict[str, Any]) -> Outbound:
+    return Outbound(
+        key=ConversationKey(str(data["channel"]), str(data["user_key"])),
+        language=str(data["language"]),
+        text=tuple(msg_from_json(m) for m in data.get("text", [])),
+        choices=tuple(
+            Choice(str(c["id"]), msg_from_json(c["label"])) for c in data.get("choices", [])
+        ),
+        expect=Expect(data.get("expect", Expect.NOTHING.value)),
+        qr=data.get("qr"),
+        screen=str(data.get("screen", "")),
+        reference=data.get("reference"),
+        ticket=data.get("ticket"),
+        end=bool(data.get("end", False)),
+        extras={str(k): str(v) for k, v in dict(data.get("extras", {})).items()},
+    )
+
+
+def inbound_to_json(inbound: Inbound) -> dict[str, Any]:
+    return {
+        "channel": inbound.key.channel,
+        "user_key": inbound.key.user_key,
+        "text": inbound.text,
+        "choice": inbound.choice,
+        "contact": inbound.contact,
+        "command": inbound.command.value if inbound.command else None,
+        "payload": inbound.payload,
+        "scan": inbound.scan,
+        "message_id": inbound.message_id,
+        "language_hint": inbound.language_hint,
+    }
