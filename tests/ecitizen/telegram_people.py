@@ -116,7 +116,14 @@ class TelegramChat:
         message (an answer may come in several, the question with its buttons last)."""
 
         def answer() -> list[BotMessage]:
-            return [m for m in self.user.inbox[seen:] if not is_notice(m)]
+            return [m for m in self.user.inbox[seen:] if not is_notice(m) and not repeated(m)]
+
+        def repeated(message: BotMessage) -> bool:
+            # A reply sent again after a crash (the platform redelivered the message it
+            # answers) is the very message just above it: a person reads it once.
+            earlier = [m for m in self.user.inbox if not is_notice(m)]
+            at = next(k for k, m in enumerate(earlier) if m is message)
+            return at > 0 and same_message(earlier[at - 1], message)
 
         def complete() -> bool:
             found = answer()
@@ -136,6 +143,11 @@ class TelegramChat:
             await self.user.api.wait_until(complete, ANSWER_REST_S)
         *head, last = answer()
         return telegram_screen(last, "\n\n".join(m.text for m in head))
+
+
+def same_message(a: BotMessage, b: BotMessage) -> bool:
+    """The same words (a pressed message's buttons were cleared, so they may differ)."""
+    return (a.text, a.photo) == (b.text, b.photo)
 
 
 def asks(message: BotMessage) -> bool:

@@ -106,6 +106,16 @@ def different_answers(chat: RecordedChat) -> list[str]:
     return found
 
 
+def transcript(chat: RecordedChat) -> str:
+    """The chat as the person saw it: each of their messages (>>) and what came after."""
+    lines = []
+    for k, m in enumerate(chat.user.inbox):
+        lines += [">> (the person sends)"] * chat.sent_at.count(k)
+        buttons = " ".join(f"[{label}]" for label, _ in m.inline_buttons)
+        lines.append(f"   #{m.message_id} {answer_of(m) or '-'}: {m.text[:50]!r} {buttons[:80]}")
+    return "\n".join(lines)
+
+
 async def why_stuck(store: Store, chat: RecordedChat) -> tuple[str, str]:
     """Whether the message the person waits on was applied (the reply was lost) or not
     (the update itself was lost, acknowledged to the platform before it was handled)."""
@@ -177,6 +187,7 @@ async def test_after_any_kill_everyone_has_their_next_question_and_one_answer_pe
             for chat, ref in results:
                 if ref is None:
                     why, where = await why_stuck(store, chat)
+                    print(f"{chat.who}, stuck:\n{transcript(chat)}")
                     findings.add(
                         f"everyone ends up with their next question: {why}", f"{chat.who} {where}"
                     )
