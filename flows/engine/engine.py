@@ -27,6 +27,7 @@ from flows.engine.ports import (
     StoreError,
     TicketChanged,
     UnitStore,
+    UnknownHall,
     VersionConflict,
 )
 from flows.engine.present import (
@@ -59,6 +60,20 @@ _CALM_RETRIES = 3
 async def _pause(attempt: int) -> None:
     if attempt >= _CALM_RETRIES:
         await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt - _CALM_RETRIES, 6)))
+
+
+def _unknown_hall(turn: Turn, exc: UnknownHall) -> Outbound:
+    """The channel says this conversation stands in a hall that is not set up here: said
+    so, and nothing of the message applied (never taken for another hall's queue)."""
+    log.warning(
+        "a message on %s names hall %r, which is not configured", turn.conv.key.channel, exc.code
+    )
+    return Outbound(
+        key=turn.conv.key,
+        language=turn.language,
+        text=(Msg.of("engine.unknown_hall", hall=exc.code),),
+        screen="error",
+    )
 
 
 class Engine:
@@ -110,11 +125,14 @@ class Engine:
         refused_turn: Turn | None = None
         for attempt in range(_RETRIES):
             turn = await self._turn(inbound)
-            if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
-                await refused_turn.on_refusal(turn, refusal)
-                reply = await self._reply(turn)
-            else:
-                reply = await self._dispatch(turn)
+            try:
+                if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
+                    await refused_turn.on_refusal(turn, refusal)
+                    reply = await self._reply(turn)
+                else:
+                    reply = await self._dispatch(turn)
+            except UnknownHall as exc:
+                return [_unknown_hall(turn, exc)]
             if turn.unit.forget is None:
                 turn.unit.conversation = turn.conv
             turn.unit.reply = [reply]
