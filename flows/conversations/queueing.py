@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.conversations.booking import hall_label
-from flows.conversations.slips import HallInfo, ticket_payload
+from flows.conversations.slips import HallInfo, TicketSlip
 from flows.domain import lifecycle
 from flows.domain.halls import Hall
 from flows.engine.flow import END, Flow, action, ask, choose
@@ -129,7 +129,7 @@ async def _issue(
             f"ticket:{hall.code}:{day.isoformat()}:{label}",
             hall.printer,
             "ticket",
-            ticket_payload(
+            TicketSlip(
                 language=turn.language,
                 hall=HallInfo.of(hall),
                 ticket=label,
@@ -138,7 +138,7 @@ async def _issue(
                 ahead=ahead,
                 deep_link=links.first,
                 viber_link=links.also_viber,
-            ),
+            ).payload(),
         )
     )
     turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)

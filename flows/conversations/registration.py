@@ -22,7 +22,7 @@ from flows.conversations.documents import (
 )
 from flows.conversations.documents import SLOT as DOCUMENT
 from flows.conversations.queueing import is_due_now, issue_for, stands_in
-from flows.conversations.slips import HallInfo, receipt_payload
+from flows.conversations.slips import HallInfo, ReceiptSlip
 from flows.domain.halls import Hall
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import display as display_phone
@@ -206,7 +206,7 @@ def print_receipt(turn: Turn, reg: Registration, hall: Hall, links: ChatLinks) -
     here = turn.hall_here()
     if here is None:
         return
-    payload = receipt_payload(
+    payload = ReceiptSlip(
         language=turn.language,
         hall=HallInfo.of(hall),
         ref=reg.ref,
@@ -215,7 +215,7 @@ def print_receipt(turn: Turn, reg: Registration, hall: Hall, links: ChatLinks) -
         deep_link=links.first,
         viber_link=links.also_viber,
         document=reg.document,
-    )
+    ).payload()
     turn.unit.print_jobs.append((f"receipt:{reg.ref}", here.printer, "receipt", payload))
 
 
