@@ -38,6 +38,7 @@ from flows.engine.present import (
     match_choice,
     plain_reply,
     step_reply,
+    unknown_hall_reply,
 )
 from flows.engine.records import Conversation, Unit
 from flows.engine.steps import STALE_BUTTON, receive, takes_code
@@ -60,20 +61,6 @@ _CALM_RETRIES = 3
 async def _pause(attempt: int) -> None:
     if attempt >= _CALM_RETRIES:
         await asyncio.sleep(random.uniform(0, 0.002 * 2 ** min(attempt - _CALM_RETRIES, 6)))
-
-
-def _unknown_hall(turn: Turn, exc: UnknownHall) -> Outbound:
-    """The channel says this conversation stands in a hall that is not set up here: said
-    so, and nothing of the message applied (never taken for another hall's queue)."""
-    log.warning(
-        "a message on %s names hall %r, which is not configured", turn.conv.key.channel, exc.code
-    )
-    return Outbound(
-        key=turn.conv.key,
-        language=turn.language,
-        text=(Msg.of("engine.unknown_hall", hall=exc.code),),
-        screen="error",
-    )
 
 
 class Engine:
@@ -131,8 +118,9 @@ class Engine:
                     reply = await self._reply(turn)
                 else:
                     reply = await self._dispatch(turn)
-            except UnknownHall as exc:
-                return [_unknown_hall(turn, exc)]
+            except UnknownHall as exc:  # said, and nothing of the message applied
+                log.warning("%s names hall %r, not configured", inbound.key.channel, exc.code)
+                return [unknown_hall_reply(turn, exc.code)]
             if turn.unit.forget is None:
                 turn.unit.conversation = turn.conv
             turn.unit.reply = [reply]
