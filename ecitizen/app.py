@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.web.mailbox import CHANNEL as WEB_CHANNEL
+from bot.web.mailbox import WEB_CHAT
 from ecitizen.config import Config, printer_configs
 from ecitizen.outbox import HallListener, OutboxWorker
 from flows.conversations.assembly import build_engine
@@ -20,10 +22,11 @@ from flows.domain.halls import Hall
 from flows.engine.engine import Engine
 from flows.engine.messages import ConversationKey, Inbound, Msg, Outbound
 from flows.engine.notify import notify
-from flows.engine.ports import Delivery, Store
+from flows.engine.ports import ChannelPort, Delivery, Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
 from flows.engine.turn import EngineSettings, Env
+from kiosk.sessions import KIOSK_CHANNEL, KioskChannel
 from printing.worker import PrintWorker
 from state import open_store
 from state.accounts import BuiltinAccountProvider
@@ -67,6 +70,11 @@ def engine_settings(config: Config) -> EngineSettings:
         consentid_android_url=e.consentid_android_url,
         consentid_ios_url=e.consentid_ios_url,
     )
+
+
+# What each channel answers the engine about its conversations (which hall, what it can
+# do); Telegram, Viber and the terminal are a person's own chat, the engine's default.
+CHANNELS: dict[str, ChannelPort] = {KIOSK_CHANNEL: KioskChannel(), WEB_CHANNEL: WEB_CHAT}
 
 
 @dataclass
@@ -160,6 +168,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         settings=engine_settings(config),
         clock=clock,
         links=LinkSigner(secret),
+        channels=CHANNELS,
     )
     outbox = OutboxWorker(
         store,

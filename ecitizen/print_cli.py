@@ -17,10 +17,11 @@ from typing import Any
 
 from ecitizen.app import link_secret, utc_now
 from ecitizen.config import Config
-from flows.conversations.slips import SLIP_KINDS, Document
+from flows.conversations.slips import SLIP_KINDS
 from flows.engine.messages import LANGUAGES
 from printing.capabilities import capabilities
 from printing.connections import Printout, link_for
+from printing.document import Document
 from printing.escpos_render import render_escpos
 from printing.layout import Geometry
 from printing.preview import preview_png

@@ -19,7 +19,7 @@ import weakref
 from datetime import timedelta
 
 from flows.engine.messages import ConversationKey
-from flows.engine.ports import KioskSessionStore
+from flows.engine.ports import ChannelTraits, KioskSessionStore
 from flows.engine.records import KioskSession
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,19 @@ def hall_of(key: ConversationKey) -> str | None:
     if key.channel != KIOSK_CHANNEL or KEY_SEPARATOR not in key.user_key:
         return None
     return key.user_key.split(KEY_SEPARATOR, 1)[0]
+
+
+class KioskChannel:
+    """What the kiosk answers the engine (flows.engine.ports.ChannelPort): a touch screen in
+    the hall its session names, one person after another, wiped after each; no link can be
+    opened on it and nobody can be reached there later."""
+
+    traits = ChannelTraits(
+        opens_links=False, on_own_phone=False, reachable_later=False, shared_screen=True
+    )
+
+    def hall_of(self, key: ConversationKey) -> str | None:
+        return hall_of(key)
 
 
 def message_id(token: str, seq: int) -> str:

@@ -1,5 +1,5 @@
-"""Receipt printing: slip documents (flows.conversations.slips) on ESC/POS printers, and
-PNG previews.
+"""Receipt printing: slips (what they say: flows.conversations.slips; their layout:
+printing.slip_layout) on ESC/POS printers, and PNG previews.
 
 config = parse_printer("kiosk", {"kind": "network", "host": "10.0.0.7", "paper_mm": 58})
 data = render_escpos(document, config.caps, config.geometry)   # the bytes

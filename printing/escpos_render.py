@@ -14,8 +14,8 @@ from escpos.capabilities import get_profile
 from escpos.constants import PAPER_FULL_CUT, QR_ECLEVEL_M
 from escpos.printer import Dummy
 
-from flows.conversations.slips import Align, Document, Size
 from printing.capabilities import Capabilities
+from printing.document import Align, Document, Size
 from printing.encoding import runs
 from printing.layout import (
     CutRow,

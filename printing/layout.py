@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from flows.conversations.slips import Align, Cut, Document, Feed, Line, QrCode, Rule, Size, Span
 from printing import raster
 from printing.capabilities import Capabilities
+from printing.document import Align, Cut, Document, Feed, Line, QrCode, Rule, Size, Span
 from printing.encoding import clean, last_resort, printable
 
 CELL_WIDTH = 12  # dots per column of the printer's font A

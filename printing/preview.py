@@ -12,9 +12,9 @@ from functools import cache
 
 from PIL import Image, ImageDraw
 
-from flows.conversations.slips import Align, Document, Size
 from printing import raster
 from printing.capabilities import Capabilities
+from printing.document import Align, Document, Size
 from printing.layout import (
     CELL_HEIGHT,
     CELL_WIDTH,

@@ -15,7 +15,7 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
-from flows.conversations.slips import Align, Size, Span
+from printing.document import Align, Size, Span
 
 FONT_PATH = Path(__file__).with_name("fonts") / "DejaVuSans.ttf"
 QUIET_ZONE = 4  # modules of white around a QR code, as the standard asks

@@ -1,11 +1,12 @@
 """Sample slips with made-up data: for previews, the operator's test print and the docs.
 
-A sample is made the way a real slip is: the payload a flow puts in the print job (the
-`*_payload` of flows/conversations/slips.py), turned into the document by `slip_from_payload` as the
-printer worker does. So it shows what a real slip of its kind shows, and no more: the
-ticket is a walk-in's (no registration, so nothing to follow in the chat, no QR code), the
-receipt's chat link is signed as the engine signs it (flows.domain.deep_links.deep_link), and the
-credentials slip carries what an approval puts on it.
+A sample is made the way a real slip is: the payload a flow puts in the print job (a
+slip's `payload()`, flows/conversations/slips.py), turned into the document by
+`slip_from_payload` as the printer worker does. So it shows what a real slip of its kind
+shows, and no more: the ticket is a walk-in's (no registration, so nothing to follow in
+the chat, no QR code), the receipt's chat link is signed as the engine signs it
+(flows.domain.deep_links.deep_link), and the credentials slip carries what an approval
+puts on it.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from functools import partial
 
 from flows.conversations.slips import (
     SLIP_KINDS,
-    Document,
+    CredentialsSlip,
     HallInfo,
-    credentials_payload,
-    receipt_payload,
-    slip_from_payload,
-    ticket_payload,
+    ReceiptSlip,
+    TicketSlip,
 )
 from flows.domain.deep_links import LinkSigner, deep_link
 from flows.domain.refcode import EXAMPLE
+from printing.document import Document
+from printing.slip_layout import slip_from_payload
 
 SAMPLE_HALL = HallInfo(
     name="Градска управа Крагујевац",
@@ -61,7 +62,7 @@ def sample_document(
 ) -> Document:
     """A slip of the kind, filled with sample data (no real person's), issued `now`."""
     if kind == "ticket":
-        payload = ticket_payload(
+        payload = TicketSlip(
             language=language,
             hall=SAMPLE_HALL,
             ticket="A017",
@@ -69,20 +70,20 @@ def sample_document(
             issued_at=now,
             ahead=4,
             deep_link=None,  # a walk-in: no registration to follow
-        )
+        ).payload()
     elif kind == "receipt":
-        payload = receipt_payload(
+        payload = ReceiptSlip(
             language=language,
             hall=SAMPLE_HALL,
             ref=SAMPLE_REF,
             visit_at=(now + timedelta(days=2)).replace(hour=8, minute=20, second=0),
             issued_at=now,
             deep_link=deep_link(SAMPLE_REF),
-        )
+        ).payload()
     elif kind == "credentials":
-        payload = credentials_payload(
+        payload = CredentialsSlip(
             language=language, hall=SAMPLE_HALL, username="jelena.petrovic"
-        )
+        ).payload()
     else:
         raise ValueError(f"unknown slip {kind!r}; one of {', '.join(SLIP_KINDS)}")
     return slip_from_payload(kind, payload, now=now, activation_code=SAMPLE_CODE)

@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from flows.conversations.slips import Document, slip_from_payload
 from flows.engine.ports import AccountProvider, PrinterStore
 from flows.engine.records import PrinterState, PrintJob
 from printing.connections import Link, Printout, link_for
+from printing.document import Document
 from printing.escpos_render import render_rows
 from printing.layout import Row, layout
 from printing.preview import preview_rows
 from printing.printers import PrinterConfig
+from printing.slip_layout import slip_from_payload
 from printing.status import Condition, query_condition
 from state.leases import kept, printer_lease
 

@@ -28,12 +28,15 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from flows.engine.messages import Outbound
-from flows.engine.ports import MailboxStore, Wakeups
+from flows.engine.ports import ChannelTraits, MailboxStore, PersonalChat, Wakeups
 from flows.engine.records import Mailbox
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
+# what the web chat answers the engine: a person's own chat, in a browser that is often on
+# a computer (an app's store page comes with a QR code to scan with the phone)
+WEB_CHAT = PersonalChat(ChannelTraits(on_own_phone=False))
 WAKEUP_CHANNEL = "mailbox"
 NOTICE = "notice"  # Outbound.extras: the notification's idempotency key (flows/engine/notify.py)
 KEEP = 200

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.conversations.booking import hall_label, when_label
-from flows.conversations.menu import KIOSK
 from flows.domain import lifecycle
 from flows.engine.flow import END, Flow, Option, action, ask, choose, info
 from flows.engine.messages import Choice, Expect, Msg
@@ -183,11 +182,11 @@ async def _with_account(turn: Turn) -> list[Registration]:
 
 
 async def begin(turn: Turn) -> str:
-    """Which registration (the chat's own; at the kiosk, the one whose code is scanned) and
-    where its person left off."""
+    """Which registration (the chat's own; on a shared screen, which nobody's are linked
+    to, the one whose code is scanned) and where its person left off."""
     slots = turn.conv.slots
     if not isinstance(slots.get("ref"), str):
-        if turn.conv.key.channel == KIOSK:
+        if turn.traits.shared_screen:
             return "need_ref"
         mine = await _with_account(turn)
         waiting = [r for r in mine if r.status == RegistrationStatus.APPROVED]
@@ -268,7 +267,7 @@ async def step_view(turn: Turn) -> Presentation:
     if step == "install":
         phone = "iphone" if turn.conv.slots.get("phone_kind") == "iphone" else "android"
         texts.append(Msg.of(f"activation.step.install.{phone}", link=_store_url(turn)))
-        if turn.conv.key.channel in (KIOSK, "web"):
+        if not turn.traits.on_own_phone:  # the store's page, to scan with the phone
             qr = _store_url(turn)
             texts.append(Msg("activation.install_qr"))
     elif step == "login" and reg is not None:

@@ -1,6 +1,6 @@
 """Still stuck setting up ConsentID: the officer, a help visit, or the hall's contact.
 
-A person in the hall (at its kiosk, or approved there today while it is open) can ask the
+A person in the hall (on its screen, or approved there today while it is open) can ask the
 officer: the officer who approved them, at their counter, is told the step and the problem
 (or, when that officer is not at a counter, every officer of the hall). Anyone else can
 book a help visit in one of the hall's visit slots, or is told how to reach the hall.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flows.conversations.activation import current_step, registration_of, step_msg, step_number
 from flows.conversations.booking import WALK_IN, hall_label, slot_taken, visit_of, when_label
-from flows.conversations.menu import KIOSK
+from flows.conversations.queueing import stands_in
 from flows.domain.halls import Hall
 from flows.engine.messages import Choice, ConversationKey, Msg
 from flows.engine.notify import notify, notify_officers
@@ -20,8 +20,8 @@ from flows.engine.turn import Parts, Presentation, Turn
 
 
 def in_hall(turn: Turn, reg: Registration, hall: Hall) -> bool:
-    """At the hall's kiosk, or approved there today and the hall is open now."""
-    if turn.conv.key.channel == KIOSK:
+    """On a screen in the hall, or approved there today and the hall is open now."""
+    if stands_in(turn, hall):
         return True
     now = turn.env.clock()
     return hall.local_day(reg.updated_at) == hall.local_day(now) and hall.is_open(now)
@@ -48,7 +48,7 @@ async def ask_officer(turn: Turn) -> str:
         return "ok"
     step = current_step(turn)
     problem = turn.conv.slots.get("problem")
-    where = "kiosk" if turn.conv.key.channel == KIOSK else "chat"
+    where = "screen" if turn.traits.shared_screen else "chat"
     texts = [
         Msg.of(
             "activation.officer_asked",

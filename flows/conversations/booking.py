@@ -2,7 +2,7 @@
 
 A day's free times come a page at a time (PAGE_SIZE at most, pages of even size), with a
 page turn to the earlier and the later ones: a whole day is 24 times, too many to take in
-at once on a phone or a kiosk.
+at once on a phone or a touch screen.
 """
 
 from __future__ import annotations

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from flows.conversations.guide_data import Guide, Procedure, Topic, guide, load_guide
 from flows.conversations.guide_search import search
-from flows.conversations.menu import KIOSK
 from flows.domain.textinput import Invalid
 from flows.engine.flow import END, Flow, Option, action, ask, choose, info
 from flows.engine.messages import Choice, Expect, Msg
 from flows.engine.turn import Outcome, Parts, Presentation, Turn
 
-PAGE = 6  # procedures per screen (a long topic is paged): a kiosk shows them without scrolling
+PAGE = 6  # procedures per screen (a long topic is paged): a screen shows them without scrolling
 RESULTS = 5  # the best few procedures for a typed question
 QUERY = "guide_query"  # what the person typed, for the results screen
 BECOME = Choice("cmd:become", Msg("guide.become"))  # "Become an eCitizen"
@@ -22,7 +21,7 @@ TYPE_WORDS = "type_words"  # the button to a screen with a keyboard for the ques
 GUIDE = Flow(
     name="guide",
     steps=(
-        # typed words instead of a topic search at once (chats); the kiosk, with no
+        # typed words instead of a topic search at once (chats); a touch screen, with no
         # keyboard beside the topics, offers "Type what you are looking for"
         choose(
             "category",
@@ -129,9 +128,9 @@ async def detail(turn: Turn) -> Presentation:
     proc = guide().procedure(str(turn.conv.slots.get("procedure", "")))
     if proc is None:
         return Presentation(choices=[Choice("topics", Msg("guide.topics"))])
-    at_kiosk = turn.conv.key.channel == KIOSK  # no link to open there, and less room
+    traits = turn.traits
     text = Msg.of(
-        "guide.procedure_at_kiosk" if at_kiosk else "guide.procedure",
+        "guide.procedure" if traits.opens_links else "guide.procedure_no_link",
         title=_title(proc),
         summary=_in(turn, proc.summary, proc.summary_en),
         who=_in(turn, proc.who, proc.who_en),
@@ -148,7 +147,7 @@ async def detail(turn: Turn) -> Presentation:
         else Choice("more", Msg("guide.more")),
         Choice("topics", Msg("guide.topics")),
     ]
-    if not at_kiosk:  # the kiosk's own "Finish" is always there
+    if not traits.shared_screen:  # a shared screen's own "Finish" is always there
         choices.append(Choice("ok", Msg("guide.done")))
     return Presentation(texts=[text], choices=choices)
 

@@ -12,8 +12,6 @@ from flows.engine.turn import Turn
 if TYPE_CHECKING:
     from flows.engine.engine import Engine
 
-KIOSK = "kiosk"
-
 # menu choice -> the flow it starts
 FLOW_OF: dict[str, str] = {
     "menu.register": "registration",
@@ -36,9 +34,11 @@ def _choice(id_: str) -> Choice:
 
 
 async def choices(turn: Turn, end: bool = False) -> list[Choice]:
-    """`end`: the menu under a flow's last answer (at the kiosk, kept short so the answer
-    fits the screen; the ConsentID guide is for someone who just came from the counter)."""
-    if turn.conv.key.channel == KIOSK:
+    """`end`: the menu under a flow's last answer (on a shared screen, kept short so the
+    answer fits it; the ConsentID guide is for someone who just came from the counter).
+    A shared screen stands in a hall: its menu is the hall's, and none of it is anyone's
+    own (their registrations, their officer's workspace, their language)."""
+    if turn.traits.shared_screen:
         ids = ["menu.register", "menu.checkin", "menu.ticket", "menu.guide"]
         if not end:
             ids.insert(3, "menu.consentid")
@@ -58,8 +58,9 @@ async def choices(turn: Turn, end: bool = False) -> list[Choice]:
 
 
 def asks_language(turn: Turn) -> bool:
-    """A first contact with no language hint: the language comes before anything else."""
-    return turn.conv.language is None and turn.conv.key.channel != KIOSK
+    """A first contact with no language hint: the language comes before anything else
+    (a shared screen shows its own language switch)."""
+    return turn.conv.language is None and not turn.traits.shared_screen
 
 
 async def present(turn: Turn, end: bool = False) -> Outbound:

@@ -20,7 +20,7 @@ from flows.conversations.officer_activation import ACTIVATION_STEPS
 from flows.conversations.officer_printing import PRINT_STEPS
 from flows.conversations.officer_queue import QUEUE_STEPS
 from flows.conversations.officer_supervisor import SUPERVISOR_STEPS
-from flows.conversations.slips import HallInfo, credentials_payload
+from flows.conversations.slips import CredentialsSlip, HallInfo
 from flows.domain.halls import Hall
 from flows.domain.phone import display as display_phone
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm
@@ -272,12 +272,12 @@ async def approve(turn: Turn) -> str:
             printer,
             "credentials",
             {  # the reference lets a reprint be audited against the registration
-                **credentials_payload(
+                **CredentialsSlip(
                     language=reg.language,
                     hall=HallInfo.of(hall),
                     username=account.username,
                     valid_days=turn.env.settings.activation_code_days,
-                ),
+                ).payload(),
                 "ref": reg.ref,
             },
         )

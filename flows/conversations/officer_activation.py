@@ -10,7 +10,7 @@ working; the reprint is audited.
 from __future__ import annotations
 
 from flows.conversations.activation import STEPS, code_texts, record, step_msg
-from flows.conversations.slips import HallInfo, credentials_payload
+from flows.conversations.slips import CredentialsSlip, HallInfo
 from flows.engine.flow import Step, action, choose
 from flows.engine.messages import Choice, Msg
 from flows.engine.notify import notify_citizen
@@ -163,12 +163,12 @@ async def new_code(turn: Turn) -> str:
     if officer is None or reg is None or hall is None or not reg.username:
         return "ok"
     printer = hall.printer_for_counter(officer.counter)
-    payload = credentials_payload(
+    payload = CredentialsSlip(
         language=reg.language,
         hall=HallInfo.of(hall),
         username=reg.username,
         valid_days=turn.env.settings.activation_code_days,
-    )
+    ).payload()
     once = turn.inbound.message_id or turn.env.clock().isoformat()
     turn.unit.print_jobs.append(
         (f"credentials:{reg.ref}:{once}", printer, "credentials", {**payload, "ref": reg.ref})

@@ -1,4 +1,4 @@
-"""At the kiosk: take a queue ticket, or check in for a booked visit.
+"""In the hall: take a queue ticket, or check in for a booked visit (on a screen there).
 
 Appointment holders who check in within their slot (give or take the tolerance) get
 priority 0 and are called before walk-ins (priority 1).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.conversations.booking import hall_label
-from flows.conversations.slips import HallInfo, ticket_payload
+from flows.conversations.slips import HallInfo, TicketSlip
 from flows.domain import lifecycle
 from flows.domain.halls import Hall
 from flows.engine.flow import END, Flow, action, ask, choose
@@ -53,16 +53,9 @@ CHECKIN = Flow(
 )
 
 
-def kiosk_hall(turn: Turn) -> Hall | None:
-    """A kiosk session's user key is "<hall>:<session>"; other channels have no hall."""
-    if turn.conv.key.channel != "kiosk":
-        return None
-    code = turn.conv.key.user_key.split(":", 1)[0]
-    return turn.env.hall(code) or next(iter(turn.env.halls.values()), None)
-
-
-def at_kiosk_of(turn: Turn, hall: Hall) -> bool:
-    here = kiosk_hall(turn)
+def stands_in(turn: Turn, hall: Hall) -> bool:
+    """The conversation is on a screen in this very hall."""
+    here = turn.hall_here()
     return here is not None and here.code == hall.code
 
 
@@ -74,8 +67,8 @@ def is_due_now(turn: Turn, visit: datetime | None) -> bool:
 
 
 async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) -> str:
-    """A ticket for the registration service, for someone registering at the kiosk; its
-    label (a placeholder until the unit commits)."""
+    """A ticket for the registration service, for someone registering on the hall's
+    screen; its label (a placeholder until the unit commits)."""
     label = await _issue(turn, hall, hall.services[0].prefix, priority, reg)
     await notify_officers(
         turn,
@@ -87,7 +80,7 @@ async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) ->
 
 
 async def services(turn: Turn) -> Presentation:
-    hall = kiosk_hall(turn)
+    hall = turn.hall_here()
     names = hall.services if hall else ()
     return Presentation(choices=[Choice(s.prefix, Msg(s.name_key)) for s in names])
 
@@ -136,7 +129,7 @@ async def _issue(
             f"ticket:{hall.code}:{day.isoformat()}:{label}",
             hall.printer,
             "ticket",
-            ticket_payload(
+            TicketSlip(
                 language=turn.language,
                 hall=HallInfo.of(hall),
                 ticket=label,
@@ -145,7 +138,7 @@ async def _issue(
                 ahead=ahead,
                 deep_link=links.first,
                 viber_link=links.also_viber,
-            ),
+            ).payload(),
         )
     )
     turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)
@@ -159,7 +152,7 @@ async def _issue(
 
 
 async def issue_ticket(turn: Turn) -> str:
-    hall = kiosk_hall(turn)
+    hall = turn.hall_here()
     service = turn.conv.slots.get("service")
     if hall is None or not isinstance(service, str):
         return "ok"
@@ -175,7 +168,7 @@ def _in_slot(visit: datetime | None, now: datetime, tolerance: int) -> bool:
 
 
 async def check_in(turn: Turn) -> str:
-    hall = kiosk_hall(turn)
+    hall = turn.hall_here()
     ref = str(turn.conv.slots.get("ref", ""))
     reg = await turn.env.store.get_registration(ref)
     if hall is None or reg is None or reg.erased:

@@ -21,9 +21,9 @@ from flows.conversations.documents import (
     number_label,
 )
 from flows.conversations.documents import SLOT as DOCUMENT
-from flows.conversations.menu import KIOSK
-from flows.conversations.queueing import at_kiosk_of, is_due_now, issue_for, kiosk_hall
-from flows.conversations.slips import HallInfo, receipt_payload
+from flows.conversations.queueing import is_due_now, issue_for, stands_in
+from flows.conversations.slips import HallInfo, ReceiptSlip
+from flows.domain.halls import Hall
 from flows.domain.jmbg import MIN_AGE
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
@@ -31,7 +31,7 @@ from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm, i
 from flows.engine.messages import LANGUAGES, Choice, Expect, Msg
 from flows.engine.ports import SlotFull, StoreError
 from flows.engine.records import AuditEntry, Effect, Registration, RegistrationStatus
-from flows.engine.turn import Parts, Presentation, Turn
+from flows.engine.turn import ChatLinks, Parts, Presentation, Turn
 
 LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)
 
@@ -79,7 +79,7 @@ REGISTRATION = Flow(
             provider="halls",
             on={"ok": "visit_day"},
             clears=("visit_day", "visit"),
-            skip_when="kiosk_hall_known",
+            skip_when="hall_known_here",
         ),
         choose(
             "visit_day",
@@ -154,15 +154,11 @@ def reminder(ref: str, visit: datetime | None, now: datetime) -> list[Effect]:
     ]
 
 
-async def submit(turn: Turn) -> str:
-    s, env, unit = turn.conv.slots, turn.env, turn.unit
-    hall = env.hall(s.get("hall"))
-    assert hall is not None  # the summary is reached only with a hall chosen
-    now = env.clock()
-    ref = new_ref()
-    visit = visit_of(turn)
-    unit.new_registration = Registration(
-        ref=ref,
+def new_registration(turn: Turn, hall: Hall) -> Registration:
+    """The registration as the summary showed it, with a new reference code."""
+    s, now = turn.conv.slots, turn.env.clock()
+    return Registration(
+        ref=new_ref(),
         status=RegistrationStatus.SUBMITTED,
         hall=hall.code,
         language=turn.language,
@@ -173,63 +169,80 @@ async def submit(turn: Turn) -> str:
         document=document_of(s.get(DOCUMENT)),
         phone=str(s["phone"]),
         email=str(s["email"]) if s.get("email") else None,
-        visit_at=visit,
+        visit_at=visit_of(turn),
         created_at=now,
         updated_at=now,
     )
-    unit.capacity = hall.capacity
-    here_now = at_kiosk_of(turn, hall) and is_due_now(turn, visit)
+
+
+async def submit(turn: Turn) -> str:
+    """Submitted; on a screen in the registration's own hall at the time of its visit (or
+    without one), checked in at once, with a queue ticket."""
+    hall = turn.env.hall(turn.conv.slots.get("hall"))
+    assert hall is not None  # the summary is reached only with a hall chosen
+    reg, unit = new_registration(turn, hall), turn.unit
+    unit.new_registration, unit.capacity = reg, hall.capacity
+    here_now = stands_in(turn, hall) and is_due_now(turn, reg.visit_at)
     if here_now:
-        # registered at the hall's own kiosk for now: checked in, with a queue ticket
-        unit.new_registration.status = RegistrationStatus.CHECKED_IN
-    if turn.conv.key.channel != KIOSK:
-        unit.links.append((ref, turn.conv.key))
-    unit.effects += reminder(ref, visit, now)
-    links = env.chat_links(ref)
-    link = links.first
-    if turn.conv.key.channel == KIOSK:
-        unit.print_jobs.append(
-            (
-                f"receipt:{ref}",
-                hall.printer,
-                "receipt",
-                receipt_payload(
-                    language=turn.language,
-                    hall=HallInfo.of(hall),
-                    ref=ref,
-                    visit_at=visit,
-                    issued_at=now,
-                    deep_link=link,
-                    viber_link=links.also_viber,
-                    document=unit.new_registration.document,
-                ),
-            )
-        )
-    unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=ref))
-    if here_now:
-        priority = 0 if visit is not None else 1
-        label = await issue_for(turn, hall, priority, unit.new_registration)
-        unit.audit.append(AuditEntry(actor="citizen", action="check_in", ref=ref))
-        turn.shown = Presentation(reference=ref, qr=link, ticket=label, extras=links.extras())
-    turn.say(
-        "reg.done",
-        ref=ref,
-        hall=hall_label(hall),
-        address=hall.address,
-        visit=visit_text(turn, hall),
+        reg.status = RegistrationStatus.CHECKED_IN
+    if turn.traits.reachable_later:  # its news come to this conversation
+        unit.links.append((reg.ref, turn.conv.key))
+    unit.effects += reminder(reg.ref, reg.visit_at, reg.created_at)
+    links = turn.env.chat_links(reg.ref)
+    print_receipt(turn, reg, hall, links)
+    unit.audit.append(AuditEntry(actor="citizen", action="submit", ref=reg.ref))
+    ticket = await _check_in(turn, hall, reg) if here_now else None
+    turn.shown = Presentation(
+        reference=reg.ref, qr=links.first, ticket=ticket, extras=links.extras()
     )
-    turn.say(bring(unit.new_registration.document))
-    if link is None and turn.conv.key.channel != KIOSK:
-        turn.say("reg.follow_here")
-    if not here_now:
-        turn.shown = Presentation(reference=ref, qr=link, extras=links.extras())
+    _say_submitted(turn, reg, hall, links)
     turn.on_refusal = _slot_taken
     return "ok"
 
 
+def print_receipt(turn: Turn, reg: Registration, hall: Hall, links: ChatLinks) -> None:
+    """On a screen in a hall, the receipt comes out of the printer beside it (and tells
+    of the hall of the visit, which may be another one)."""
+    here = turn.hall_here()
+    if here is None:
+        return
+    payload = ReceiptSlip(
+        language=turn.language,
+        hall=HallInfo.of(hall),
+        ref=reg.ref,
+        visit_at=reg.visit_at,
+        issued_at=reg.created_at,
+        deep_link=links.first,
+        viber_link=links.also_viber,
+        document=reg.document,
+    ).payload()
+    turn.unit.print_jobs.append((f"receipt:{reg.ref}", here.printer, "receipt", payload))
+
+
+async def _check_in(turn: Turn, hall: Hall, reg: Registration) -> str:
+    """Checked in on registering: with a visit now, ahead of the walk-ins."""
+    priority = 0 if reg.visit_at is not None else 1
+    ticket = await issue_for(turn, hall, priority, reg)
+    turn.unit.audit.append(AuditEntry(actor="citizen", action="check_in", ref=reg.ref))
+    return ticket
+
+
+def _say_submitted(turn: Turn, reg: Registration, hall: Hall, links: ChatLinks) -> None:
+    turn.say(
+        "reg.done",
+        ref=reg.ref,
+        hall=hall_label(hall),
+        address=hall.address,
+        visit=visit_text(turn, hall),
+    )
+    turn.say(bring(reg.document))
+    if links.first is None and turn.traits.reachable_later:
+        turn.say("reg.follow_here")
+
+
 async def prefill_hall(turn: Turn) -> str:
-    """At a kiosk the hall is the one the kiosk stands in: no need to ask."""
-    hall = kiosk_hall(turn)
+    """On a screen in a hall, the hall is the one it stands in: no need to ask."""
+    hall = turn.hall_here()
     if hall is not None:
         turn.conv.slots["hall"] = hall.code
     return "ok"
@@ -254,9 +267,9 @@ async def say_underage(turn: Turn) -> str:
 PARTS = Parts(
     providers={"summary": summary},
     predicates={
-        # at the kiosk, unless the citizen asked from the summary to change the hall
-        "kiosk_hall_known": lambda turn: (
-            turn.conv.key.channel == KIOSK
+        # on a screen in a hall, unless the citizen asked from the summary to change it
+        "hall_known_here": lambda turn: (
+            turn.hall_here() is not None
             and bool(turn.conv.slots.get("hall"))
             and "_return" not in turn.conv.slots
         ),

@@ -31,7 +31,7 @@ class Hall:
         Service("A", "service.registration"),
         Service("B", "service.help"),
     )
-    printer: str = "file"  # the kiosk's printer
+    printer: str = "file"  # the printer beside the hall's screen (tickets, receipts)
     counter_printers: dict[str, str] = field(default_factory=dict)  # counter -> printer
     phone: str = ""  # for help by phone (empty: not published)
 

@@ -1,4 +1,4 @@
-"""Messages to and from JSON: for the outbox, the kiosk's HTTP API and the web chat."""
+"""Messages to and from JSON: for the outbox and the channels' HTTP APIs."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from flows.engine.ports import (
     StoreError,
     TicketChanged,
     UnitStore,
+    UnknownHall,
     VersionConflict,
 )
 from flows.engine.present import (
@@ -37,6 +38,7 @@ from flows.engine.present import (
     match_choice,
     plain_reply,
     step_reply,
+    unknown_hall_reply,
 )
 from flows.engine.records import Conversation, Unit
 from flows.engine.steps import STALE_BUTTON, receive, takes_code
@@ -110,11 +112,15 @@ class Engine:
         refused_turn: Turn | None = None
         for attempt in range(_RETRIES):
             turn = await self._turn(inbound)
-            if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
-                await refused_turn.on_refusal(turn, refusal)
-                reply = await self._reply(turn)
-            else:
-                reply = await self._dispatch(turn)
+            try:
+                if refusal is not None and refused_turn is not None and refused_turn.on_refusal:
+                    await refused_turn.on_refusal(turn, refusal)
+                    reply = await self._reply(turn)
+                else:
+                    reply = await self._dispatch(turn)
+            except UnknownHall as exc:  # said, and nothing of the message applied
+                log.warning("%s names hall %r, not configured", inbound.key.channel, exc.code)
+                return [unknown_hall_reply(turn, exc.code)]
             if turn.unit.forget is None:
                 turn.unit.conversation = turn.conv
             turn.unit.reply = [reply]

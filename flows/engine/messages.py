@@ -1,7 +1,7 @@
 """What flows in and out of the engine, for every channel alike.
 
 Inbound says who wrote and what; Outbound says what to show, never how. Each channel
-(Telegram, Viber, kiosk, web chat, terminal) renders an Outbound its own way.
+renders an Outbound its own way.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ class Command(StrEnum):
         "consentid"  # the ConsentID guide, after the approval (flows/conversations/activation.py)
     )
     REGISTER = "become"  # become an eCitizen (a draft set aside is taken up again)
-    WIPE = "wipe"  # kiosk: forget this session entirely (idle timeout, "finish")
+    WIPE = "wipe"  # a shared screen: forget this session entirely (idle timeout, "finish")
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationKey:
-    """Who the conversation is with: one per channel and user (or kiosk session)."""
+    """Who the conversation is with: one per channel and user (or screen session)."""
 
     channel: str
     user_key: str
@@ -120,7 +120,7 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     expect: Expect = Expect.NOTHING
     qr: str | None = None  # a payload to show as a QR code
-    screen: str = ""  # the flow step this reply belongs to (the kiosk names screens by it)
+    screen: str = ""  # the flow step this reply belongs to (a screen channel names pages by it)
     reference: str | None = None  # a registration reference the reply is about
     ticket: str | None = None  # a queue ticket number the reply is about
     end: bool = False  # the flow finished with this reply

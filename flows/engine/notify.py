@@ -52,7 +52,7 @@ async def notify_citizen(
     idem: str,
     choices: tuple[Choice, ...] = (),
 ) -> None:
-    """Tell every chat linked to the registration (kiosk sessions are never linked)."""
+    """Tell every chat linked to the registration (shared screens are never linked)."""
     for key in await turn.env.store.links_of(ref):
         turn.unit.effects.append(notify(key, language, texts, idem, choices))
 

@@ -484,3 +484,54 @@ class Delivery(Protocol):
     Raises RecipientGone or TryLater; any other exception is retried with backoff."""
 
     async def deliver(self, outbound: Outbound) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTraits:
+    """What a channel can do, as far as a conversation has to know it to word its answers.
+
+    The defaults are a person's own chat on their phone: links open, notices arrive later.
+    """
+
+    opens_links: bool = True  # a link in a reply can be followed where it is read
+    # read on the phone where apps are installed; else a store link comes with a QR code
+    # to scan with that phone
+    on_own_phone: bool = True
+    # a notice reaches the person here later (a status change, "your number is called"),
+    # so what they register is linked to this conversation
+    reachable_later: bool = True
+    # one screen, one person after another, each wiped at the end: nobody's registrations
+    # are linked to it, and it shows its own language switch and its own "Finish"
+    shared_screen: bool = False
+
+
+class ChannelPort(Protocol):
+    """What the engine asks the channel a conversation is on; each channel answers for
+    its own (the shell wires one per channel name, see Env.channels)."""
+
+    @property
+    def traits(self) -> ChannelTraits: ...
+
+    def hall_of(self, key: ConversationKey) -> str | None:
+        """The code of the counter hall this conversation stands in (a screen there), or
+        None when it could be anywhere."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalChat:
+    """The answer for a channel that wired none: a person's own chat, in no hall."""
+
+    traits: ChannelTraits = ChannelTraits()
+
+    def hall_of(self, key: ConversationKey) -> str | None:
+        return None
+
+
+class UnknownHall(Exception):
+    """The channel says the conversation stands in a hall this deployment does not know
+    (taken out of the configuration, or a mistyped code): the person is told, and nothing
+    of the message is applied; never taken for some other hall."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

@@ -149,3 +149,10 @@ def match_choice(
         if to_latin(render(c.label, language).casefold()) == wanted or c.id.casefold() == t:
             return c.id
     return None
+
+
+def unknown_hall_reply(turn: Turn, code: str) -> Outbound:
+    """The channel says this conversation stands in a hall that is not set up here: said
+    so (never taken for another hall's queue)."""
+    text = (Msg.of("engine.unknown_hall", hall=code),)
+    return Outbound(key=turn.conv.key, language=turn.language, text=text, screen="error")

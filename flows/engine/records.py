@@ -377,7 +377,7 @@ class Unit:
     """
 
     conversation: Conversation | None = None  # saved with its version checked
-    forget: ConversationKey | None = None  # delete this conversation (kiosk wipe)
+    forget: ConversationKey | None = None  # delete this conversation (a shared screen wiped)
     inbound_id: tuple[str, str] | None = None  # (channel, message id): processed once only
     new_registration: Registration | None = None
     capacity: int = 0  # for new_registration.visit_at: refuse when the slot holds as many

@@ -16,8 +16,16 @@ from typing import Any, TypeVar
 from flows.domain.deep_links import LinkSigner, telegram_url, viber_url
 from flows.domain.halls import Hall
 from flows.domain.textinput import Invalid as Invalid
-from flows.engine.messages import Choice, Inbound, Msg
-from flows.engine.ports import AccountProvider, StoreError, StoreReader
+from flows.engine.messages import Choice, ConversationKey, Inbound, Msg
+from flows.engine.ports import (
+    AccountProvider,
+    ChannelPort,
+    ChannelTraits,
+    PersonalChat,
+    StoreError,
+    StoreReader,
+    UnknownHall,
+)
 from flows.engine.records import AuditEntry, Conversation, Officer, Unit
 
 
@@ -75,9 +83,26 @@ class Env:
     settings: EngineSettings
     clock: Callable[[], datetime]
     links: LinkSigner
+    # what each channel answers about its conversations (by channel name); a channel not
+    # here is a person's own chat, in no hall
+    channels: Mapping[str, ChannelPort] = field(default_factory=dict)
 
     def hall(self, code: str | None) -> Hall | None:
         return self.halls.get(code or "")
+
+    def channel(self, key: ConversationKey) -> ChannelPort:
+        return self.channels.get(key.channel) or _PERSONAL_CHAT
+
+    def hall_here(self, key: ConversationKey) -> Hall | None:
+        """The hall the conversation stands in, as its channel says; None: anywhere.
+        Raises UnknownHall for a hall this deployment does not have."""
+        code = self.channel(key).hall_of(key)
+        if code is None:
+            return None
+        hall = self.halls.get(code)
+        if hall is None:
+            raise UnknownHall(code)
+        return hall
 
     def deep_link(self, ref: str) -> str | None:
         """The chat link that follows this registration (Telegram's, else Viber's)."""
@@ -93,6 +118,9 @@ class Env:
             telegram_url(settings.bot_username, payload) if settings.bot_username else None,
             viber_url(settings.viber_uri, payload) if settings.viber_uri else None,
         )
+
+
+_PERSONAL_CHAT = PersonalChat()
 
 
 @dataclass(slots=True)
@@ -137,6 +165,16 @@ class Turn:
     @property
     def slots(self) -> dict[str, Any]:
         return self.conv.slots
+
+    @property
+    def traits(self) -> ChannelTraits:
+        """What the channel of this conversation can do."""
+        return self.env.channel(self.conv.key).traits
+
+    def hall_here(self) -> Hall | None:
+        """The hall this conversation stands in (a screen there), or None: anywhere.
+        Raises UnknownHall, which the engine answers, for a hall not set up here."""
+        return self.env.hall_here(self.conv.key)
 
     def say(self, key: str, **values: str | Msg) -> None:
         self.texts.append(Msg.of(key, **values))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecitizen.app import App
-from flows.conversations.slips import slip_from_payload
 from flows.engine.records import RegistrationStatus
+from printing.slip_layout import slip_from_payload
 from tests.conftest import START
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

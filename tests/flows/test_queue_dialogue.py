@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from ecitizen.app import App
+from ecitizen.app import App, build_app
+from ecitizen.config import parse_config
 from flows.engine.records import RegistrationStatus, TicketStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
@@ -156,3 +158,51 @@ async def test_a_chat_is_told_when_its_turn_is_near(
         pass
     told = inbox.texts_for("ana")
     assert any("Ускоро сте на реду" in t and "A004" in t for t in told)
+
+
+async def test_a_screen_of_a_hall_not_set_up_here_says_so_and_issues_no_ticket(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    # a hall taken out of the configuration while its screen still shows the start page
+    kiosk = chat("zz:s1", "kiosk")
+    await kiosk.command_language("en")
+    menu = kiosk.last
+    reply = await kiosk.picks("Take a queue ticket")
+    assert "This screen is set up for counter hall zz, which is not known here" in reply
+    assert "Nothing was done" in reply and kiosk.last.ticket is None
+    day = app.halls["kg"].local_day(app.env.clock())
+    for hall in app.halls:  # never a number in some other hall's queue
+        assert await app.store.tickets(hall, day) == []
+    reply = await kiosk.presses_on(menu, "Become an eCitizen")
+    assert "not known here" in reply
+    assert await app.store.print_jobs() == []
+
+
+async def test_a_receipt_prints_beside_the_screen_even_when_the_visit_is_in_another_hall(
+    tmp_path: Path, clock: Clock
+) -> None:
+    printers = {name: {"kind": "file", "dir": str(tmp_path / name)} for name in ("kg1", "bg1")}
+    halls = [
+        {"code": code, "name": name, "name_en": name, "address": "Трг 1", "printer": f"{code}1"}
+        for code, name in (("kg", "Крагујевац"), ("bg", "Београд"))
+    ]
+    raw = {"data": {"dir": str(tmp_path / "var")}, "printers": printers, "halls": halls}
+    app = await build_app(parse_config(raw), clock=clock)
+    try:
+        kiosk = Chat(app, "kg:s1", "kiosk")  # the screen in Kragujevac
+        await kiosk.begins_registration()
+        await kiosk.answers("Ана", "Петровић", "0512981717776", "012345678", "0641234567")
+        await kiosk.picks("Прескочи")
+        await kiosk.picks("среда")
+        await kiosk.picks("10:00")
+        await kiosk.picks("Промени шалтерску салу")  # the visit is in Belgrade after all
+        await kiosk.picks("Београд")
+        await kiosk.picks("среда")
+        await kiosk.picks("10:00")
+        await kiosk.picks("Пошаљи пријаву")
+        assert kiosk.last.reference is not None
+        jobs = await app.store.print_jobs()
+        assert [(j.slip, j.printer) for j in jobs] == [("receipt", "kg1")]
+        assert jobs[0].payload["hall"]["name"] == "Београд"
+    finally:
+        await app.close()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import zxingcpp
 from PIL import Image
 
-from flows.conversations.slips import credentials_payload, receipt_payload
+from flows.conversations.slips import CredentialsSlip, ReceiptSlip
 from flows.engine.records import NewAccount, Unit
 from printing import PrintWorker, parse_printer
 from state import SqlStore
@@ -35,7 +35,7 @@ async def test_the_file_printer_writes_the_credentials_masked_and_says_so(
 ) -> None:
     prints = tmp_path / "prints"
     await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
-    payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
+    payload = CredentialsSlip(language="en", hall=HALL, username="jelena.petrovic").payload()
     job_id = await enqueue(store, "c1", "file", "credentials", payload)
     worker = PrintWorker(store, file_printer(prints), accounts, clock)
 
@@ -57,9 +57,9 @@ async def test_kept_slips_are_erased_once_older_than_the_limit(
 
     prints = tmp_path / "prints"
     printers = file_printer(prints)
-    receipt = receipt_payload(
+    receipt = ReceiptSlip(
         language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=clock(), deep_link=None
-    )
+    ).payload()
     await enqueue(store, "r1", "file", "receipt", receipt)
     assert (await PrintWorker(store, printers, accounts, clock).run_once()).printed
     written = sorted(prints.iterdir())

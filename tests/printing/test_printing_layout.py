@@ -9,12 +9,13 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageOps
 
-from flows.conversations.slips import HallInfo, credentials_slip, receipt_slip, ticket_slip
+from flows.conversations.slips import CredentialsSlip, HallInfo, ReceiptSlip, TicketSlip
 from printing.capabilities import capabilities
 from printing.escpos_render import render_escpos
 from printing.layout import Geometry
 from printing.preview import preview_image
 from printing.samples import sample_document
+from printing.slip_layout import credentials_document, receipt_document, ticket_document
 from tests.fakes.tcp_printer import Feed, NativeQr, read
 
 LONG_HALL = HallInfo(
@@ -32,30 +33,36 @@ PRINTERS = [("TM-T20II", None), ("POS-5890", None), ("simple", None)]
 
 def long_slips(language: str) -> list:
     return [
-        ticket_slip(
-            language=language,
-            hall=LONG_HALL,
-            ticket="B123",
-            service_key="service.registration",
-            issued_at=WHEN,
-            ahead=12,
-            deep_link="https://t.me/eGradjaninBot?start=t_kg_B123",
+        ticket_document(
+            TicketSlip(
+                language=language,
+                hall=LONG_HALL,
+                ticket="B123",
+                service_key="service.registration",
+                issued_at=WHEN,
+                ahead=12,
+                deep_link="https://t.me/eGradjaninBot?start=t_kg_B123",
+            )
         ),
-        receipt_slip(
-            language=language,
-            hall=LONG_HALL,
-            ref="K7M4-PX9N",
-            visit_at=WHEN,
-            issued_at=WHEN,
-            deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9",
+        receipt_document(
+            ReceiptSlip(
+                language=language,
+                hall=LONG_HALL,
+                ref="K7M4-PX9N",
+                visit_at=WHEN,
+                issued_at=WHEN,
+                deep_link="https://t.me/eGradjaninBot?start=r_K7M4PX9",
+            )
         ),
-        credentials_slip(
-            language=language,
-            hall=LONG_HALL,
-            username=LONG_USERNAME,
-            activation_code="Q4T7-XW2M",
-            issued_at=WHEN,
-            help_link="https://t.me/eGradjaninBot",
+        credentials_document(
+            CredentialsSlip(
+                language=language,
+                hall=LONG_HALL,
+                username=LONG_USERNAME,
+                activation_code="Q4T7-XW2M",
+                issued_at=WHEN,
+                help_link="https://t.me/eGradjaninBot",
+            )
         ),
     ]
 

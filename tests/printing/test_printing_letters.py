@@ -7,8 +7,8 @@ import contextlib
 
 import pytest
 
-from flows.conversations.slips import Cut, Document, Line, Span, line
 from printing.capabilities import capabilities, profile_names
+from printing.document import Cut, Document, Line, Span, line
 from printing.escpos_render import render_escpos
 from printing.layout import Geometry
 from printing.samples import sample_document

@@ -16,11 +16,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from flows.conversations.slips import SLIP_KINDS, Document, slip_from_payload
+from flows.conversations.slips import SLIP_KINDS
 from flows.domain.deep_links import LinkSigner
 from flows.domain.refcode import parse_ref
 from flows.engine.messages import LANGUAGES
+from printing.document import Document
 from printing.samples import SAMPLE_BOT, SAMPLE_SECRET, SAMPLE_TIME, sample_document
+from printing.slip_layout import slip_from_payload
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import KioskClient
 

@@ -7,19 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.conversations.slips import (
-    Document,
-    Size,
-    activation_uri,
-    credentials_payload,
-    credentials_slip,
-    receipt_payload,
-    receipt_slip,
-    slip_from_payload,
-    ticket_payload,
-    ticket_slip,
-)
+from flows.conversations.slips import CredentialsSlip, ReceiptSlip, TicketSlip, activation_uri
 from flows.engine.i18n import keys
+from printing.document import Document, Size
+from printing.slip_layout import (
+    credentials_document,
+    receipt_document,
+    slip_from_payload,
+    ticket_document,
+)
 from tests.printing.printing_support import HALL
 
 NOW = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)  # 08:05 in Kragujevac
@@ -63,14 +59,16 @@ def test_every_slip_text_exists_in_all_three_languages() -> None:
 def test_a_queue_ticket_shows_the_number_large_the_queue_and_the_chat_link(
     language: str, hall: str, ahead: str, date: str
 ) -> None:
-    document = ticket_slip(
-        language=language,
-        hall=HALL,
-        ticket="A004",
-        service_key="slip.ticket.title",
-        issued_at=NOW,
-        ahead=3,
-        deep_link="https://t.me/eGradjaninBot?start=t_kg_A004",
+    document = ticket_document(
+        TicketSlip(
+            language=language,
+            hall=HALL,
+            ticket="A004",
+            service_key="slip.ticket.title",
+            issued_at=NOW,
+            ahead=3,
+            deep_link="https://t.me/eGradjaninBot?start=t_kg_A004",
+        )
     )
     text = text_of(document)
     assert hall in text and ahead in text and date in text
@@ -80,13 +78,15 @@ def test_a_queue_ticket_shows_the_number_large_the_queue_and_the_chat_link(
 
 
 def test_a_receipt_has_the_reference_for_the_scanner_the_visit_and_what_to_bring() -> None:
-    document = receipt_slip(
-        language="sr-Cyrl",
-        hall=HALL,
-        ref="K7M4-PX9N",
-        visit_at=VISIT,
-        issued_at=NOW,
-        deep_link=LINK,
+    document = receipt_document(
+        ReceiptSlip(
+            language="sr-Cyrl",
+            hall=HALL,
+            ref="K7M4-PX9N",
+            visit_at=VISIT,
+            issued_at=NOW,
+            deep_link=LINK,
+        )
     )
     text = text_of(document)
     assert document.qr_payloads() == ["K7M4-PX9N", LINK]
@@ -95,21 +95,25 @@ def test_a_receipt_has_the_reference_for_the_scanner_the_visit_and_what_to_bring
 
 
 def test_a_receipt_without_an_appointment_says_to_come_in_opening_hours() -> None:
-    document = receipt_slip(
-        language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=None
+    document = receipt_document(
+        ReceiptSlip(
+            language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=None
+        )
     )
     assert "during opening hours" in text_of(document)
     assert document.qr_payloads() == ["K7M4-PX9N"]  # no chat link to offer
 
 
 def test_the_credentials_slip_explains_activation_and_login_step_by_step() -> None:
-    document = credentials_slip(
-        language="sr-Latn",
-        hall=HALL,
-        username="jelena.petrovic",
-        activation_code="Q4T7-XW2M",
-        issued_at=NOW,
-        valid_days=7,
+    document = credentials_document(
+        CredentialsSlip(
+            language="sr-Latn",
+            hall=HALL,
+            username="jelena.petrovic",
+            activation_code="Q4T7-XW2M",
+            issued_at=NOW,
+            valid_days=7,
+        )
     )
     text = text_of(document)
     assert "jelena.petrovic" in text and "Q4T7-XW2M" in text
@@ -128,7 +132,7 @@ def test_the_credentials_slip_explains_activation_and_login_step_by_step() -> No
 
 def test_payloads_survive_json_and_make_the_same_slip() -> None:
     payloads = {
-        "ticket": ticket_payload(
+        "ticket": TicketSlip(
             language="en",
             hall=HALL,
             ticket="A001",
@@ -136,33 +140,37 @@ def test_payloads_survive_json_and_make_the_same_slip() -> None:
             issued_at=NOW,
             ahead=0,
             deep_link=None,
-        ),
-        "receipt": receipt_payload(
+        ).payload(),
+        "receipt": ReceiptSlip(
             language="sr-Latn",
             hall=HALL,
             ref="K7M4-PX9N",
             visit_at=VISIT,
             issued_at=NOW,
             deep_link=LINK,
-        ),
+        ).payload(),
     }
     direct = {
-        "ticket": ticket_slip(
-            language="en",
-            hall=HALL,
-            ticket="A001",
-            service_key="service.registration",
-            issued_at=NOW,
-            ahead=0,
-            deep_link=None,
+        "ticket": ticket_document(
+            TicketSlip(
+                language="en",
+                hall=HALL,
+                ticket="A001",
+                service_key="service.registration",
+                issued_at=NOW,
+                ahead=0,
+                deep_link=None,
+            )
         ),
-        "receipt": receipt_slip(
-            language="sr-Latn",
-            hall=HALL,
-            ref="K7M4-PX9N",
-            visit_at=VISIT,
-            issued_at=NOW,
-            deep_link=LINK,
+        "receipt": receipt_document(
+            ReceiptSlip(
+                language="sr-Latn",
+                hall=HALL,
+                ref="K7M4-PX9N",
+                visit_at=VISIT,
+                issued_at=NOW,
+                deep_link=LINK,
+            )
         ),
     }
     for kind, payload in payloads.items():
@@ -171,7 +179,7 @@ def test_payloads_survive_json_and_make_the_same_slip() -> None:
 
 
 def test_a_credentials_job_carries_no_code_and_its_slip_needs_a_fresh_one() -> None:
-    payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
+    payload = CredentialsSlip(language="en", hall=HALL, username="jelena.petrovic").payload()
     assert set(payload) == {"language", "hall", "username", "help_link", "valid_days"}
     with pytest.raises(ValueError, match="activation code"):
         slip_from_payload("credentials", payload, now=NOW)
@@ -181,7 +189,7 @@ def test_a_credentials_job_carries_no_code_and_its_slip_needs_a_fresh_one() -> N
 
 @pytest.mark.parametrize("leak", ["jmbg", "id_number", "code", "activation_code"])
 def test_a_payload_carrying_what_no_slip_may_show_is_refused(leak: str) -> None:
-    payload = ticket_payload(
+    payload = TicketSlip(
         language="en",
         hall=HALL,
         ticket="A001",
@@ -189,14 +197,16 @@ def test_a_payload_carrying_what_no_slip_may_show_is_refused(leak: str) -> None:
         issued_at=NOW,
         ahead=0,
         deep_link=None,
-    )
+    ).payload()
     with pytest.raises(ValueError, match=leak):
         slip_from_payload("ticket", payload | {leak: "0512981717776"}, now=NOW)
 
 
 def test_the_kiosk_screen_gets_the_same_blocks_as_data() -> None:
-    document = receipt_slip(
-        language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=LINK
+    document = receipt_document(
+        ReceiptSlip(
+            language="en", hall=HALL, ref="K7M4-PX9N", visit_at=None, issued_at=NOW, deep_link=LINK
+        )
     )
     shown = document.as_json()
     assert shown["kind"] == "receipt"

@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from flows.conversations.slips import credentials_payload, receipt_payload, ticket_payload
+from flows.conversations.slips import CredentialsSlip, ReceiptSlip, TicketSlip
 from flows.engine.records import NewAccount, PrintStatus, Unit
 from printing import Condition, PrintWorker, parse_printer
 from printing.connections import NetworkLink
@@ -35,7 +35,7 @@ def network_printer(fake: FakeNetworkPrinter, paper_mm: int = 80, **extra: objec
 
 
 def ticket(number: int, clock: Clock) -> dict:
-    return ticket_payload(
+    return TicketSlip(
         language="sr-Cyrl",
         hall=HALL,
         ticket=f"A{number:03d}",
@@ -43,7 +43,7 @@ def ticket(number: int, clock: Clock) -> dict:
         issued_at=clock(),
         ahead=number - 1,
         deep_link=f"https://t.me/eGradjaninBot?start=t_kg_A{number:03d}",
-    )
+    ).payload()
 
 
 def ticket_numbers(slips: list) -> list[str]:
@@ -178,7 +178,7 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
         "c1",
         "kiosk",
         "credentials",
-        credentials_payload(language="sr-Latn", hall=HALL, username="jelena.petrovic"),
+        CredentialsSlip(language="sr-Latn", hall=HALL, username="jelena.petrovic").payload(),
     )
     # A worker claimed the job and sent the slip, then its process died before marking it.
     assert [j.id for j in await store.claim_print_jobs("kiosk", clock(), 1)] == [job_id]
@@ -212,7 +212,7 @@ async def test_credentials_carry_a_code_that_activates_and_is_nowhere_in_the_sto
 ) -> None:
     caplog.set_level("DEBUG")
     await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
-    payload = credentials_payload(language="sr-Cyrl", hall=HALL, username="jelena.petrovic")
+    payload = CredentialsSlip(language="sr-Cyrl", hall=HALL, username="jelena.petrovic").payload()
     await enqueue(store, "c1", "kiosk", "credentials", payload)
     worker = make_worker(store, network_printer(printer), accounts, clock)
 
@@ -242,14 +242,14 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
         "r1",
         "file",
         "receipt",
-        receipt_payload(
+        ReceiptSlip(
             language="en",
             hall=HALL,
             ref="K7M4-PX9N",
             visit_at=None,
             issued_at=clock(),
             deep_link="https://t.me/eGradjaninBot?start=rK7M4PX9N",
-        ),
+        ).payload(),
     )
     worker = make_worker(store, printers, accounts, clock)
     assert (await worker.run_once()).printed == [job_id]
@@ -281,7 +281,7 @@ async def test_a_credentials_job_that_cannot_make_a_slip_costs_no_activation_cod
 ) -> None:
     await store.apply(Unit(accounts=[NewAccount("K7M4-PX9N", "jelena.petrovic")]))
     await store.set_activation_hash("jelena.petrovic", "earlier", clock())
-    payload = credentials_payload(language="en", hall=HALL, username="jelena.petrovic")
+    payload = CredentialsSlip(language="en", hall=HALL, username="jelena.petrovic").payload()
     del payload["hall"]
     job_id = await enqueue(store, "c1", "kiosk", "credentials", payload)
     worker = make_worker(store, network_printer(printer), accounts, clock)
@@ -292,7 +292,7 @@ async def test_a_credentials_job_that_cannot_make_a_slip_costs_no_activation_cod
 async def test_when_no_code_can_be_had_the_officer_is_told_and_later_slips_still_print(
     store: SqlStore, accounts: BuiltinAccountProvider, clock: Clock, printer: FakeNetworkPrinter
 ) -> None:
-    payload = credentials_payload(language="en", hall=HALL, username="nobody.known")
+    payload = CredentialsSlip(language="en", hall=HALL, username="nobody.known").payload()
     stuck = await enqueue(store, "c1", "kiosk", "credentials", payload)
     behind = await enqueue(store, "t1", "kiosk", "ticket", ticket(1, clock))
     attention = Attention()

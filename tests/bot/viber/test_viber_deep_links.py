@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.web.render import render_outbound as web_render
-from flows.conversations.slips import slip_from_payload
 from kiosk.screens import screen_from
+from printing.slip_layout import slip_from_payload
 from tests.bot.viber.vb_support import ViberBot, serve_viber
 from tests.conftest import Clock
 from tests.dialogue import Chat
