@@ -7,20 +7,11 @@ job queued and is retried with exponential backoff; while it waits, no later job
 printer is taken, so slips come out in the order they were asked for.
 
 Every process runs a worker, and each printer has one owner at a time: the process holding
-its lease in the store. An owner can be stalled and still alive (a busy machine, a slow
-database), so it never sends what it cannot prove it still owns:
-- each hold is a term with its own number (a fencing token); a job is claimed in a term,
-  and its outcome is written only while that term lasts;
-- the lease is renewed while the owner works, from the first job to the last;
-- what is sent is bounded by the term as this process can prove it (state.leases.Tenure),
-  checked before every write by the thread that sends, which needs no event loop: a send
-  that would outlast it is cut off, a margin before the lease runs out;
-- a process taking over a printer whose lease ran out starts only a guard after the old
-  lease's end, so the old owner has stopped and what it sent has drained.
-When the owner dies, its lease runs out within seconds and another process takes the
-printer over: the job the old term was sending (still PRINTING) becomes UNCERTAIN, printed
-again only when an officer asks (requeue), and the printer's condition and backoff go on
-from the store.
+its lease in the store (printing/ownership.py: lease terms, renewed while the owner works,
+sends that stop before the term can run out). When the owner dies its lease runs out within
+seconds and another process takes the printer over: the job the old term was sending
+(still PRINTING) becomes UNCERTAIN, printed again only when an officer asks (requeue), and
+the printer's condition and backoff go on from the store.
 """
 
 from __future__ import annotations
@@ -28,8 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -38,14 +28,12 @@ from flows.engine.ports import AccountProvider, PrinterStore
 from flows.engine.records import PrinterState, PrintJob
 from printing.connections import Link, link_for
 from printing.job import Attempt, JobPrinter, Outcome, Result
+from printing.ownership import Hold, PrinterLeases, timeline
 from printing.printers import PrinterConfig
 from printing.status import Condition
-from state.leases import Tenure, printer_lease
+from state.leases import Tenure
 
 log = logging.getLogger(__name__)
-# Who holds each printer and what each connection did, to follow a takeover (job ids and
-# terms only: nothing a slip says).
-timeline = logging.getLogger("printing.timeline")
 
 
 def utc_now() -> datetime:
@@ -58,8 +46,7 @@ class _Printer:
     condition: Condition = Condition.UNKNOWN
     attention: str | None = None  # the reason last reported, until the printer recovers
     failures: int = 0  # failed attempts in a row (the backoff's exponent)
-    tenure: Tenure | None = None  # this process's term on the printer, while it holds one
-    asked_at: datetime | None = None  # when its lease was last taken, renewed or asked for
+    hold: Hold = field(default_factory=Hold)  # this process's hold on it
     changed: bool = False  # condition, attention or failures differ from the store's
     unmarked: Callable[[], Awaitable[bool]] | None = None  # an outcome the store lacks
 
@@ -96,12 +83,7 @@ class PrintWorker:
         self.on_ready = on_ready
         self.max_backoff_s = max_backoff_s
         self.poll_s = poll_s
-        # A printer whose owner died is taken over within this, a guard and a poll.
-        self.lease_s = lease_s
-        # The owner stops sending this long before its lease runs out, and a new owner
-        # starts this long after it ran out: together they cover a cut send draining and
-        # the skew of the machines' clocks.
-        self.margin_s = lease_s / 5
+        self.leases = PrinterLeases(store, clock, lease_s)
         self.jobs = JobPrinter(accounts, clock, link_factory)
         self._printers = {name: _Printer(config) for name, config in printers.items()}
         self._conditions: dict[str, Condition] = {}  # every printer's, as the store has it
@@ -156,16 +138,20 @@ class PrintWorker:
     async def release(self) -> None:
         """Give up every printer this process holds, so another takes them at once."""
         for name, printer in self._printers.items():
-            if printer.tenure is not None:
-                printer.tenure = None
-                with contextlib.suppress(Exception):
-                    await self.store.release_lease(printer_lease(name), self.store.owner)
+            await self.leases.release(name, printer.hold)
 
     async def run_once(self) -> RunReport:
         """Print every job that is due on every printer this process holds (or can take)."""
         await self.start()
         report = RunReport()
-        await asyncio.gather(*(self._serve(name, report) for name in self._printers))
+        # Every printer's turn ends before the next run starts (one turn per printer at a
+        # time in this process); the first failure is raised after.
+        served = await asyncio.gather(
+            *(self._serve(name, report) for name in self._printers), return_exceptions=True
+        )
+        for failure in served:
+            if isinstance(failure, BaseException):
+                raise failure
         await self._refresh_conditions()
         return report
 
@@ -173,107 +159,32 @@ class PrintWorker:
         states = await self.store.printer_states()
         for name, state in states.items():
             printer = self._printers.get(name)
-            if printer is None or printer.tenure is None:
+            if printer is None or printer.hold.tenure is None:
                 self._conditions[name] = Condition(state.condition)
 
-    # -- ownership -----------------------------------------------------------------------
-
-    async def _hold(self, name: str) -> Tenure | None:
-        """This process's term on the printer, if it holds one: the lease is taken or
-        renewed every third of its time, and a printer held elsewhere is asked for as
-        often."""
-        printer = self._printers[name]
-        now = self.clock()
-        if printer.asked_at is not None and now - printer.asked_at < self._ask_every:
-            return printer.tenure
-        printer.asked_at = now
-        asked = time.monotonic()
-        term = await self.store.take_lease(
-            printer_lease(name), self.store.owner, self.lease_s, self.margin_s
-        )
-        held = printer.tenure
-        if term is None:
-            if held is not None:
-                timeline.warning(
-                    "printer %s: term %d is over: another process holds it", name, held.term
-                )
-            printer.tenure = None
-        elif held is None or held.term != term.number:
-            printer.tenure = Tenure(term, self.lease_s, self.margin_s, asked)
-            await self._take_over(name, printer, term.starts_at)
-        else:
-            held.renewed(asked)
-        return printer.tenure
-
-    @property
-    def _ask_every(self) -> timedelta:
-        return timedelta(seconds=self.lease_s / 3)
-
-    async def _take_over(self, name: str, printer: _Printer, starts_at: datetime) -> None:
-        """A new term: the jobs an earlier term left PRINTING become UNCERTAIN (cut off
-        mid-print), and the printer's condition and backoff go on from where they were."""
-        assert printer.tenure is not None
-        timeline.info(
-            "printer %s: term %d begins, printing from %s",
-            name,
-            printer.tenure.term,
-            starts_at.time(),
-        )
-        printer.unmarked = None  # its term is over: the store decides now
-        uncertain = await self.store.mark_uncertain(name)
-        if uncertain:
-            log.warning("printer %s: %d job(s) of a term that is over: uncertain", name, uncertain)
+    async def _take_over(self, name: str, printer: _Printer) -> None:
+        """A new term: the printer's condition and backoff go on from where they were, and
+        an outcome an earlier term could not write is the store's to decide now."""
+        printer.unmarked = None
         state = (await self.store.printer_states()).get(name)
         if state is not None:
             printer.condition = Condition(state.condition)
             printer.attention, printer.failures = state.attention, state.failures
             self._conditions[name] = printer.condition
 
-    @contextlib.asynccontextmanager
-    async def _renewed(self, name: str, tenure: Tenure) -> AsyncIterator[None]:
-        """While the body runs, the term is renewed a third of the lease after it was
-        last proved, so an owner at work keeps its printer however long it works. A
-        refusal ends the term at once: the send in progress stops."""
-        every = self.lease_s / 3
-
-        async def keep() -> None:
-            while True:
-                await asyncio.sleep(max(0.0, every - tenure.age()))
-                asked = time.monotonic()
-                try:
-                    held = await self.store.renew_lease(
-                        printer_lease(name), self.store.owner, self.lease_s, tenure.term
-                    )
-                except Exception as exc:  # the database may be briefly away: try again
-                    log.warning("printer %s: lease not renewed (%s)", name, type(exc).__name__)
-                    await asyncio.sleep(min(every, 1.0))
-                    continue
-                if not held:
-                    timeline.warning("printer %s: term %d lost while working", name, tenure.term)
-                    tenure.lose()
-                    return
-                tenure.renewed(asked)
-                self._printers[name].asked_at = self.clock()
-
-        task = asyncio.create_task(keep(), name=f"renew printer {name}")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
     # -- one printer ---------------------------------------------------------------------
 
     async def _serve(self, name: str, report: RunReport) -> None:
-        tenure = await self._hold(name)
+        printer = self._printers[name]
+        tenure, new = await self.leases.hold(name, printer.hold)
         if tenure is None:
             return
-        printer = self._printers[name]
-        async with self._renewed(name, tenure):
+        if new:
+            await self._take_over(name, printer)
+        async with self.leases.renewed(name, printer.hold, tenure):
             await self._drain(name, printer, tenure, report)
-        if tenure.left() <= 0 and printer.tenure is tenure:  # ran out while working
-            printer.tenure = printer.asked_at = None  # ask for the lease again
+        if tenure.left() <= 0 and printer.hold.tenure is tenure:  # ran out while working
+            printer.hold.forget()
 
     async def _drain(self, name: str, printer: _Printer, tenure: Tenure, report: RunReport) -> None:
         """The printer's due jobs, one at a time, while the term lasts."""
@@ -354,7 +265,7 @@ class PrintWorker:
         await self._save(name, printer)
         if not marked:
             log.warning("printer %s: a job of this process was taken over; it stops", name)
-            printer.tenure = printer.asked_at = None
+            printer.hold.forget()
         return marked
 
     async def _save(self, name: str, printer: _Printer) -> None:

@@ -243,7 +243,7 @@ class FakeNetworkPrinter:
         self.hang: set[int] = set()
         self.hung = threading.Event()
         self.answer_delay_s = 0.0  # how long it takes to answer a status query
-        self.intake_bytes_per_s: float | None = None  # None: as fast as they come
+        self.intake_bytes_per_s: float | None = None  # None: as fast as they come (take_slowly)
         # Told (connection number, slip bytes so far) as a slip's bytes come in.
         self.receiving: Callable[[int, int], None] | None = None
         self.connections = 0
@@ -263,6 +263,7 @@ class FakeNetworkPrinter:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
+        self._small_buffer(listener)
         listener.listen(8)
         self.port = listener.getsockname()[1]
         self._listener = listener
@@ -270,6 +271,18 @@ class FakeNetworkPrinter:
         thread.start()
         self._threads.append(thread)
         return self
+
+    def take_slowly(self, bytes_per_s: float) -> None:
+        """From the next connection on, the printer has a small input buffer and takes
+        `bytes_per_s` from it, so a sender has to wait for it (TCP's window)."""
+        self.intake_bytes_per_s = bytes_per_s
+        if self._listener is not None:
+            self._small_buffer(self._listener)
+
+    def _small_buffer(self, listener: socket.socket) -> None:
+        # On the listener, before a connection comes: its window is small from the start.
+        if self.intake_bytes_per_s is not None:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
 
     def go_away(self) -> None:
         """Switched off: the port refuses connections."""
@@ -354,8 +367,6 @@ class FakeNetworkPrinter:
         pending = b""
         first_at = last_at = 0.0
         rate = self.intake_bytes_per_s
-        if rate is not None:  # a small input buffer: the sender waits for the printer
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
         try:
             while True:
                 try:

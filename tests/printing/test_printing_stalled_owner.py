@@ -176,7 +176,7 @@ async def test_a_stalled_owner_stops_sending_before_another_process_takes_the_pr
     # Slips drawn as images (about 22 KB) on a printer that takes 6 KB a second: each
     # takes more than three seconds to send, longer than the lease.
     printers = kiosk_printer(printer, code_pages=[])
-    printer.intake_bytes_per_s = 6000
+    printer.take_slowly(6000)
     lease_s = 3.0
     store = await on_the_real_clock(backend)
     for n in range(1, 4):
