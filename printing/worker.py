@@ -28,7 +28,7 @@ from flows.engine.ports import AccountProvider, PrinterStore
 from flows.engine.records import PrinterState, PrintJob
 from printing.connections import Link, link_for
 from printing.job import Attempt, JobPrinter, Outcome, Result
-from printing.ownership import Hold, PrinterLeases, timeline
+from printing.ownership import Hold, PrinterLeases, tag, timeline
 from printing.printers import PrinterConfig
 from printing.status import Condition
 from state.leases import Tenure
@@ -204,9 +204,9 @@ class PrintWorker:
         attempt = Attempt(job, printer.config, tenure)
         name = printer.config.name
         timeline.info(
-            "printer %s: term %d, job %d starts (%.1f s left)",
+            "printer %s: term %s, job %d starts (%.1f s left)",
             name,
-            tenure.term,
+            tag(tenure.term),
             job.id,
             tenure.left(),
         )
@@ -218,9 +218,9 @@ class PrintWorker:
                     await asyncio.shield(self.store.print_retry(job.id, self.clock(), "stopped"))
             raise
         timeline.info(
-            "printer %s: term %d, job %d ends: %s %s",
+            "printer %s: term %s, job %d ends: %s %s",
             name,
-            tenure.term,
+            tag(tenure.term),
             job.id,
             result.outcome.value,
             result.reason,
