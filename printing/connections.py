@@ -8,7 +8,8 @@ A link is opened under a fence: the time its process can still prove it owns the
 (its lease). No byte goes out once the fence says stop, whatever the event loop is doing:
 every write and wait is bounded by it, and a network link then cuts the connection
 (RST), so what the kernel still held for the printer is dropped, not sent later. A new
-owner starts only after the old lease ran out and a guard after that (printing/worker.py).
+owner starts only after the old lease ran out and a guard after that
+(printing/ownership.py).
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ from printing.status import DLE_EOT
 
 WRITE_TIMEOUT = 60.0  # a printer that takes no byte for this long is gone
 CHUNK = 4096  # bytes written at a time, the fence looked at before each
-# What the kernel may hold for a network printer: small, so what the fence cuts off is
-# little and a slip counts as sent only when the printer has (nearly) all of it.
+# What the kernel may hold for a network printer: small, so little is on its way when the
+# fence cuts the connection. A slip counts as sent once the printer acknowledged every byte.
 SEND_BUFFER = 16384
-DRAIN_POLL_S = 0.01
+DRAIN_POLL_S = 0.01  # how often the kernel is asked whether the printer has it all
 
 
 class LeaseRunOut(Exception):

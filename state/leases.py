@@ -2,12 +2,15 @@
 
 A lease is a row (name, owner, expires_at, term). Taking it succeeds when nobody holds it,
 when it expired, or when the caller already holds it; renewing and releasing succeed only
-for the owner. Each uninterrupted hold is a term with a number that grows: work stamped
-with its term can be refused once another term began (a fencing token), and a holder can
-bound what it does by how long it can prove its term lasts (Tenure). Every decision is one conditional statement, so two processes asking at once
-never both win. Expiry is judged by the store's clock, the one every process shares
+for the owner. Every decision is one conditional statement, so two processes asking at
+once never both win. Expiry is judged by the store's clock, the one every process shares
 through the database; processes on several machines keep their clocks in step (NTP), a
 skew far below a lease's seconds.
+
+Each uninterrupted hold is a term with a number that grows: work stamped with its term can
+be refused once another term began (a fencing token), and a holder bounds what it does by
+how long it can prove its term lasts (Tenure), so a holder stalled past its lease stops on
+its own.
 
 The owner is an id made once per process (host, pid and a random part): a restarted
 process is a new owner and never mistakes a lease of its previous life for its own.
