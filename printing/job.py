@@ -82,28 +82,33 @@ def condition_of(link: Link) -> Condition:
     return query_condition(link) if link.answers_status else Condition.UNKNOWN
 
 
+def _cut_off(when: str) -> Result:
+    return Result(Outcome.CUT_OFF, f"the hold on the printer ran out {when}")
+
+
+def _lost(e: OSError, what: str = "connection lost") -> Result:
+    """The printer could not be reached, or dropped the connection: try again later."""
+    return Result(Outcome.WAIT, f"{what}: {e.__class__.__name__}", Condition.UNREACHABLE)
+
+
 def deliver(link: Link, printout: Printout) -> Result:
     """Blocking: the slip sent, then the printer asked again. Its answer proves it took
     every byte before it; a connection lost before that means it may not have."""
     try:
         link.send(printout)
     except LeaseRunOut:
-        return Result(Outcome.CUT_OFF, "the hold on the printer ran out while sending")
+        return _cut_off("while sending")
     except OSError as e:
-        return Result(
-            Outcome.WAIT, f"connection lost: {e.__class__.__name__}", Condition.UNREACHABLE
-        )
+        return _lost(e)
     try:
         after = condition_of(link)
     except LeaseRunOut:  # every byte was taken; only the printer's word on it is missing
         log.warning(
-            "print job %d: sent, then the hold ran out before the printer answered", printout.job_id
+            "print job %d: sent; the hold ran out before the printer answered", printout.job_id
         )
         return Result(Outcome.PRINTED)
     except OSError as e:
-        return Result(
-            Outcome.WAIT, f"connection lost: {e.__class__.__name__}", Condition.UNREACHABLE
-        )
+        return _lost(e)
     return Result(Outcome.PRINTED, seen=after)
 
 
@@ -143,19 +148,15 @@ class JobPrinter:
         try:
             await asyncio.to_thread(link.open, fence)
         except LeaseRunOut:
-            return Result(Outcome.CUT_OFF, "the hold on the printer ran out before sending")
+            return _cut_off("before sending")
         except OSError as e:
-            return Result(
-                Outcome.WAIT, f"unreachable: {e.__class__.__name__}", Condition.UNREACHABLE
-            )
+            return _lost(e, "unreachable")
         try:
             return await asyncio.to_thread(condition_of, link)
         except LeaseRunOut:
-            return Result(Outcome.CUT_OFF, "the hold on the printer ran out before sending")
+            return _cut_off("before sending")
         except OSError as e:
-            return Result(
-                Outcome.WAIT, f"connection lost: {e.__class__.__name__}", Condition.UNREACHABLE
-            )
+            return _lost(e)
 
     async def _printout(
         self, job: PrintJob, config: PrinterConfig, before: Condition

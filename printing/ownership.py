@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.engine.ports import PrinterStore
-from state.leases import Tenure, printer_lease
+from state.leases import Tenure, alongside, printer_lease
 
 log = logging.getLogger(__name__)
 # Who holds each printer and what each connection did, to follow a takeover (job ids and
@@ -108,13 +108,8 @@ class PrinterLeases:
         """While the body runs, the term is renewed a third of the lease after it was
         last proved, so an owner at work keeps its printer however long it works. A
         refusal ends the term at once: the send in progress stops."""
-        task = asyncio.create_task(self._keep(name, hold, tenure), name=f"renew printer {name}")
-        try:
+        async with alongside(self._keep(name, hold, tenure), f"renew printer {name}"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _keep(self, name: str, hold: Hold, tenure: Tenure) -> None:
         every = self.lease_s / 3

@@ -26,9 +26,9 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from flows.engine.records import LeaseTerm
 from state.base import StoreBase
@@ -182,7 +182,14 @@ async def renewed(
             except Exception as exc:  # the database may be briefly away: try again
                 log.warning("%s not renewed (%s)", what, type(exc).__name__)
 
-    task = asyncio.create_task(keep(), name=f"renew {what}")
+    async with alongside(keep(), f"renew {what}"):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def alongside(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """`work` runs as a task of its own while the body runs, and stops when it ends."""
+    task = asyncio.create_task(work, name=name)
     try:
         yield
     finally:

@@ -24,9 +24,9 @@ from flows.engine.records import PrintStatus
 from printing import PrinterConfig, PrintWorker, parse_printer
 from state import SqlStore, open_store
 from state.accounts import BuiltinAccountProvider
-from state.leases import printer_lease
 from tests.fakes.tcp_printer import FakeNetworkPrinter
 from tests.printing.printing_support import enqueue
+from tests.printing.test_printing_owners import holder, settled
 from tests.printing.test_printing_worker import PROFILE, ticket, ticket_numbers
 from tests.state import conftest as state_fixtures
 from tests.waiting import eventually
@@ -122,25 +122,6 @@ async def on_the_real_clock(backend: state_fixtures.Backend) -> SqlStore:
     store = await open_store(backend.url, clock=utc_now)
     backend.opened.append(store)
     return store
-
-
-async def holder(store: SqlStore) -> str | None:
-    held = await store.lease_holder(printer_lease("kiosk"))
-    return None if held is None else held[0]
-
-
-async def settled(store: SqlStore, count: int) -> dict[str, PrintStatus]:
-    """Waits until `count` jobs are neither queued nor printing; their statuses."""
-    found: dict[str, PrintStatus] = {}
-
-    async def check() -> bool:
-        found.clear()
-        found.update({job.key: job.status for job in await store.print_jobs("kiosk")})
-        busy = {PrintStatus.QUEUED, PrintStatus.PRINTING}
-        return len(found) == count and not busy & set(found.values())
-
-    await eventually(check, f"{count} jobs settled")
-    return found
 
 
 async def test_an_owner_printing_a_long_queue_keeps_its_printer_to_the_last_slip(
