@@ -3,14 +3,25 @@ a CUPS queue, or a folder. All blocking; the worker calls them through asyncio.t
 
 A link is opened per slip: status asked, slip sent, status asked again, closed. Any
 OSError means the printer could not be reached or dropped the connection.
+
+A link is opened under a fence: the time its process can still prove it owns the printer
+(its lease). No byte goes out once the fence says stop, whatever the event loop is doing:
+every write and wait is bounded by it, and a network link then cuts the connection
+(RST), so what the kernel still held for the printer is dropped, not sent later. A new
+owner starts only after the old lease ran out and a guard after that
+(printing/ownership.py).
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
+import math
 import os
 import select
 import socket
+import struct
 import subprocess
 import termios
 import time
@@ -30,6 +41,42 @@ from printing.printers import (
 from printing.status import DLE_EOT
 
 WRITE_TIMEOUT = 60.0  # a printer that takes no byte for this long is gone
+CHUNK = 4096  # bytes written at a time, the fence looked at before each
+# What the kernel may hold for a network printer: small, so little is on its way when the
+# fence cuts the connection. A slip counts as sent once the printer acknowledged every byte.
+SEND_BUFFER = 16384
+DRAIN_POLL_S = 0.01  # how often the kernel is asked whether the printer has it all
+
+
+class LeaseRunOut(Exception):
+    """The fence said stop before the link was done: nothing more was sent, and a network
+    connection was cut."""
+
+
+class Fence(Protocol):
+    def left(self) -> float:
+        """Seconds this process may still send to the printer; zero or less: not a byte."""
+
+
+class _Unfenced:
+    def left(self) -> float:
+        return math.inf
+
+
+UNFENCED: Fence = _Unfenced()  # a test print by hand, with no lease to keep
+
+
+def still_owned(fence: Fence) -> float:
+    """The seconds left under the fence; LeaseRunOut when none are."""
+    left = fence.left()
+    if left <= 0:
+        raise LeaseRunOut("the printer's lease ran out")
+    return left
+
+
+def bounded(fence: Fence, timeout: float) -> float:
+    """A wait of at most `timeout` that ends with the fence; LeaseRunOut if it has."""
+    return min(timeout, still_owned(fence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +94,7 @@ class Printout:
 class Link(Protocol):
     answers_status: bool
 
-    def open(self) -> None: ...
+    def open(self, fence: Fence = UNFENCED) -> None: ...
 
     def query(self, n: int) -> int | None: ...
 
@@ -64,10 +111,14 @@ class NetworkLink:
         self.connect_timeout = connect_timeout
         self.status_timeout = status_timeout
         self.sock: socket.socket | None = None
+        self.fence = UNFENCED
 
-    def open(self) -> None:
+    def open(self, fence: Fence = UNFENCED) -> None:
+        self.fence = fence
         address = (self.target.host, self.target.port)
-        self.sock = socket.create_connection(address, timeout=self.connect_timeout)
+        timeout = bounded(fence, self.connect_timeout)
+        self.sock = socket.create_connection(address, timeout=timeout)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _socket(self) -> socket.socket:
@@ -75,33 +126,77 @@ class NetworkLink:
             raise OSError("not connected")
         return self.sock
 
+    def _bounded(self, timeout: float) -> float:
+        try:
+            return bounded(self.fence, timeout)
+        except LeaseRunOut:
+            self.cut()
+            raise
+
     def query(self, n: int) -> int | None:
         sock = self._socket()
         sock.setblocking(False)
         with contextlib.suppress(BlockingIOError):
             while sock.recv(256):  # stale answers from earlier (automatic status, echoes)
                 pass
-        sock.settimeout(WRITE_TIMEOUT)
-        sock.sendall(DLE_EOT + bytes([n]))
-        sock.settimeout(self.status_timeout)
+        self._write(sock, DLE_EOT + bytes([n]))
+        sock.settimeout(self._bounded(self.status_timeout))
         try:
             answer = sock.recv(1)
         except TimeoutError:
+            self._bounded(self.status_timeout)  # cut off by the fence, or just no answer
             return None
         if not answer:
             raise ConnectionResetError("the printer closed the connection")
         return answer[0]
 
     def send(self, printout: Printout) -> None:
+        """Returns once the printer has taken every byte (the kernel holds none of it)."""
         sock = self._socket()
-        sock.settimeout(WRITE_TIMEOUT)
-        sock.sendall(printout.data)
+        deadline = self._write(sock, printout.data)
+        while _unsent(sock):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the printer takes no more data")
+            time.sleep(self._bounded(DRAIN_POLL_S))
+
+    def _write(self, sock: socket.socket, data: bytes) -> float:
+        view = memoryview(data)
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the printer takes no more data")
+            sock.settimeout(self._bounded(left))
+            with contextlib.suppress(TimeoutError):  # the loop looks at both limits again
+                view = view[sock.send(view[:CHUNK]) :]
+        return deadline
+
+    def cut(self) -> None:
+        """Close with a reset: what the kernel still holds for the printer is dropped."""
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close()
 
     def close(self) -> None:
         if self.sock is not None:
             with contextlib.suppress(OSError):
                 self.sock.close()
             self.sock = None
+
+
+def _unsent(sock: socket.socket) -> int:
+    """Bytes the kernel still holds for the peer (sent but not acknowledged, or not sent
+    yet); 0 where the system cannot tell."""
+    outq = getattr(termios, "TIOCOUTQ", None)
+    if outq is None:
+        return 0
+    count = array.array("i", [0])
+    try:
+        fcntl.ioctl(sock.fileno(), outq, count)
+    except OSError:
+        return 0
+    return count[0]
 
 
 def find_usb_printer(vendor_id: int, product_id: int, sysfs: Path = Path("/sys")) -> Path | None:
@@ -130,8 +225,11 @@ class DeviceLink:
         self.baudrate = baudrate
         self.status_timeout = status_timeout
         self.fd: int | None = None
+        self.fence = UNFENCED
 
-    def open(self) -> None:
+    def open(self, fence: Fence = UNFENCED) -> None:
+        self.fence = fence
+        still_owned(fence)
         path = self.path()
         if path is None:
             raise FileNotFoundError("the USB printer is not plugged in")
@@ -155,7 +253,8 @@ class DeviceLink:
             if not os.read(fd, 256):
                 break
         self._write(fd, DLE_EOT + bytes([n]))
-        if not select.select([fd], [], [], self.status_timeout)[0]:
+        if not select.select([fd], [], [], bounded(self.fence, self.status_timeout))[0]:
+            still_owned(self.fence)  # cut off by the fence, or just no answer
             return None
         try:
             answer = os.read(fd, 1)
@@ -166,16 +265,23 @@ class DeviceLink:
     def send(self, printout: Printout) -> None:
         self._write(self._fd(), printout.data)
 
-    @staticmethod
-    def _write(fd: int, data: bytes) -> None:
+    def _write(self, fd: int, data: bytes) -> None:
         view = memoryview(data)
         deadline = time.monotonic() + WRITE_TIMEOUT
         while view:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [fd], [], left)[1]:
-                raise TimeoutError("the printer takes no more data")
             try:
-                view = view[os.write(fd, view) :]
+                ready = left > 0 and select.select([], [fd], [], bounded(self.fence, left))[1]
+            except LeaseRunOut:
+                with contextlib.suppress(OSError, termios.error):
+                    termios.tcflush(fd, termios.TCOFLUSH)  # a serial line's unsent output
+                raise
+            if not ready:
+                if left <= 0:
+                    raise TimeoutError("the printer takes no more data")
+                continue
+            try:
+                view = view[os.write(fd, view[:CHUNK]) :]
             except BlockingIOError:
                 continue
 
@@ -206,14 +312,16 @@ class CupsLink:
     def __init__(self, target: CupsTarget, lp: str = "lp"):
         self.target = target
         self.lp = lp
+        self.fence = UNFENCED
 
-    def open(self) -> None:
-        pass
+    def open(self, fence: Fence = UNFENCED) -> None:
+        self.fence = fence
 
     def query(self, n: int) -> int | None:
         return None
 
     def send(self, printout: Printout) -> None:
+        still_owned(self.fence)  # once CUPS has the job, it is on its way
         command = [self.lp, "-d", self.target.queue, "-o", "raw", "-t", printout.stem]
         try:
             subprocess.run(
@@ -237,14 +345,17 @@ class FileLink:
 
     def __init__(self, target: FileTarget):
         self.target = target
+        self.fence = UNFENCED
 
-    def open(self) -> None:
+    def open(self, fence: Fence = UNFENCED) -> None:
+        self.fence = fence
         self.target.directory.mkdir(parents=True, exist_ok=True)
 
     def query(self, n: int) -> int | None:
         return None
 
     def send(self, printout: Printout) -> None:
+        still_owned(self.fence)
         # a reprint keeps the first printout: 000001-credentials.bin, then ...-2.bin
         stem, n = printout.stem, 1
         while (self.target.directory / f"{stem}.bin").exists():

@@ -15,8 +15,18 @@ _COLUMNS = (
     "created_at, error, printed_at"
 )
 LISTING_LIMIT = 200
-# A job this process claimed and is printing: the only one it may mark ($1 id, $3 owner).
-_MINE = "id = $1 AND status = 'printing' AND claimed_by = $3"
+# The printer's lease row of a job (l), in the term the job was claimed in.
+_CLAIM_TERM = (
+    f"l.name = '{PRINTER_LEASE}' || print_jobs.printer AND l.owner = print_jobs.claimed_by "
+    "AND l.term = print_jobs.claim_term"
+)
+# A job this process claimed and is printing, in the printer lease's current term: the only
+# one it may mark ($1 id, $3 owner). Once another term began (the lease ran out and another
+# process took the printer), the new holder decides: the job became UNCERTAIN.
+_MINE = (
+    "id = $1 AND status = 'printing' AND claimed_by = $3 "
+    f"AND EXISTS (SELECT 1 FROM leases l WHERE {_CLAIM_TERM})"
+)
 
 
 def _job(row: Row) -> PrintJob:
@@ -36,11 +46,14 @@ def _job(row: Row) -> PrintJob:
 
 
 class PrintJobQueries(StoreBase):
-    async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
+    async def claim_print_jobs(
+        self, printer: str, now: datetime, limit: int, term: int
+    ) -> list[PrintJob]:
         """The jobs at the head of the printer's queue, oldest first, as long as they are
-        due, marked PRINTING for this process. Nothing while another live process holds
-        the printer, or still has a job of it PRINTING: one process at a time prints on a
-        printer, and a job waiting for its retry holds back every later one."""
+        due, marked PRINTING for this process in `term`. Nothing unless this process holds
+        the printer's lease in that term, and the term has started (its fence is over);
+        nothing while any job of the printer is PRINTING: one job at a time on a printer,
+        and a job waiting for its retry holds back every later one."""
         # The head of the queue first (index print_jobs_queue), then the part of it that
         # is due with nothing waiting before it. MATERIALIZED: each pick runs once (see
         # OutboxQueries.claim_effects). No SKIP LOCKED: skipping a locked job would print
@@ -52,16 +65,17 @@ class PrintJobQueries(StoreBase):
             "AND NOT EXISTS (SELECT 1 FROM head o WHERE o.next_attempt_at > $2 "
             "AND (o.created_at < h.created_at OR (o.created_at = h.created_at AND o.id < h.id))) "
             "AND NOT EXISTS (SELECT 1 FROM print_jobs w WHERE w.printer = $1 "
-            "AND w.status = 'printing' AND (w.claimed_by IS NULL OR w.claimed_by <> $4)) "
-            "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = $5 AND l.owner <> $4 "
-            "AND l.expires_at > $2)) "
-            "UPDATE print_jobs SET status = 'printing', claimed_by = $4 "
+            "AND w.status = 'printing') "
+            "AND EXISTS (SELECT 1 FROM leases l WHERE l.name = $5 AND l.owner = $4 "
+            "AND l.term = $6 AND l.expires_at > $2 AND l.fenced_until <= $2)) "
+            "UPDATE print_jobs SET status = 'printing', claimed_by = $4, claim_term = $6 "
             f"WHERE status = 'queued' AND id IN (SELECT id FROM due) RETURNING {_COLUMNS}",
             printer,
             to_micros(now),
             limit,
             self.owner,
             printer_lease(printer),
+            term,
         )
         return sorted((_job(row) for row in rows), key=lambda job: (job.created_at, job.id))
 
@@ -114,16 +128,14 @@ class PrintJobQueries(StoreBase):
         return [_job(row) for row in rows]
 
     async def mark_uncertain(self, printer: str | None = None) -> int:
-        """Jobs left PRINTING by a process that is gone (its lease on the printer is dead)
-        become UNCERTAIN: they may or may not be on paper. A live owner's job is never
-        touched. Called at start-up and by a process taking a printer over."""
+        """Jobs left PRINTING in a term that is over (the lease ran out, or another term
+        began) become UNCERTAIN: they may or may not be on paper. A job of a live term is
+        never touched. Called at start-up and by a process taking a printer over."""
         only = "" if printer is None else " AND printer = $2"
         args: tuple[object, ...] = (to_micros(self._clock()),)
         return await self._db.execute(
-            "UPDATE print_jobs SET status = 'uncertain' WHERE status = 'printing'"
-            f"{only} AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = "
-            f"'{PRINTER_LEASE}' || print_jobs.printer AND l.owner = print_jobs.claimed_by "
-            "AND l.expires_at > $1)",
+            f"UPDATE print_jobs SET status = 'uncertain' WHERE status = 'printing'{only} "
+            f"AND NOT EXISTS (SELECT 1 FROM leases l WHERE {_CLAIM_TERM} AND l.expires_at > $1)",
             *(args if printer is None else (*args, printer)),
         )
 

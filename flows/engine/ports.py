@@ -18,6 +18,7 @@ from flows.engine.records import (
     AuditEntry,
     Conversation,
     KioskSession,
+    LeaseTerm,
     Mailbox,
     Officer,
     OfficerInvite,
@@ -191,11 +192,15 @@ class PrintJobReader(Protocol):
 
 
 class PrintJobStore(PrintJobReader, Protocol):
-    async def claim_print_jobs(self, printer: str, now: datetime, limit: int) -> list[PrintJob]:
+    async def claim_print_jobs(
+        self, printer: str, now: datetime, limit: int, term: int
+    ) -> list[PrintJob]:
         """The due jobs at the head of the printer's queue, marked PRINTING for this
-        process; none while another live process holds the printer."""
+        process in its `term` of the printer's lease; none unless it holds that term, nor
+        while a job of the printer is PRINTING."""
 
-    # The outcome is written only by the process printing the job: False otherwise.
+    # The outcome is written only by the process printing the job, while the term it was
+    # claimed in lasts: False otherwise.
     async def print_done(self, job_id: int, now: datetime) -> bool: ...
 
     async def print_retry(self, job_id: int, at: datetime, error: str) -> bool: ...
@@ -220,7 +225,15 @@ class LeaseStore(Protocol):
 
     async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool: ...
 
-    async def renew_lease(self, name: str, owner: str, ttl_s: float) -> bool: ...
+    async def take_lease(
+        self, name: str, owner: str, ttl_s: float, guard_s: float = 0.0
+    ) -> LeaseTerm | None:
+        """The owner's term of the lease (a new one when it was free or ran out), or None
+        while another owner holds it."""
+
+    async def renew_lease(
+        self, name: str, owner: str, ttl_s: float, term: int | None = None
+    ) -> bool: ...
 
     async def release_lease(self, name: str, owner: str) -> bool: ...
 

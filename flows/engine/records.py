@@ -336,6 +336,18 @@ class PrinterState:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaseTerm:
+    """One uninterrupted hold of a lease by one owner (state/leases.py). Its number grows
+    with every new term of the lease (a fencing token): work stamped with it can be refused
+    once another term began. Until `starts_at` the holder must not act on what the lease
+    guards: the previous holder lost it without giving it up and may still be finishing."""
+
+    number: int
+    expires_at: datetime
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ActivationProgress:
     """Where an approved person is in setting up ConsentID (flows/conversations/activation.py):
     the step they are at (1 install .. 6 first login) and the problem they last reported there.

@@ -4,7 +4,9 @@ of the ESC/POS bytes it receives.
 The printer takes ESC/POS bytes on a socket, answers DLE EOT status queries in real time
 (as configured: online, paper low, paper out, cover open, offline, or not at all), can drop
 a connection in the middle of a job, can go away (connections refused) and come back on
-the same port, and records what each connection sent apart from the status queries.
+the same port, and records what each connection sent apart from the status queries. It
+can be slow: slow to answer its status, slow to take what it is sent (a small input buffer,
+read at a set rate), so a slip takes seconds to send.
 
 The reader reads the bytes back the way a printer would: code page switches, text decoded
 in the page selected at that moment, raster images, native QR codes, feeds and cuts. It is
@@ -15,10 +17,12 @@ page numbers come from python-escpos' printer database.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from escpos.capabilities import CAPABILITIES
@@ -238,6 +242,10 @@ class FakeNetworkPrinter:
         # answers no status query after them (`hung` is set when it does).
         self.hang: set[int] = set()
         self.hung = threading.Event()
+        self.answer_delay_s = 0.0  # how long it takes to answer a status query
+        self.intake_bytes_per_s: float | None = None  # None: as fast as they come (take_slowly)
+        # Told (connection number, slip bytes so far) as a slip's bytes come in.
+        self.receiving: Callable[[int, int], None] | None = None
         self.connections = 0
         # per connection, in the order they came: the bytes to print (when it has ended)
         self.received: list[bytes] = []
@@ -255,6 +263,7 @@ class FakeNetworkPrinter:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
+        self._small_buffer(listener)
         listener.listen(8)
         self.port = listener.getsockname()[1]
         self._listener = listener
@@ -262,6 +271,18 @@ class FakeNetworkPrinter:
         thread.start()
         self._threads.append(thread)
         return self
+
+    def take_slowly(self, bytes_per_s: float) -> None:
+        """From the next connection on, the printer has a small input buffer and takes
+        `bytes_per_s` from it, so a sender has to wait for it (TCP's window)."""
+        self.intake_bytes_per_s = bytes_per_s
+        if self._listener is not None:
+            self._small_buffer(self._listener)
+
+    def _small_buffer(self, listener: socket.socket) -> None:
+        # On the listener, before a connection comes: its window is small from the start.
+        if self.intake_bytes_per_s is not None:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
 
     def go_away(self) -> None:
         """Switched off: the port refuses connections."""
@@ -290,6 +311,13 @@ class FakeNetworkPrinter:
                 return False
             time.sleep(0.01)
         return True
+
+    def overlaps(self) -> list[tuple[int, int]]:
+        """Pairs of connections that sent a slip's bytes at the same time: the second one's
+        first byte came before the first one's last (status queries included)."""
+        with self._lock:
+            busy = sorted((c for c in self.connection_log if c.data), key=lambda c: c.first_at)
+        return [(a.number, b.number) for a, b in itertools.pairwise(busy) if b.first_at < a.last_at]
 
     def jobs(self) -> list[bytes]:
         """What each connection sent to print (connections that sent nothing left out),
@@ -338,10 +366,11 @@ class FakeNetworkPrinter:
         data = bytearray()
         pending = b""
         first_at = last_at = 0.0
+        rate = self.intake_bytes_per_s
         try:
             while True:
                 try:
-                    chunk = conn.recv(65536)
+                    chunk = conn.recv(65536 if rate is None else 1024)
                 except OSError:
                     break
                 if not chunk:
@@ -350,6 +379,10 @@ class FakeNetworkPrinter:
                 first_at = first_at or last_at
                 pending += chunk
                 pending = self._consume(conn, pending, data, hang)
+                if self.receiving is not None and data:
+                    self.receiving(number, len(data))
+                if rate is not None:
+                    time.sleep(len(chunk) / rate)
                 if drop is not None and len(data) >= drop:
                     del data[drop:]  # the rest never reached the paper
                     # RST instead of FIN: the sender learns the hard way
@@ -389,5 +422,6 @@ class FakeNetworkPrinter:
         self.queries.append(n)
         if self.mode == "silent":
             return
+        time.sleep(self.answer_delay_s)
         with contextlib.suppress(OSError):
             conn.sendall(bytes([ANSWERS[self.mode][n]]))

@@ -15,8 +15,8 @@ from flows.domain import email, idcard, jmbg, names, phone, refcode, textinput
 from flows.engine import i18n
 from flows.engine.records import PrintStatus, RegistrationStatus
 from kiosk.screens import KIOSK_WORDS
+from printing.job import ACCOUNTS_UNAVAILABLE
 from printing.status import Condition
-from printing.worker import ACCOUNTS_UNAVAILABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL = re.compile(

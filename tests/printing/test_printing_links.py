@@ -8,17 +8,25 @@ import os
 import select
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from printing.connections import CupsLink, NetworkLink, Printout, find_usb_printer
+from printing.connections import (
+    CupsLink,
+    LeaseRunOut,
+    NetworkLink,
+    Printout,
+    find_usb_printer,
+)
 from printing.printers import CupsTarget, NetworkTarget, parse_printer
 from printing.status import Condition, query_condition
 from printing.worker import PrintWorker
 from tests.fakes.tcp_printer import ANSWERS, DLE, FakeNetworkPrinter, command_length, read
 from tests.printing.printing_support import HALL, enqueue
+from tests.printing.test_printing_worker import PROFILE
 
 
 @pytest.mark.parametrize(
@@ -49,6 +57,47 @@ def test_a_printer_that_is_off_cannot_be_reached(printer: FakeNetworkPrinter) ->
     printer.go_away()
     with pytest.raises(OSError):
         NetworkLink(NetworkTarget("127.0.0.1", printer.port), 1.0, 0.2).open()
+
+
+class Until:
+    """A fence: this process may send to the printer until `at` (time.monotonic())."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
+def test_a_send_that_would_outlast_its_fence_is_cut_and_nothing_follows(
+    printer: FakeNetworkPrinter,
+) -> None:
+    printer.take_slowly(6000)  # a 30 KB slip takes five seconds
+    link = NetworkLink(NetworkTarget("127.0.0.1", printer.port), 1.0, 0.5)
+    fence = Until(1.0)
+    link.open(fence)
+    with pytest.raises(LeaseRunOut):
+        link.send(Printout(1, "ticket", b"\x1b@" + b"x" * 30_000 + b"\x1dV\x00", bytes))
+    cut_at = time.monotonic()
+    assert fence.left() <= 0 and link.sock is None
+    [torn] = printer.jobs()
+    assert len(torn) < 30_000 and read(torn, PROFILE)[0].cuts == 0  # torn off, never cut
+    # Only what the printer's small input buffer already held came in after the cut.
+    [connection] = printer.connection_log
+    assert connection.last_at - cut_at < 1.0
+
+
+def test_a_link_whose_fence_is_over_does_not_even_connect(
+    printer: FakeNetworkPrinter, tmp_path: Path
+) -> None:
+    over = Until(0)
+    with pytest.raises(LeaseRunOut):
+        NetworkLink(NetworkTarget("127.0.0.1", printer.port), 1.0, 0.2).open(over)
+    assert not printer.accepted(1, timeout_s=0.5)
+    cups = CupsLink(CupsTarget("tm20"), lp=str(tmp_path / "lp-never-run"))
+    cups.open(over)
+    with pytest.raises(LeaseRunOut):
+        cups.send(Printout(1, "ticket", b"x", bytes))
 
 
 class SerialPrinter:

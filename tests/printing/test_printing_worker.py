@@ -21,6 +21,7 @@ from state import SqlStore
 from state.accounts import BuiltinAccountProvider
 from tests.fakes.tcp_printer import FakeNetworkPrinter, read
 from tests.printing.printing_support import HALL, enqueue
+from tests.state.store_support import printer_term
 
 if TYPE_CHECKING:
     from tests.conftest import Clock
@@ -181,12 +182,14 @@ async def test_a_crash_after_sending_leaves_the_slip_uncertain_until_an_officer_
         CredentialsSlip(language="sr-Latn", hall=HALL, username="jelena.petrovic").payload(),
     )
     # A worker claimed the job and sent the slip, then its process died before marking it.
-    assert [j.id for j in await store.claim_print_jobs("kiosk", clock(), 1)] == [job_id]
+    term = await printer_term(store, "kiosk")
+    assert [j.id for j in await store.claim_print_jobs("kiosk", clock(), 1, term)] == [job_id]
     link = NetworkLink(NetworkTarget("127.0.0.1", printer.port), 1.0, 0.5)
     link.open()
     link.sock.sendall(b"\x1b@slip\n\x1dV\x00")  # type: ignore[union-attr]
     link.close()
     assert printer.accepted(1)
+    clock.advance(seconds=11)  # nobody renews the dead process's lease
 
     worker = make_worker(store, network_printer(printer), accounts, clock)
     assert await worker.start() == 1

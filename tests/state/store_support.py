@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from flows.engine.messages import ConversationKey
 from flows.engine.records import Registration, RegistrationStatus
+from state import SqlStore
+from state.leases import printer_lease
 
 START = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
 
@@ -56,3 +58,10 @@ def registration(
         updated_at=created_at,
         officer_id=officer_id,
     )
+
+
+async def printer_term(store: SqlStore, printer: str, ttl_s: float = 10) -> int:
+    """The printer's lease taken as a print worker takes it: the term to claim jobs in."""
+    term = await store.take_lease(printer_lease(printer), store.owner, ttl_s)
+    assert term is not None, f"{printer} is held by another process"
+    return term.number

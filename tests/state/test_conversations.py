@@ -21,7 +21,7 @@ from flows.engine.records import (
 )
 from state import SqlStore, open_store
 from tests.state.conftest import Backend
-from tests.state.store_support import Clock, chat, registration
+from tests.state.store_support import Clock, chat, printer_term, registration
 
 
 def conversation(user: str = "100", channel: str = "telegram", **fields: object) -> Conversation:
@@ -141,7 +141,10 @@ async def test_a_refused_unit_leaves_no_trace(store: SqlStore, clock: Clock) -> 
     assert await store.links_of("R-1") == []
     later = clock.now + timedelta(minutes=1)
     assert await store.claim_effects(later, 10, 30) == []
-    assert await store.claim_print_jobs("counter-1", later, 10) == []
+    assert (
+        await store.claim_print_jobs("counter-1", later, 10, await printer_term(store, "counter-1"))
+        == []
+    )
     assert await store.audit_log("R-1") == []
     # The message id was not used up: the same message may be handled again.
     await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m9")))

@@ -81,3 +81,29 @@ async def test_every_store_is_an_owner_of_its_own(backend: Backend) -> None:
     assert first.owner != second.owner
     host, pid, _ = first.owner.split(":")
     assert (host, pid) == (socket.gethostname(), str(os.getpid()))
+
+
+async def test_each_hold_is_a_term_and_a_new_term_never_reuses_a_number(
+    backend: Backend, clock: Clock
+) -> None:
+    serve, chat = await backend.open(), await backend.open()
+    first = await serve.take_lease("printer:kiosk", serve.owner, 10)
+    assert first is not None
+    clock.advance(5 * SECOND)
+    again = await serve.take_lease("printer:kiosk", serve.owner, 10)  # a renewal: same term
+    assert again is not None and again.number == first.number
+    assert again.expires_at == clock.now + 10 * SECOND
+    assert await serve.renew_lease("printer:kiosk", serve.owner, 10, first.number)
+
+    clock.advance(11 * SECOND)  # serve stalled: its term ran out, chat's begins
+    second = await chat.take_lease("printer:kiosk", chat.owner, 10)
+    assert second is not None and second.number > first.number
+    assert not await serve.renew_lease("printer:kiosk", serve.owner, 10, first.number)
+    clock.advance(11 * SECOND)  # and chat's too: serve takes it again, in a third term
+    third = await serve.take_lease("printer:kiosk", serve.owner, 10)
+    assert third is not None and third.number > second.number
+    clock.advance(11 * SECOND)  # a holder whose own term ran out starts a new one at once
+    fourth = await serve.take_lease("printer:kiosk", serve.owner, 10, guard_s=3)
+    assert fourth is not None and fourth.number > third.number
+    assert fourth.starts_at == clock.now
+    assert not await serve.renew_lease("printer:kiosk", serve.owner, 10, third.number)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flows.engine.records import Effect, PrintStatus, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
-from tests.state.store_support import Clock
+from tests.state.store_support import Clock, printer_term
 
 SECOND = timedelta(seconds=1)
 
@@ -74,13 +74,15 @@ async def test_print_jobs_go_to_their_own_printer_oldest_first(
         )
     )
 
-    jobs = await store.claim_print_jobs("kiosk", clock.now, 10)
+    kiosk = await printer_term(store, "kiosk")
+    jobs = await store.claim_print_jobs("kiosk", clock.now, 10, kiosk)
     assert [(j.key, j.payload, j.status) for j in jobs] == [
         ("t1", {"label": "A001"}, PrintStatus.PRINTING),
         ("t2", {"label": "A002"}, PrintStatus.PRINTING),
     ]
-    assert await store.claim_print_jobs("kiosk", clock.now, 10) == []
-    [credentials] = await store.claim_print_jobs("counter-1", clock.now, 10)
+    assert await store.claim_print_jobs("kiosk", clock.now, 10, kiosk) == []
+    counter = await printer_term(store, "counter-1")
+    [credentials] = await store.claim_print_jobs("counter-1", clock.now, 10, counter)
     assert credentials.slip == "credentials"
 
 
@@ -88,14 +90,15 @@ async def test_a_printer_out_of_paper_gets_the_slip_again_later(
     store: SqlStore, clock: Clock
 ) -> None:
     await store.apply(Unit(print_jobs=[("t1", "kiosk", "ticket", {})]))
-    [job] = await store.claim_print_jobs("kiosk", clock.now, 1)
+    term = await printer_term(store, "kiosk", ttl_s=60)
+    [job] = await store.claim_print_jobs("kiosk", clock.now, 1, term)
     later = clock.now + 5 * SECOND
     await store.print_retry(job.id, later, "paper out")
 
     [queued] = await store.print_jobs("kiosk")
     assert (queued.status, queued.attempts, queued.error) == (PrintStatus.QUEUED, 1, "paper out")
-    assert await store.claim_print_jobs("kiosk", later - SECOND, 1) == []
-    [again] = await store.claim_print_jobs("kiosk", later, 1)
+    assert await store.claim_print_jobs("kiosk", later - SECOND, 1, term) == []
+    [again] = await store.claim_print_jobs("kiosk", later, 1, term)
     await store.print_done(again.id, later)
 
     [printed] = await store.print_jobs()
@@ -109,23 +112,29 @@ async def test_a_slip_cut_off_by_a_crash_is_reprinted_only_when_an_officer_asks(
     await before.apply(
         Unit(print_jobs=[("c1", "counter-1", "credentials", {}), ("c2", "counter-1", "x", {})])
     )
-    [job, _] = await before.claim_print_jobs("counter-1", clock.now, 5)
-    await before.close()  # crash while printing
+    [job, _] = await before.claim_print_jobs(
+        "counter-1", clock.now, 5, await printer_term(before, "counter-1")
+    )
+    await before.close()  # crash while printing: its lease runs out
+    clock.advance(timedelta(seconds=11))
 
     after = await backend.open()
     assert await after.mark_uncertain() == 2
-    assert await after.claim_print_jobs("counter-1", clock.now + timedelta(hours=1), 5) == []
+    term = await printer_term(after, "counter-1", ttl_s=7200)
+    assert await after.claim_print_jobs("counter-1", clock.now + timedelta(hours=1), 5, term) == []
     assert {j.status for j in await after.print_jobs("counter-1")} == {PrintStatus.UNCERTAIN}
 
     assert await after.requeue(job.id, clock.now)
-    [reprint] = await after.claim_print_jobs("counter-1", clock.now, 5)
+    [reprint] = await after.claim_print_jobs("counter-1", clock.now, 5, term)
     assert reprint.key == "c1"
     assert not await after.requeue(job.id, clock.now)  # printing right now: no second copy
 
 
 async def test_a_failed_slip_can_be_requeued_by_an_officer(store: SqlStore, clock: Clock) -> None:
     await store.apply(Unit(print_jobs=[("c1", "counter-1", "credentials", {})]))
-    [job] = await store.claim_print_jobs("counter-1", clock.now, 1)
+    [job] = await store.claim_print_jobs(
+        "counter-1", clock.now, 1, await printer_term(store, "counter-1")
+    )
     await store.print_failed(job.id, "printer unreachable")
     [failed] = await store.print_jobs("counter-1")
     assert (failed.status, failed.error) == (PrintStatus.FAILED, "printer unreachable")

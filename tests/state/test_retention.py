@@ -14,7 +14,7 @@ from flows.engine.records import (
     Unit,
 )
 from state import SqlStore
-from tests.state.store_support import START, Clock, chat, registration
+from tests.state.store_support import START, Clock, chat, printer_term, registration
 
 DAY = timedelta(days=1)
 
@@ -160,9 +160,12 @@ async def test_print_job_payloads_are_erased_in_every_state(store: SqlStore, clo
     payload = {"ref": "K7M4-PX9N", "username": "ana.jovanovic"}
     for key in ("queued", "uncertain", "printed", "failed"):
         await store.apply(Unit(print_jobs=[(key, "file", "credentials", payload)]))
-    [uncertain] = await store.claim_print_jobs("file", clock.now, 1)  # "queued" first ...
-    await store.mark_uncertain()  # ... and a crash mid-print
-    for job in await store.claim_print_jobs("file", clock.now, 3):
+    term = await printer_term(store, "file")
+    [uncertain] = await store.claim_print_jobs("file", clock.now, 1, term)  # "queued" first ...
+    clock.advance(timedelta(seconds=11))  # ... and a crash mid-print: the lease runs out
+    await store.mark_uncertain()
+    term = await printer_term(store, "file")
+    for job in await store.claim_print_jobs("file", clock.now, 3, term):
         if job.key == "printed":
             await store.print_done(job.id, clock.now)
         elif job.key == "failed":
