@@ -26,11 +26,23 @@ from kiosk.display import add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
 from kiosk.security import security_headers
+from kiosk.slipnote import PrinterReady
 from kiosk.web import KioskDeps, KioskSettings, add_kiosk_routes
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # no request of ours is larger: a bigger one is refused with 413
+
+
+def printer_ready(app: App) -> PrinterReady:
+    """The kiosk's question, whether the hall's printer can print, answered by the print
+    worker's last known condition of it (whichever process owns the printer)."""
+
+    def ready(printer: str) -> bool | None:
+        condition = app.printers.conditions().get(printer)
+        return None if condition is None else condition.can_print
+
+    return ready
 
 
 def telegram_channel(app: App) -> TelegramChannel | None:
@@ -88,7 +100,7 @@ def build_web(
             KioskSettings(
                 idle_seconds=kiosk.idle_seconds, countdown_seconds=kiosk.idle_warning_seconds
             ),
-            printer_condition=lambda name: app.printers.conditions().get(name),
+            printer_ready=printer_ready(app),
         ),
     )
     hub = HallEvents(app.store, app.halls, clock=app.env.clock, wakeups=app.store.wakeups)

@@ -34,7 +34,7 @@ from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
 from kiosk.security import no_store
 from kiosk.sessions import TOUCH_EVERY, KioskSessions
-from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
+from kiosk.slipnote import SLIP_PROMISES, PrinterReady, slip_note
 from kiosk.turns import (
     Conversations,
     KioskMessage,
@@ -77,9 +77,9 @@ class KioskDeps:
     halls: Mapping[str, Hall]
     store: KioskSessionStore
     settings: KioskSettings = field(default_factory=KioskSettings)
-    # The hall's printer name -> its last known condition (None: not known yet). Without
-    # it the kiosk says nothing about the slip.
-    printer_condition: PrinterCondition | None = None
+    # Whether the hall's printer can print (None: not known yet). Without it the kiosk
+    # says nothing about the slip.
+    printer_ready: PrinterReady | None = None
 
 
 class KioskApp:
@@ -89,7 +89,7 @@ class KioskApp:
         self.sessions = KioskSessions(deps.store)
         # With the printer's condition at hand the kiosk tells what became of the slip
         # itself, so the engine's own "the slip is printing" would only contradict it.
-        own_note = deps.printer_condition is not None
+        own_note = deps.printer_ready is not None
         self.turns = KioskTurns(deps.engine, SLIP_PROMISES if own_note else frozenset())
         self.assets = assets
 
@@ -240,9 +240,9 @@ class KioskApp:
         language = str(body.get("language", DEFAULT_LANGUAGE))
         body = {**body, "hall": hall_name(hall, language)}
         screen = body.get("screen")
-        if self.deps.printer_condition is not None and isinstance(screen, dict):
+        if self.deps.printer_ready is not None and isinstance(screen, dict):
             # Asked at every answer and reload, so the page follows the printer's state.
-            note = slip_note(screen, self.deps.printer_condition, hall.printer, language)
+            note = slip_note(screen, self.deps.printer_ready, hall.printer, language)
             body["screen"] = {**screen, "slip": note}
         response = no_store(web.json_response(body, status=status))
         if request.cookies.get(COOKIE) != session.token:

@@ -11,6 +11,7 @@ from flows.conversations import (
     documents,
     enrollment,
     guide,
+    menu,
     officer,
     officer_activation,
     officer_printing,
@@ -61,4 +62,4 @@ def all_parts() -> Parts:
 
 
 def build_engine(env: Env, units: UnitStore) -> Engine:
-    return Engine(env, FLOWS, all_parts(), units)
+    return Engine(env, FLOWS, all_parts(), units, menu)

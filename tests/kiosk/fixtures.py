@@ -49,9 +49,7 @@ async def slip_hall(
     """The kiosk learns its printer's condition from the test (printer_states); a page
     showing a slip's status asks again every half second."""
     app = await make_app(**BOT)
-    server = await start_hall_server(
-        app, printer_condition=printer_states, slip_refresh_seconds=0.5
-    )
+    server = await start_hall_server(app, printer_ready=printer_states, slip_refresh_seconds=0.5)
     yield server
     await server.close()
 

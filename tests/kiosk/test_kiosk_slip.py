@@ -151,7 +151,7 @@ async def test_without_a_printer_condition_the_kiosk_keeps_the_flow_s_words(
     make_app: Callable[..., Any],
 ) -> None:
     app = await make_app(**BOT)
-    server = await start_hall_server(app, printer_condition=None)
+    server = await start_hall_server(app, printer_ready=None)
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             kiosk = KioskClient(http, f"{server.url}/kiosk/kg")
