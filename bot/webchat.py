@@ -44,9 +44,8 @@ from flows.engine.messages import (
     Command,
     ConversationKey,
     Inbound,
-    Outbound,
 )
-from flows.engine.ports import WebSessionStore
+from flows.engine.ports import Conversations, WebSessionStore
 from flows.engine.records import Mailbox, MailboxItem, Officer
 
 COOKIE = "webchat_session"
@@ -76,10 +75,6 @@ UI_KEYS = (
     "kiosk.result.reference",
     "kiosk.result.ticket",
 )
-
-
-class Conversations(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 class WebChatStore(MailboxStoreWithWakeups, WebSessionStore, Protocol):

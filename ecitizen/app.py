@@ -18,8 +18,8 @@ from flows.conversations.assembly import build_engine
 from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
 from flows.engine.engine import Engine
-from flows.engine.messages import ConversationKey, Inbound, Msg, Outbound
-from flows.engine.notify import notify
+from flows.engine.messages import Inbound, Msg, Outbound
+from flows.engine.notify import officer_notices
 from flows.engine.ports import Delivery, Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
@@ -116,14 +116,9 @@ class App:
         unit = Unit()
         for hall in self.halls.values():
             if printer == hall.printer or printer in hall.counter_printers.values():
-                for officer in await self.store.officers(hall.code):
-                    if officer.active and officer.channel and officer.user_key:
-                        key = ConversationKey(officer.channel, officer.user_key)
-                        conv = await self.store.load_conversation(key)
-                        language = (conv.language if conv else None) or "sr-Cyrl"
-                        unit.effects.append(
-                            notify(key, language, texts, f"printer:{printer}:{reason}:{hour}")
-                        )
+                officers = await self.store.officers(hall.code)
+                idem = f"printer:{printer}:{reason}:{hour}"
+                unit.effects += await officer_notices(self.store, officers, texts, idem)
         if unit.effects:
             await self.store.apply(unit)
             self.outbox.wake()

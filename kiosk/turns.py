@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from flows.domain.appsecrets import mask_app_secrets
 from flows.engine.i18n import normalize_language, text
-from flows.engine.messages import LANGUAGES, Command, Inbound, Outbound
+from flows.engine.messages import LANGUAGES, Command, Inbound
+from flows.engine.ports import Conversations
 from flows.engine.records import KioskSession
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
 from kiosk.screens import language_screen, screen_from, ui_texts
@@ -39,12 +40,6 @@ KIOSK_COMMANDS = frozenset(
     }
 )
 MAX_SEQ = 1_000_000
-
-
-class Conversations(Protocol):
-    """The engine as the kiosk sees it (flows.engine.engine.Engine has this shape)."""
-
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 @dataclass(frozen=True, slots=True)

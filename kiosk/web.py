@@ -26,7 +26,7 @@ from aiohttp import web
 from flows.domain.halls import Hall
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import DEFAULT_LANGUAGE, Command
-from flows.engine.ports import KioskSessionStore
+from flows.engine.ports import Conversations, KioskSessionStore
 from flows.engine.records import KioskSession
 from kiosk.assets import Assets, static_assets
 from kiosk.jsonbody import BadRequest, json_error, read_json_object
@@ -36,7 +36,6 @@ from kiosk.security import no_store
 from kiosk.sessions import TOUCH_EVERY, KioskSessions
 from kiosk.slipnote import SLIP_PROMISES, PrinterReady, slip_note
 from kiosk.turns import (
-    Conversations,
     KioskMessage,
     KioskTurns,
     TakenElsewhere,

@@ -19,16 +19,10 @@ from datetime import datetime, timedelta
 from flows.conversations.booking import hall_label, when_label
 from flows.conversations.menu import KIOSK
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, Option, action, ask, choose, info
 from flows.engine.messages import Choice, Expect, Msg
-from flows.engine.records import (
-    ActivationProgress,
-    AuditEntry,
-    Effect,
-    Registration,
-    RegistrationStatus,
-    Transition,
-)
+from flows.engine.records import ActivationProgress, AuditEntry, Effect, Registration, Transition
 from flows.engine.turn import Parts, Presentation, Turn
 
 STEPS: tuple[str, ...] = ("install", "intro", "pin", "activate", "check", "login")

@@ -13,16 +13,11 @@ from flows.conversations.booking import (
 )
 from flows.conversations.registration import LANGUAGE_OPTIONS, reminder
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, action, choose, confirm
 from flows.engine.messages import Choice, Msg
 from flows.engine.ports import IllegalTransition, SlotFull, StoreError
-from flows.engine.records import (
-    AuditEntry,
-    Registration,
-    RegistrationStatus,
-    Transition,
-    VisitChange,
-)
+from flows.engine.records import AuditEntry, Registration, Transition, VisitChange
 from flows.engine.turn import Parts, Presentation, Turn
 
 LANGUAGE = Flow(
@@ -158,7 +153,7 @@ async def cancel_registration(turn: Turn) -> str:
     reg = await _current(turn)
     if reg is None:
         return "ok"
-    if not lifecycle.is_legal(reg.status, lifecycle.CANCELLED):
+    if not lifecycle.is_legal(reg.status, RegistrationStatus.CANCELLED):
         turn.say("status.cannot_cancel", status=Msg(f"status.{reg.status}"))
         return "ok"
     turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.CANCELLED))

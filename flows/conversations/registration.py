@@ -25,12 +25,13 @@ from flows.conversations.menu import KIOSK
 from flows.conversations.queueing import at_kiosk_of, is_due_now, issue_for, kiosk_hall
 from flows.conversations.slips import HallInfo, receipt_payload
 from flows.domain.jmbg import MIN_AGE
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.engine.messages import LANGUAGES, Choice, Expect, Msg
 from flows.engine.ports import SlotFull, StoreError
-from flows.engine.records import AuditEntry, Effect, Registration, RegistrationStatus
+from flows.engine.records import AuditEntry, Effect, Registration
 from flows.engine.turn import Parts, Presentation, Turn
 
 LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)

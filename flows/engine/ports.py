@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from flows.engine.messages import ConversationKey, Outbound
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.messages import ConversationKey, Inbound, Outbound
 from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
@@ -25,7 +26,6 @@ from flows.engine.records import (
     PrinterState,
     PrintJob,
     Registration,
-    RegistrationStatus,
     Revocation,
     Throttle,
     Ticket,
@@ -464,6 +464,14 @@ class AccountProvider(Protocol):
         """A fresh one-time activation code for the ConsentID app, replacing any earlier
         one. Called only by the printer worker, right before the credentials slip is
         printed: the code exists in clear nowhere else."""
+
+
+class Conversations(Protocol):
+    """What a channel needs of the application: the replies to one message (the engine,
+    flows/engine/engine.py; in the running product the shell's App, which also wakes the
+    workers that deliver what the message queued)."""
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 class RecipientGone(Exception):

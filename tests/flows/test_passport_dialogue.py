@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ecitizen.app import App
 from flows.conversations.slips import slip_from_payload
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from tests.conftest import START
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecitizen.app import App
-from flows.engine.records import RegistrationStatus, TicketStatus
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import TicketStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

@@ -10,7 +10,7 @@ import pytest
 
 from bot.terminal import render_outbound
 from ecitizen.app import App
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from tests.dialogue import Chat
 
 BELGRADE = ZoneInfo("Europe/Belgrade")

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import RegistrationStatus
 from kiosk.sessions import conversation_key
 from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import Registration, RegistrationStatus
+from flows.engine.records import Registration
 
 START = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
 

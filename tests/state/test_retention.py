@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.engine.records import (
-    AuditEntry,
-    Conversation,
-    Effect,
-    NewAccount,
-    RegistrationStatus,
-    Transition,
-    Unit,
-)
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import AuditEntry, Conversation, Effect, NewAccount, Transition, Unit
 from state import SqlStore
 from tests.state.store_support import START, Clock, chat, registration
 
