@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import secrets
@@ -51,21 +52,9 @@ def link_secret(config: Config) -> bytes:
 
 
 def engine_settings(config: Config) -> EngineSettings:
-    e = config.engine
-    return EngineSettings(
-        retention_days=e.retention_days,
-        booking_days=e.booking_days,
-        checkin_tolerance_min=e.checkin_tolerance_min,
-        notify_places_ahead=e.notify_places_ahead,
-        invite_hours=e.invite_hours,
-        max_failures=e.max_failures,
-        bot_username=config.telegram.bot_username,
-        deep_link_days=e.deep_link_days,
-        viber_uri=config.viber.uri,
-        activation_code_days=e.activation_code_days,
-        activation_reminder_hours=e.activation_reminder_hours,
-        consentid_android_url=e.consentid_android_url,
-        consentid_ios_url=e.consentid_ios_url,
+    """[engine], with the bots' names for deep links from their own tables."""
+    return dataclasses.replace(
+        config.engine, bot_username=config.telegram.bot_username, viber_uri=config.viber.uri
     )
 
 

@@ -17,12 +17,14 @@ from aiohttp.web_runner import AppRunner
 from bot.webchat import WebChat, WebChatDeps, add_webchat_routes
 from ecitizen import server as shell
 from ecitizen.app import App
+from ecitizen.server import MAX_BODY
+from ecitizen.web_security import secure
 from kiosk.display import DisplayApp, add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
-from kiosk.security import security_headers
+from kiosk.settings import KioskSettings
 from kiosk.slipnote import PrinterReady
-from kiosk.web import KioskApp, KioskDeps, KioskSettings, add_kiosk_routes
+from kiosk.web import KioskApp, KioskDeps, add_kiosk_routes
 from printing.status import Condition
 
 CHROMIUM_ARGS = [
@@ -87,11 +89,9 @@ class PrinterStates:
 
 async def start_hall_server(
     app: App,
-    idle_seconds: float = 60.0,
-    countdown_seconds: float = 20.0,
+    kiosk_settings: KioskSettings | None = None,
     port: int = 0,
     printer_ready: PrinterReady | Literal["worker"] | None = "worker",
-    slip_refresh_seconds: float = 5.0,
     refresh_seconds: float = 5.0,
     poll_seconds: float = 2.0,
     reread_seconds: float = 5.0,
@@ -100,13 +100,9 @@ async def start_hall_server(
     the same app (a "restart" on the same port) the workers are already running. The
     kiosk learns the printer's condition from the app's print worker as the shell wires
     it, from the given lookup, or (None) not at all."""
-    application = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
-    settings = KioskSettings(
-        idle_seconds=idle_seconds,
-        countdown_seconds=countdown_seconds,
-        slip_refresh_seconds=slip_refresh_seconds,
-    )
+    application = secure(web.Application(client_max_size=MAX_BODY))
     ready = shell.printer_ready(app) if printer_ready == "worker" else printer_ready
+    settings = kiosk_settings or KioskSettings()
     kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, app.store, settings, ready))
     hub = HallEvents(
         app.store,

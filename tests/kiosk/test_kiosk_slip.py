@@ -15,6 +15,7 @@ import pytest
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.engine.records import PrintStatus
+from kiosk.settings import KioskSettings
 from printing.status import Condition
 from tests.conftest import Clock
 from tests.fakes.tcp_printer import FakeNetworkPrinter
@@ -201,7 +202,7 @@ async def printing_hall(
         ],
     }
     app = await build_app(parse_config(raw), clock=clock)
-    server = await start_hall_server(app, slip_refresh_seconds=0.5)
+    server = await start_hall_server(app, KioskSettings(slip_refresh_seconds=0.5))
     yield server
     await server.close()
 
