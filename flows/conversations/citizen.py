@@ -8,7 +8,7 @@ from flows.conversations.booking import (
     hall_label,
     slot_taken,
     visit_of,
-    visit_time_steps,
+    visit_steps,
     when_label,
 )
 from flows.conversations.registration import LANGUAGE_OPTIONS, reminder
@@ -45,14 +45,7 @@ STATUS = Flow(
             provider="status_view",
             on={"move": "visit_day", "cancel": "confirm_cancel", "done": END},
         ),
-        choose(
-            "visit_day",
-            "visit_day",
-            provider="visit_days",
-            on={"ok": "visit_time", "walk_in": "visit_time"},
-            clears=("visit",),
-        ),
-        *visit_time_steps(then="move"),
+        *visit_steps(then="move"),
         action("move", "move_visit", on={"ok": END}),
         confirm("confirm_cancel", on={"yes": "cancel", "no": "show"}),
         action("cancel", "cancel_registration", on={"ok": END}),

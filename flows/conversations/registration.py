@@ -8,8 +8,8 @@ from flows.conversations.booking import (
     hall_label,
     slot_taken,
     visit_of,
+    visit_steps,
     visit_text,
-    visit_time_steps,
 )
 from flows.conversations.documents import (
     ID_CARD,
@@ -82,14 +82,7 @@ REGISTRATION = Flow(
             clears=("visit_day", "visit"),
             skip_when="kiosk_hall_known",
         ),
-        choose(
-            "visit_day",
-            "visit_day",
-            provider="visit_days",
-            on={"ok": "visit_time", "walk_in": "visit_time"},
-            clears=("visit",),
-        ),
-        *visit_time_steps(then="summary"),
+        *visit_steps(then="summary"),
         choose(
             "summary",
             None,
