@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import os
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,6 +127,16 @@ class App:
                 await task
         self.tasks.clear()
         await self.store.close()
+
+
+@contextlib.asynccontextmanager
+async def opened(config: Config) -> AsyncIterator[App]:
+    """The application for one command, closed (its store too) however the command ends."""
+    app = await build_app(config)
+    try:
+        yield app
+    finally:
+        await app.close()
 
 
 async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> App:
