@@ -37,13 +37,6 @@ def conversation_key(hall: str, token: str) -> ConversationKey:
     return ConversationKey(KIOSK_CHANNEL, f"{hall}{KEY_SEPARATOR}{token}")
 
 
-def hall_of(key: ConversationKey) -> str | None:
-    """The hall a kiosk conversation belongs to (for the engine: tickets, printer)."""
-    if key.channel != KIOSK_CHANNEL or KEY_SEPARATOR not in key.user_key:
-        return None
-    return key.user_key.split(KEY_SEPARATOR, 1)[0]
-
-
 def message_id(token: str, seq: int) -> str:
     """The engine's message id of a session's seq-th message (applied once only)."""
     return f"{token}:{seq}"

@@ -98,7 +98,6 @@ class TelegramChannel:
         self._mode: Mode = "webhook" if mode == "webhook" else "polling"
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret or ""
-        self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
         self._app = _build(token, self._api_url, self._mode, max_running)
         self._app.add_handler(TypeHandler(Update, self._on_update))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows.engine.flow import Step, action, choose, info
-from flows.engine.messages import Choice, ConversationKey, Msg
+from flows.engine.messages import Choice, Msg
 from flows.engine.notify import hall_changed, notify
 from flows.engine.ports import StoreError, TicketChanged
 from flows.engine.records import AuditEntry, CounterChange, Ticket, TicketChange, TicketStatus
@@ -258,11 +258,6 @@ async def set_counter(turn: Turn) -> str:
         officer.counter = counter
         turn.say("queue.counter_set", counter=counter)
     return "ok"
-
-
-def ticket_chat(key: ConversationKey) -> ConversationKey | None:
-    """Kiosk sessions end with the visit: only real chats are told about their turn."""
-    return None if key.channel == "kiosk" else key
 
 
 PARTS = Parts(

@@ -1,7 +1,7 @@
 """The ports the engine talks through: the store and the portal's account provider.
 
 `state/` implements Store for SQLite and PostgreSQL; both pass one test suite
-(tests/state/test_store_contract.py). Every method is a short transaction of its own;
+(tests/state/, each test run on both). Every method is a short transaction of its own;
 `apply` is the one that carries a whole inbound message's changes.
 """
 

@@ -109,8 +109,6 @@ async def test_purge_drops_half_finished_conversations_and_spent_payloads(
 
 # -- what the purge used to leave behind (issue 10) ------------------------------------------
 
-SEEN = ("0512981717776", "012345678", "+381641234567", "Јовановић")
-
 
 async def _claimed_then_in_review(store: SqlStore, ref: str) -> None:
     await store.apply(Unit(new_registration=registration(ref), capacity=5))
