@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 	$(BIN)/python -m pytest
 
 format: $(STAMP)
@@ -48,10 +49,8 @@ bench-scale: $(STAMP)
 bench-guide: $(STAMP)
 	$(BIN)/python -m bench.guide_search
 
-FLOW_NAMES := registration status guide officer enroll ticket checkin language activation
-
 diagrams: $(STAMP)
-	for f in $(FLOW_NAMES); do $(BIN)/ecitizen flows diagram $$f > docs/flows/$$f.md; done
+	$(BIN)/python -m ecitizen.diagram docs/flows
 
 catalogs: $(STAMP)
 	$(BIN)/python -m flows.engine.i18n derive

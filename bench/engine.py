@@ -46,8 +46,8 @@ from bench.dialogue import (
 )
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import Command, ConversationKey, Inbound
-from flows.engine.records import RegistrationStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "telegram"

@@ -55,7 +55,7 @@ from bot.viber import VIBER_LIMITS, ViberChannel
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from ecitizen.server import build_web, start_viber
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from state import open_store
 from tests.fakes.bot_api_server import FakeBotApi
 from tests.fakes.viber_api import FakeViberApi, ViberUser

@@ -33,20 +33,24 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.terminal import parse_line
-from bot.web.http import BadRequest, error, harden, private, read_object, text_field
 from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.domain.appsecrets import mask_app_secrets
 from flows.engine.i18n import normalize_language, text
+from flows.engine.json_body import (
+    BadRequest,
+    only_fields,
+    optional_str,
+    page_command,
+    read_json_object,
+)
 from flows.engine.messages import (
     DEFAULT_LANGUAGE,
-    LANGUAGES,
     Command,
     ConversationKey,
     Inbound,
-    Outbound,
 )
-from flows.engine.ports import WebSessionStore
+from flows.engine.ports import Conversations, WebSessionStore
 from flows.engine.records import Mailbox, MailboxItem, Officer
 
 COOKIE = "webchat_session"
@@ -78,10 +82,6 @@ UI_KEYS = (
 )
 
 
-class Conversations(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
-
-
 class WebChatStore(MailboxStoreWithWakeups, WebSessionStore, Protocol):
     async def officer_for(self, key: ConversationKey) -> Officer | None: ...
 
@@ -96,6 +96,10 @@ class Session:
     user_key: str  # the conversation's and the mailbox's key; never sent to the browser
     new: bool = False  # the cookie is to be set
     stored: bool = True  # False: not kept yet (a page that has sent nothing)
+
+
+def error(status: int, code: str) -> web.Response:
+    return web.json_response({"error": code}, status=status)
 
 
 def id_hash(token: str) -> str:
@@ -139,19 +143,18 @@ class WebChat:
         ui = ui_texts(DEFAULT_LANGUAGE)
         values = {k.replace(".", "_"): v for k, v in ui.items()}
         body = template.substitute(lang=DEFAULT_LANGUAGE, **values)
-        return private(web.Response(text=body, content_type="text/html", charset="utf-8"))
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if name not in STATIC:
             raise web.HTTPNotFound()
-        response = web.Response(
+        return web.Response(
             body=await self._file(name),
             content_type=STATIC[name],
             charset="utf-8",
             headers={"Cache-Control": "no-cache"},  # no personal data: revalidate only
         )
-        return harden(response)
 
     async def _session(self, request: web.Request, keep: bool) -> Session:
         """The cookie's session; for an id the server did not give (or none), a fresh one,
@@ -181,7 +184,7 @@ class WebChat:
         return Session(token, session.user_key, new=True)
 
     def _answer(self, request: web.Request, session: Session, body: dict[str, Any]) -> web.Response:
-        response = private(web.json_response(body))
+        response = web.json_response(body)
         if session.new:
             response.set_cookie(
                 COOKIE,
@@ -233,10 +236,12 @@ class WebChat:
 
     async def message(self, request: web.Request) -> web.Response:
         try:
-            data = await read_object(request)
+            data = await read_json_object(
+                request.content_type, request.content_length, request.content.iter_chunked(4096)
+            )
             self._parse(data, "")  # a broken message makes no session
         except BadRequest as exc:
-            return error(exc.status, exc.code)
+            return web.json_response(exc.body(), status=exc.status)
         try:
             session = await self._session(request, keep=True)
         except Replaced:
@@ -283,17 +288,15 @@ class WebChat:
         return _answer_view(Mailbox(user_key, posted, ids[-1] if ids else 0, language))
 
     def _parse(self, data: dict[str, Any], user_key: str) -> tuple[Inbound, str, str]:
-        unknown = set(data) - FIELDS
-        if unknown:
-            raise BadRequest(400, "unknown_fields")
-        client_id = text_field(data, "id", 64)
+        only_fields(data, FIELDS)
+        client_id = optional_str(data, "id", 64)
         if client_id is None or not _CLIENT_ID.match(client_id):
             raise BadRequest(400, "id_required")
-        typed = text_field(data, "text", 2000)
-        choice = text_field(data, "choice", 120)
-        command_name = text_field(data, "command", 40)
-        payload = text_field(data, "payload", 200)
-        label = text_field(data, "label", 200)
+        typed = optional_str(data, "text", 2000)
+        choice = optional_str(data, "choice", 120)
+        command_name = optional_str(data, "command", 40)
+        payload = optional_str(data, "payload", 200)
+        label = optional_str(data, "label", 200)
         if sum(v is not None for v in (typed, choice, command_name)) != 1:
             raise BadRequest(400, "one_answer")
         key = ConversationKey(CHANNEL, user_key)
@@ -305,14 +308,7 @@ class WebChat:
             return parse_line(typed, key, message_id), mask_app_secrets(typed), client_id
         if choice is not None:
             return Inbound(key, choice=choice, message_id=message_id), label or "", client_id
-        try:
-            command = Command(str(command_name))
-        except ValueError:
-            raise BadRequest(400, "unknown_command") from None
-        if command not in COMMANDS:
-            raise BadRequest(403, "command_not_allowed")
-        if command is Command.LANGUAGE and payload not in LANGUAGES:
-            raise BadRequest(400, "unknown_language")
+        command = page_command(str(command_name), payload, COMMANDS)
         return Inbound(key, command=command, payload=payload, message_id=message_id), "", client_id
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +21,8 @@ from flows.conversations.assembly import build_engine
 from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
 from flows.engine.engine import Engine
-from flows.engine.messages import ConversationKey, Inbound, Msg, Outbound
-from flows.engine.notify import notify
+from flows.engine.messages import Inbound, Msg, Outbound
+from flows.engine.notify import officer_notices
 from flows.engine.ports import ChannelPort, Delivery, Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
@@ -54,21 +55,9 @@ def link_secret(config: Config) -> bytes:
 
 
 def engine_settings(config: Config) -> EngineSettings:
-    e = config.engine
-    return EngineSettings(
-        retention_days=e.retention_days,
-        booking_days=e.booking_days,
-        checkin_tolerance_min=e.checkin_tolerance_min,
-        notify_places_ahead=e.notify_places_ahead,
-        invite_hours=e.invite_hours,
-        max_failures=e.max_failures,
-        bot_username=config.telegram.bot_username,
-        deep_link_days=e.deep_link_days,
-        viber_uri=config.viber.uri,
-        activation_code_days=e.activation_code_days,
-        activation_reminder_hours=e.activation_reminder_hours,
-        consentid_android_url=e.consentid_android_url,
-        consentid_ios_url=e.consentid_ios_url,
+    """[engine], with the bots' names for deep links from their own tables."""
+    return dataclasses.replace(
+        config.engine, bot_username=config.telegram.bot_username, viber_uri=config.viber.uri
     )
 
 
@@ -124,14 +113,9 @@ class App:
         unit = Unit()
         for hall in self.halls.values():
             if printer == hall.printer or printer in hall.counter_printers.values():
-                for officer in await self.store.officers(hall.code):
-                    if officer.active and officer.channel and officer.user_key:
-                        key = ConversationKey(officer.channel, officer.user_key)
-                        conv = await self.store.load_conversation(key)
-                        language = (conv.language if conv else None) or "sr-Cyrl"
-                        unit.effects.append(
-                            notify(key, language, texts, f"printer:{printer}:{reason}:{hour}")
-                        )
+                officers = await self.store.officers(hall.code)
+                idem = f"printer:{printer}:{reason}:{hour}"
+                unit.effects += await officer_notices(self.store, officers, texts, idem)
         if unit.effects:
             await self.store.apply(unit)
             self.outbox.wake()
@@ -151,6 +135,16 @@ class App:
                 await task
         self.tasks.clear()
         await self.store.close()
+
+
+@contextlib.asynccontextmanager
+async def opened(config: Config) -> AsyncIterator[App]:
+    """The application for one command, closed (its store too) however the command ends."""
+    app = await build_app(config)
+    try:
+        yield app
+    finally:
+        await app.close()
 
 
 async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> App:

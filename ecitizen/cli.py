@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.terminal import CHANNEL, TerminalDelivery, run_terminal
 from bot.terminal_screen import open_screen
 from ecitizen import logs
-from ecitizen.app import build_app, utc_now
+from ecitizen.app import opened, utc_now
 from ecitizen.config import Config, ConfigError, LoggingSettings, load_config, printer_configs
 from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
@@ -99,23 +99,21 @@ def _config(path: Path | None) -> Config:
 
 
 async def _chat(config: Config, as_officer: str | None, user: str | None) -> None:
-    app = await build_app(config)
-    key = ConversationKey(CHANNEL, user or getpass.getuser())
-    screen = open_screen()
-    # this person's notices only: other terminals' people are other processes'
-    app.add_delivery(CHANNEL, TerminalDelivery(screen), users=[key.user_key])
-    app.start_workers()
-    try:
-        first = f"/officer {as_officer}" if as_officer else "/start"
-        await run_terminal(app.handle, key, screen, first=first)
-    finally:
-        screen.close()
-        await app.close()
+    async with opened(config) as app:
+        key = ConversationKey(CHANNEL, user or getpass.getuser())
+        screen = open_screen()
+        # this person's notices only: other terminals' people are other processes'
+        app.add_delivery(CHANNEL, TerminalDelivery(screen), users=[key.user_key])
+        app.start_workers()
+        try:
+            first = f"/officer {as_officer}" if as_officer else "/start"
+            await run_terminal(app.handle, key, screen, first=first)
+        finally:
+            screen.close()
 
 
 async def _officer(config: Config, args: argparse.Namespace) -> int:
-    app = await build_app(config)
-    try:
+    async with opened(config) as app:
         if args.action == "invite":
             if args.hall not in app.halls:
                 sys.stderr.write(f"unknown hall {args.hall!r}; known: {', '.join(app.halls)}\n")
@@ -148,27 +146,21 @@ async def _officer(config: Config, args: argparse.Namespace) -> int:
             if revoked.released:
                 sys.stdout.write(f"back on the waiting list: {', '.join(revoked.released)}\n")
         return 0
-    finally:
-        await app.close()
 
 
 async def _purge(config: Config) -> int:
-    app = await build_app(config)
-    try:
+    async with opened(config) as app:
         report = await purge_once(app)
         if report is None:
             sys.stderr.write("another process is purging right now; nothing done, try later\n")
             return 1
         sys.stdout.write(f"{report}\n")
         return 0
-    finally:
-        await app.close()
 
 
 async def _audit(config: Config, ref: str) -> int:
     """A registration's history, oldest first: who did what, and who was shown its data."""
-    app = await build_app(config)
-    try:
+    async with opened(config) as app:
         entries = await app.store.audit_log(ref.strip().upper(), limit=AUDIT_LIMIT)
         if not entries:
             sys.stderr.write(f"nothing in the audit log for {ref}\n")
@@ -179,18 +171,13 @@ async def _audit(config: Config, ref: str) -> int:
             who = f"{entry.actor} ({names[entry.actor]})" if entry.actor in names else entry.actor
             sys.stdout.write(f"{at}\t{who}\t{entry.action}\t{entry.detail or ''}\n")
         return 0
-    finally:
-        await app.close()
 
 
 async def _migrate(config: Config) -> int:
-    app = await build_app(config)
-    try:
+    async with opened(config) as app:
         version = await app.store.migrate()
         sys.stdout.write(f"schema version {version}\n")
         return 0
-    finally:
-        await app.close()
 
 
 async def _viber_set_webhook(config: Config) -> int:

@@ -18,10 +18,10 @@ from typing import Any
 
 from flows.domain.halls import Hall, Service
 from flows.engine.turn import EngineSettings
+from kiosk.settings import KioskSettings
 from printing.printers import PrinterConfig, parse_printers
 from state.db import Synchronous
 
-_ENGINE_DEFAULTS = EngineSettings()
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -40,21 +40,17 @@ class DatabaseSettings:
     synchronous: Synchronous = "full"  # SQLite's commits: "full" survives a power cut
 
 
-@dataclass(frozen=True)
-class EngineConfig:
-    retention_days: int = 30
+@dataclass(frozen=True, slots=True)
+class EngineConfig(EngineSettings):
+    """[engine]: the engine's own settings (flows/engine/turn.py says what each means) and
+    how long the purge keeps what the engine no longer needs."""
+
     approved_retention_days: int = 14
     print_keep_hours: int = 24
-    booking_days: int = 10
-    checkin_tolerance_min: int = 30
-    notify_places_ahead: int = 3
-    invite_hours: int = 72
-    max_failures: int = 3
-    deep_link_days: int = 30
-    activation_code_days: int = 7
-    activation_reminder_hours: int = 24
-    consentid_android_url: str = _ENGINE_DEFAULTS.consentid_android_url
-    consentid_ios_url: str = _ENGINE_DEFAULTS.consentid_ios_url
+
+
+# Engine settings that other tables set: the bots' names, known from their own settings.
+_SET_ELSEWHERE = {"bot_username": "[telegram] bot_username", "viber_uri": "[viber] uri"}
 
 
 @dataclass(frozen=True)
@@ -71,12 +67,6 @@ class ServerSettings:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ConfigError(f"setting [server] workers must be 1 or more, not {self.workers}")
-
-
-@dataclass(frozen=True)
-class KioskSettings:
-    idle_seconds: int = 60
-    idle_warning_seconds: int = 15
 
 
 @dataclass(frozen=True)
@@ -180,7 +170,7 @@ class Config:
     engine: EngineConfig = EngineConfig()
     links: LinkSettings = LinkSettings()
     server: ServerSettings = ServerSettings()
-    kiosk: KioskSettings = KioskSettings()
+    kiosk: KioskSettings = field(default_factory=KioskSettings)
     telegram: TelegramSettings = TelegramSettings()
     viber: ViberSettings = ViberSettings()
     outbox: OutboxSettings = OutboxSettings()
@@ -225,6 +215,8 @@ def load_section(cls: type[Any], table: Any, where: str) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key in table:
+        if cls is EngineConfig and key in _SET_ELSEWHERE:
+            raise ConfigError(f"setting [{where}] {key}: it is {_SET_ELSEWHERE[key]}")
         if key not in known:
             raise ConfigError(f"unknown setting [{where}] {key}")
     values = {k: _check_type(v, hints[k], f"[{where}] {k}") for k, v in table.items()}

@@ -1,6 +1,12 @@
-"""A flow drawn as a Mermaid state diagram, from the same table the engine runs."""
+"""A flow drawn as a Mermaid state diagram, from the same table the engine runs.
+
+`python -m ecitizen.diagram docs/flows` (`make diagrams`) draws every flow the engine runs.
+"""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from flows.engine.flow import END, Flow, Kind
 
@@ -35,3 +41,19 @@ def markdown(flow: Flow) -> str:
         "global commands (start, back, cancel, help, language, restart) work from every step.\n\n"
         f"```mermaid\n{mermaid(flow)}```\n"
     )
+
+
+def draw_all(folder: Path) -> list[Path]:
+    """docs/flows/<flow>.md for every flow the engine runs; returns the files written."""
+    from flows.conversations.assembly import FLOWS
+
+    written = []
+    for flow in FLOWS:
+        path = folder / f"{flow.name}.md"
+        path.write_text(markdown(flow), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    draw_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/flows"))

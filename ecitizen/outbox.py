@@ -18,10 +18,11 @@ from functools import partial
 from flows.conversations.activation import ACTIVATION_REMINDER, START, reminder_texts
 from flows.conversations.booking import when_label
 from flows.domain.halls import Hall
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey, Msg
 from flows.engine.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
 from flows.engine.ports import Delivery, RecipientGone, Store, TryLater
-from flows.engine.records import OutboxItem, RegistrationStatus, Unit
+from flows.engine.records import OutboxItem, Unit
 from state.leases import renewed
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Any
 from ecitizen.app import link_secret, utc_now
 from ecitizen.config import Config
 from flows.conversations.slips import SLIP_KINDS
-from flows.engine.messages import LANGUAGES
+from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES
 from printing.capabilities import capabilities
 from printing.connections import Printout, link_for
 from printing.document import Document
@@ -101,7 +101,10 @@ def _send_sample(
 
 
 async def print_sample(
-    config: PrinterConfig, slip: str = "ticket", lang: str = "sr-Cyrl", sample: Sample = Sample()
+    config: PrinterConfig,
+    slip: str = "ticket",
+    lang: str = DEFAULT_LANGUAGE,
+    sample: Sample = Sample(),
 ) -> Condition:
     """Send a sample slip straight to a printer (no print job, no activation code): what
     an operator does to check a new printer. Returns the printer's condition after it."""
@@ -115,14 +118,14 @@ def add_print_parser(sub: Any) -> None:
     actions = p.add_subparsers(dest="action", required=True)
     pre = actions.add_parser("preview", help="write a PNG of a sample slip")
     pre.add_argument("slip", choices=SLIP_KINDS)
-    pre.add_argument("--lang", choices=LANGUAGES, default="sr-Cyrl")
+    pre.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     pre.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper, mm")
     pre.add_argument("--profile", default="default", help="a python-escpos printer profile")
     pre.add_argument("--out", type=Path, default=None, help="default: <slip>-<lang>.png")
     test = actions.add_parser("test", help="print a sample slip on a configured printer")
     test.add_argument("printer")
     test.add_argument("--slip", choices=SLIP_KINDS, default="ticket")
-    test.add_argument("--lang", choices=LANGUAGES, default="sr-Cyrl")
+    test.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
 def run_print_command(

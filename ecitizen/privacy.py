@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bot.web.mailbox import FORGET_AFTER
 from bot.webchat import COOKIE_MAX_AGE, REPLACED_KEPT, SESSION_KEPT
-from ecitizen.config import EngineConfig, KioskSettings
-from kiosk.web import SWEEP_EVERY_SECONDS, SWEEP_GRACE_SECONDS
+from ecitizen.config import EngineConfig
+from kiosk.settings import SWEEP_EVERY_SECONDS, SWEEP_GRACE_SECONDS, KioskSettings
 from state.retention import TABLES, Rule
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "privacy.md"
@@ -126,8 +126,8 @@ def generated() -> str:
         "| Setting | Default | Applies to |",
         "|---|---|---|",
         *(f"| `{name}` | {engine[name]} | {what} |" for name, what in SETTINGS),
-        f"| `[kiosk] idle_seconds` + `idle_warning_seconds` | {kiosk['idle_seconds']} + "
-        f"{kiosk['idle_warning_seconds']} s | an abandoned kiosk conversation |",
+        f"| `[kiosk] idle_seconds` + `idle_warning_seconds` | {kiosk['idle_seconds']:g} + "
+        f"{kiosk['idle_warning_seconds']:g} s | an abandoned kiosk conversation |",
         "",
         "## Tables",
         "",

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ecitizen.app import build_app, utc_now
+from ecitizen.app import opened, utc_now
 from ecitizen.config import Config
 from flows.conversations.activation import STEPS, step_number
 from flows.domain.halls import Hall
@@ -159,8 +159,7 @@ async def run_report(config: Config, args: argparse.Namespace) -> int:
     if args.last < args.first:
         sys.stderr.write("--to must not be before --from\n")
         return 2
-    app = await build_app(config)
-    try:
+    async with opened(config) as app:
         hall = app.halls.get(args.hall)
         if hall is None:
             sys.stderr.write(f"unknown hall {args.hall!r}; known: {', '.join(app.halls)}\n")
@@ -168,5 +167,3 @@ async def run_report(config: Config, args: argparse.Namespace) -> int:
         figures = await activation_figures(app.store, hall, args.first, args.last, utc_now())
         sys.stdout.write(as_csv(figures) if args.csv else as_table(figures))
         return 0
-    finally:
-        await app.close()

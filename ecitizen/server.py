@@ -22,15 +22,27 @@ from ecitizen.app import App, build_app
 from ecitizen.config import Config
 from ecitizen.polling import PollingLease
 from ecitizen.purge import purge_daily
+from ecitizen.web_security import secure
 from kiosk.display import add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
-from kiosk.security import security_headers
-from kiosk.web import KioskDeps, KioskSettings, add_kiosk_routes
+from kiosk.slipnote import PrinterReady
+from kiosk.web import KioskDeps, add_kiosk_routes
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # no request of ours is larger: a bigger one is refused with 413
+
+
+def printer_ready(app: App) -> PrinterReady:
+    """The kiosk's question, whether the hall's printer can print, answered by the print
+    worker's last known condition of it (whichever process owns the printer)."""
+
+    def ready(printer: str) -> bool | None:
+        condition = app.printers.conditions().get(printer)
+        return None if condition is None else condition.can_print
+
+    return ready
 
 
 def telegram_channel(app: App) -> TelegramChannel | None:
@@ -77,18 +89,15 @@ def build_web(
     app: App, telegram: TelegramChannel | None = None, viber: ViberChannel | None = None
 ) -> Server:
     """The whole HTTP surface: landing page, kiosks, hall displays, web chat, webhooks."""
-    web_app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
-    kiosk = app.config.kiosk
+    web_app = secure(web.Application(client_max_size=MAX_BODY))
     add_kiosk_routes(
         web_app,
         KioskDeps(
             app,
             app.halls,
             app.store,
-            KioskSettings(
-                idle_seconds=kiosk.idle_seconds, countdown_seconds=kiosk.idle_warning_seconds
-            ),
-            printer_condition=lambda name: app.printers.conditions().get(name),
+            app.config.kiosk,
+            printer_ready=printer_ready(app),
         ),
     )
     hub = HallEvents(app.store, app.halls, clock=app.env.clock, wakeups=app.store.wakeups)

@@ -130,7 +130,7 @@ def serve_workers(config: Config, count: int) -> int:
     link_secret(config)  # made here once: the workers would race to create it
     supervisor = _Supervisor(config, count)
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
         supervisor.stop()
 
     signal.signal(signal.SIGTERM, on_signal)

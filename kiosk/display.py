@@ -23,7 +23,6 @@ from flows.engine.messages import Msg
 from kiosk.assets import Assets, static_assets
 from kiosk.events import Board, HallEvents
 from kiosk.pages import hall_name, unknown_hall
-from kiosk.security import harden, no_store
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class DisplayApp:
             counter_template=text("display.counter", language),
         )
         body = await self.assets.page("display.html", values)
-        return no_store(web.Response(text=body, content_type="text/html", charset="utf-8"))
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def _first_board(self, hall: str) -> Board | None:
         try:
@@ -92,7 +91,6 @@ class DisplayApp:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream; charset=utf-8", "X-Accel-Buffering": "no"}
         )
-        no_store(harden(response))
         await response.prepare(request)
         event_id = 0
         try:

@@ -135,9 +135,6 @@ class HallEvents:
         except Exception as exc:  # a store hiccup: the periodic refresh brings it
             log.warning("hall board push failed: %s", type(exc).__name__)
 
-    def knows(self, hall: str) -> bool:
-        return hall in self._halls
-
     async def board(self, hall: str) -> Board:
         h = self._halls[hall]
         return board_of(h, await self._store.tickets(hall, h.local_day(self._clock())))
@@ -171,9 +168,6 @@ class HallEvents:
             if not self._subscribers[hall]:
                 del self._subscribers[hall]
                 self._last.pop(hall, None)
-
-    def subscribers(self, hall: str) -> int:
-        return len(self._subscribers.get(hall, ()))
 
     def close(self) -> None:
         """Server shutdown: end every open stream (the displays reconnect by themselves)."""

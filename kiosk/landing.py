@@ -12,7 +12,6 @@ from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.pages import hall_name
 from kiosk.screens import LANGUAGE_NAMES
-from kiosk.security import no_store
 
 
 def _e(value: str) -> str:
@@ -63,6 +62,6 @@ def landing_routes(halls: Mapping[str, Hall] | Iterable[Hall]) -> list[web.Route
     async def landing(request: web.Request) -> web.Response:
         language = normalize_language(request.query.get("lang"))
         body = landing_html(known, language)
-        return no_store(web.Response(text=body, content_type="text/html", charset="utf-8"))
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     return [web.get("/", landing)]

@@ -8,7 +8,6 @@ from flows.domain.halls import Hall
 from flows.engine.i18n import text, to_latin
 from flows.engine.messages import DEFAULT_LANGUAGE
 from kiosk.assets import Assets
-from kiosk.security import no_store
 
 
 def hall_name(hall: Hall, language: str) -> str:
@@ -26,4 +25,4 @@ async def unknown_hall(assets: Assets) -> web.Response:
         "home": text("landing.title", DEFAULT_LANGUAGE),
     }
     body = await assets.page("not_found.html", values)
-    return no_store(web.Response(status=404, text=body, content_type="text/html", charset="utf-8"))
+    return web.Response(status=404, text=body, content_type="text/html", charset="utf-8")

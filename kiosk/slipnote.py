@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flows.engine.i18n import text
-from printing.status import Condition
 
 log = logging.getLogger(__name__)
 
-# The hall's printer name -> its last known condition (None: not known yet).
-PrinterCondition = Callable[[str], Condition | None]
+# The hall's printer name -> whether it can print, as last known (None: not known yet). The
+# shell answers it from the print worker; the kiosk knows nothing more of printing.
+PrinterReady = Callable[[str], bool | None]
 
 # What the flows themselves say about the slip, which the kiosk's note replaces.
 SLIP_PROMISES = frozenset({"ticket.print"})
@@ -36,11 +36,6 @@ def queued_a_slip(screen: Mapping[str, Any]) -> bool:
     return bool(screen.get("end") and (screen.get("reference") or screen.get("ticket")))
 
 
-def can_print(condition: Condition | None) -> bool:
-    # Not known yet, or "unknown" (a printer that cannot tell): the worker tries to print.
-    return condition is None or condition.can_print
-
-
 def on_screen(screen: Mapping[str, Any], language: str) -> str:
     """The parts of the slip the screen shows, as a list in words ("the queue number, ...")."""
     parts = [text(key, language) for field, key in ITEMS if screen.get(field)]
@@ -53,17 +48,18 @@ def on_screen(screen: Mapping[str, Any], language: str) -> str:
 
 
 def slip_note(
-    screen: Mapping[str, Any], condition_of: PrinterCondition, printer: str, language: str
+    screen: Mapping[str, Any], ready: PrinterReady, printer: str, language: str
 ) -> dict[str, Any] | None:
     """{"ready": bool, "text": str} for a screen that queued a slip on `printer`; None for
     any other screen, or when the printer's condition cannot be had."""
     if not queued_a_slip(screen):
         return None
     try:
-        condition = condition_of(printer)
+        can_print = ready(printer)
     except Exception as exc:  # a status lookup must never cost the citizen their screen
         log.error("printer condition lookup failed for %s: %s", printer, type(exc).__name__)
         return None
-    if can_print(condition):
+    # Not known yet: the worker tries to print.
+    if can_print is None or can_print:
         return {"ready": True, "text": text(PRINTING, language)}
     return {"ready": False, "text": text(DELAYED, language, items=on_screen(screen, language))}

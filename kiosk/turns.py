@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from flows.domain.appsecrets import mask_app_secrets
 from flows.engine.i18n import normalize_language, text
-from flows.engine.messages import LANGUAGES, Command, Inbound, Outbound
+from flows.engine.json_body import (
+    BadRequest,
+    only_fields,
+    optional_str,
+    page_command,
+    required_int,
+)
+from flows.engine.messages import Command, Inbound
+from flows.engine.ports import Conversations
 from flows.engine.records import KioskSession
-from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
 from kiosk.screens import language_screen, screen_from, ui_texts
 from kiosk.sessions import message_id
 
@@ -39,12 +46,6 @@ KIOSK_COMMANDS = frozenset(
     }
 )
 MAX_SEQ = 1_000_000
-
-
-class Conversations(Protocol):
-    """The engine as the kiosk sees it (flows.engine.engine.Engine has this shape)."""
-
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +82,7 @@ def parse_message(data: dict[str, Any]) -> KioskMessage:
         raise BadRequest(400, "one_answer", "exactly one of text, choice, command, scan")
     command: Command | None = None
     if command_name is not None:
-        try:
-            command = Command(command_name)
-        except ValueError:
-            raise BadRequest(400, "unknown_command") from None
-        if command not in KIOSK_COMMANDS:
-            raise BadRequest(403, "command_not_allowed")
-        if command == Command.LANGUAGE and payload not in LANGUAGES:
-            raise BadRequest(400, "unknown_language")
+        command = page_command(command_name, payload, KIOSK_COMMANDS)
     elif payload is not None:
         raise BadRequest(400, "payload_without_command")
     return KioskMessage(seq, text_, choice, command, payload, scan)

@@ -18,25 +18,23 @@ import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
 from flows.domain.halls import Hall
 from flows.engine.i18n import normalize_language, text
+from flows.engine.json_body import BadRequest, read_json_object
 from flows.engine.messages import DEFAULT_LANGUAGE, Command
-from flows.engine.ports import KioskSessionStore
+from flows.engine.ports import Conversations, KioskSessionStore
 from flows.engine.records import KioskSession
 from kiosk.assets import Assets, static_assets
-from kiosk.jsonbody import BadRequest, json_error, read_json_object
 from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import language_screen, ui_texts
-from kiosk.security import no_store
 from kiosk.sessions import TOUCH_EVERY, KioskSessions
-from kiosk.slipnote import SLIP_PROMISES, PrinterCondition, slip_note
+from kiosk.settings import SWEEP_EVERY_SECONDS, KioskSettings
+from kiosk.slipnote import SLIP_PROMISES, PrinterReady, slip_note
 from kiosk.turns import (
-    Conversations,
     KioskMessage,
     KioskTurns,
     TakenElsewhere,
@@ -48,27 +46,9 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_session"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# A page that died (crash, cable pulled) is wiped by the server this long after its own
-# idle wipe should have happened: a page in use tells the server every TOUCH_EVERY (5 s)
-# at most, and the request may take a moment.
-SWEEP_GRACE_SECONDS = 8.0
-SWEEP_EVERY_SECONDS = 5.0
 # A message another request took: how long its answer is waited for (it is being saved).
 TAKEN_WAIT_ROUNDS = 20
 TAKEN_WAIT_SECONDS = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class KioskSettings:
-    idle_seconds: float = 60.0  # then "Are you still there?"
-    countdown_seconds: float = 20.0  # then everything is wiped
-    # How often a page showing a slip's status asks again (the printer may stop or recover).
-    slip_refresh_seconds: float = 5.0
-
-    @property
-    def quiet(self) -> timedelta:
-        """How long a session may stay silent before the server wipes it."""
-        return timedelta(seconds=self.idle_seconds + self.countdown_seconds + SWEEP_GRACE_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +57,9 @@ class KioskDeps:
     halls: Mapping[str, Hall]
     store: KioskSessionStore
     settings: KioskSettings = field(default_factory=KioskSettings)
-    # The hall's printer name -> its last known condition (None: not known yet). Without
-    # it the kiosk says nothing about the slip.
-    printer_condition: PrinterCondition | None = None
+    # Whether the hall's printer can print (None: not known yet). Without it the kiosk
+    # says nothing about the slip.
+    printer_ready: PrinterReady | None = None
 
 
 class KioskApp:
@@ -89,7 +69,7 @@ class KioskApp:
         self.sessions = KioskSessions(deps.store)
         # With the printer's condition at hand the kiosk tells what became of the slip
         # itself, so the engine's own "the slip is printing" would only contradict it.
-        own_note = deps.printer_condition is not None
+        own_note = deps.printer_ready is not None
         self.turns = KioskTurns(deps.engine, SLIP_PROMISES if own_note else frozenset())
         self.assets = assets
 
@@ -106,13 +86,13 @@ class KioskApp:
             "hall_name": hall.name,
             "api": f"/kiosk/{hall.code}/api",
             "idle_seconds": self.settings.idle_seconds,
-            "countdown_seconds": self.settings.countdown_seconds,
+            "countdown_seconds": self.settings.idle_warning_seconds,
             "touch_seconds": TOUCH_EVERY.total_seconds(),
             "slip_refresh_seconds": self.settings.slip_refresh_seconds,
         }
         values.update({k.replace(".", "_"): v for k, v in ui.items()})
         body = await self.assets.page("kiosk.html", values)
-        return no_store(web.Response(text=body, content_type="text/html", charset="utf-8"))
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     # -- API -----------------------------------------------------------------------------
 
@@ -132,14 +112,17 @@ class KioskApp:
             found = await self.sessions.touch(hall.code, self._token(request))
         except Exception as exc:
             return self._unavailable(exc)
-        return no_store(web.Response(status=204 if found else 409))
+        return web.Response(status=204 if found else 409)
 
     async def message(self, request: web.Request) -> web.Response:
         hall = self._hall(request)
         try:
-            message = parse_message(await read_json_object(request))
+            body = await read_json_object(
+                request.content_type, request.content_length, request.content.iter_chunked(4096)
+            )
+            message = parse_message(body)
         except BadRequest as exc:
-            return json_error(exc.status, exc.code, exc.detail)
+            return web.json_response(exc.body(), status=exc.status)
         token = self._token(request)
         if message.command == Command.WIPE:
             return await self._wipe(request, hall.code, token)
@@ -231,7 +214,7 @@ class KioskApp:
             "error": "unavailable",
             "message": text("kiosk.error.unavailable", DEFAULT_LANGUAGE),
         }
-        return no_store(web.json_response(body, status=503))
+        return web.json_response(body, status=503)
 
     def _answer(
         self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
@@ -240,11 +223,11 @@ class KioskApp:
         language = str(body.get("language", DEFAULT_LANGUAGE))
         body = {**body, "hall": hall_name(hall, language)}
         screen = body.get("screen")
-        if self.deps.printer_condition is not None and isinstance(screen, dict):
+        if self.deps.printer_ready is not None and isinstance(screen, dict):
             # Asked at every answer and reload, so the page follows the printer's state.
-            note = slip_note(screen, self.deps.printer_condition, hall.printer, language)
+            note = slip_note(screen, self.deps.printer_ready, hall.printer, language)
             body["screen"] = {**screen, "slip": note}
-        response = no_store(web.json_response(body, status=status))
+        response = web.json_response(body, status=status)
         if request.cookies.get(COOKIE) != session.token:
             response.set_cookie(
                 COOKIE,

@@ -43,8 +43,13 @@ class AccountBackend(Protocol):
 
 
 def new_activation_code() -> str:
-    """12 characters from an unambiguous alphabet, grouped: "K7QM-2XPA-9RTD"."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    """12 characters from an unambiguous alphabet, grouped: "K7QM-2XPA-9RTD". Letters and
+    digits both, always: twelve letters alone would read as a word, and a chat that is sent
+    the code would not know it for one (flows/domain/appsecrets.py)."""
+    length = CODE_GROUPS * CODE_GROUP_LEN
+    chars = ""
+    while not (any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)):
+        chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
     groups = [chars[i : i + CODE_GROUP_LEN] for i in range(0, len(chars), CODE_GROUP_LEN)]
     return "-".join(groups)
 

@@ -4,7 +4,7 @@ written by a message's unit (state/staff_writes.py)."""
 
 from __future__ import annotations
 
-from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
 from flows.engine.records import Officer, OfficerInvite, Revocation, Throttle
 from state.base import StoreBase
@@ -81,7 +81,7 @@ class OfficerQueries(StoreBase):
         leaves their counter, and every registration they held in review goes back to the
         waiting list, audited with the revocation."""
         now = to_micros(self._clock())
-        held = f"status = '{lifecycle.IN_REVIEW}' AND officer_id = $1"
+        held = f"status = '{RegistrationStatus.IN_REVIEW}' AND officer_id = $1"
         outcome = await self._db.run(
             [
                 Statement(
@@ -101,7 +101,7 @@ class OfficerQueries(StoreBase):
                     (officer_id, now, actor, f"revoked officer:{officer_id}"),
                 ),
                 Statement(
-                    f"UPDATE registrations SET status = '{lifecycle.CHECKED_IN}', "
+                    f"UPDATE registrations SET status = '{RegistrationStatus.CHECKED_IN}', "
                     f"officer_id = NULL, updated_at = $2 WHERE {held} RETURNING ref",
                     (officer_id, now),
                     rows=True,

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import Registration, RegistrationStatus
+from flows.engine.records import Registration
 from state.base import StoreBase
 from state.db import Row
 from state.values import from_micros, maybe_datetime, to_micros
@@ -28,7 +29,7 @@ def sql_list(values: Iterable[str]) -> str:
     return ", ".join(f"'{value}'" for value in sorted(values))
 
 
-ACTIVE = sql_list(lifecycle.ACTIVE)
+ACTIVE = sql_list(lifecycle.PENDING)
 ERASABLE = sql_list(lifecycle.ERASABLE)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.throttle import FORGIVEN_AFTER
 from state.base import StoreBase
 from state.db import Statement
@@ -26,7 +27,7 @@ ERASED = "UPDATE registrations SET first_name = '', last_name = '', jmbg = '', "
 ERASED += "id_number = '', phone = '', email = NULL, reason = NULL, username = NULL, erased = 1"
 # Accounts that may still be handed out: those of approved registrations not yet erased,
 # and of registrations an officer may yet approve.
-_MAY_HAND_OUT = sql_list({lifecycle.APPROVED, *lifecycle.ACTIVE})
+_MAY_HAND_OUT = sql_list({RegistrationStatus.APPROVED, *lifecycle.PENDING})
 _UNFINISHED_JOBS = sql_list({"queued", "printing", "uncertain"})
 _KEY_ERASED = "idempotency_key = 'erased:' || CAST(id AS TEXT)"
 _NOT_ERASED = "idempotency_key NOT LIKE 'erased:%'"
@@ -62,7 +63,7 @@ def purge_statements(limits: Limits) -> list[Statement]:
     return [
         Statement(
             f"{ERASED} WHERE erased = 0 AND ((status IN ({ERASABLE}) AND updated_at < $1) "
-            f"OR (status = '{lifecycle.APPROVED}' AND updated_at < $2)) RETURNING ref",
+            f"OR (status = '{RegistrationStatus.APPROVED}' AND updated_at < $2)) RETURNING ref",
             (closed, approved),
             rows=True,
         ),

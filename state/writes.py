@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.codec import outbound_to_json
 from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
@@ -183,20 +184,20 @@ def _transition_sql(to: str) -> tuple[str, bool]:
     involves an officer) the officer, then the reason (rejected) or username (approved).
     Also says whether the officer parameter is used."""
     allowed = lifecycle.ALLOWED_FROM[to]
-    uses_officer = to == lifecycle.IN_REVIEW or lifecycle.IN_REVIEW in allowed
+    uses_officer = to == RegistrationStatus.IN_REVIEW or RegistrationStatus.IN_REVIEW in allowed
     sets = [f"status = '{to}'", "updated_at = $2"]
-    if to == lifecycle.IN_REVIEW:
+    if to == RegistrationStatus.IN_REVIEW:
         sets.append("officer_id = $3")
-    elif to == lifecycle.CHECKED_IN:
+    elif to == RegistrationStatus.CHECKED_IN:
         sets.append("officer_id = NULL")  # released: nobody holds it any more
-    if to == lifecycle.REJECTED:
+    if to == RegistrationStatus.REJECTED:
         sets.append("reason = $4")
-    elif to == lifecycle.APPROVED:
+    elif to == RegistrationStatus.APPROVED:
         sets.append("username = $4")
-    free = allowed - {lifecycle.IN_REVIEW}
+    free = allowed - {RegistrationStatus.IN_REVIEW}
     sources = [f"status IN ({sql_list(free)})"] if free else []
-    if lifecycle.IN_REVIEW in allowed:
-        sources.append(f"(status = '{lifecycle.IN_REVIEW}' AND officer_id = $3)")
+    if RegistrationStatus.IN_REVIEW in allowed:
+        sources.append(f"(status = '{RegistrationStatus.IN_REVIEW}' AND officer_id = $3)")
     sql = f"UPDATE registrations SET {', '.join(sets)} WHERE ref = $1 AND ({' OR '.join(sources)})"
     return sql, uses_officer
 
@@ -204,15 +205,17 @@ def _transition_sql(to: str) -> tuple[str, bool]:
 def transition_statement(move: Transition, now: int) -> Statement:
     refusal = Refusal(TRANSITION, move.ref)
     to = move.to.value
-    if to not in lifecycle.ALLOWED_FROM or (to == lifecycle.IN_REVIEW and move.officer_id is None):
+    if to not in lifecycle.ALLOWED_FROM or (
+        to == RegistrationStatus.IN_REVIEW and move.officer_id is None
+    ):
         return Statement("SELECT 1 WHERE 1 = 0", refuse=refusal, rows=True)
     sql, uses_officer = _transition_sql(to)
     args: tuple[Any, ...] = (move.ref, now)
     if uses_officer:
         args += (move.officer_id,)
-    if to == lifecycle.REJECTED:
+    if to == RegistrationStatus.REJECTED:
         args += (move.reason,)
-    elif to == lifecycle.APPROVED:
+    elif to == RegistrationStatus.APPROVED:
         args += (move.username,)
     return Statement(sql, args, refuse=refusal)
 

@@ -7,6 +7,7 @@ no terminal I/O is needed and nothing of ours is imitated.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.terminal import parse_line, render_outbound
@@ -15,6 +16,58 @@ from flows.engine.i18n import render
 from flows.engine.messages import Command, ConversationKey, Inbound, Outbound
 
 _ids = itertools.count(1)
+# what the citizen presses and reads, per language
+WORDS = {
+    "sr-Cyrl": {
+        "code": "sr-Cyrl",
+        "language": "ћирилица",
+        "register": "Постани еГрађанин",
+        "continue": "Настави",
+        "yes": "Да",
+        "skip": "Прескочи",
+        "hall": "Крагујевац",
+        "day": "уторак",
+        "submit": "Пошаљи пријаву",
+        "consent": "пристајете",
+        "first": "име",
+        "done": "Пријава је примљена",
+        "bring": "личну карту",
+        "summary": "Ваша пријава",
+    },
+    "sr-Latn": {
+        "code": "sr-Latn",
+        "language": "latinica",
+        "register": "Postani eGrađanin",
+        "continue": "Nastavi",
+        "yes": "Da",
+        "skip": "Preskoči",
+        "hall": "Kragujevac",
+        "day": "utorak",
+        "submit": "Pošalji prijavu",
+        "consent": "pristajete",
+        "first": "ime",
+        "done": "Prijava je primljena",
+        "bring": "ličnu kartu",
+        "summary": "Vaša prijava",
+    },
+    "en": {
+        "code": "en",
+        "language": "English",
+        "register": "Become an eCitizen",
+        "continue": "Continue",
+        "yes": "Yes",
+        "skip": "Skip",
+        "hall": "Kragujevac",
+        "day": "Tuesday",
+        "submit": "Submit",
+        "consent": "agree",
+        "first": "first name",
+        "done": "registration is received",
+        "bring": "ID card",
+        "summary": "Your registration",
+    },
+}
+CYRILLIC = WORDS["sr-Cyrl"]
 
 
 @dataclass
@@ -77,16 +130,34 @@ class Chat:
         """The kiosk's language buttons on the start screen."""
         return await self.send(Inbound(self.key, command=Command.LANGUAGE, payload=language))
 
-    async def begins_registration(self) -> None:
-        """Up to the first question of the registration, in Serbian Cyrillic."""
+    async def begins_registration(self, words: Mapping[str, str] = CYRILLIC) -> None:
+        """Up to the first question of the registration, in the language of `words` (what
+        the person presses: tests/flows/test_registration_dialogue.py WORDS)."""
         if self.channel == "kiosk":
-            await self.command_language("sr-Cyrl")
+            await self.command_language(words["code"])
         else:
             await self.says("/start")
-            await self.picks("ћирилица")
-        await self.picks("Постани еГрађанин")
-        await self.picks("Настави")
-        await self.picks("Да")
+            await self.picks(words["language"])
+        await self.picks(words["register"])
+        await self.picks(words["continue"])
+        await self.picks(words["yes"])
+
+    async def reaches_the_times(self, words: Mapping[str, str] = CYRILLIC) -> None:
+        """Registers as Ана Петровић up to the times of a visit on Tuesday (a day with every
+        time free)."""
+        await self.begins_registration(words)
+        await self.answers("Ана", "Петровић", "0512981717776", "012345678", "064 123 4567")
+        await self.picks(words["skip"])
+        if self.channel != "kiosk":  # the kiosk knows its hall
+            await self.picks(words["hall"])
+        await self.picks(words["day"])
+
+    async def reaches_the_summary(self, words: Mapping[str, str] = CYRILLIC) -> str:
+        """As far as the summary, the visit on Tuesday at 09:00; returns the summary."""
+        await self.reaches_the_times(words)
+        summary = await self.picks("09:00")
+        assert words["summary"] in summary
+        return summary
 
     async def answers(self, *lines: str) -> str:
         """Types several answers in a row; returns the last reply."""

@@ -10,10 +10,10 @@ import os
 import pty
 import re
 import struct
-import sys
 import termios
 from pathlib import Path
 
+from tests.commands import start_ecitizen
 from tests.waiting import eventually
 
 ROWS, COLUMNS = 200, 120
@@ -111,13 +111,9 @@ class PtyTerminal:
         given = termios.tcgetattr(slave)
         log = config.parent / f"chat-{os.getpid()}-{slave}.log"
         with log.open("wb") as errors:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "ecitizen.cli",
+            proc = await start_ecitizen(
+                config,
                 "chat",
-                "--config",
-                str(config),
                 *args,
                 stdin=slave,
                 stdout=slave,

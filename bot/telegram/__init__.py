@@ -1,6 +1,5 @@
 """Telegram: citizens and officers talk to the engine through python-telegram-bot."""
 
-from bot.conversation import ConversationEngine
 from bot.pacing import SendLimits
 from bot.sending import RetryPolicy
 from bot.telegram.channel import DEFAULT_API_URL, TELEGRAM_LIMITS, TelegramChannel
@@ -14,7 +13,6 @@ from bot.telegram.errors import (
 __all__ = [
     "DEFAULT_API_URL",
     "TELEGRAM_LIMITS",
-    "ConversationEngine",
     "InvalidTelegramToken",
     "RetryPolicy",
     "SendLimits",

@@ -20,7 +20,6 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.conversation import ConversationEngine
 from bot.delivery import OutboxDelivery
 from bot.pacing import URGENT, SendLimiter, SendLimits
 from bot.sending import RetryPolicy, Sender
@@ -41,7 +40,7 @@ from bot.telegram.updates import PerChatOrder
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import LANGUAGES, Outbound, is_page_turn
-from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.ports import Conversations, RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type
@@ -66,7 +65,7 @@ TgApp = Application[
 class TelegramChannel:
     def __init__(
         self,
-        engine: ConversationEngine,
+        engine: Conversations,
         token: str,
         *,
         api_url: str = DEFAULT_API_URL,
@@ -99,7 +98,6 @@ class TelegramChannel:
         self._mode: Mode = "webhook" if mode == "webhook" else "polling"
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret or ""
-        self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
         self._app = _build(token, self._api_url, self._mode, max_running)
         self._app.add_handler(TypeHandler(Update, self._on_update))

@@ -22,7 +22,6 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.conversation import ConversationEngine
 from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
 from bot.pacing import URGENT, SendLimiter, SendLimits
@@ -52,7 +51,7 @@ from bot.viber.transport import ViberTransport
 from flows.domain.deep_links import viber_url
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Outbound
-from flows.engine.ports import ChatReachStore, RecipientGone, TryLater
+from flows.engine.ports import ChatReachStore, Conversations, RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ async def register_webhook(api: ViberApi, url: str) -> None:
 class ViberChannel:
     def __init__(
         self,
-        engine: ConversationEngine,
+        engine: Conversations,
         token: str,
         *,
         public_url: str,

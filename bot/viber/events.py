@@ -24,7 +24,6 @@ from bot.viber.keyboard import Keys, read_press
 from flows.engine.messages import Command, ConversationKey, Inbound
 
 CHANNEL = "viber"
-MESSAGE_EVENTS = frozenset({"message", "conversation_started"})
 RECEIPTS = frozenset({"delivered", "seen", "failed"})
 # What the bot cannot read, each answered with its own line before the question again.
 UNREADABLE = frozenset({"picture", "video", "file", "sticker", "location", "url", "rich_media"})

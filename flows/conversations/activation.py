@@ -16,18 +16,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows.conversations.booking import hall_label, when_label
+from flows.conversations.booking import hall_label, visit_steps, when_label
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, Option, action, ask, choose, info
 from flows.engine.messages import Choice, Expect, Msg
-from flows.engine.records import (
-    ActivationProgress,
-    AuditEntry,
-    Effect,
-    Registration,
-    RegistrationStatus,
-    Transition,
-)
+from flows.engine.records import ActivationProgress, AuditEntry, Effect, Registration, Transition
 from flows.engine.turn import Parts, Presentation, Turn
 
 STEPS: tuple[str, ...] = ("install", "intro", "pin", "activate", "check", "login")
@@ -112,16 +106,7 @@ ACTIVATION = Flow(
             prompt="activation.help_prompt",
         ),
         action("ask_officer", "activation_ask_officer", on={"ok": "resume"}),
-        choose(
-            "visit_day",
-            "visit_day",
-            provider="visit_days",
-            on={"ok": "visit_time", "walk_in": "visit_time"},
-            clears=("visit",),
-        ),
-        choose(
-            "visit_time", "visit", provider="visit_times", on={"ok": "book"}, skip_when="walk_in"
-        ),
+        *visit_steps(then="book"),
         action("book", "activation_book_visit", on={"ok": END}),
         action("contact", "activation_contact", on={"ok": "resume"}),
         action("resume", "activation_resume", on={s: s for s in STEPS}),

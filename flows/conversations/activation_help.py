@@ -12,8 +12,8 @@ from flows.conversations.activation import current_step, registration_of, step_m
 from flows.conversations.booking import WALK_IN, hall_label, slot_taken, visit_of, when_label
 from flows.conversations.queueing import stands_in
 from flows.domain.halls import Hall
-from flows.engine.messages import Choice, ConversationKey, Msg
-from flows.engine.notify import notify, notify_officers
+from flows.engine.messages import Choice, Msg
+from flows.engine.notify import notify_officers, officer_notices, reachable
 from flows.engine.ports import SlotFull, StoreError
 from flows.engine.records import AuditEntry, HelpVisit, Registration
 from flows.engine.turn import Parts, Presentation, Turn
@@ -60,11 +60,8 @@ async def ask_officer(turn: Turn) -> str:
     ]
     idem = f"activation-help:{reg.ref}:{step_number(step)}:{turn.inbound.message_id or ''}"
     officer = await turn.env.store.officer(reg.officer_id) if reg.officer_id else None
-    if officer and officer.active and officer.counter and officer.channel and officer.user_key:
-        key = ConversationKey(officer.channel, officer.user_key)
-        conv = await turn.env.store.load_conversation(key)
-        language = (conv.language if conv else None) or "sr-Cyrl"
-        turn.unit.effects.append(notify(key, language, texts, idem))
+    if officer and officer.counter and reachable(officer):
+        turn.unit.effects += await officer_notices(turn.env.store, [officer], texts, idem)
         turn.say("activation.officer_told", name=officer.name, counter=officer.counter)
     else:
         await notify_officers(turn, reg.hall, texts, idem)

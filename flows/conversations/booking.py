@@ -19,10 +19,18 @@ WALK_IN = "walk_in"
 PAGE_SIZE = 8
 
 
-def visit_time_steps(then: str) -> tuple[Step, Step]:
-    """The time of the visit, a page at a time; a page turn asks the same question again
-    (and is no step of its own: "back" leads to the day, not through every page)."""
+def visit_steps(then: str) -> tuple[Step, Step, Step]:
+    """The day of the visit (or a walk-in, with no time), then its time, a page at a time;
+    a page turn asks the same question again (and is no step of its own: "back" leads to
+    the day, not through every page)."""
     return (
+        choose(
+            "visit_day",
+            "visit_day",
+            provider="visit_days",
+            on={"ok": "visit_time", WALK_IN: "visit_time"},
+            clears=("visit",),
+        ),
         choose(
             "visit_time",
             "visit",

@@ -8,21 +8,16 @@ from flows.conversations.booking import (
     hall_label,
     slot_taken,
     visit_of,
-    visit_time_steps,
+    visit_steps,
     when_label,
 )
 from flows.conversations.registration import LANGUAGE_OPTIONS, reminder
 from flows.domain import lifecycle
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, action, choose, confirm
 from flows.engine.messages import Choice, Msg
 from flows.engine.ports import IllegalTransition, SlotFull, StoreError
-from flows.engine.records import (
-    AuditEntry,
-    Registration,
-    RegistrationStatus,
-    Transition,
-    VisitChange,
-)
+from flows.engine.records import AuditEntry, Registration, Transition, VisitChange
 from flows.engine.turn import Parts, Presentation, Turn
 
 LANGUAGE = Flow(
@@ -50,14 +45,7 @@ STATUS = Flow(
             provider="status_view",
             on={"move": "visit_day", "cancel": "confirm_cancel", "done": END},
         ),
-        choose(
-            "visit_day",
-            "visit_day",
-            provider="visit_days",
-            on={"ok": "visit_time", "walk_in": "visit_time"},
-            clears=("visit",),
-        ),
-        *visit_time_steps(then="move"),
+        *visit_steps(then="move"),
         action("move", "move_visit", on={"ok": END}),
         confirm("confirm_cancel", on={"yes": "cancel", "no": "show"}),
         action("cancel", "cancel_registration", on={"ok": END}),
@@ -158,7 +146,7 @@ async def cancel_registration(turn: Turn) -> str:
     reg = await _current(turn)
     if reg is None:
         return "ok"
-    if not lifecycle.is_legal(reg.status, lifecycle.CANCELLED):
+    if not lifecycle.is_legal(reg.status, RegistrationStatus.CANCELLED):
         turn.say("status.cannot_cancel", status=Msg(f"status.{reg.status}"))
         return "ok"
     turn.unit.transitions.append(Transition(reg.ref, RegistrationStatus.CANCELLED))

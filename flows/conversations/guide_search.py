@@ -67,7 +67,6 @@ def _deletions(word: str) -> set[str]:
 @dataclass(frozen=True, slots=True)
 class Hit:
     procedure: Procedure
-    score: float
 
 
 class GuideIndex:
@@ -134,7 +133,7 @@ class GuideIndex:
         ranked = sorted(
             scores, key=lambda n: (-matched[n], -scores[n], -self._title_share(n, meant), n)
         )
-        return [Hit(self.procedures[n], scores[n]) for n in ranked[:limit]]
+        return [Hit(self.procedures[n]) for n in ranked[:limit]]
 
     def _title_share(self, number: int, meant: set[str]) -> float:
         """How much of the title (in its better-matching language) the query stands for."""

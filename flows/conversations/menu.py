@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flows.engine.messages import Choice, Expect, Msg, Outbound
-from flows.engine.parking import parked_flow
+from flows.engine.parking import RESUME, parked_flow
 from flows.engine.present import LANGUAGE_CHOICES, plain_reply
 from flows.engine.turn import Turn
 
@@ -23,10 +23,17 @@ FLOW_OF: dict[str, str] = {
     "menu.language": "language",
     "menu.consentid": "activation",
 }
-RESUME = "menu.resume"  # back to a draft set aside (flows.engine.parking)
 
 # flows whose cancel says what was (not) kept
 CANCEL_TEXTS = frozenset({"registration", "status", "checkin", "ticket", "officer", "enroll"})
+
+
+def flow_of(choice: str) -> str | None:
+    return FLOW_OF.get(choice)
+
+
+def cancelled(flow: str) -> str:
+    return f"cancelled.{flow}" if flow in CANCEL_TEXTS else "cancelled"
 
 
 def _choice(id_: str) -> Choice:

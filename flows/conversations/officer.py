@@ -22,19 +22,13 @@ from flows.conversations.officer_queue import QUEUE_STEPS
 from flows.conversations.officer_supervisor import SUPERVISOR_STEPS
 from flows.conversations.slips import CredentialsSlip, HallInfo
 from flows.domain.halls import Hall
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.phone import display as display_phone
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.engine.messages import Choice, Expect, Msg
 from flows.engine.notify import notify_citizen
 from flows.engine.ports import IllegalTransition, StoreError
-from flows.engine.records import (
-    AuditEntry,
-    NewAccount,
-    Officer,
-    Registration,
-    RegistrationStatus,
-    Transition,
-)
+from flows.engine.records import AuditEntry, NewAccount, Officer, Registration, Transition
 from flows.engine.turn import Parts, Presentation, Turn
 
 __all__ = ["OFFICER", "PARTS", "REASONS", "invite_hash", "new_invite_code"]

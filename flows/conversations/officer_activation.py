@@ -11,16 +11,11 @@ from __future__ import annotations
 
 from flows.conversations.activation import STEPS, code_texts, record, step_msg
 from flows.conversations.slips import CredentialsSlip, HallInfo
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import Step, action, choose
 from flows.engine.messages import Choice, Msg
 from flows.engine.notify import notify_citizen
-from flows.engine.records import (
-    ActivationProgress,
-    AuditEntry,
-    Registration,
-    RegistrationStatus,
-    Transition,
-)
+from flows.engine.records import ActivationProgress, AuditEntry, Registration, Transition
 from flows.engine.turn import Parts, Presentation, Turn
 
 SHOWN = 20

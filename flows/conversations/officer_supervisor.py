@@ -3,10 +3,11 @@ officer who went home, or one who will not finish it) back to the waiting list."
 
 from __future__ import annotations
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import Step, action, choose, confirm
 from flows.engine.messages import Choice, Msg
 from flows.engine.ports import StoreError
-from flows.engine.records import AuditEntry, Officer, Registration, RegistrationStatus, Transition
+from flows.engine.records import AuditEntry, Officer, Registration, Transition
 from flows.engine.turn import Parts, Presentation, Turn
 
 SUPERVISOR_STEPS: tuple[Step, ...] = (

@@ -12,6 +12,7 @@ from flows.conversations.booking import hall_label
 from flows.conversations.slips import HallInfo, TicketSlip
 from flows.domain import lifecycle
 from flows.domain.halls import Hall
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, action, ask, choose
 from flows.engine.messages import Choice, Expect, Msg
 from flows.engine.notify import hall_changed, notify_officers
@@ -20,7 +21,6 @@ from flows.engine.records import (
     AuditEntry,
     NewTicket,
     Registration,
-    RegistrationStatus,
     Ticket,
     TicketStatus,
     Transition,
@@ -180,7 +180,7 @@ async def check_in(turn: Turn) -> str:
         turn.say("checkin.other_hall", ref=reg.ref, hall=hall_label(other) if other else reg.hall)
         return "ok"
     if (
-        not lifecycle.is_legal(reg.status, lifecycle.CHECKED_IN)
+        not lifecycle.is_legal(reg.status, RegistrationStatus.CHECKED_IN)
         or reg.status != RegistrationStatus.SUBMITTED
     ):
         turn.say("checkin.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))

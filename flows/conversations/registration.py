@@ -8,8 +8,8 @@ from flows.conversations.booking import (
     hall_label,
     slot_taken,
     visit_of,
+    visit_steps,
     visit_text,
-    visit_time_steps,
 )
 from flows.conversations.documents import (
     ID_CARD,
@@ -25,12 +25,13 @@ from flows.conversations.queueing import is_due_now, issue_for, stands_in
 from flows.conversations.slips import HallInfo, ReceiptSlip
 from flows.domain.halls import Hall
 from flows.domain.jmbg import MIN_AGE
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.phone import display as display_phone
 from flows.domain.refcode import new_ref
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm, info
 from flows.engine.messages import LANGUAGES, Choice, Expect, Msg
 from flows.engine.ports import SlotFull, StoreError
-from flows.engine.records import AuditEntry, Effect, Registration, RegistrationStatus
+from flows.engine.records import AuditEntry, Effect, Registration
 from flows.engine.turn import ChatLinks, Parts, Presentation, Turn
 
 LANGUAGE_OPTIONS = tuple(Option(code, f"language.{code}") for code in LANGUAGES)
@@ -81,14 +82,7 @@ REGISTRATION = Flow(
             clears=("visit_day", "visit"),
             skip_when="hall_known_here",
         ),
-        choose(
-            "visit_day",
-            "visit_day",
-            provider="visit_days",
-            on={"ok": "visit_time", "walk_in": "visit_time"},
-            clears=("visit",),
-        ),
-        *visit_time_steps(then="summary"),
+        *visit_steps(then="summary"),
         choose(
             "summary",
             None,

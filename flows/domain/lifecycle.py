@@ -8,34 +8,38 @@ A citizen who has checked in may still cancel before an officer claims the regis
 
 from __future__ import annotations
 
-SUBMITTED = "submitted"
-CHECKED_IN = "checked_in"
-IN_REVIEW = "in_review"
-APPROVED = "approved"
-REJECTED = "rejected"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-LOGGED_IN = "active"  # the account is in use: the first login with ConsentID was confirmed
+from enum import StrEnum
+
+
+class RegistrationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    CHECKED_IN = "checked_in"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    ACTIVE = "active"  # the account is in use: the first login with ConsentID was confirmed
+
+
+_S = RegistrationStatus
 
 # to-status -> the statuses it may be reached from
 ALLOWED_FROM: dict[str, frozenset[str]] = {
-    CHECKED_IN: frozenset({SUBMITTED, IN_REVIEW}),
-    IN_REVIEW: frozenset({CHECKED_IN, SUBMITTED}),
-    APPROVED: frozenset({IN_REVIEW}),
-    REJECTED: frozenset({IN_REVIEW}),
-    CANCELLED: frozenset({SUBMITTED, CHECKED_IN}),
-    EXPIRED: frozenset({SUBMITTED}),
-    LOGGED_IN: frozenset({APPROVED}),
+    _S.CHECKED_IN: frozenset({_S.SUBMITTED, _S.IN_REVIEW}),
+    _S.IN_REVIEW: frozenset({_S.CHECKED_IN, _S.SUBMITTED}),
+    _S.APPROVED: frozenset({_S.IN_REVIEW}),
+    _S.REJECTED: frozenset({_S.IN_REVIEW}),
+    _S.CANCELLED: frozenset({_S.SUBMITTED, _S.CHECKED_IN}),
+    _S.EXPIRED: frozenset({_S.SUBMITTED}),
+    _S.ACTIVE: frozenset({_S.APPROVED}),
 }
 
-# Moves that only the officer holding the registration (in_review) may make.
-HOLDER_ONLY: frozenset[str] = frozenset({APPROVED, REJECTED})
-
-FINAL: frozenset[str] = frozenset({LOGGED_IN, REJECTED, CANCELLED, EXPIRED})
 # approved or in use: the person has an account (the activation flow is for them)
-HAS_ACCOUNT: frozenset[str] = frozenset({APPROVED, LOGGED_IN})
-ACTIVE: frozenset[str] = frozenset({SUBMITTED, CHECKED_IN, IN_REVIEW})
-ERASABLE: frozenset[str] = frozenset({REJECTED, CANCELLED, EXPIRED})
+HAS_ACCOUNT: frozenset[str] = frozenset({_S.APPROVED, _S.ACTIVE})
+# not decided yet: the person may still come to the hall, be checked in and reviewed
+PENDING: frozenset[str] = frozenset({_S.SUBMITTED, _S.CHECKED_IN, _S.IN_REVIEW})
+ERASABLE: frozenset[str] = frozenset({_S.REJECTED, _S.CANCELLED, _S.EXPIRED})
 
 
 def is_legal(current: str, to: str) -> bool:

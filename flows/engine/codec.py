@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.engine.messages import Choice, ConversationKey, Expect, Inbound, Msg, Outbound
+from flows.engine.messages import Choice, ConversationKey, Expect, Msg, Outbound
 
 
 def msg_to_json(msg: Msg) -> dict[str, Any]:
@@ -54,18 +54,3 @@ def outbound_from_json(data: dict[str, Any]) -> Outbound:
         end=bool(data.get("end", False)),
         extras={str(k): str(v) for k, v in dict(data.get("extras", {})).items()},
     )
-
-
-def inbound_to_json(inbound: Inbound) -> dict[str, Any]:
-    return {
-        "channel": inbound.key.channel,
-        "user_key": inbound.key.user_key,
-        "text": inbound.text,
-        "choice": inbound.choice,
-        "contact": inbound.contact,
-        "command": inbound.command.value if inbound.command else None,
-        "payload": inbound.payload,
-        "scan": inbound.scan,
-        "message_id": inbound.message_id,
-        "language_hint": inbound.language_hint,
-    }

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from flows.conversations import menu
 from flows.domain.appsecrets import looks_like_app_secret
 from flows.engine.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.engine.i18n import normalize_language
 from flows.engine.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
-from flows.engine.parking import PARKED, forget_stale, park, parked_flow, unpark
+from flows.engine.parking import PARKED, RESUME, forget_stale, park, parked_flow, unpark
 from flows.engine.ports import (
     DuplicateInbound,
     IllegalTransition,
@@ -41,6 +40,7 @@ from flows.engine.present import (
     unknown_hall_reply,
 )
 from flows.engine.records import Conversation, Unit
+from flows.engine.root_menu import RootMenu
 from flows.engine.steps import STALE_BUTTON, receive, takes_code
 from flows.engine.tickets import with_tickets
 from flows.engine.turn import Env, Invalid, Parts, Turn
@@ -64,9 +64,12 @@ async def _pause(attempt: int) -> None:
 
 
 class Engine:
-    def __init__(self, env: Env, flows: Sequence[Flow], parts: Parts, units: UnitStore) -> None:
+    def __init__(
+        self, env: Env, flows: Sequence[Flow], parts: Parts, units: UnitStore, menu: RootMenu
+    ) -> None:
         self.env = env  # its store is read-only: a turn reads, the unit writes
         self.units = units
+        self.menu = menu
         self.flows: dict[str, CompiledFlow] = compile_flows(list(flows))
         self.parts = parts
         self._check_tables()
@@ -176,7 +179,7 @@ class Engine:
             self._leave_flow(turn)
             conv.slots.pop("_officer", None)
             turn.say("officer.revoked")
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         choice = inbound.choice or ""
         if choice.startswith("lang:") and choice[5:] in LANGUAGES:
             return await self._set_language(turn, choice[5:])
@@ -194,7 +197,7 @@ class Engine:
             # a PIN or an activation code belongs only in the ConsentID app: nothing of
             # this message is kept (the conversation stays as it was), and it is said why
             turn.say("secrets.only_in_app")
-            return await self._reply(turn) if conv.flow else await menu.present(turn)
+            return await self._reply(turn) if conv.flow else await self.menu.present(turn)
         unknown = unknown_command(inbound.text)
         if unknown is not None:
             turn.say("engine.unknown_command", command=unknown)
@@ -208,33 +211,31 @@ class Engine:
         if command is Command.WIPE:
             turn.unit.forget = conv.key
             turn.conv = Conversation(key=conv.key)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         if command is Command.LANGUAGE:
             if payload and normalize_language(payload) in LANGUAGES and payload in LANGUAGES:
                 return await self._set_language(turn, payload)
-            return menu.language_choice(turn)
+            return self.menu.language_choice(turn)
         if command is Command.START and payload:
-            return await menu.deep_link(turn, payload, self)
+            return await self.menu.deep_link(turn, payload, self)
         if command is Command.START and conv.flow:
             turn.say("engine.resumed")
             return await self._reply(turn)
         if command in (Command.START, Command.RESTART):
             self._leave_flow(turn)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         if command is Command.CANCEL:
             if conv.flow:
-                turn.say(
-                    f"cancelled.{conv.flow}" if conv.flow in menu.CANCEL_TEXTS else "cancelled"
-                )
+                turn.say(self.menu.cancelled(conv.flow))
             self._leave_flow(turn)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         if command is Command.BACK:
             if conv.history:
                 conv.state = conv.history.pop()
                 conv.failures = 0
                 return await self._reply(turn)
             self._leave_flow(turn)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         if command is Command.HELP:
             step = self._step(conv)
             turn.say(step.help if step is not None and step.help else "help.general")
@@ -264,24 +265,25 @@ class Engine:
 
     async def _menu_answer(self, turn: Turn) -> Outbound:
         choice = turn.inbound.choice
-        if menu.asks_language(turn):
+        if self.menu.asks_language(turn):
             typed = match_choice(turn.inbound.text or "", LANGUAGE_CHOICES, turn.language)
             if typed is not None:
                 return await self._set_language(turn, typed[5:])
-            return await menu.present(turn)
-        options = await menu.choices(turn)
+            return await self.menu.present(turn)
+        options = await self.menu.choices(turn)
         if choice is None and turn.inbound.text:
             choice = match_choice(turn.inbound.text, options, turn.language)
         if choice is not None and any(c.id == choice for c in options):
-            if choice == menu.RESUME or menu.FLOW_OF.get(choice) == parked_flow(turn.conv):
+            flow = self.menu.flow_of(choice)
+            if choice == RESUME or (flow is not None and flow == parked_flow(turn.conv)):
                 return await self._unpark(turn)
-            if choice in menu.FLOW_OF:
-                return await self.start_flow(turn, menu.FLOW_OF[choice])
+            if flow is not None:
+                return await self.start_flow(turn, flow)
         if choice is not None and turn.inbound.text is None:
             turn.say(f"invalid.{STALE_BUTTON}")
         elif turn.inbound.text or turn.inbound.choice or turn.inbound.scan:
             turn.say("menu.unknown")
-        return await menu.present(turn)
+        return await self.menu.present(turn)
 
     async def _step_answer(self, turn: Turn) -> Outbound:
         conv = turn.conv
@@ -292,7 +294,7 @@ class Engine:
                 "conversation in an unknown place %s.%s: back to the menu", conv.flow, conv.state
             )
             self._leave_flow(turn)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         if step.kind is Kind.ASK and turn.inbound.text and turn.inbound.choice is None:
             picked = self._typed_choice(turn, step)
             if picked is not None:
@@ -334,7 +336,7 @@ class Engine:
         conv = turn.conv
         if not unpark(conv, STICKY) or self._step(conv) is None:
             self._leave_flow(turn)
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         turn.say("engine.resumed")
         return await self._reply(turn)
 
@@ -408,7 +410,7 @@ class Engine:
     async def _finish(self, turn: Turn) -> Outbound:
         self._leave_flow(turn)
         turn.finished = True
-        return await menu.present(turn, end=True)
+        return await self.menu.present(turn, end=True)
 
     def _leave_flow(self, turn: Turn) -> None:
         conv = turn.conv
@@ -425,7 +427,7 @@ class Engine:
         conv = turn.conv
         step = self._step(conv)
         if step is None:
-            return await menu.present(turn)
+            return await self.menu.present(turn)
         return await step_reply(turn, self.flows[conv.flow], step, self.parts)
 
 

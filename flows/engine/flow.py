@@ -3,7 +3,7 @@
 A flow is a table of steps; each step's `on` maps an outcome ("ok", "yes", "edit_phone",
 ...) to the next step. `compile_flow` turns the table into one shared `transitions`
 machine per flow; the engine fires the outcome on a plain model per message (no machine
-per user, no add_model per message: see DESIGN.md for the measurements).
+per user, no add_model per message: docs/architecture.md gives the measurements).
 """
 
 from __future__ import annotations

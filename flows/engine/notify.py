@@ -7,9 +7,11 @@ the channel to send it through.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from flows.engine.codec import outbound_from_json, outbound_to_json
-from flows.engine.messages import Choice, ConversationKey, Msg, Outbound
+from flows.engine.messages import DEFAULT_LANGUAGE, Choice, ConversationKey, Msg, Outbound
+from flows.engine.ports import StoreReader
 from flows.engine.records import Effect, Officer
 from flows.engine.turn import Turn
 
@@ -57,14 +59,31 @@ async def notify_citizen(
         turn.unit.effects.append(notify(key, language, texts, idem, choices))
 
 
+async def chat_language(store: StoreReader, key: ConversationKey) -> str:
+    """The language the chat last spoke (the default one for a chat that never did)."""
+    conv = await store.load_conversation(key)
+    return (conv.language if conv else None) or DEFAULT_LANGUAGE
+
+
+def reachable(officer: Officer) -> bool:
+    """An officer who may be told things, in the chat they enrolled from."""
+    return bool(officer.active and officer.channel and officer.user_key)
+
+
+async def officer_notices(
+    store: StoreReader, officers: Iterable[Officer], texts: list[Msg], idem: str
+) -> list[Effect]:
+    """The notification to each reachable officer, in their chat's language."""
+    effects = []
+    for officer in filter(reachable, officers):
+        key = ConversationKey(officer.channel or "", officer.user_key or "")
+        effects.append(notify(key, await chat_language(store, key), texts, idem))
+    return effects
+
+
 async def notify_officers(turn: Turn, hall: str, texts: list[Msg], idem: str) -> None:
-    officers: list[Officer] = await turn.env.store.officers(hall)
-    for officer in officers:
-        if officer.active and officer.channel and officer.user_key:
-            key = ConversationKey(officer.channel, officer.user_key)
-            conv = await turn.env.store.load_conversation(key)
-            language = (conv.language if conv else None) or "sr-Cyrl"
-            turn.unit.effects.append(notify(key, language, texts, idem))
+    officers = await turn.env.store.officers(hall)
+    turn.unit.effects += await officer_notices(turn.env.store, officers, texts, idem)
 
 
 def hall_changed(hall: str) -> Effect:

@@ -10,6 +10,8 @@ from typing import Any
 from flows.engine.records import Conversation
 
 PARKED = "_parked"
+# the menu choice that takes the person back to the draft set aside
+RESUME = "menu.resume"
 
 
 def park(conv: Conversation, sticky: Sequence[str], now: datetime) -> dict[str, Any]:

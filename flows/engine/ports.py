@@ -1,7 +1,7 @@
 """The ports the engine talks through: the store and the portal's account provider.
 
 `state/` implements Store for SQLite and PostgreSQL; both pass one test suite
-(tests/state/test_store_contract.py). Every method is a short transaction of its own;
+(tests/state/, each test run on both). Every method is a short transaction of its own;
 `apply` is the one that carries a whole inbound message's changes.
 """
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from flows.engine.messages import ConversationKey, Outbound
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.messages import ConversationKey, Inbound, Outbound
 from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
@@ -26,7 +27,6 @@ from flows.engine.records import (
     PrinterState,
     PrintJob,
     Registration,
-    RegistrationStatus,
     Revocation,
     Throttle,
     Ticket,
@@ -477,6 +477,14 @@ class AccountProvider(Protocol):
         """A fresh one-time activation code for the ConsentID app, replacing any earlier
         one. Called only by the printer worker, right before the credentials slip is
         printed: the code exists in clear nowhere else."""
+
+
+class Conversations(Protocol):
+    """What a channel needs of the application: the replies to one message (the engine,
+    flows/engine/engine.py; in the running product the shell's App, which also wakes the
+    workers that deliver what the message queued)."""
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
 class RecipientGone(Exception):

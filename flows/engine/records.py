@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey, Outbound
 
 
@@ -73,17 +74,6 @@ class WebSession:
 
     user_key: str | None  # the conversation's key; None: the id was replaced, refuse it
     touched_at: datetime
-
-
-class RegistrationStatus(StrEnum):
-    SUBMITTED = "submitted"
-    CHECKED_IN = "checked_in"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    ACTIVE = "active"  # the first portal login was confirmed (the account is in use)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flows.domain.deep_links import LinkSigner, telegram_url, viber_url
 from flows.domain.halls import Hall
 from flows.domain.textinput import Invalid as Invalid
-from flows.engine.messages import Choice, ConversationKey, Inbound, Msg
+from flows.engine.messages import DEFAULT_LANGUAGE, Choice, ConversationKey, Inbound, Msg
 from flows.engine.ports import (
     AccountProvider,
     ChannelPort,
@@ -160,7 +160,7 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.conv.language or "sr-Cyrl"
+        return self.conv.language or DEFAULT_LANGUAGE
 
     @property
     def slots(self) -> dict[str, Any]:

@@ -34,8 +34,11 @@
     idleLeave: $("idle-leave"), busy: $("busy"), busyText: $("busy-text"),
   };
 
+  // language: the server's default, written into the page, until an answer gives one;
   // epoch: bumped by the wipe, so an answer still on its way cannot bring a screen back.
-  const state = { seq: 0, screen: null, ui: {}, language: "sr-Cyrl", sending: false, epoch: 0 };
+  const state = {
+    seq: 0, screen: null, ui: {}, language: document.documentElement.lang, sending: false, epoch: 0,
+  };
   const fit = window.kioskFitter(el.app, el.screen); // no screen ever needs scrolling (fit.js)
   const keyboard = new window.KioskKeyboard(el.keyboard, el.input, () => onTyped(), () => fit());
   let typing = { last: 0, slow: false };

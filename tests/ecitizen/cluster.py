@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import signal
 import socket
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.commands import start_ecitizen
 
 READY = b"serving on"
 START_S = 60.0  # a cold start on a busy two-core machine takes a few seconds
@@ -92,12 +93,8 @@ class Server:
     async def start(self) -> None:
         self._log_from = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "ecitizen.cli",
-                "--config",
-                str(self.config),
+            self.proc = await start_ecitizen(
+                self.config,
                 "serve",
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
@@ -156,12 +153,8 @@ def make_servers(tmp: Path, names: Sequence[str], config: Mapping[str, Any]) -> 
 
 async def run_cli(config: Path, *args: str) -> tuple[int, str]:
     """`ecitizen --config <config> <args>` as an operator runs it: (exit status, output)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    proc = await start_ecitizen(
+        config,
         *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

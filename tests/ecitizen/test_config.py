@@ -27,6 +27,7 @@ def test_the_example_config_is_valid_and_matches_the_defaults() -> None:
     config = parse_config(raw)
     defaults = load_config(None, environ={})
     assert config.engine == defaults.engine and config.telegram == defaults.telegram
+    assert config.kiosk == defaults.kiosk
     assert config.halls[0] == defaults.halls[0]
 
 
@@ -35,6 +36,7 @@ def test_the_example_config_is_valid_and_matches_the_defaults() -> None:
     [
         ("[engine]\nretention_dayz = 3\n", "[engine] retention_dayz"),
         ("[engine]\nretention_days = 'thirty'\n", "[engine] retention_days"),
+        ("[engine]\nbot_username = 'x'\n", "[engine] bot_username: it is [telegram] bot_username"),
         ("[server]\nport = true\n", "[server] port"),
         ("[nonsense]\nx = 1\n", "[nonsense]"),
         ("[logging]\nlevel = 'LOUD'\n", "[logging] level"),

@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
 from flows.engine.ports import Store
-from flows.engine.records import RegistrationStatus
 from state import open_store
 from tests.ecitizen.checks import Findings
 from tests.ecitizen.cluster import Server, make_servers

@@ -15,15 +15,9 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from ecitizen.app import App
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import (
-    ActivationProgress,
-    HelpVisit,
-    KioskSession,
-    PrinterState,
-    RegistrationStatus,
-    Unit,
-)
+from flows.engine.records import ActivationProgress, HelpVisit, KioskSession, PrinterState, Unit
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_citizen_dialogue import register_at_kiosk

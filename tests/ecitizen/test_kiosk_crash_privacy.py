@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.commands import start_ecitizen
 from tests.ecitizen.test_serve import free_port
 from tests.kiosk.kiosk_client import JMBG, KioskClient
 from tests.postgres import fresh_schema
@@ -41,12 +41,8 @@ async def serving(tmp_path: Path, url: str) -> tuple[asyncio.subprocess.Process,
         f'[data]\ndir = "{tmp_path / "var"}"\ndatabase = "{url}"\n[server]\nport = {port}\n{KIOSK}',
         encoding="utf-8",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    proc = await start_ecitizen(
+        config,
         "serve",
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,

@@ -43,7 +43,7 @@ import pytest
 
 from flows.conversations.officer import invite_hash, new_invite_code
 from flows.engine.records import OfficerInvite
-from kiosk.web import SWEEP_GRACE_SECONDS
+from kiosk.settings import SWEEP_GRACE_SECONDS
 from state import open_store
 from tests.ecitizen import checks
 from tests.ecitizen.browsers import KIOSK_COOKIE, WEBCHAT_COOKIE, Balancer, PageError, WebChatPage

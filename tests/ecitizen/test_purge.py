@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from ecitizen.purge import PURGE_LEASE, purge_once
 from state import open_store
+from tests.commands import start_ecitizen
 from tests.state import conftest as state_fixtures
 
 backend = state_fixtures.backend  # the same test on SQLite and PostgreSQL
@@ -42,12 +42,8 @@ async def test_the_purge_command_says_so_when_another_process_is_purging(
     server = await open_store(f"sqlite:///{var / 'ecitizen.db'}")
     try:
         assert await server.acquire_lease(PURGE_LEASE, server.owner, 60)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ecitizen.cli",
-            "--config",
-            str(config),
+        proc = await start_ecitizen(
+            config,
             "purge",
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
+
+from tests.commands import start_ecitizen
 
 PROMPT = b"> "
 
@@ -18,12 +19,8 @@ class Terminal:
 
     @classmethod
     async def start(cls, config: Path) -> Terminal:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ecitizen.cli",
-            "--config",
-            str(config),
+        proc = await start_ecitizen(
+            config,
             "chat",
             "--user",
             "ana",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.commands import start_ecitizen
 from tests.ecitizen.cluster import free_port
 from tests.fakes.bot_api_server import FakeBotApi
 
@@ -50,12 +50,8 @@ async def start_serve(tmp_path: Path, extra: str) -> tuple[asyncio.subprocess.Pr
     config.write_text(
         f'[data]\ndir = "{tmp_path / "var"}"\n[server]\nport = {port}\n{extra}', encoding="utf-8"
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    proc = await start_ecitizen(
+        config,
         "serve",
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

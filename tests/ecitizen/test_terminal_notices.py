@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import sys
 import termios
 from pathlib import Path
 
 import aiohttp
 
 from flows.engine.i18n import text
+from tests.commands import start_ecitizen
 from tests.ecitizen.test_serve import free_port
 from tests.kiosk.kiosk_client import KioskClient
 from tests.pty_terminal import PtyTerminal
@@ -22,12 +22,8 @@ from tests.waiting import eventually
 
 
 async def ecitizen(config: Path, *args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    proc = await start_ecitizen(
+        config,
         *args,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -81,13 +77,9 @@ async def test_each_officer_terminal_shows_its_own_notice_above_what_is_being_ty
     mira.type("/he")  # half a command, not sent yet
     await mira.at_prompt("/he")
 
-    serve = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
+    serve = await start_ecitizen(
+        config,
         "serve",
-        "--config",
-        str(config),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )

@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,6 +14,7 @@ import pytest
 from ecitizen.config import ConfigError, parse_config
 from state import open_store
 from state.leases import printer_lease
+from tests.commands import start_ecitizen
 from tests.ecitizen.test_serve import free_port
 from tests.state import conftest as state_fixtures
 from tests.waiting import eventually
@@ -33,12 +33,8 @@ def write_config(tmp_path: Path, port: int, extra: str = "") -> Path:
 
 
 async def ecitizen(config: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    return await start_ecitizen(
+        config,
         *args,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

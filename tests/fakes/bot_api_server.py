@@ -154,11 +154,6 @@ class FakeBotApi(ChatMethods):
             async with self._changed:
                 await self._changed.wait_for(lambda: not self._pending)
 
-    async def wait_for_messages(self) -> None:
-        """Until the next change: a message sent, an update taken, a webhook answer."""
-        async with self._changed:
-            await self._changed.wait()
-
     async def wait_until(self, condition: Callable[[], bool], wait_s: float = 10.0) -> None:
         """Until `condition()` holds (checked after every change); TimeoutError after wait_s."""
         async with asyncio.timeout(wait_s):

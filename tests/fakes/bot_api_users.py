@@ -221,9 +221,6 @@ class FakeUser:
     def last(self) -> BotMessage | None:
         return self.inbox[-1] if self.inbox else None
 
-    def last_messages(self, count: int = 1) -> list[BotMessage]:
-        return self.inbox[-count:]
-
     def unread(self) -> list[BotMessage]:
         """Messages not yet taken with next_message(), marked read now."""
         fresh = self.inbox[self._read :]

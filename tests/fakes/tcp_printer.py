@@ -196,23 +196,6 @@ def read(data: bytes, profile: str = "default") -> list[Printed]:
     return slips
 
 
-def status_queries(data: bytes) -> list[int]:
-    """The n of every DLE EOT n in a stream (the rest skipped command by command)."""
-    found: list[int] = []
-    i = 0
-    while i < len(data):
-        if data[i] in (ESC, GS, DLE):
-            n = command_length(data, i)
-            if n is None:
-                break
-            if data[i] == DLE:
-                found.append(data[i + 2])
-            i += n
-        else:
-            i += 1
-    return found
-
-
 ANSWERS: dict[str, dict[int, int]] = {
     "online": {1: 0x12, 2: 0x12, 4: 0x12},
     "paper_low": {1: 0x12, 2: 0x12, 4: 0x12 | 0x0C},

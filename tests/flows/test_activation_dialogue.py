@@ -10,9 +10,9 @@ import pytest
 from bot.terminal import render_outbound
 from ecitizen.app import App
 from flows.conversations.activation import PROBLEMS, STEPS
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.i18n import render
 from flows.engine.messages import Msg, Outbound
-from flows.engine.records import RegistrationStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

@@ -66,6 +66,12 @@ def test_what_counts_as_a_pin_or_an_activation_code(text: str, secret: bool) -> 
     assert (mask_app_secrets(text) != text) is secret
 
 
+def test_every_activation_code_issued_is_recognised_when_typed_into_a_chat() -> None:
+    """A code of twelve letters would pass for a word and be kept: none is issued."""
+    codes = [new_activation_code() for _ in range(3000)]
+    assert [c for c in codes if not looks_like_app_secret(c)] == []
+
+
 async def test_a_pin_or_code_typed_anywhere_is_answered_and_kept_nowhere(
     app: App, chat: Callable[..., Chat], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -23,14 +23,6 @@ UNKNOWN = {
 JMBG = {"sr-Cyrl": "ЈМБГ", "sr-Latn": "JMBG", "en": "JMBG"}
 
 
-async def up_to_the_first_name(ana: Chat, words: dict[str, str]) -> None:
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
-
-
 @pytest.mark.parametrize("language", ["sr-Cyrl", "sr-Latn", "en"])
 async def test_a_button_of_an_earlier_question_is_no_longer_valid_and_the_question_comes_again(
     app: App, chat: Callable[..., Chat], language: str
@@ -62,7 +54,7 @@ async def test_an_unknown_command_is_said_to_be_one_not_taken_for_an_answer(
 ) -> None:
     words = WORDS[language]
     ana = chat("ana")
-    await up_to_the_first_name(ana, words)
+    await ana.begins_registration(words)
     await ana.answers("Ана", "Петровић")
 
     reply = await ana.says("/foo")

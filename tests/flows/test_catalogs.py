@@ -12,8 +12,9 @@ from babel.messages.pofile import read_po
 from flows.conversations.assembly import FLOWS
 from flows.conversations.officer import REASONS as REJECT_REASONS
 from flows.domain import email, idcard, jmbg, names, phone, refcode, textinput
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine import i18n
-from flows.engine.records import PrintStatus, RegistrationStatus
+from flows.engine.records import PrintStatus
 from kiosk.screens import KIOSK_WORDS
 from printing.job import ACCOUNTS_UNAVAILABLE
 from printing.status import Condition

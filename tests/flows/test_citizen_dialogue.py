@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ecitizen.app import App
 from flows.conversations.guide import guide
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import BELGRADE, WORDS, register

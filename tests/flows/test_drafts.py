@@ -15,27 +15,13 @@ CONTINUE = {"sr-Cyrl": "Настави пријаву", "sr-Latn": "Nastavi prij
 KEPT = {"sr-Cyrl": "сачувано", "sr-Latn": "sačuvano", "en": "everything you typed is kept"}
 
 
-async def up_to_the_summary(ana: Chat, words: dict[str, str]) -> None:
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
-    await ana.answers("Ана", "Петровић", "0512981717776", "012345678", "064 123 4567")
-    await ana.picks(words["skip"])
-    await ana.picks(words["hall"])
-    await ana.picks(words["day"])
-    await ana.picks("09:00")
-    assert words["summary"] in ana.text
-
-
 @pytest.mark.parametrize("language", ["sr-Cyrl", "sr-Latn", "en"])
 async def test_a_look_at_the_status_at_the_summary_keeps_everything_typed(
     chat: Callable[..., Chat], language: str
 ) -> None:
     words = WORDS[language]
     ana = chat("ana")
-    await up_to_the_summary(ana, words)
+    await ana.reaches_the_summary(words)
 
     await ana.says("/status")
     assert KEPT[language] in ana.text  # nothing is sent yet, and nothing is lost
@@ -50,11 +36,7 @@ async def test_the_guide_in_the_middle_of_the_questions_then_back_to_the_same_qu
 ) -> None:
     words = WORDS["sr-Cyrl"]
     ana = chat("ana")
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
+    await ana.begins_registration(words)
     await ana.answers("Ана", "Петровић")
     assert "ЈМБГ" in ana.text
 
@@ -73,7 +55,7 @@ async def test_starting_again_from_scratch_drops_the_draft_only_when_asked(
 ) -> None:
     words = WORDS["en"]
     ana = chat("ana")
-    await up_to_the_summary(ana, words)
+    await ana.reaches_the_summary(words)
     await ana.says("/guide")
     await ana.says("/cancel")
     conv = await app.store.load_conversation(ana.key)
@@ -89,7 +71,7 @@ async def test_changing_the_visit_to_the_same_day_asks_the_time_again(
     chat: Callable[..., Chat],
 ) -> None:
     ana = chat("ana")
-    await up_to_the_summary(ana, WORDS["sr-Cyrl"])
+    await ana.reaches_the_summary(WORDS["sr-Cyrl"])
     assert "09:00" in ana.text
     await ana.picks("Промени термин")
     await ana.picks("уторак")  # the same day: she wants another time
@@ -105,7 +87,7 @@ async def test_a_draft_set_aside_is_not_kept_longer_than_an_idle_conversation(
     in it is still dropped once it was set aside longer than the retention period."""
     words = WORDS["sr-Cyrl"]
     ana = chat("ana")
-    await up_to_the_summary(ana, words)
+    await ana.reaches_the_summary(words)
     await ana.says("/status")
     for _ in range(4):
         clock.advance(days=7)

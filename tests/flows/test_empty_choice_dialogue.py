@@ -58,11 +58,7 @@ async def up_to_the_summary(
     person: Chat, language: str, answers: tuple[str, ...], day: str, time: str
 ) -> None:
     words = WORDS[language]
-    await person.says("/start")
-    await person.picks(words["language"])
-    await person.picks(words["register"])
-    await person.picks(words["continue"])
-    await person.picks(words["yes"])
+    await person.begins_registration(words)
     await person.answers(*answers)
     await person.picks(words["skip"])
     await person.picks(words["hall"])

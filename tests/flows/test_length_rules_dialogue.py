@@ -62,11 +62,7 @@ async def test_each_field_says_its_own_length_rule(
 ) -> None:
     words, says = WORDS[language], SAYS[language]
     ana = chat("ana")
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
+    await ana.begins_registration(words)
 
     told(await ana.says("Ана" * 17), says["name"], 51)
     told(await ana.says("Ана" * 50), says["name"], 150)  # once cut off at 60, generically

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
+from flows.conversations import menu
 from flows.conversations.assembly import FLOWS, all_parts
 from flows.conversations.officer import invite_hash, new_invite_code
 from flows.engine.engine import Engine
@@ -102,7 +103,7 @@ async def make_world(folder: Path, clock: Clock, silent: bool) -> World:
     if silent:
         parts = all_parts()
         parts.providers = {name: offers_nothing for name in parts.providers}
-        engine = Engine(app.env, FLOWS, parts, app.store)
+        engine = Engine(app.env, FLOWS, parts, app.store, menu)
     code = new_invite_code()
     expires = clock() + timedelta(hours=1)
     await app.store.add_invite(OfficerInvite(invite_hash(code), "Мира", "kg", expires))

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from ecitizen.app import App
 from flows.conversations.officer import invite_hash, new_invite_code
-from flows.engine.records import OfficerInvite, PrintStatus, RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import OfficerInvite, PrintStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_registration_dialogue import WORDS, register

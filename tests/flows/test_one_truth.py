@@ -14,8 +14,9 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from ecitizen.app import App
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.refcode import new_ref
-from flows.engine.records import Registration, RegistrationStatus, TicketStatus, Unit
+from flows.engine.records import Registration, TicketStatus, Unit
 from tests.conftest import START
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

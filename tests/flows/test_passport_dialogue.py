@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecitizen.app import App
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from printing.slip_layout import slip_from_payload
 from tests.conftest import START
 from tests.dialogue import Chat

@@ -17,11 +17,7 @@ EXAMPLE = re.compile(r"\b0\d\d \d{3} \d{4}\b")
 
 async def up_to_the_phone(ana: Chat, words: dict[str, str]) -> str:
     """Registration up to the phone question; returns the question as Ana reads it."""
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
+    await ana.begins_registration(words)
     return await ana.answers("ана-марија", "ПЕТРОВИЋ", "0512981717776", "012345678")
 
 

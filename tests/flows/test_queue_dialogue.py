@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.engine.records import RegistrationStatus, TicketStatus
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import TicketStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled

@@ -10,60 +10,11 @@ import pytest
 
 from bot.terminal import render_outbound
 from ecitizen.app import App
-from flows.engine.records import RegistrationStatus
-from tests.dialogue import Chat
+from flows.domain.lifecycle import RegistrationStatus
+from tests.dialogue import WORDS, Chat
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 REF = re.compile(r"\b[2-9A-Z]{4}-[2-9A-Z]{4}\b")
-
-# what the citizen presses and reads, per language
-WORDS = {
-    "sr-Cyrl": {
-        "language": "ћирилица",
-        "register": "Постани еГрађанин",
-        "continue": "Настави",
-        "yes": "Да",
-        "skip": "Прескочи",
-        "hall": "Крагујевац",
-        "day": "уторак",
-        "submit": "Пошаљи пријаву",
-        "consent": "пристајете",
-        "first": "име",
-        "done": "Пријава је примљена",
-        "bring": "личну карту",
-        "summary": "Ваша пријава",
-    },
-    "sr-Latn": {
-        "language": "latinica",
-        "register": "Postani eGrađanin",
-        "continue": "Nastavi",
-        "yes": "Da",
-        "skip": "Preskoči",
-        "hall": "Kragujevac",
-        "day": "utorak",
-        "submit": "Pošalji prijavu",
-        "consent": "pristajete",
-        "first": "ime",
-        "done": "Prijava je primljena",
-        "bring": "ličnu kartu",
-        "summary": "Vaša prijava",
-    },
-    "en": {
-        "language": "English",
-        "register": "Become an eCitizen",
-        "continue": "Continue",
-        "yes": "Yes",
-        "skip": "Skip",
-        "hall": "Kragujevac",
-        "day": "Tuesday",
-        "submit": "Submit",
-        "consent": "agree",
-        "first": "first name",
-        "done": "registration is received",
-        "bring": "ID card",
-        "summary": "Your registration",
-    },
-}
 
 
 async def register(ana: Chat, words: dict[str, str], email: str | None = None) -> str:

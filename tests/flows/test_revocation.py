@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecitizen.app import App
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register

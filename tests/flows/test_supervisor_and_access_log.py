@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from ecitizen.app import App
 from flows.conversations.officer import invite_hash, new_invite_code
-from flows.engine.records import OfficerInvite, RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import OfficerInvite
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register

@@ -28,26 +28,13 @@ def times(ana: Chat) -> list[str]:
     return [c for c in ana.choices if c[:2].isdigit()]
 
 
-async def up_to_the_times(ana: Chat, words: dict[str, str]) -> None:
-    """Registration up to the times of Tuesday, a day with every time free."""
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
-    await ana.answers("Ана", "Петровић", "0512981717776", "012345678", "064 123 4567")
-    await ana.picks(words["skip"])
-    await ana.picks(words["hall"])
-    await ana.picks(words["day"])
-
-
 @pytest.mark.parametrize("language", ["sr-Cyrl", "sr-Latn", "en"])
 async def test_the_times_of_a_day_come_eight_at_a_time(
     app: App, chat: Callable[..., Chat], language: str
 ) -> None:
     words, pager = WORDS[language], PAGER[language]
     ana = chat("ana")
-    await up_to_the_times(ana, words)
+    await ana.reaches_the_times(words)
     assert times(ana) == FIRST_PAGE
     assert len(ana.choices) == 9 and pager["later"] in ana.choices[-1]  # nothing earlier
 
@@ -74,7 +61,7 @@ async def test_back_from_a_later_page_goes_to_the_day_not_through_every_page(
     chat: Callable[..., Chat],
 ) -> None:
     ana = chat("ana")
-    await up_to_the_times(ana, WORDS["sr-Cyrl"])
+    await ana.reaches_the_times(WORDS["sr-Cyrl"])
     await ana.picks("Касније")
     await ana.picks("Касније")
     assert "Ког дана" in await ana.says("/back")
@@ -84,7 +71,7 @@ async def test_changing_the_visit_from_the_summary_pages_another_day_from_its_st
     chat: Callable[..., Chat],
 ) -> None:
     ana = chat("ana")
-    await up_to_the_times(ana, WORDS["sr-Cyrl"])
+    await ana.reaches_the_times(WORDS["sr-Cyrl"])
     await ana.picks("Касније")
     await ana.picks("Касније")
     await ana.picks("14:40")

@@ -182,16 +182,7 @@ async def test_the_summary_changes_the_hall_not_the_counter(
 ) -> None:
     words = WORDS[language]
     ana = chat("ana")
-    await ana.says("/start")
-    await ana.picks(words["language"])
-    await ana.picks(words["register"])
-    await ana.picks(words["continue"])
-    await ana.picks(words["yes"])
-    await ana.answers("Ана", "Петровић", "0512981717776", "012345678", "064 123 4567")
-    await ana.picks(words["skip"])
-    await ana.picks(words["hall"])
-    await ana.picks(words["day"])
-    summary = await ana.picks("09:00")
+    summary = await ana.reaches_the_summary(words)
     assert change_hall in ana.choices
     assert counter_word not in [c for c in ana.choices if c != change_hall]
     assert "алтер:" not in summary and "alter:" not in summary  # the hall line names a hall

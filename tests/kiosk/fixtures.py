@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from kiosk.settings import KioskSettings
 from tests.kiosk.hall_server import (
     CHROMIUM_ARGS,
     HallServer,
@@ -32,7 +33,8 @@ async def hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
 @pytest.fixture
 async def quick_hall(make_app: Callable[..., Any]) -> AsyncIterator[HallServer]:
     """Idle warning after 2 s, wipe 2 s later: for the privacy tests."""
-    server = await start_hall_server(await make_app(**BOT), idle_seconds=2.0, countdown_seconds=2.0)
+    quick = KioskSettings(idle_seconds=2.0, idle_warning_seconds=2.0)
+    server = await start_hall_server(await make_app(**BOT), quick)
     yield server
     await server.close()
 
@@ -50,7 +52,7 @@ async def slip_hall(
     showing a slip's status asks again every half second."""
     app = await make_app(**BOT)
     server = await start_hall_server(
-        app, printer_condition=printer_states, slip_refresh_seconds=0.5
+        app, KioskSettings(slip_refresh_seconds=0.5), printer_ready=printer_states
     )
     yield server
     await server.close()

@@ -15,13 +15,16 @@ from aiohttp import web
 from aiohttp.web_runner import AppRunner
 
 from bot.webchat import WebChat, WebChatDeps, add_webchat_routes
+from ecitizen import server as shell
 from ecitizen.app import App
+from ecitizen.server import MAX_BODY
+from ecitizen.web_security import secure
 from kiosk.display import DisplayApp, add_display_routes
 from kiosk.events import HallEvents
 from kiosk.landing import landing_routes
-from kiosk.security import security_headers
-from kiosk.slipnote import PrinterCondition
-from kiosk.web import KioskApp, KioskDeps, KioskSettings, add_kiosk_routes
+from kiosk.settings import KioskSettings
+from kiosk.slipnote import PrinterReady
+from kiosk.web import KioskApp, KioskDeps, add_kiosk_routes
 from printing.status import Condition
 
 CHROMIUM_ARGS = [
@@ -77,24 +80,18 @@ class PrinterStates:
     known: dict[str, Condition] = field(default_factory=dict)
     failing: bool = False  # the lookup itself breaks
 
-    def __call__(self, printer: str) -> Condition | None:
+    def __call__(self, printer: str) -> bool | None:
         if self.failing:
             raise OSError("the print worker cannot be asked")
-        return self.known.get(printer)
-
-
-def worker_conditions(app: App) -> PrinterCondition:
-    """The print worker's last known condition of a printer: how the shell wires it."""
-    return lambda printer: app.printers.conditions().get(printer)
+        condition = self.known.get(printer)
+        return None if condition is None else condition.can_print
 
 
 async def start_hall_server(
     app: App,
-    idle_seconds: float = 60.0,
-    countdown_seconds: float = 20.0,
+    kiosk_settings: KioskSettings | None = None,
     port: int = 0,
-    printer_condition: PrinterCondition | Literal["worker"] | None = "worker",
-    slip_refresh_seconds: float = 5.0,
+    printer_ready: PrinterReady | Literal["worker"] | None = "worker",
     refresh_seconds: float = 5.0,
     poll_seconds: float = 2.0,
     reread_seconds: float = 5.0,
@@ -103,14 +100,10 @@ async def start_hall_server(
     the same app (a "restart" on the same port) the workers are already running. The
     kiosk learns the printer's condition from the app's print worker as the shell wires
     it, from the given lookup, or (None) not at all."""
-    application = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
-    settings = KioskSettings(
-        idle_seconds=idle_seconds,
-        countdown_seconds=countdown_seconds,
-        slip_refresh_seconds=slip_refresh_seconds,
-    )
-    condition = worker_conditions(app) if printer_condition == "worker" else printer_condition
-    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, app.store, settings, condition))
+    application = secure(web.Application(client_max_size=MAX_BODY))
+    ready = shell.printer_ready(app) if printer_ready == "worker" else printer_ready
+    settings = kiosk_settings or KioskSettings()
+    kiosk = add_kiosk_routes(application, KioskDeps(app, app.halls, app.store, settings, ready))
     hub = HallEvents(
         app.store,
         app.halls,

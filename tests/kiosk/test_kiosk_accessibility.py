@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from flows.engine.records import RegistrationStatus
+from flows.domain.lifecycle import RegistrationStatus
 from tests.kiosk.hall_server import AXE, HallServer, in_ci
 from tests.kiosk.kiosk_client import JMBG
 from tests.kiosk.kiosk_page import (

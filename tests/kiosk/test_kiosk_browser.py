@@ -7,8 +7,9 @@ import aiohttp
 import pytest
 from playwright.async_api import Browser
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.refcode import new_ref
-from flows.engine.records import RegistrationStatus, TicketStatus
+from flows.engine.records import TicketStatus
 from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_client import JMBG, KioskClient

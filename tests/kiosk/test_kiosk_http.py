@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import RegistrationStatus
 from kiosk.sessions import conversation_key
 from tests.conftest import Clock
 from tests.kiosk.hall_server import HallServer
@@ -265,7 +265,7 @@ async def test_someone_typing_without_sending_keeps_the_session_from_the_sweep(
     async with http.post(f"{kiosk.base}/api/touch") as r:
         assert r.status == 409  # gone: the next tap starts over
     settings = hall.kiosk.settings
-    assert quiet.total_seconds() <= settings.idle_seconds + settings.countdown_seconds + 10
+    assert quiet.total_seconds() <= settings.idle_seconds + settings.idle_warning_seconds + 10
 
 
 async def test_a_registration_at_the_kiosk_for_now_ends_with_reference_ticket_and_qr(

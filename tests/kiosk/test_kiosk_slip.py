@@ -15,6 +15,7 @@ import pytest
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.engine.records import PrintStatus
+from kiosk.settings import KioskSettings
 from printing.status import Condition
 from tests.conftest import Clock
 from tests.fakes.tcp_printer import FakeNetworkPrinter
@@ -151,7 +152,7 @@ async def test_without_a_printer_condition_the_kiosk_keeps_the_flow_s_words(
     make_app: Callable[..., Any],
 ) -> None:
     app = await make_app(**BOT)
-    server = await start_hall_server(app, printer_condition=None)
+    server = await start_hall_server(app, printer_ready=None)
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             kiosk = KioskClient(http, f"{server.url}/kiosk/kg")
@@ -201,7 +202,7 @@ async def printing_hall(
         ],
     }
     app = await build_app(parse_config(raw), clock=clock)
-    server = await start_hall_server(app, slip_refresh_seconds=0.5)
+    server = await start_hall_server(app, KioskSettings(slip_refresh_seconds=0.5))
     yield server
     await server.close()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import Registration, RegistrationStatus
+from flows.engine.records import Registration
 from state import SqlStore
 from state.leases import printer_lease
 

@@ -8,15 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.ports import SlotFull, VersionConflict
-from flows.engine.records import (
-    ActivationProgress,
-    AuditEntry,
-    HelpVisit,
-    RegistrationStatus,
-    Transition,
-    Unit,
-)
+from flows.engine.records import ActivationProgress, AuditEntry, HelpVisit, Transition, Unit
 from state import SqlStore
 from tests.state.conftest import Backend
 from tests.state.store_support import START, Clock, registration

@@ -10,15 +10,9 @@ from typing import Any
 
 import pytest
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.ports import DuplicateInbound, IllegalTransition, StoreError, VersionConflict
-from flows.engine.records import (
-    AuditEntry,
-    Conversation,
-    Effect,
-    RegistrationStatus,
-    Transition,
-    Unit,
-)
+from flows.engine.records import AuditEntry, Conversation, Effect, Transition, Unit
 from state import SqlStore, open_store
 from tests.state.conftest import Backend
 from tests.state.store_support import Clock, chat, printer_term, registration

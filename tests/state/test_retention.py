@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.engine.records import (
-    AuditEntry,
-    Conversation,
-    Effect,
-    NewAccount,
-    RegistrationStatus,
-    Transition,
-    Unit,
-)
+from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.records import AuditEntry, Conversation, Effect, NewAccount, Transition, Unit
 from state import SqlStore
 from tests.state.store_support import START, Clock, chat, printer_term, registration
 
@@ -115,8 +108,6 @@ async def test_purge_drops_half_finished_conversations_and_spent_payloads(
 
 
 # -- what the purge used to leave behind (issue 10) ------------------------------------------
-
-SEEN = ("0512981717776", "012345678", "+381641234567", "Јовановић")
 
 
 async def _claimed_then_in_review(store: SqlStore, ref: str) -> None:

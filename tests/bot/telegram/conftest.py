@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.telegram import ConversationEngine, TelegramChannel
+from bot.telegram import TelegramChannel
 from ecitizen.app import App
+from flows.engine.ports import Conversations
 from tests.bot.telegram.tg_support import QUICK, QUICK_RETRY, ChannelFactory, TelegramBot
 from tests.fakes.bot_api_server import FakeBotApi
 
@@ -24,7 +25,7 @@ async def channel_for(api: FakeBotApi) -> AsyncIterator[ChannelFactory]:
     """Start our channel against the fake server, in polling mode unless told otherwise."""
     started: list[TelegramChannel] = []
 
-    async def make(engine: ConversationEngine, **options: Any) -> TelegramChannel:
+    async def make(engine: Conversations, **options: Any) -> TelegramChannel:
         options.setdefault("limits", QUICK)
         options.setdefault("retry", QUICK_RETRY)
         options.setdefault("poll_timeout_s", 5)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import RegistrationStatus
 from tests.bot.telegram.tg_support import Person, TelegramBot
 from tests.conftest import Clock
 from tests.dialogue import Chat

@@ -13,8 +13,8 @@ import re
 import pytest
 
 from bot.viber.callbacks import signature
+from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
-from flows.engine.records import RegistrationStatus
 from tests.bot.viber.vb_support import Person, ViberBot
 from tests.conftest import Clock
 from tests.dialogue import Chat

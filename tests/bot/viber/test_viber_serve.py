@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 from tests.bot.viber.vb_support import free_port
+from tests.commands import start_ecitizen
 from tests.fakes.viber_api import FakeViberApi
 
 
@@ -26,12 +26,8 @@ def viber_config(tmp_path: Path, api: FakeViberApi, port: int, token: str | None
 
 
 async def ecitizen(config: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ecitizen.cli",
-        "--config",
-        str(config),
+    return await start_ecitizen(
+        config,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

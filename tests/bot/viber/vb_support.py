@@ -52,9 +52,6 @@ class Person:
     async def presses(self, label: str) -> str:
         return await self._answer(await self.user.press(label))
 
-    async def shares_phone(self) -> str:
-        return await self._answer(await self.user.share_phone())
-
     async def shares_contact(self, phone: str, name: str) -> str:
         return await self._answer(await self.user.share_contact(phone, name))
 
