@@ -206,3 +206,13 @@ async def test_a_receipt_prints_beside_the_screen_even_when_the_visit_is_in_anot
         assert jobs[0].payload["hall"]["name"] == "Београд"
     finally:
         await app.close()
+
+
+async def test_the_called_ticket_says_at_which_counter_right_away(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    await take_ticket(chat("kg:s1", "kiosk"))
+    mira = await enrolled(app, chat, "Мира", counter="2")
+    reply = await mira.picks("Позови следећи број")
+    assert "Број B001 · шалтер 2" in reply  # not "шалтер " with nothing after it
+    assert "Број B001 · шалтер 2" in await mira.picks("Позови поново")
