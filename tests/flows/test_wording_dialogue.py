@@ -198,8 +198,8 @@ async def test_the_summary_changes_the_hall_not_the_counter(
 
 
 async def test_in_latin_each_language_is_named_once(chat: Callable[..., Chat]) -> None:
-    """"Језик / Jezik / Language" names each script's word; in Latin letters the first two
-    are one word, said once."""
+    """The language button names each script's word ("Језик / Jezik / Language"); in Latin
+    letters the first two are one word, said once."""
     ana = chat("ana")
     await ana.says("/start")
     greeting = await ana.picks("latinica")
