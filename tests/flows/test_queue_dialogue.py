@@ -216,3 +216,14 @@ async def test_the_called_ticket_says_at_which_counter_right_away(
     reply = await mira.picks("Позови следећи број")
     assert "Број B001 · шалтер 2" in reply  # not "шалтер " with nothing after it
     assert "Број B001 · шалтер 2" in await mira.picks("Позови поново")
+
+
+async def test_the_first_in_line_is_told_nobody_is_ahead_not_a_zero(
+    chat: Callable[..., Chat],
+) -> None:
+    first = chat("kg:s1", "kiosk")
+    await take_ticket(first)
+    assert "Нико није испред вас" in first.text and "Испред вас: 0" not in first.text
+    second = chat("kg:s2", "kiosk")
+    await take_ticket(second)
+    assert "Испред вас: 1" in second.text
