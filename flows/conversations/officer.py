@@ -314,14 +314,14 @@ async def reject(turn: Turn) -> str:
         Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
     )
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "reject", reg.ref, detail=chosen))
-    await notify_citizen(
+    told = await notify_citizen(
         turn,
         reg.ref,
         reg.language,
         [Msg.of("notify.rejected", ref=reg.ref, reason=reason_msg(reason))],
         f"rejected:{reg.ref}",
     )
-    turn.say("officer.rejected", ref=reg.ref)
+    turn.say("officer.rejected" if told else "officer.rejected_no_chat", ref=reg.ref)
     turn.on_refusal = _lost_race
     return "ok"
 
