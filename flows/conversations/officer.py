@@ -10,6 +10,8 @@ which registration, when). A revoked officer's next message is told so by the en
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.conversations.activation import START, reminder_effect
 from flows.conversations.booking import when_label
 from flows.conversations.citizen import reason_msg
@@ -25,7 +27,7 @@ from flows.domain.halls import Hall
 from flows.domain.phone import display as display_phone
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.engine.messages import Choice, Expect, Msg
-from flows.engine.notify import notify_citizen
+from flows.engine.notify import hall_changed, notify_citizen
 from flows.engine.ports import IllegalTransition, StoreError
 from flows.engine.records import (
     AuditEntry,
@@ -33,6 +35,8 @@ from flows.engine.records import (
     Officer,
     Registration,
     RegistrationStatus,
+    TicketChange,
+    TicketStatus,
     Transition,
 )
 from flows.engine.turn import Parts, Presentation, Turn
@@ -283,6 +287,7 @@ async def approve(turn: Turn) -> str:
         )
     )
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "approve", reg.ref))
+    await _leaves_the_queue(turn, reg)
     await notify_citizen(
         turn,
         reg.ref,
@@ -314,6 +319,7 @@ async def reject(turn: Turn) -> str:
         Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
     )
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "reject", reg.ref, detail=chosen))
+    await _leaves_the_queue(turn, reg)
     told = await notify_citizen(
         turn,
         reg.ref,
@@ -324,6 +330,19 @@ async def reject(turn: Turn) -> str:
     turn.say("officer.rejected" if told else "officer.rejected_no_chat", ref=reg.ref)
     turn.on_refusal = _lost_race
     return "ok"
+
+
+async def _leaves_the_queue(turn: Turn, reg: Registration) -> None:
+    """Decided (from the waiting list, or by its code): the person's queue number still
+    waiting is served with it, never called to a counter nor counted as waiting after."""
+    hall, now = turn.env.hall(reg.hall), turn.env.clock()
+    if hall is None:
+        return
+    for ticket in await turn.env.store.tickets(hall.code, hall.local_day(now)):
+        if ticket.ref == reg.ref and ticket.status == TicketStatus.WAITING:
+            served = replace(ticket, status=TicketStatus.SERVED, finished_at=now)
+            turn.unit.ticket_changes.append(TicketChange(served, rerun=True))
+            turn.unit.effects.append(hall_changed(hall.code))
 
 
 async def release(turn: Turn) -> str:

@@ -10,6 +10,7 @@ from ecitizen.config import parse_config
 from flows.engine.records import RegistrationStatus, TicketStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
+from tests.flows.test_citizen_dialogue import register_at_kiosk
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register
 from tests.inbox import Inbox
@@ -227,3 +228,22 @@ async def test_the_first_in_line_is_told_nobody_is_ahead_not_a_zero(
     second = chat("kg:s2", "kiosk")
     await take_ticket(second)
     assert "Испред вас: 1" in second.text
+
+
+async def test_a_registration_decided_from_the_waiting_list_leaves_the_queue(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Served from the waiting list, the person's queue number is not called to a counter
+    afterwards, nor counted on the display as waiting."""
+    approved = await register_at_kiosk(chat("kg:s1", "kiosk"))  # A001
+    rejected = await register_at_kiosk(chat("kg:s2", "kiosk"), ticket="A002")
+    mira = await enrolled(app, chat, "Мира")
+    for ref, decision, then in ((approved, "Одобри", "Да"), (rejected, "Одбиј", "не слажу")):
+        await mira.picks("Пријаве на чекању")
+        await mira.picks(ref)
+        await mira.picks(decision)
+        await mira.picks(then)
+    assert "Нико не чека" in await mira.picks("Позови следећи број")
+    day = app.halls["kg"].local_day(app.env.clock())
+    tickets = {t.label: t.status for t in await app.store.tickets("kg", day)}
+    assert tickets == {"A001": TicketStatus.SERVED, "A002": TicketStatus.SERVED}
