@@ -333,13 +333,14 @@ async def reject(turn: Turn) -> str:
 
 
 async def _leaves_the_queue(turn: Turn, reg: Registration) -> None:
-    """Decided (from the waiting list, or by its code): the person's queue number still
-    waiting is served with it, never called to a counter nor counted as waiting after."""
+    """Decided: the person's queue number is served with it (still waiting, when decided
+    from the waiting list or by its code: never called to a counter nor counted as waiting
+    after; called, when decided from the number: not left "called" for ever)."""
     hall, now = turn.env.hall(reg.hall), turn.env.clock()
     if hall is None:
         return
     for ticket in await turn.env.store.tickets(hall.code, hall.local_day(now)):
-        if ticket.ref == reg.ref and ticket.status == TicketStatus.WAITING:
+        if ticket.ref == reg.ref and ticket.status in (TicketStatus.WAITING, TicketStatus.CALLED):
             served = replace(ticket, status=TicketStatus.SERVED, finished_at=now)
             turn.unit.ticket_changes.append(TicketChange(served, rerun=True))
             turn.unit.effects.append(hall_changed(hall.code))

@@ -247,3 +247,17 @@ async def test_a_registration_decided_from_the_waiting_list_leaves_the_queue(
     day = app.halls["kg"].local_day(app.env.clock())
     tickets = {t.label: t.status for t in await app.store.tickets("kg", day)}
     assert tickets == {"A001": TicketStatus.SERVED, "A002": TicketStatus.SERVED}
+
+
+async def test_a_registration_decided_from_its_called_number_marks_the_number_served(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    await register_at_kiosk(chat("kg:s1", "kiosk"))  # A001
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Позови следећи број")
+    await mira.picks("Отвори пријаву")
+    await mira.picks("Одобри")
+    await mira.picks("Да")
+    day = app.halls["kg"].local_day(app.env.clock())
+    [ticket] = await app.store.tickets("kg", day)
+    assert ticket.status == TicketStatus.SERVED and ticket.finished_at is not None
