@@ -80,10 +80,25 @@ def ui_texts(language: str) -> dict[str, str]:
     return dict(_ui_texts(language))
 
 
+# Said on the language screen, which is already the next person's: in every language.
+EVERY_LANGUAGE_KEYS = frozenset({"kiosk.wiped"})
+
+
 @lru_cache(maxsize=8)
 def _ui_texts(language: str) -> tuple[tuple[str, str], ...]:
     # Catalogs are read once per process, so the chrome of a language never changes.
-    return tuple((key.removeprefix("kiosk."), text(key, language)) for key in UI_KEYS)
+    return tuple(
+        (
+            key.removeprefix("kiosk."),
+            in_every_language(key) if key in EVERY_LANGUAGE_KEYS else text(key, language),
+        )
+        for key in UI_KEYS
+    )
+
+
+def in_every_language(key: str) -> str:
+    """One text in each language, one per line, each as prominent as the others."""
+    return "\n".join(dict.fromkeys(text(key, lang) for lang in LANGUAGES))
 
 
 def keyboard_for(expect: Expect, language: str) -> str | None:
@@ -107,12 +122,10 @@ def _in_kiosk_words(msg: Msg) -> Msg:
 
 
 def language_screen(notice: str | None = None) -> dict[str, Any]:
-    prompts = [text("kiosk.language.prompt", lang) for lang in LANGUAGES]
     return {
         "name": LANGUAGE_SCREEN,
         "language": DEFAULT_LANGUAGE,
-        # One question in three languages, each as prominent as the others.
-        "paragraphs": ["\n".join(dict.fromkeys(prompts))],
+        "paragraphs": [in_every_language("kiosk.language.prompt")],
         "choices": [
             {
                 "id": f"language.{lang}",

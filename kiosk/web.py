@@ -23,14 +23,14 @@ from typing import Any
 from aiohttp import web
 
 from flows.domain.halls import Hall
-from flows.engine.i18n import normalize_language, text
+from flows.engine.i18n import text
 from flows.engine.json_body import BadRequest, read_json_object
 from flows.engine.messages import DEFAULT_LANGUAGE, Command
 from flows.engine.ports import Conversations, KioskSessionStore
 from flows.engine.records import KioskSession
 from kiosk.assets import Assets, static_assets
 from kiosk.pages import hall_name, unknown_hall
-from kiosk.screens import language_screen, ui_texts
+from kiosk.screens import in_every_language, language_screen, ui_texts
 from kiosk.sessions import TOUCH_EVERY, KioskSessions
 from kiosk.settings import SWEEP_EVERY_SECONDS, KioskSettings
 from kiosk.slipnote import SLIP_PROMISES, PrinterReady, slip_note
@@ -174,8 +174,7 @@ class KioskApp:
 
     def _expired(self, request: web.Request, session: KioskSession) -> web.Response:
         """The session ended (wiped for inactivity, or never existed)."""
-        language = normalize_language(None)
-        screen = language_screen(notice=text("kiosk.notice.expired", language))
+        screen = language_screen(notice=in_every_language("kiosk.notice.expired"))
         body = {"error": "stale", **view(session), "screen": screen}
         return self._answer(request, session, 409, body)
 

@@ -35,11 +35,18 @@ def ticket_document(slip: TicketSlip) -> Document:
         line(slip.ticket, bold=True, size=Size.LARGE, align=Align.CENTER),
         line(text(slip.service_key, lang), bold=True, align=Align.CENTER),
         Feed(),
-        line(text("slip.ticket.ahead", lang, count=str(slip.ahead)), align=Align.CENTER),
+        line(_ahead(slip.ahead, lang), align=Align.CENTER),
         line(text("slip.ticket.wait", lang), align=Align.CENTER),
     ]
     blocks += _follow("slip.ticket.follow", lang, slip.deep_link, slip.viber_link)
     return Document("ticket", lang, tuple(blocks + _footer(slip.hall, lang, slip.issued_at)))
+
+
+def _ahead(count: int, lang: str) -> str:
+    """How many are ahead; nobody is said in words, not as "ahead of you: 0"."""
+    if count:
+        return text("slip.ticket.ahead", lang, count=str(count))
+    return text("slip.ticket.nobody_ahead", lang)
 
 
 def receipt_document(slip: ReceiptSlip) -> Document:

@@ -67,20 +67,26 @@
     const box = document.createElement("article");
     box.className = "msg " + (item.from === "me" ? "me" : "bot");
     box.setAttribute("aria-label", item.from === "me" ? ui["you"] || "" : ui["assistant"] || "");
-    for (const line of item.text || []) {
+    const lines = item.text || [];
+    // The last paragraph asks the question: it goes right above its buttons, under the
+    // code, the QR code and the link the paragraphs before it speak of.
+    const asks = item.choices && item.choices.length && lines.length ? 1 : 0;
+    const paragraph = (line) => {
       const p = document.createElement("p");
       p.textContent = line;
       box.append(p);
-    }
+    };
+    lines.slice(0, lines.length - asks).forEach(paragraph);
     // Labelled for whom the screen is: "Your ticket" for a citizen, "Ticket" for an officer.
     const ticketLabel = item.ticket_label || ui["result.ticket"];
     const referenceLabel = item.reference_label || ui["result.reference"];
     if (item.ticket) box.append(badge(ticketLabel, item.ticket, "ticket"));
     if (item.reference) box.append(badge(referenceLabel, item.reference, "reference"));
     if (item.qr) box.append(code(item.qr));
-    if (item.link) box.append(link(item.link, ui["open_telegram"]));
+    if (item.link) box.append(link(item.link, item.link_label || ui["open_telegram"]));
     if (item.viber_qr) box.append(code(item.viber_qr));
     if (item.viber_link) box.append(link(item.viber_link, ui["open_viber"]));
+    lines.slice(lines.length - asks).forEach(paragraph);
     if (item.choices && item.choices.length) {
       const row = document.createElement("div");
       row.className = "choices";

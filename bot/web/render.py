@@ -29,6 +29,7 @@ def render_outbound(out: Outbound) -> dict[str, Any]:
         "expect": out.expect.value,
         "qr": qr_data_url(out.qr) if out.qr else None,
         "link": out.qr if out.qr and out.qr.startswith("https://") else None,
+        "link_label": text(_link_words(out), lang),
         # "continue in Viber": its own code when Telegram's is the first, and a link
         "viber_qr": qr_data_url(viber) if viber and viber != out.qr else None,
         "viber_link": viber,
@@ -40,6 +41,16 @@ def render_outbound(out: Outbound) -> dict[str, Any]:
         "screen": out.screen,
         "language": lang,
     }
+
+
+def _link_words(out: Outbound) -> str:
+    """What the link under the QR code says: "Open in Telegram" only when it is the chat's
+    link; another (the app store's, in the ConsentID guide) is just a link."""
+    return (
+        "webchat.open_telegram"
+        if out.qr == out.extras.get("link.telegram")
+        else "webchat.open_link"
+    )
 
 
 @lru_cache(maxsize=256)

@@ -183,6 +183,11 @@ async def begin(turn: Turn) -> str:
             return "none"
         slots["ref"] = chosen[0].ref
     reg = await registration_of(turn)
+    if reg is None and turn.traits.shared_screen:
+        # a typed or scanned code nobody has (mistyped, or erased): asked again, in the
+        # words the check-in uses for the same mistake
+        turn.say("checkin.unknown", ref=str(slots.pop("ref")))
+        return "need_ref"
     if reg is None or reg.status not in lifecycle.HAS_ACCOUNT:
         slots.pop("ref", None)
         turn.say("activation.not_approved")

@@ -10,6 +10,8 @@ which registration, when). A revoked officer's next message is told so by the en
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.conversations.activation import START, reminder_effect
 from flows.conversations.booking import when_label
 from flows.conversations.citizen import reason_msg
@@ -26,9 +28,17 @@ from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.phone import display as display_phone
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm
 from flows.engine.messages import Choice, Expect, Msg
-from flows.engine.notify import notify_citizen
+from flows.engine.notify import hall_changed, notify_citizen
 from flows.engine.ports import IllegalTransition, StoreError
-from flows.engine.records import AuditEntry, NewAccount, Officer, Registration, Transition
+from flows.engine.records import (
+    AuditEntry,
+    NewAccount,
+    Officer,
+    Registration,
+    TicketChange,
+    TicketStatus,
+    Transition,
+)
 from flows.engine.turn import Parts, Presentation, Turn
 
 __all__ = ["OFFICER", "PARTS", "REASONS", "invite_hash", "new_invite_code"]
@@ -277,6 +287,7 @@ async def approve(turn: Turn) -> str:
         )
     )
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "approve", reg.ref))
+    await _leaves_the_queue(turn, reg)
     await notify_citizen(
         turn,
         reg.ref,
@@ -308,16 +319,31 @@ async def reject(turn: Turn) -> str:
         Transition(reg.ref, RegistrationStatus.REJECTED, officer.id, reason=reason)
     )
     turn.unit.audit.append(AuditEntry(f"officer:{officer.id}", "reject", reg.ref, detail=chosen))
-    await notify_citizen(
+    await _leaves_the_queue(turn, reg)
+    told = await notify_citizen(
         turn,
         reg.ref,
         reg.language,
         [Msg.of("notify.rejected", ref=reg.ref, reason=reason_msg(reason))],
         f"rejected:{reg.ref}",
     )
-    turn.say("officer.rejected", ref=reg.ref)
+    turn.say("officer.rejected" if told else "officer.rejected_no_chat", ref=reg.ref)
     turn.on_refusal = _lost_race
     return "ok"
+
+
+async def _leaves_the_queue(turn: Turn, reg: Registration) -> None:
+    """Decided: the person's queue number is served with it (still waiting, when decided
+    from the waiting list or by its code: never called to a counter nor counted as waiting
+    after; called, when decided from the number: not left "called" for ever)."""
+    hall, now = turn.env.hall(reg.hall), turn.env.clock()
+    if hall is None:
+        return
+    for ticket in await turn.env.store.tickets(hall.code, hall.local_day(now)):
+        if ticket.ref == reg.ref and ticket.status in (TicketStatus.WAITING, TicketStatus.CALLED):
+            served = replace(ticket, status=TicketStatus.SERVED, finished_at=now)
+            turn.unit.ticket_changes.append(TicketChange(served, rerun=True))
+            turn.unit.effects.append(hall_changed(hall.code))
 
 
 async def release(turn: Turn) -> str:

@@ -60,8 +60,15 @@ def _drop(turn: Turn) -> None:
 
 
 async def _ticket(turn: Turn) -> Ticket | None:
+    """The held ticket as this turn leaves it: a change the turn made (called it, to this
+    counter) is not in the store before the unit commits, so it is taken from the unit."""
     tid = turn.conv.slots.get("ticket_id")
-    return await turn.env.store.get_ticket(int(tid)) if isinstance(tid, int) else None
+    if not isinstance(tid, int):
+        return None
+    changed = [c.ticket for c in turn.unit.ticket_changes if c.ticket.id == tid]
+    if changed:  # applied at the version read; it will be one more
+        return replace(changed[-1], version=changed[-1].version + 1)
+    return await turn.env.store.get_ticket(tid)
 
 
 async def _held(turn: Turn) -> Ticket | None:

@@ -141,7 +141,10 @@ async def _issue(
             ).payload(),
         )
     )
-    turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)
+    if ahead:
+        turn.say("ticket.issued", ticket=label, ahead=str(ahead), wait=wait)
+    else:  # not "ahead of you: 0"
+        turn.say("ticket.issued_first", ticket=label, wait=wait)
     turn.shown = Presentation(
         ticket=label,
         reference=reg.ref if reg else None,

@@ -93,6 +93,7 @@ REGISTRATION = Flow(
                 "edit_last_name": "last_name",
                 "edit_jmbg": "jmbg",
                 "edit_id_number": "id_number",
+                "edit_passport_number": "passport_number",
                 "edit_phone": "phone",
                 "edit_email": "email",
                 "edit_hall": "hall",
@@ -130,8 +131,16 @@ async def summary(turn: Turn) -> Presentation:
         visit=visit_text(turn, hall) if hall else "",
     )
     choices = [Choice("submit", Msg("summary.submit"))]
-    choices += [Choice(f"edit_{f}", Msg(f"summary.edit_{f}")) for f in REGISTRATION.editable]
+    choices += [_change(f, s.get(DOCUMENT)) for f in REGISTRATION.editable]
     return Presentation(texts=[body], choices=choices)
+
+
+def _change(field: str, document: object) -> Choice:
+    """A summary button that goes back to one answer; the number of a passport is changed
+    as a passport's (its own question, its own words), not as an ID card's."""
+    if field == "id_number" and document_of(document) == PASSPORT:
+        field = "passport_number"
+    return Choice(f"edit_{field}", Msg(f"summary.edit_{field}"))
 
 
 def reminder(ref: str, visit: datetime | None, now: datetime) -> list[Effect]:

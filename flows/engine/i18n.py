@@ -107,6 +107,22 @@ def render(msg: Msg, language: str) -> str:
         return template
 
 
+# Texts that say one thing in each language side by side ("Језик / Jezik / Language").
+_SIDE_BY_SIDE = (" / ", " · ")
+
+
+def latin_entry(master: str) -> str:
+    """The sr_Latn catalog's text for a Cyrillic master text. A text in each script side
+    by side, transliterated, would say its Latin part twice ("Jezik / Jezik / Language"):
+    once is enough."""
+    text = to_latin(master)
+    for separator in _SIDE_BY_SIDE:
+        parts = text.split(separator)
+        if len(set(parts)) < len(parts):
+            text = separator.join(dict.fromkeys(parts))
+    return text
+
+
 def derive_latin() -> list[Path]:
     """Write sr_Latn/*.po from sr_Cyrl/*.po; returns the files written."""
     written: list[Path] = []
@@ -116,7 +132,7 @@ def derive_latin() -> list[Path]:
         out = PoCatalog(locale="sr_Latn", project="ecitizen", fuzzy=False)
         for m in master:
             if m.id:
-                out.add(m.id, to_latin(str(m.string)), auto_comments=m.auto_comments)
+                out.add(m.id, latin_entry(str(m.string)), auto_comments=m.auto_comments)
         dest = LOCALE_DIR / "sr_Latn" / src.name
         dest.parent.mkdir(parents=True, exist_ok=True)
         with dest.open("wb") as f:

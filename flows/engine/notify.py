@@ -53,10 +53,13 @@ async def notify_citizen(
     texts: list[Msg],
     idem: str,
     choices: tuple[Choice, ...] = (),
-) -> None:
-    """Tell every chat linked to the registration (shared screens are never linked)."""
-    for key in await turn.env.store.links_of(ref):
+) -> bool:
+    """Tell every chat linked to the registration (shared screens are never linked);
+    False when there is none, so nobody will read it."""
+    keys = await turn.env.store.links_of(ref)
+    for key in keys:
         turn.unit.effects.append(notify(key, language, texts, idem, choices))
+    return bool(keys)
 
 
 async def chat_language(store: StoreReader, key: ConversationKey) -> str:

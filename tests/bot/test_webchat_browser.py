@@ -118,3 +118,60 @@ async def test_the_chat_is_a_main_region_with_the_log_and_the_answer_in_it(
     report["registered"] = await axe_violations(page)
     assert {k: v for k, v in report.items() if v} == {}
     await context.close()
+
+
+async def order_in_last_message(page: Page) -> list[str]:
+    """What the last bot message shows, top to bottom: its paragraphs as text, the rest by
+    kind (badge, qr, link with its words, choices)."""
+    found: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll('.msg.bot')].pop().children.length &&
+            [...[...document.querySelectorAll('.msg.bot')].pop().children].map((e) =>
+                e.tagName === 'P' && !e.classList.contains('badge') ? e.textContent :
+                e.classList.contains('badge') ? 'badge' :
+                e.tagName === 'IMG' ? 'qr' :
+                e.tagName === 'A' ? 'link: ' + e.textContent : 'choices')"""
+    )
+    return found
+
+
+async def test_the_question_sits_above_its_buttons_and_a_store_link_is_not_telegram(
+    browser: Browser, hall: HallServer
+) -> None:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    await page.goto(f"{hall.url}/chat")
+    await bot_says(page, "Choose your language.")
+    await pick(page, "lang:en")
+    await pick(page, "menu.register")
+    await pick(page, "ok")
+    await pick(page, "yes")
+    for answer in ("Milica", "Milić", JMBG, "001234567", "0641234567"):
+        await type_answer(page, answer)
+    await pick(page, "skip")
+    await pick(page, "kg")
+    await pick(page, "walk_in")
+    await pick(page, "submit")
+    shown = await order_in_last_message(page)
+    # the code, the QR and its link first; then the menu's question, right above its buttons
+    assert shown[-4:] == ["qr", "link: Open in Telegram", "What would you like to do?", "choices"]
+    assert shown.index("badge") < shown.index("What would you like to do?")
+    ref = await page.locator(".msg.bot .badge.reference strong").last.inner_text()
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        officer = ChatClient(http, hall.url)
+        await enroll_officer(hall.app, officer, counter="1")
+        await officer.picks("open")
+        await officer.says(ref)
+        await officer.picks("approve")
+        await officer.picks("yes")
+    await bot_says(page, "you are an eCitizen")
+    await pick(page, "cmd:consentid")
+    await pick(page, "android")
+    shown = await order_in_last_message(page)
+    # the QR opens the Play Store: its link does not promise Telegram
+    assert "link: Open the link" in shown and "link: Open in Telegram" not in shown
+    assert shown[-2:] == ["Did it work?", "choices"]
+    await context.close()

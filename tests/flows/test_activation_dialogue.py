@@ -11,6 +11,7 @@ from bot.terminal import render_outbound
 from ecitizen.app import App
 from flows.conversations.activation import PROBLEMS, STEPS
 from flows.domain.lifecycle import RegistrationStatus
+from flows.domain.refcode import new_ref
 from flows.engine.i18n import render
 from flows.engine.messages import Msg, Outbound
 from tests.conftest import Clock
@@ -258,6 +259,22 @@ async def test_a_kiosk_code_of_a_registration_not_yet_approved_is_refused_polite
     await kiosk.command_language("sr-Cyrl")
     await kiosk.picks("Подешавање апликације ConsentID")
     assert "још није одобрена" in await kiosk.says(ref)
+
+
+async def test_a_mistyped_kiosk_code_is_asked_again_not_called_unapproved(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    a = await approved(app, chat)
+    kiosk = chat("kg:s3", channel="kiosk")
+    await kiosk.command_language("en")
+    await kiosk.picks("Setting up the ConsentID app")
+    nobodys = new_ref()  # well formed, check character right, but nobody has it
+    reply = await kiosk.says(nobodys)
+    assert f"We cannot find a registration with reference {nobodys}" in reply
+    assert "not approved" not in reply
+    assert "type the registration code" in reply  # the same question: try again
+    await kiosk.says(a.ref)
+    assert "What phone do you have?" in kiosk.text
 
 
 async def test_one_reminder_a_day_after_the_approval_leads_back_to_the_same_step(

@@ -73,3 +73,16 @@ async def test_an_unknown_command_in_the_menu_lists_help(chat: Callable[..., Cha
     await ana.picks("English")
     reply = await ana.says("/register")
     assert "I do not know the command /register" in reply and "Become an eCitizen" in reply
+
+
+async def test_help_names_every_command_that_works_at_every_step(
+    chat: Callable[..., Chat],
+) -> None:
+    """The commands Telegram's menu offers are the ones /help tells about, in every chat."""
+    ana = chat("ana")
+    await ana.says("/start")
+    await ana.picks("English")
+    helped = await ana.says("/help")
+    for command in ("/start", "/back", "/cancel", "/help", "/language", "/restart"):
+        assert command in helped
+    assert "/status my registration" in helped and "/guide what I can do" in helped

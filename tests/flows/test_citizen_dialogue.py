@@ -130,7 +130,7 @@ async def test_a_deep_link_from_the_kiosk_links_the_registration_to_the_chat(
     assert "истекла" in await chat("late").says(f"/start {payload}")
 
 
-async def register_at_kiosk(kiosk: Chat) -> str:
+async def register_at_kiosk(kiosk: Chat, ticket: str = "A001") -> str:
     await kiosk.begins_registration()
     await kiosk.answers("Ана", "Петровић", "0512981717776", "012345678", "0641234567")
     await kiosk.picks("Прескочи")
@@ -138,5 +138,5 @@ async def register_at_kiosk(kiosk: Chat) -> str:
     await kiosk.picks("Долазим без заказивања")
     await kiosk.picks("Пошаљи пријаву")
     assert kiosk.last.reference is not None and kiosk.last.end
-    assert kiosk.last.ticket == "A001"  # here now: checked in, in the queue
+    assert kiosk.last.ticket == ticket  # here now: checked in, in the queue
     return kiosk.last.reference

@@ -12,6 +12,7 @@ from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.records import OfficerInvite, PrintStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
+from tests.flows.test_citizen_dialogue import register_at_kiosk
 from tests.flows.test_registration_dialogue import WORDS, register
 from tests.inbox import Inbox
 
@@ -222,3 +223,19 @@ async def test_a_list_button_pressed_after_a_colleague_took_it_says_who_has_it(
     assert "Ваша одлука?" in mira.text
     reply = await zoran.picks(ref)  # his list was shown before Мира took it
     assert f"Пријаву {ref} већ обрађује Мира" in reply
+
+
+async def test_an_officer_is_not_promised_a_message_that_nobody_can_receive(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Registered at the kiosk, which nobody reads later, and no chat linked since: the
+    officer is asked to tell the reason in person."""
+    ref = await register_at_kiosk(chat("kg:s1", "kiosk"))
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Отвори по шифри")
+    await mira.says(ref)
+    await mira.picks("Одбиј")
+    reply = await mira.picks("подаци у пријави нису исправни")
+    assert f"Пријава {ref} је одбијена" in reply
+    assert "грађанин ће бити обавештен" not in reply
+    assert "реците грађанину разлог лично" in reply

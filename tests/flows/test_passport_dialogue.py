@@ -95,3 +95,46 @@ async def test_the_kiosk_receipt_names_the_passport_and_never_its_number(
     assert len(receipts) == 1 and PASSPORT not in str(receipts[0].payload)
     slip = slip_from_payload("receipt", receipts[0].payload, now=START)
     assert "- важећи пасош" in slip.lines() and "- важећу личну карту" not in slip.lines()
+
+
+async def test_the_summary_offers_to_change_the_passport_number_as_a_passport_number(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ana = chat("ana")
+    await up_to_the_document(ana)
+    await ana.picks("Пасош")
+    await ana.answers(PASSPORT, "064 123 4567")
+    await ana.picks("Прескочи")
+    await ana.picks("Крагујевац")
+    await ana.picks("уторак")
+    await ana.picks("09:00")
+    assert "Промени број пасоша" in ana.choices and "Промени број личне карте" not in ana.choices
+    assert "Упишите број пасоша" in await ana.picks("Промени број пасоша")
+    summary = await ana.says("009876543")
+    assert "Број пасоша: 009876543" in summary
+    await ana.picks("Пошаљи пријаву")
+    reg = await app.store.get_registration(ana.last.reference or "")
+    assert reg is not None and (reg.document, reg.id_number) == ("passport", "009876543")
+
+
+async def test_a_passport_holder_turned_down_for_a_mismatch_is_not_told_about_an_id_card(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    ana = chat("ana")
+    await up_to_the_document(ana)
+    await ana.picks("Пасош")
+    await ana.answers(PASSPORT, "064 123 4567")
+    await ana.picks("Прескочи")
+    await ana.picks("Крагујевац")
+    await ana.picks("уторак")
+    await ana.picks("09:00")
+    await ana.picks("Пошаљи пријаву")
+    ref = ana.last.reference or ""
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Отвори по шифри")
+    await mira.says(ref)
+    await mira.picks("Одбиј")
+    assert "подаци се не слажу са личном картом или пасошем" in mira.choices
+    await mira.picks("не слажу")
+    status = await ana.picks("Моја пријава")
+    assert "Разлог: подаци се не слажу са личном картом или пасошем" in status

@@ -11,6 +11,7 @@ from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.records import TicketStatus
 from tests.conftest import Clock
 from tests.dialogue import Chat
+from tests.flows.test_citizen_dialogue import register_at_kiosk
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register
 from tests.inbox import Inbox
@@ -207,3 +208,57 @@ async def test_a_receipt_prints_beside_the_screen_even_when_the_visit_is_in_anot
         assert jobs[0].payload["hall"]["name"] == "Београд"
     finally:
         await app.close()
+
+
+async def test_the_called_ticket_says_at_which_counter_right_away(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    await take_ticket(chat("kg:s1", "kiosk"))
+    mira = await enrolled(app, chat, "Мира", counter="2")
+    reply = await mira.picks("Позови следећи број")
+    assert "Број B001 · шалтер 2" in reply  # not "шалтер " with nothing after it
+    assert "Број B001 · шалтер 2" in await mira.picks("Позови поново")
+
+
+async def test_the_first_in_line_is_told_nobody_is_ahead_not_a_zero(
+    chat: Callable[..., Chat],
+) -> None:
+    first = chat("kg:s1", "kiosk")
+    await take_ticket(first)
+    assert "Нико није испред вас" in first.text and "Испред вас: 0" not in first.text
+    second = chat("kg:s2", "kiosk")
+    await take_ticket(second)
+    assert "Испред вас: 1" in second.text
+
+
+async def test_a_registration_decided_from_the_waiting_list_leaves_the_queue(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Served from the waiting list, the person's queue number is not called to a counter
+    afterwards, nor counted on the display as waiting."""
+    approved = await register_at_kiosk(chat("kg:s1", "kiosk"))  # A001
+    rejected = await register_at_kiosk(chat("kg:s2", "kiosk"), ticket="A002")
+    mira = await enrolled(app, chat, "Мира")
+    for ref, decision, then in ((approved, "Одобри", "Да"), (rejected, "Одбиј", "не слажу")):
+        await mira.picks("Пријаве на чекању")
+        await mira.picks(ref)
+        await mira.picks(decision)
+        await mira.picks(then)
+    assert "Нико не чека" in await mira.picks("Позови следећи број")
+    day = app.halls["kg"].local_day(app.env.clock())
+    tickets = {t.label: t.status for t in await app.store.tickets("kg", day)}
+    assert tickets == {"A001": TicketStatus.SERVED, "A002": TicketStatus.SERVED}
+
+
+async def test_a_registration_decided_from_its_called_number_marks_the_number_served(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    await register_at_kiosk(chat("kg:s1", "kiosk"))  # A001
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Позови следећи број")
+    await mira.picks("Отвори пријаву")
+    await mira.picks("Одобри")
+    await mira.picks("Да")
+    day = app.halls["kg"].local_day(app.env.clock())
+    [ticket] = await app.store.tickets("kg", day)
+    assert ticket.status == TicketStatus.SERVED and ticket.finished_at is not None

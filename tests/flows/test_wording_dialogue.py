@@ -186,3 +186,18 @@ async def test_the_summary_changes_the_hall_not_the_counter(
     assert change_hall in ana.choices
     assert counter_word not in [c for c in ana.choices if c != change_hall]
     assert "алтер:" not in summary and "alter:" not in summary  # the hall line names a hall
+
+
+async def test_in_latin_each_language_is_named_once(chat: Callable[..., Chat]) -> None:
+    """The language button names each script's word ("Језик / Jezik / Language"); in Latin
+    letters the first two are one word, said once."""
+    ana = chat("ana")
+    await ana.says("/start")
+    greeting = await ana.picks("latinica")
+    assert "Jezik / Language" in ana.choices
+    assert "Jezik / Jezik" not in greeting
+    asked = await ana.says("/language")
+    assert "Izaberite jezik i pismo. / Choose your language." in asked
+    assert "pismo. / Izaberite" not in asked
+    await ana.picks("English")
+    assert "Language / Језик / Jezik" in ana.choices  # other languages keep all three

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser
 
+from flows.domain.refcode import new_ref
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
 from tests.flows.test_registration_dialogue import WORDS, register
@@ -65,4 +66,23 @@ async def test_the_consentid_guide_at_the_kiosk(browser: Browser, hall: HallServ
     await tap_choice(page, "ask_officer")
     await on(page, "activation.activate")
     assert "Јавили смо службенику Мира" in await page.locator("#screen").inner_text()
+    await context.close()
+
+
+async def test_a_mistyped_code_stays_on_screen_to_be_corrected(
+    browser: Browser, hall: HallServer
+) -> None:
+    ref = await approved_ref(hall)
+    mistyped = new_ref()  # a code of the right shape that nobody has
+    context, page = await open_kiosk(browser, hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.consentid")
+    await on(page, "activation.activation_ref")
+    await answer_on_screen(page, mistyped.replace("-", ""))
+    await on(page, "activation.activation_ref")  # the same question, not the menu
+    assert "cannot find" in await page.locator("#prompt").inner_text()
+    assert await page.locator("#answer-input").input_value() == mistyped.replace("-", "")
+    await page.fill("#answer-input", "")
+    await answer_on_screen(page, ref.replace("-", ""))
+    await on(page, "activation.phone_kind")
     await context.close()

@@ -10,6 +10,7 @@ from kiosk.sessions import conversation_key
 from tests.kiosk.hall_server import HallServer
 from tests.kiosk.kiosk_page import (
     answer_on_screen,
+    assert_fits,
     on,
     open_kiosk,
     page_text,
@@ -106,4 +107,21 @@ async def test_finish_wipes_at_once(browser: Browser, hall: HallServer) -> None:
     await page.tap("#done")
     await on(page, "kiosk.language")
     assert "A001" not in await page_text(page)
+    await context.close()
+
+
+async def test_the_goodbye_is_said_in_every_language_like_the_question_under_it(
+    browser: Browser, hall: HallServer
+) -> None:
+    """The person who finished in English reads that their data is erased in English; the
+    screen that follows is the next person's, so it says it in all three."""
+    context, page = await open_kiosk(browser, hall)
+    await tap_choice(page, "language.en")
+    await tap_choice(page, "menu.register")
+    await page.tap("#finish")
+    await on(page, "kiosk.language")
+    notice = await page.locator("#notice").inner_text()
+    assert "Your data has been erased" in notice
+    assert "Ваши подаци су обрисани" in notice and "Vaši podaci su obrisani" in notice
+    await assert_fits(page, "the language screen after a wipe")
     await context.close()

@@ -212,3 +212,25 @@ def test_the_kiosk_screen_gets_the_same_blocks_as_data() -> None:
     assert shown["kind"] == "receipt"
     assert [b["payload"] for b in shown["blocks"] if b["type"] == "qrcode"] == ["K7M4-PX9N", LINK]
     json.dumps(shown)
+
+
+@pytest.mark.parametrize(
+    ("language", "nobody"),
+    [
+        ("sr-Cyrl", "Нико није испред вас."),
+        ("sr-Latn", "Niko nije ispred vas."),
+        ("en", "Nobody is ahead of you."),
+    ],
+)
+def test_a_ticket_with_nobody_ahead_says_so_in_words(language: str, nobody: str) -> None:
+    slip = TicketSlip(
+        language=language,
+        hall=HALL,
+        ticket="A001",
+        service_key="slip.ticket.title",
+        issued_at=NOW,
+        ahead=0,
+        deep_link=None,
+    )
+    printed = text_of(ticket_document(slip))
+    assert nobody in printed and ": 0" not in printed
