@@ -19,7 +19,7 @@ from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
 from flows.engine.engine import Engine
 from flows.engine.messages import ConversationKey, Inbound, Msg, Outbound
-from flows.engine.notify import notify
+from flows.engine.notify import InDoubt, notify
 from flows.engine.ports import Delivery, Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
@@ -122,7 +122,14 @@ class App:
                         conv = await self.store.load_conversation(key)
                         language = (conv.language if conv else None) or "sr-Cyrl"
                         unit.effects.append(
-                            notify(key, language, texts, f"printer:{printer}:{reason}:{hour}")
+                            notify(
+                                key,
+                                language,
+                                texts,
+                                f"printer:{printer}:{reason}:{hour}",
+                                # the printer still needs someone: a repeat does no harm
+                                in_doubt=InDoubt.RESEND,
+                            )
                         )
         if unit.effects:
             await self.store.apply(unit)

@@ -3,8 +3,16 @@
 Every process runs one. Each effect is claimed for a few seconds and the claim renewed
 while its round is in progress, so an effect claimed by a process that dies is delivered by
 another within seconds, and no other process takes it meanwhile. Only the claiming process
-marks the outcome. Channels deduplicate nothing themselves, so an effect is marked done
-right after delivery.
+marks the outcome, right after delivery. Only the oldest pending notice of a chat can be
+claimed (state/outbox.py), so one chat's notices go out in order across processes.
+
+A notice taken over from a process that died may have been on the wire: a channel whose
+messenger cannot tell a repeat (Telegram, Viber) records each message in flight just
+before it posts it (flows.engine.ports.SendAttempt). Taking over a notice so marked, the
+worker cannot know whether the person got it, and does what the notice says
+(flows.engine.notify.InDoubt): at least once, sent again with a line saying so; or at
+most once, marked "uncertain" and not sent. The web chat's mailbox keeps one copy of each
+notice, so there a notice is simply posted again and never in doubt.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -19,14 +28,35 @@ from flows.conversations.activation import ACTIVATION_REMINDER, START, reminder_
 from flows.conversations.booking import when_label
 from flows.domain.halls import Hall
 from flows.engine.messages import ConversationKey, Msg
-from flows.engine.notify import HALL_CHANGED, NOTIFY, notify, outbound_of
-from flows.engine.ports import Delivery, RecipientGone, Store, TryLater
-from flows.engine.records import OutboxItem, RegistrationStatus, Unit
+from flows.engine.notify import (
+    HALL_CHANGED,
+    NOTIFY,
+    InDoubt,
+    in_doubt_of,
+    notify,
+    outbound_of,
+    sent_again,
+)
+from flows.engine.ports import ClaimLost, Delivery, RecipientGone, Store, TryLater
+from flows.engine.records import Effect, OutboxItem, RegistrationStatus, Unit
 from state.leases import renewed
 
 log = logging.getLogger(__name__)
 
 HallListener = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """flows.engine.ports.SendAttempt: one try at a claimed notification."""
+
+    store: Store
+    item_id: int
+    first_part: int
+
+    async def sending(self, part: int) -> None:
+        if not await self.store.effect_sending(self.item_id, part):
+            raise ClaimLost(f"effect {self.item_id}")
 
 
 def backoff(attempts: int) -> float:
@@ -154,17 +184,7 @@ class OutboxWorker:
         effect = item.effect
         try:
             if effect.kind == NOTIFY:
-                out = outbound_of(effect)
-                delivery = self.deliveries.get(out.key.channel)
-                only = self.only_to.get(out.key.channel)
-                if delivery is None or (only is not None and out.key.user_key not in only):
-                    # left for an hour to the processes that have it (claim_effects)
-                    whose = "" if delivery is None else " for this person"
-                    await self.store.effect_failed(
-                        item.id, f"no channel {out.key.channel}{whose} in any process"
-                    )
-                    return True
-                await delivery.deliver(out)
+                await self._notify(item)
             elif effect.kind == HALL_CHANGED:
                 for listener in self.hall_listeners:
                     await listener(str(effect.payload["hall"]))
@@ -177,6 +197,10 @@ class OutboxWorker:
                 return True
         except RecipientGone:
             await self.store.effect_failed(item.id, "recipient unreachable")
+            return True
+        except ClaimLost:
+            # another process took it over (this one stalled): nothing more from here
+            log.warning("effect %s (%s): claim lost before sending", item.id, effect.kind)
             return True
         except TryLater as later:
             await self.store.effect_retry(
@@ -197,6 +221,40 @@ class OutboxWorker:
             # delivered, but this process's claim ran out and another took the effect
             log.warning("effect %s (%s): claim lost before it was marked", item.id, effect.kind)
         return True
+
+    async def _notify(self, item: OutboxItem) -> None:
+        out = outbound_of(item.effect)
+        delivery = self.deliveries.get(out.key.channel)
+        only = self.only_to.get(out.key.channel)
+        if delivery is None or (only is not None and out.key.user_key not in only):
+            # left for an hour to the processes that have it (claim_effects)
+            whose = "" if delivery is None else " for this person"
+            await self.store.effect_failed(
+                item.id, f"no channel {out.key.channel}{whose} in any process"
+            )
+            return
+        if item.sending_by is not None:
+            effect = await self._in_doubt(item)
+            if effect is None:
+                return
+            out = outbound_of(effect)
+        await delivery.deliver(out, Attempt(self.store, item.id, item.sent_parts))
+
+    async def _in_doubt(self, item: OutboxItem) -> Effect | None:
+        """A notice taken over from a process that was handing message `sent_parts` of it
+        to the messenger when it stopped: it may have arrived or not. The effect to send
+        now, or None (given up, or the claim was lost)."""
+        said = f"message {item.sent_parts + 1} was on its way in {item.sending_by}"
+        if in_doubt_of(item.effect) is InDoubt.DROP:
+            log.warning("effect %s: %s; not sent again (at most once)", item.id, said)
+            await self.store.effect_uncertain(item.id, f"{said}; not sent again")
+            return None
+        log.warning("effect %s: %s; sent again, saying so (at least once)", item.id, said)
+        # a notice is read from its first message: only a repeat of that one says so
+        again = sent_again(item.effect) if item.sent_parts == 0 else item.effect
+        if not await self.store.effect_resend(item.id, again):
+            raise ClaimLost(f"effect {item.id}")
+        return again
 
     async def _remind(self, item: OutboxItem) -> None:
         """The day-before reminder, turned into one notification per linked chat; a
@@ -222,7 +280,12 @@ class OutboxWorker:
         # queued as notifications of their own, so a retry never sends one chat two reminders
         links = await self.store.links_of(ref)
         await self.store.apply(
-            Unit(effects=[notify(key, reg.language, text, item.effect.key) for key in links])
+            Unit(
+                effects=[
+                    notify(key, reg.language, text, item.effect.key, in_doubt=InDoubt.RESEND)
+                    for key in links
+                ]
+            )
         )
         self.wake()
 
@@ -240,7 +303,10 @@ class OutboxWorker:
         await self.store.apply(
             Unit(
                 effects=[
-                    notify(key, reg.language, texts, item.effect.key, (START,)) for key in links
+                    notify(
+                        key, reg.language, texts, item.effect.key, (START,), in_doubt=InDoubt.RESEND
+                    )
+                    for key in links
                 ]
             )
         )

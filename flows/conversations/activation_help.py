@@ -13,7 +13,7 @@ from flows.conversations.booking import WALK_IN, hall_label, slot_taken, visit_o
 from flows.conversations.menu import KIOSK
 from flows.domain.halls import Hall
 from flows.engine.messages import Choice, ConversationKey, Msg
-from flows.engine.notify import notify, notify_officers
+from flows.engine.notify import InDoubt, notify, notify_officers
 from flows.engine.ports import SlotFull, StoreError
 from flows.engine.records import AuditEntry, HelpVisit, Registration
 from flows.engine.turn import Parts, Presentation, Turn
@@ -64,10 +64,11 @@ async def ask_officer(turn: Turn) -> str:
         key = ConversationKey(officer.channel, officer.user_key)
         conv = await turn.env.store.load_conversation(key)
         language = (conv.language if conv else None) or "sr-Cyrl"
-        turn.unit.effects.append(notify(key, language, texts, idem))
+        turn.unit.effects.append(notify(key, language, texts, idem, in_doubt=InDoubt.RESEND))
         turn.say("activation.officer_told", name=officer.name, counter=officer.counter)
     else:
-        await notify_officers(turn, reg.hall, texts, idem)
+        # someone is waiting for help: a repeat is better than nobody coming
+        await notify_officers(turn, reg.hall, texts, idem, in_doubt=InDoubt.RESEND)
         turn.say("activation.officers_told")
     detail = f"{step}:{problem}" if isinstance(problem, str) else step
     turn.unit.audit.append(AuditEntry("citizen", "activation_ask_officer", reg.ref, detail))

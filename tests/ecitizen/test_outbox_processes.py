@@ -15,7 +15,8 @@ import pytest
 
 from ecitizen.outbox import OutboxWorker
 from flows.engine.messages import ConversationKey, Msg, Outbound
-from flows.engine.notify import hall_changed, notify
+from flows.engine.notify import InDoubt, hall_changed, notify
+from flows.engine.ports import SendAttempt
 from flows.engine.records import Unit
 from state import open_store
 from tests.state import conftest as state_fixtures
@@ -38,7 +39,7 @@ class Phones:
     hang_on: set[str] = field(default_factory=set)
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
         ref = str(outbound.text[0].as_dict()["ref"])
         if ref in self.hang_on:
             self.hang_on.discard(ref)
@@ -50,7 +51,7 @@ class Phones:
 def notice(n: int, chats: int, channel: str = "terminal") -> Unit:
     to = ConversationKey(channel, f"u{n % chats}")
     text = Msg.of("status.view", ref=f"R{n}", status="s", hall="h", visit="v")
-    return Unit(effects=[notify(to, "en", [text], f"m{n}")])
+    return Unit(effects=[notify(to, "en", [text], f"m{n}", in_doubt=InDoubt.RESEND)])
 
 
 @dataclass
