@@ -175,6 +175,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         clock,
         poll_seconds=config.outbox.poll_seconds,
         max_attempts=config.outbox.max_attempts,
+        lease_seconds=config.outbox.claim_seconds,
         activation_code_days=config.engine.activation_code_days,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
