@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,22 +28,13 @@ from flows.engine.records import Unit
 from state import open_store
 from tests.ecitizen.cluster import Server, make_servers
 from tests.fakes.bot_api_server import FakeBotApi
-from tests.postgres import fresh_schema
+from tests.postgres import database_url
 
 CLAIM_S = 2.0  # [outbox] claim_seconds: the takeover comes this soon
 SOON = text("notify.soon", "en", places="2", ticket="A017")
 CALLED = text("notify.called", "en", ticket="A017", counter="2")
 ARRIVED = text("notify.checked_in", "en", ref="KG7Q-2A9F", ticket="A017")
 AGAIN = text(SENT_AGAIN, "en")
-
-
-@contextlib.asynccontextmanager
-async def database(kind: str, tmp: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / 'var' / 'ecitizen.db'}"
-        return
-    async with fresh_schema() as (url, _):
-        yield url
 
 
 def config(tmp: Path, url: str, api: FakeBotApi) -> dict[str, Any]:
@@ -108,7 +98,7 @@ async def outbox_states(url: str) -> dict[str, str]:
 async def test_a_notice_on_its_way_when_its_server_dies_is_resent_or_given_up_as_it_says(
     tmp_path: Path, kind: str, accepted: bool
 ) -> None:
-    async with database(kind, tmp_path) as url, FakeBotApi() as api:
+    async with database_url(kind, tmp_path) as url, FakeBotApi() as api:
         first, second = make_servers(tmp_path, ["first", "second"], config(tmp_path, url, api))
         ana, mira = api.user("Ана"), api.user("Мира")
         dies = DiesWhileSending(first, sends=2)
