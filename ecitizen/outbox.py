@@ -1,8 +1,10 @@
 """The outbox worker: delivers effects written with the state changes, retrying with backoff.
 
 Every process runs one. Each effect is claimed for a few seconds and the claim renewed
-while its round is in progress, so an effect claimed by a process that dies is delivered by
-another within seconds, and no other process takes it meanwhile. Only the claiming process
+while it is being delivered, so an effect claimed by a process that dies is delivered by
+another within seconds, and no other process takes it meanwhile. Each claimed effect is
+delivered on its own, as soon as it is claimed; the worker claims again whenever it has
+room or one of them is settled. Only the claiming process
 marks the outcome, right after delivery. Only the oldest pending notice of a chat can be
 claimed (state/outbox.py), so one chat's notices go out in order across processes.
 
@@ -74,8 +76,8 @@ class OutboxWorker:
         hall_listeners: list[HallListener] | None = None,
         poll_seconds: float = 0.2,
         max_attempts: int = 20,
-        # A claim's length; renewed every third of it while the round goes on, so a long
-        # round keeps its effects, and a dead process's are taken over this soon.
+        # A claim's length; renewed every third of it while the effect is delivered, so a
+        # long delivery keeps it, and a dead process's are taken over this soon.
         lease_seconds: float = 15.0,
         activation_code_days: int = 7,
     ) -> None:
@@ -109,22 +111,44 @@ class OutboxWorker:
         self._wake.set()
 
     def stop(self) -> None:
-        """Finish the round under way (so nothing handed to a channel is left unmarked and
-        sent again after a restart), then return from run()."""
+        """Finish what is on its way (so nothing handed to a channel is left unmarked and
+        sent again after a restart), claim nothing more, then return from run()."""
         self._stopping = True
         self.wake()
 
-    async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()  # before the round: a wake during it is not lost
-            try:
-                busy = await self.run_once()
-            except Exception:
-                log.exception("outbox round failed; trying again")
-                busy = 0
-            if busy or self._stopping:
-                continue
-            await self._idle()
+    async def run(self, capacity: int = 100) -> None:
+        """Claims what is due whenever it has room, and delivers each effect on its own as
+        soon as it is claimed: a slow send (a chat's pace, a network away) holds up only
+        its own chat, whose next notice the store gives out once this one is settled."""
+        on_way: dict[int, asyncio.Task[None]] = {}
+
+        async def renew() -> bool:
+            if on_way:
+                await self.store.renew_effects(list(on_way), self.lease_seconds)
+            return True
+
+        def settled(item_id: int, _: asyncio.Task[None]) -> None:
+            on_way.pop(item_id, None)
+            self.wake()  # room again, and the chat's next notice may be due
+
+        async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
+            while not self._stopping:
+                self._wake.clear()  # before claiming: a wake meanwhile is not lost
+                for item in await self._claim_safely(capacity - len(on_way)):
+                    on_way[item.id] = asyncio.create_task(self._deliver(item))
+                    on_way[item.id].add_done_callback(partial(settled, item.id))
+                await self._idle()
+            if on_way:  # stopping: what is on its way is finished and marked
+                await asyncio.wait(list(on_way.values()))
+
+    async def _claim_safely(self, limit: int) -> list[OutboxItem]:
+        if limit <= 0:
+            return []
+        try:
+            return await self._claim(limit)
+        except Exception:
+            log.exception("outbox claim failed; trying again")
+            return []
 
     async def _idle(self) -> None:
         """Until woken or the poll interval passes. (Not wait_for: on Python 3.11 a cancel
@@ -136,9 +160,21 @@ class OutboxWorker:
             waiter.cancel()
 
     async def run_once(self, limit: int = 100) -> int:
+        """One claim, delivered whole (tests and one-off runs); how many were claimed."""
+        items = await self._claim(limit)
+        if not items:
+            return 0
+        ids = [item.id for item in items]
+        renew = partial(self.store.renew_effects, ids, self.lease_seconds)
+        async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
+            await asyncio.gather(*(self._deliver(item) for item in items))
+        return len(items)
+
+    async def _claim(self, limit: int) -> list[OutboxItem]:
         # Only what this process can carry out: another (`serve` beside `ecitizen chat`,
-        # or the chat of another officer) delivers the rest.
-        items = await self.store.claim_effects(
+        # or the chat of another officer) delivers the rest. At most one notice per chat:
+        # the head of its queue (state/outbox.py).
+        return await self.store.claim_effects(
             self.clock(),
             limit,
             self.lease_seconds,
@@ -150,37 +186,14 @@ class OutboxWorker:
             ],
             skip_kinds=[] if self.hall_listeners else [HALL_CHANGED],
         )
-        if not items:
-            return 0
-        # one chat's messages in order; different chats at once
-        by_target: dict[str, list[OutboxItem]] = {}
-        for item in items:
-            by_target.setdefault(self._target(item), []).append(item)
-        ids = [item.id for item in items]
-        renew = partial(self.store.renew_effects, ids, self.lease_seconds)
-        async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
-            await asyncio.gather(*(self._deliver_in_order(g) for g in by_target.values()))
-        return len(items)
 
-    def _target(self, item: OutboxItem) -> str:
-        out = item.effect.payload.get("outbound")
-        if isinstance(out, dict):
-            return f"{out.get('channel')}:{out.get('user_key')}"
-        return f"{item.effect.kind}:{item.id}"
+    async def _deliver(self, item: OutboxItem) -> None:
+        try:
+            await self._carry_out(item)
+        except Exception:  # the store away while marking: the claim runs out, then again
+            log.exception("effect %s (%s) not settled", item.id, item.effect.kind)
 
-    async def _deliver_in_order(self, items: list[OutboxItem]) -> None:
-        for index, item in enumerate(items):
-            if not await self._deliver(item):
-                # keep the order: later messages to this chat wait for the earlier one
-                for later in items[index + 1 :]:
-                    await self.store.effect_retry(
-                        later.id,
-                        self.clock() + timedelta(seconds=1),
-                        "waiting for an earlier message",
-                    )
-                return
-
-    async def _deliver(self, item: OutboxItem) -> bool:
+    async def _carry_out(self, item: OutboxItem) -> None:
         effect = item.effect
         try:
             if effect.kind == NOTIFY:
@@ -194,33 +207,32 @@ class OutboxWorker:
                 await self._remind_activation(item)
             else:
                 await self.store.effect_failed(item.id, f"unknown effect {effect.kind}")
-                return True
+                return
         except RecipientGone:
             await self.store.effect_failed(item.id, "recipient unreachable")
-            return True
+            return
         except ClaimLost:
             # another process took it over (this one stalled): nothing more from here
             log.warning("effect %s (%s): claim lost before sending", item.id, effect.kind)
-            return True
+            return
         except TryLater as later:
             await self.store.effect_retry(
                 item.id, self.clock() + timedelta(seconds=later.after_s), "try later"
             )
-            return False
+            return
         except Exception as exc:  # a channel's own failure: retry with backoff
             log.warning("effect %s (%s) failed: %s", item.id, effect.kind, type(exc).__name__)
             if item.attempts + 1 >= self.max_attempts:
                 await self.store.effect_failed(item.id, type(exc).__name__)
-                return True
+                return
             delay = backoff(item.attempts + 1)
             await self.store.effect_retry(
                 item.id, self.clock() + timedelta(seconds=delay), type(exc).__name__
             )
-            return False
+            return
         if not await self.store.effect_done(item.id):
             # delivered, but this process's claim ran out and another took the effect
             log.warning("effect %s (%s): claim lost before it was marked", item.id, effect.kind)
-        return True
 
     async def _notify(self, item: OutboxItem) -> None:
         out = outbound_of(item.effect)
