@@ -24,7 +24,6 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from flows.conversations.activation import ACTIVATION_REMINDER, START, reminder_texts
 from flows.conversations.booking import when_label
@@ -59,6 +58,14 @@ class Attempt:
     async def sending(self, part: int) -> None:
         if not await self.store.effect_sending(self.item_id, part):
             raise ClaimLost(f"effect {self.item_id}")
+
+
+def by_chat(items: list[OutboxItem]) -> list[list[OutboxItem]]:
+    """A chat's notices together, oldest first; every other effect on its own."""
+    groups: dict[str | int, list[OutboxItem]] = {}
+    for item in sorted(items, key=lambda item: item.id):
+        groups.setdefault(item.recipient or item.id, []).append(item)
+    return list(groups.values())
 
 
 def backoff(attempts: int) -> float:
@@ -117,29 +124,32 @@ class OutboxWorker:
         self.wake()
 
     async def run(self, capacity: int = 100) -> None:
-        """Claims what is due whenever it has room, and delivers each effect on its own as
-        soon as it is claimed: a slow send (a chat's pace, a network away) holds up only
-        its own chat, whose next notice the store gives out once this one is settled."""
-        on_way: dict[int, asyncio.Task[None]] = {}
+        """Claims what is due whenever it has room, and delivers each chat's claimed
+        notices on their own, in order, as soon as they are claimed: a slow send (a chat's
+        pace, a network away) holds up only its own chat."""
+        on_way: set[int] = set()
+        tasks: set[asyncio.Task[None]] = set()
 
         async def renew() -> bool:
             if on_way:
-                await self.store.renew_effects(list(on_way), self.lease_seconds)
+                await self.store.renew_effects(sorted(on_way), self.lease_seconds)
             return True
 
-        def settled(item_id: int, _: asyncio.Task[None]) -> None:
-            on_way.pop(item_id, None)
-            self.wake()  # room again, and the chat's next notice may be due
+        def settled(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            self.wake()  # room again, and the chat's next notices may be due
 
         async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
             while not self._stopping:
                 self._wake.clear()  # before claiming: a wake meanwhile is not lost
-                for item in await self._claim_safely(capacity - len(on_way)):
-                    on_way[item.id] = asyncio.create_task(self._deliver(item))
-                    on_way[item.id].add_done_callback(partial(settled, item.id))
+                for group in by_chat(await self._claim_safely(capacity - len(on_way))):
+                    on_way.update(item.id for item in group)
+                    task = asyncio.create_task(self._deliver_in_order(group, on_way))
+                    tasks.add(task)
+                    task.add_done_callback(settled)
                 await self._idle()
-            if on_way:  # stopping: what is on its way is finished and marked
-                await asyncio.wait(list(on_way.values()))
+            if tasks:  # stopping: what is on its way is finished and marked
+                await asyncio.wait(tasks)
 
     async def _claim_safely(self, limit: int) -> list[OutboxItem]:
         if limit <= 0:
@@ -164,16 +174,19 @@ class OutboxWorker:
         items = await self._claim(limit)
         if not items:
             return 0
-        ids = [item.id for item in items]
-        renew = partial(self.store.renew_effects, ids, self.lease_seconds)
+        on_way = {item.id for item in items}
+
+        async def renew() -> int:
+            return await self.store.renew_effects(sorted(on_way), self.lease_seconds)
+
         async with renewed(renew, self.lease_seconds / 3, "outbox claims"):
-            await asyncio.gather(*(self._deliver(item) for item in items))
+            await asyncio.gather(*(self._deliver_in_order(g, on_way) for g in by_chat(items)))
         return len(items)
 
     async def _claim(self, limit: int) -> list[OutboxItem]:
         # Only what this process can carry out: another (`serve` beside `ecitizen chat`,
-        # or the chat of another officer) delivers the rest. At most one notice per chat:
-        # the head of its queue (state/outbox.py).
+        # or the chat of another officer) delivers the rest. A chat's notices come as the
+        # head of its queue and those behind it (state/outbox.py).
         return await self.store.claim_effects(
             self.clock(),
             limit,
@@ -187,13 +200,22 @@ class OutboxWorker:
             skip_kinds=[] if self.hall_listeners else [HALL_CHANGED],
         )
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver_in_order(self, items: list[OutboxItem], on_way: set[int]) -> None:
+        """One chat's notices, one after the other; once one is to be tried again later,
+        the rest go back untried, to follow it then."""
         try:
-            await self._carry_out(item)
-        except Exception:  # the store away while marking: the claim runs out, then again
-            log.exception("effect %s (%s) not settled", item.id, item.effect.kind)
+            for index, item in enumerate(items):
+                if not await self._carry_out(item):
+                    await self.store.release_effects([later.id for later in items[index + 1 :]])
+                    return
+                on_way.discard(item.id)
+        except Exception:  # the store away while marking: the claims run out, then again
+            log.exception("effects %s not settled", [item.id for item in items])
+        finally:
+            on_way.difference_update(item.id for item in items)
 
-    async def _carry_out(self, item: OutboxItem) -> None:
+    async def _carry_out(self, item: OutboxItem) -> bool:
+        """Settled (done, failed or uncertain): True; to be tried again later: False."""
         effect = item.effect
         try:
             if effect.kind == NOTIFY:
@@ -207,32 +229,33 @@ class OutboxWorker:
                 await self._remind_activation(item)
             else:
                 await self.store.effect_failed(item.id, f"unknown effect {effect.kind}")
-                return
+                return True
         except RecipientGone:
             await self.store.effect_failed(item.id, "recipient unreachable")
-            return
+            return True
         except ClaimLost:
             # another process took it over (this one stalled): nothing more from here
             log.warning("effect %s (%s): claim lost before sending", item.id, effect.kind)
-            return
+            return False
         except TryLater as later:
             await self.store.effect_retry(
                 item.id, self.clock() + timedelta(seconds=later.after_s), "try later"
             )
-            return
+            return False
         except Exception as exc:  # a channel's own failure: retry with backoff
             log.warning("effect %s (%s) failed: %s", item.id, effect.kind, type(exc).__name__)
             if item.attempts + 1 >= self.max_attempts:
                 await self.store.effect_failed(item.id, type(exc).__name__)
-                return
+                return True
             delay = backoff(item.attempts + 1)
             await self.store.effect_retry(
                 item.id, self.clock() + timedelta(seconds=delay), type(exc).__name__
             )
-            return
+            return False
         if not await self.store.effect_done(item.id):
             # delivered, but this process's claim ran out and another took the effect
             log.warning("effect %s (%s): claim lost before it was marked", item.id, effect.kind)
+        return True
 
     async def _notify(self, item: OutboxItem) -> None:
         out = outbound_of(item.effect)

@@ -186,6 +186,9 @@ class OutboxStore(Protocol):
 
     async def effect_failed(self, item_id: int, error: str) -> bool: ...
 
+    async def release_effects(self, item_ids: Sequence[int]) -> int:
+        """Give claimed effects back untried (they waited behind one tried again later)."""
+
     async def effect_sending(self, item_id: int, part: int) -> bool:
         """Message `part` of the notification is about to go out (a commit of its own)."""
 

@@ -288,6 +288,7 @@ class OutboxItem:
     # The process that was handing message `sent_parts` to the messenger when its claim
     # ran out (it died, most likely): whether that message arrived is unknown.
     sending_by: str | None = None
+    recipient: str | None = None  # a notification's chat, "channel:user_key"
 
 
 class PrintStatus(StrEnum):
