@@ -1,7 +1,8 @@
 """One chat's notices are a queue whichever processes deliver them: only its head can be
-claimed, and with it, by the same process, the notices behind it. And each message of a notice is recorded in flight before it goes out, so a
-process that takes a notice over knows what may have been on the wire. Each store opened
-here is another process on the same database (SQLite and PostgreSQL)."""
+claimed, and with it, by the same process, the notices behind it. And each message of a
+notice is recorded in flight before it goes out, so a process that takes a notice over
+knows what may have been on the wire. Each store opened here is another process on the
+same database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
