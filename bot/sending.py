@@ -157,9 +157,9 @@ class Sender(Generic[Msg, Result]):
         while True:
             await self._limiter.acquire(chat_id, priority)
             try:
+                if before_post is not None:  # a write of its own: no slot on the wire held
+                    await before_post()
                 async with self._in_flight:
-                    if before_post is not None:
-                        await before_post()
                     result = await self._transport.post(chat_id, message)
                 self.stats.sent += 1
                 return result
