@@ -174,7 +174,9 @@ class OutboxStore(Protocol):
     ) -> list[OutboxItem]:
         """Due effects, claimed by this process for lease_s seconds so no other takes them;
         only notifications for `channels` (None: any) or to one of `recipients`, and no
-        effect of `skip_kinds`."""
+        effect of `skip_kinds`. A chat's notices only from the head of its queue (none
+        while an earlier one is claimed or backs off), with the due ones behind it: the
+        claiming process sends them in order (OutboxItem.recipient)."""
 
     async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
         """Extend this process's claims while their delivery is in progress."""
