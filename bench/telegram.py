@@ -29,7 +29,7 @@ from bot.telegram import TELEGRAM_LIMITS, SendLimits, TelegramChannel
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.engine.messages import ConversationKey, Msg
-from flows.engine.notify import notify
+from flows.engine.notify import InDoubt, notify
 from flows.engine.records import Unit
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser
@@ -108,6 +108,7 @@ async def queue_reminders(data: str, people: list[FakeUser]) -> None:
             "sr-Cyrl",
             [Msg.of("notify.reminder", **reminder)],
             f"bench-remind:{p.id}",
+            in_doubt=InDoubt.RESEND,
         )
         for p in people
     ]

@@ -3,9 +3,14 @@
 Shared by the channels: the outbox worker calls deliver() for each effect addressed to the
 channel. It goes through the channel's paced sender, so notifications take the slots
 replies leave free. A chat that cannot be reached is RecipientGone (the worker marks the
-effect failed); a long rate limit or network trouble is TryLater. An outbound that shows
-as several messages (a long text, a QR code) resumes after the last one accepted when it
-is retried, so none is sent twice by this process.
+effect failed); a long rate limit or network trouble is TryLater.
+
+The messengers behind it cannot tell a message sent twice, so each message is recorded in
+flight in the store right before it goes on the wire, once the sender has its slot
+(SendAttempt.sending): a process that dies leaves behind exactly which message may or may
+not have arrived, and the worker that takes the notice over decides what to do (see
+flows.engine.notify.InDoubt). An outbound that shows as several messages (a long text, a
+QR code) resumes, whichever process retries it, after the last one accepted.
 
 A channel adds what only it knows through DeliveryHooks: whether the chat is reachable
 at all (before), what to remember once it was sent (sent), what to record when the
@@ -14,17 +19,13 @@ messenger says the person is gone (gone).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import QUEUED, ChatId
 from bot.sending import Sender, SendProgress
-from flows.engine.codec import outbound_to_json
 from flows.engine.messages import Outbound
-from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.ports import RecipientGone, SendAttempt
 
 Msg = TypeVar("Msg")
 Result = TypeVar("Result")
@@ -43,8 +44,6 @@ class DeliveryHooks(Protocol[R]):
 
 
 class OutboxDelivery(Generic[Msg, Result]):
-    _KEEP_PARTIAL = 10_000
-
     def __init__(
         self,
         channel: str,
@@ -61,29 +60,26 @@ class OutboxDelivery(Generic[Msg, Result]):
         self._chat_id = chat_id
         self._hooks = hooks
         self._max_wait_s = max_wait_s
-        self._partial: OrderedDict[str, SendProgress] = OrderedDict()
 
-    async def deliver(self, outbound: Outbound) -> None:
-        """Returns once the messenger accepted every message; raises RecipientGone or
-        TryLater."""
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
+        """Returns once the messenger accepted every message from `attempt.first_part`
+        on; raises RecipientGone, TryLater or (from `attempt.sending`) ClaimLost."""
         if outbound.key.channel != self.channel:
             raise ValueError(f"not a {self.channel} chat: {outbound.key.channel}")
         if self._hooks is not None:
             await self._hooks.before(outbound)
         chat_id = self._chat_id(outbound.key.user_key)
         messages = self._render(outbound)
-        fingerprint = _fingerprint(outbound)
-        progress = self._partial.pop(fingerprint, None) or SendProgress()
+        progress = SendProgress(sent=attempt.first_part if attempt is not None else 0)
         try:
             results = await self._sender.send(
-                chat_id, messages, priority=QUEUED, max_wait_s=self._max_wait_s, progress=progress
+                chat_id,
+                messages,
+                priority=QUEUED,
+                max_wait_s=self._max_wait_s,
+                progress=progress,
+                before_post=None if attempt is None else attempt.sending,
             )
-        except TryLater:
-            if progress.sent:
-                self._partial[fingerprint] = progress
-                if len(self._partial) > self._KEEP_PARTIAL:
-                    self._partial.popitem(last=False)
-            raise
         except RecipientGone as gone:
             if self._hooks is not None:
                 await self._hooks.gone(outbound, str(gone))
@@ -95,8 +91,3 @@ class OutboxDelivery(Generic[Msg, Result]):
     def backlog(self) -> int:
         """Messages waiting for a send slot (replies and notifications)."""
         return self._sender.waiting
-
-
-def _fingerprint(outbound: Outbound) -> str:
-    data = json.dumps(outbound_to_json(outbound), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()

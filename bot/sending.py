@@ -8,16 +8,19 @@ turns the messenger's answers into the few outcomes that matter here: accepted, 
 One chat's messages go out one at a time in the order they were handed over (a lock per
 chat, held across retries), so a reply or a notification never overtakes another to the
 same chat. A caller that cannot wait longer gets TryLater, with the progress made so it
-can resume without duplicates.
+can resume without duplicates. A caller that must know what was on the wire when its
+process died (the outbox) is told each message's number right before it is posted, once
+its slot is granted (`before_post`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import ChatId, SendLimiter
@@ -109,17 +112,21 @@ class Sender(Generic[Msg, Result]):
         priority: int,
         max_wait_s: float,
         progress: SendProgress | None = None,
+        before_post: Callable[[int], Awaitable[None]] | None = None,
     ) -> list[Result]:
         """Send the messages in order, skipping the `progress.sent` first ones.
 
-        Waits out rate refusals up to `max_wait_s` in total, then raises TryLater."""
+        Waits out rate refusals up to `max_wait_s` in total, then raises TryLater.
+        `before_post(n)` runs right before message n goes on the wire (each try); what it
+        raises stops the send, message n not sent."""
         if not self.ready:
             raise TryLater(5.0, f"{self._name} is not started")
         progress = progress if progress is not None else SendProgress()
         sent: list[Result] = []
         async with self._chat(chat_id):
             for message in messages[progress.sent :]:
-                sent.append(await self._send_one(chat_id, message, priority, max_wait_s))
+                mark = None if before_post is None else partial(before_post, progress.sent)
+                sent.append(await self._send_one(chat_id, message, priority, max_wait_s, mark))
                 progress.sent += 1
         return sent
 
@@ -138,13 +145,20 @@ class Sender(Generic[Msg, Result]):
                 del self._chats[chat_id]
 
     async def _send_one(
-        self, chat_id: ChatId, message: Msg, priority: int, max_wait_s: float
+        self,
+        chat_id: ChatId,
+        message: Msg,
+        priority: int,
+        max_wait_s: float,
+        before_post: Callable[[], Awaitable[None]] | None = None,
     ) -> Result:
         waited = 0.0
         failures = 0
         while True:
             await self._limiter.acquire(chat_id, priority)
             try:
+                if before_post is not None:  # a write of its own: no slot on the wire held
+                    await before_post()
                 async with self._in_flight:
                     result = await self._transport.post(chat_id, message)
                 self.stats.sent += 1

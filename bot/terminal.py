@@ -12,6 +12,7 @@ from bot.command_text import read_command
 from bot.terminal_screen import Screen
 from flows.engine.i18n import render
 from flows.engine.messages import ConversationKey, Inbound, Outbound
+from flows.engine.ports import SendAttempt
 
 CHANNEL = "terminal"
 
@@ -44,7 +45,8 @@ class TerminalDelivery:
     def __init__(self, screen: Screen) -> None:
         self.screen = screen
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
+        """Shown again by a new terminal after one that died (its screen went with it)."""
         self.screen.notice(render_outbound(outbound))
 
 

@@ -22,7 +22,7 @@ from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
 from flows.engine.engine import Engine
 from flows.engine.messages import Inbound, Msg, Outbound
-from flows.engine.notify import officer_notices
+from flows.engine.notify import InDoubt, officer_notices
 from flows.engine.ports import ChannelPort, Delivery, Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
@@ -115,7 +115,10 @@ class App:
             if printer == hall.printer or printer in hall.counter_printers.values():
                 officers = await self.store.officers(hall.code)
                 idem = f"printer:{printer}:{reason}:{hour}"
-                unit.effects += await officer_notices(self.store, officers, texts, idem)
+                # the printer still needs someone: a repeat does no harm
+                unit.effects += await officer_notices(
+                    self.store, officers, texts, idem, in_doubt=InDoubt.RESEND
+                )
         if unit.effects:
             await self.store.apply(unit)
             self.outbox.wake()
@@ -171,6 +174,7 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
         clock,
         poll_seconds=config.outbox.poll_seconds,
         max_attempts=config.outbox.max_attempts,
+        lease_seconds=config.outbox.claim_seconds,
         activation_code_days=config.engine.activation_code_days,
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)

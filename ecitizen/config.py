@@ -93,6 +93,14 @@ class ViberSettings:
 class OutboxSettings:
     poll_seconds: float = 0.2
     max_attempts: int = 20
+    claim_seconds: float = 15.0  # a dead process's notices are taken over this soon
+
+    def __post_init__(self) -> None:
+        # renewed every third of it: shorter would spend the database on renewals
+        if self.claim_seconds < 1:
+            raise ConfigError(
+                f"setting [outbox] claim_seconds must be 1 or more, not {self.claim_seconds}"
+            )
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -21,11 +21,14 @@ END = "<!-- end of the generated part -->"
 
 WEB_CHAT_TABLES: tuple[Rule, ...] = (
     Rule(
-        "mailboxes, mailbox_items, mailbox_replies",
-        "what a web chat page was told and typed",
-        "a reload, or another server process, shows the same chat",
-        f"each item {FORGET_AFTER.days} day after it was posted, even in a chat in use (an "
-        f"officer's screens quote the JMBG they check); the rest {FORGET_AFTER.days} day "
+        "mailboxes, mailbox_items, mailbox_replies, mailbox_notices",
+        "what a web chat page was told and typed; the keys of the notices it was given "
+        "(a key names the chat and may name a reference code)",
+        "a reload, or another server process, shows the same chat; a notice delivered "
+        "again (its process died) is shown once",
+        f"each item and notice key {FORGET_AFTER.days} day after it was posted, even in a "
+        f"chat in use (an officer's screens quote the JMBG they check); the rest "
+        f"{FORGET_AFTER.days} day "
         "after the page was last used",
         "every server's hourly sweep; the purge",
     ),

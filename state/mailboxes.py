@@ -3,6 +3,11 @@
 Items are numbered per mailbox by its row's last_id. Adding items takes the row's lock
 (an upsert that raises last_id) and writes them in the same transaction, so ids are given
 and committed in order: a reader that saw id n never later finds a new item below n.
+
+A notification is posted once per mailbox: its idempotency key goes into mailbox_notices
+first, and a key already there refuses the whole post. The keys are kept apart from the
+items, which are trimmed to the last `keep`: a process that takes a notice over from one
+that died after posting it may post it again long after the first copy left the items.
 """
 
 from __future__ import annotations
@@ -32,14 +37,24 @@ def _post_statements(
     notice: str | None,
 ) -> list[Statement]:
     count = len(items)
-    statements = [
+    statements: list[Statement] = []
+    if notice is not None:
+        statements.append(
+            Statement(
+                "INSERT INTO mailbox_notices (token, notice, posted_at) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING",
+                (token, notice, now),
+                refuse=Refusal(_POSTED, token),
+            )
+        )
+    statements.append(
         Statement(
             "INSERT INTO mailboxes (token, last_id, language, touched_at) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (token) DO UPDATE SET last_id = mailboxes.last_id + $2, "
             "language = COALESCE($3, mailboxes.language), touched_at = $4",
             (token, count, language, now),
         )
-    ]
+    )
     # Item k of n gets last_id - (n - 1 - k): the ids just taken, in order.
     insert = (
         "INSERT INTO mailbox_items (token, id, notice, item, posted_at) "
@@ -163,6 +178,8 @@ class MailboxQueries(StoreBase):
         await self._db.execute(
             "DELETE FROM mailbox_items WHERE posted_at IS NULL OR posted_at < $1", cutoff
         )
+        # a notice is taken over within a minute: a day covers every repeat
+        await self._db.execute("DELETE FROM mailbox_notices WHERE posted_at < $1", cutoff)
         rows = await self._db.fetch(
             "SELECT token FROM mailboxes WHERE touched_at < $1 LIMIT $2", cutoff, limit
         )
@@ -183,6 +200,10 @@ class MailboxQueries(StoreBase):
                 ),
                 Statement(
                     f"DELETE FROM mailbox_replies WHERE token = $1 AND {gone}",
+                    many=[(row[0],) for row in rows],
+                ),
+                Statement(
+                    f"DELETE FROM mailbox_notices WHERE token = $1 AND {gone}",
                     many=[(row[0],) for row in rows],
                 ),
             ]

@@ -89,12 +89,14 @@ def purge_statements(limits: Limits) -> list[Statement]:
         ),
         # an idempotency key may name the chat it was for: it goes with the payload
         Statement(
-            f"UPDATE outbox SET payload = '{{}}', {_KEY_ERASED} WHERE status <> 'pending' "
+            f"UPDATE outbox SET payload = '{{}}', recipient = NULL, {_KEY_ERASED} "
+            "WHERE status <> 'pending' "
             f"AND COALESCE(finished_at, created_at) < $1 AND {_NOT_ERASED}",
             (min(spent, closed),),
         ),
         Statement(
-            f"UPDATE outbox SET status = 'failed', payload = '{{}}', {_KEY_ERASED}, "
+            f"UPDATE outbox SET status = 'failed', payload = '{{}}', recipient = NULL, "
+            f"{_KEY_ERASED}, "
             "error = 'expired' WHERE status = 'pending' AND created_at < $1",
             (closed,),
         ),
@@ -204,7 +206,7 @@ TABLES: tuple[Rule, ...] = (
     Rule(
         "outbox",
         "notifications to send: the chat and the text (a name, a username); the "
-        "idempotency key names the chat",
+        "idempotency key and the recipient name the chat",
         "sent once the change behind them is saved, retried until delivered",
         f"payload and key: {SPENT_KEPT.days} days after it was delivered or given up; one "
         "still pending after `retention_days` is given up and erased",

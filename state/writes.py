@@ -254,13 +254,30 @@ def effects_statement(
     extra = label_args(tickets)
     return Statement(
         "INSERT INTO outbox (idempotency_key, kind, payload, status, attempts, "
-        f"next_attempt_at, created_at) VALUES ({labelled(1, tickets, 6)}, $2, "
-        f"{labelled(3, tickets, 6)}, 'pending', 0, $4, $5) ON CONFLICT DO NOTHING",
+        f"next_attempt_at, created_at, recipient) VALUES ({labelled(1, tickets, 7)}, $2, "
+        f"{labelled(3, tickets, 7)}, 'pending', 0, $4, $5, $6) ON CONFLICT DO NOTHING",
         many=[
-            (e.key, e.kind, dump_json(e.payload), maybe_micros(e.due_at) or now, now, *extra)
+            (
+                e.key,
+                e.kind,
+                dump_json(e.payload),
+                maybe_micros(e.due_at) or now,
+                now,
+                recipient_of(e),
+                *extra,
+            )
             for e in effects
         ],
     )
+
+
+def recipient_of(effect: Effect) -> str | None:
+    """The chat a notification is for, "channel:user_key" (its outbound's; see
+    flows.engine.notify); None for every other effect."""
+    out = effect.payload.get("outbound")
+    if not isinstance(out, dict):
+        return None
+    return f"{out.get('channel')}:{out.get('user_key')}"
 
 
 def print_jobs_statement(

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 
 from bot.terminal import render_outbound
 from flows.engine.messages import Outbound
+from flows.engine.ports import SendAttempt
 
 
 @dataclass
 class Inbox:
     received: list[Outbound] = field(default_factory=list)
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
         self.received.append(outbound)
 
     def texts_for(self, user_key: str) -> list[str]:

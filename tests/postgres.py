@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
@@ -59,5 +60,16 @@ async def fresh_schema() -> AsyncIterator[tuple[str, str]]:
 @asynccontextmanager
 async def postgres_url() -> AsyncIterator[str]:
     """Only the URL of a fresh schema (see fresh_schema)."""
+    async with fresh_schema() as (url, _):
+        yield url
+
+
+@asynccontextmanager
+async def database_url(kind: str, tmp: Path) -> AsyncIterator[str]:
+    """A database for servers a test starts: an SQLite file under `tmp`, or a fresh
+    PostgreSQL schema (kind "postgres")."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'var' / 'ecitizen.db'}"
+        return
     async with fresh_schema() as (url, _):
         yield url

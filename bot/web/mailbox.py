@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from flows.engine.messages import Outbound
-from flows.engine.ports import ChannelTraits, MailboxStore, PersonalChat, Wakeups
+from flows.engine.ports import ChannelTraits, MailboxStore, PersonalChat, SendAttempt, Wakeups
 from flows.engine.records import Mailbox
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,9 @@ class WebChatDelivery:
     def __init__(self, mailboxes: Mailboxes) -> None:
         self.mailboxes = mailboxes
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
+        """Posted again when a process that died had posted it already: the mailbox keeps
+        one copy per notice key, so nothing is ever in doubt (no `attempt.sending`)."""
         if outbound.key.channel != CHANNEL:
             raise ValueError(f"not a web chat conversation: {outbound.key.channel}")
         await self.mailboxes.post(outbound)

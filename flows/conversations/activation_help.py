@@ -13,7 +13,7 @@ from flows.conversations.booking import WALK_IN, hall_label, slot_taken, visit_o
 from flows.conversations.queueing import stands_in
 from flows.domain.halls import Hall
 from flows.engine.messages import Choice, Msg
-from flows.engine.notify import notify_officers, officer_notices, reachable
+from flows.engine.notify import InDoubt, notify_officers, officer_notices, reachable
 from flows.engine.ports import SlotFull, StoreError
 from flows.engine.records import AuditEntry, HelpVisit, Registration
 from flows.engine.turn import Parts, Presentation, Turn
@@ -61,10 +61,13 @@ async def ask_officer(turn: Turn) -> str:
     idem = f"activation-help:{reg.ref}:{step_number(step)}:{turn.inbound.message_id or ''}"
     officer = await turn.env.store.officer(reg.officer_id) if reg.officer_id else None
     if officer and officer.counter and reachable(officer):
-        turn.unit.effects += await officer_notices(turn.env.store, [officer], texts, idem)
+        turn.unit.effects += await officer_notices(
+            turn.env.store, [officer], texts, idem, in_doubt=InDoubt.RESEND
+        )
         turn.say("activation.officer_told", name=officer.name, counter=officer.counter)
     else:
-        await notify_officers(turn, reg.hall, texts, idem)
+        # someone is waiting for help: a repeat is better than nobody coming
+        await notify_officers(turn, reg.hall, texts, idem, in_doubt=InDoubt.RESEND)
         turn.say("activation.officers_told")
     detail = f"{step}:{problem}" if isinstance(problem, str) else step
     turn.unit.audit.append(AuditEntry("citizen", "activation_ask_officer", reg.ref, detail))

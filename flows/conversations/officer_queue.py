@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from flows.engine.flow import Step, action, choose, info
 from flows.engine.messages import Choice, Msg
-from flows.engine.notify import hall_changed, notify
+from flows.engine.notify import InDoubt, hall_changed, notify
 from flows.engine.ports import StoreError, TicketChanged
 from flows.engine.records import AuditEntry, CounterChange, Ticket, TicketChange, TicketStatus
 from flows.engine.turn import Parts, Presentation, Turn
@@ -44,7 +44,10 @@ QUEUE_STEPS: tuple[Step, ...] = (
 
 def _tell(turn: Turn, ticket: Ticket, key: str, texts: list[Msg]) -> None:
     if ticket.notify is not None:
-        turn.unit.effects.append(notify(ticket.notify, turn.language, texts, key))
+        # a ticket called, recalled or sent to another counter: not to be missed
+        turn.unit.effects.append(
+            notify(ticket.notify, turn.language, texts, key, in_doubt=InDoubt.RESEND)
+        )
 
 
 def _hold(turn: Turn, ticket: Ticket) -> None:

@@ -15,7 +15,7 @@ from flows.domain.halls import Hall
 from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.flow import END, Flow, action, ask, choose
 from flows.engine.messages import Choice, Expect, Msg
-from flows.engine.notify import hall_changed, notify_officers
+from flows.engine.notify import InDoubt, hall_changed, notify_officers
 from flows.engine.ports import IllegalTransition, StoreError
 from flows.engine.records import (
     AuditEntry,
@@ -75,6 +75,8 @@ async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) ->
         hall.code,
         [Msg.of("notify.checked_in", ref=reg.ref, ticket=label)],
         f"checkin:{reg.ref}",
+        # the officers' queue lists the arrival; a second notice would read as a second one
+        in_doubt=InDoubt.DROP,
     )
     return label
 

@@ -18,6 +18,7 @@ from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
     Conversation,
+    Effect,
     KioskSession,
     LeaseTerm,
     Mailbox,
@@ -174,7 +175,9 @@ class OutboxStore(Protocol):
     ) -> list[OutboxItem]:
         """Due effects, claimed by this process for lease_s seconds so no other takes them;
         only notifications for `channels` (None: any) or to one of `recipients`, and no
-        effect of `skip_kinds`."""
+        effect of `skip_kinds`. A chat's notices only from the head of its queue (none
+        while an earlier one is claimed or backs off), with the due ones behind it: the
+        claiming process sends them in order (OutboxItem.recipient)."""
 
     async def renew_effects(self, item_ids: Sequence[int], lease_s: float) -> int:
         """Extend this process's claims while their delivery is in progress."""
@@ -185,6 +188,19 @@ class OutboxStore(Protocol):
     async def effect_retry(self, item_id: int, at: datetime, error: str) -> bool: ...
 
     async def effect_failed(self, item_id: int, error: str) -> bool: ...
+
+    async def release_effects(self, item_ids: Sequence[int]) -> int:
+        """Give claimed effects back untried (they waited behind one tried again later)."""
+
+    async def effect_sending(self, item_id: int, part: int) -> bool:
+        """Message `part` of the notification is about to go out (a commit of its own)."""
+
+    async def effect_uncertain(self, item_id: int, error: str) -> bool:
+        """Given up in doubt: it may have arrived; it is not sent again."""
+
+    async def effect_resend(self, item_id: int, effect: Effect) -> bool:
+        """Taken over in doubt and to be sent again: as `effect` says it now (ending with
+        the line that says it is sent again), no longer in doubt."""
 
 
 class PrintJobReader(Protocol):
@@ -499,12 +515,33 @@ class TryLater(Exception):
         self.after_s = after_s
 
 
+class ClaimLost(Exception):
+    """This process no longer holds the notification (its claim ran out and another
+    process may have taken it): nothing more of it may be sent from here."""
+
+
+class SendAttempt(Protocol):
+    """One try at delivering a notification, as the outbox gives it to a channel.
+
+    A channel whose messenger cannot tell a message it was sent twice (Telegram, Viber)
+    starts at `first_part` (the messages before it were accepted on an earlier try) and
+    calls `sending(part)` right before it hands message `part` over: that records it in
+    flight, in a commit of its own, and raises ClaimLost when the claim is gone. A channel
+    that keeps one copy of each notice itself (the web chat's mailbox) needs neither."""
+
+    @property
+    def first_part(self) -> int: ...
+
+    async def sending(self, part: int) -> None: ...
+
+
 class Delivery(Protocol):
     """A channel's way to send a message nobody is waiting for (a notification).
 
-    Raises RecipientGone or TryLater; any other exception is retried with backoff."""
+    Raises RecipientGone or TryLater; any other exception is retried with backoff.
+    `attempt`: None when called outside the outbox (a test, a benchmark)."""
 
-    async def deliver(self, outbound: Outbound) -> None: ...
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

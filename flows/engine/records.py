@@ -274,6 +274,11 @@ class OutboxItem:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    sent_parts: int = 0  # messages of the notification the messenger accepted
+    # The process that was handing message `sent_parts` to the messenger when its claim
+    # ran out (it died, most likely): whether that message arrived is unknown.
+    sending_by: str | None = None
+    recipient: str | None = None  # a notification's chat, "channel:user_key"
 
 
 class PrintStatus(StrEnum):

@@ -13,7 +13,7 @@ import pytest
 from bot.web.mailbox import Mailboxes, WebChatDelivery
 from bot.web.render import render_outbound
 from flows.engine.messages import ConversationKey, Msg, Outbound
-from flows.engine.notify import notify, outbound_of
+from flows.engine.notify import InDoubt, notify, outbound_of
 from tests.conftest import Clock
 from tests.kiosk.chat_client import (
     ChatClient,
@@ -170,10 +170,14 @@ async def test_notifications_wait_in_the_mailbox_until_fetched(
     delivery = WebChatDelivery(boxes)
     for n in range(5):
         texts = [Msg.of("notify.called", ticket=f"A00{n}", counter="1")]
-        await delivery.deliver(outbound_of(notify(key, "en", texts, f"called:{n}")))
+        await delivery.deliver(
+            outbound_of(notify(key, "en", texts, f"called:{n}", in_doubt=InDoubt.RESEND))
+        )
     # Delivered again (a worker that died before marking it done): kept once.
     again = [Msg.of("notify.called", ticket="A004", counter="1")]
-    await delivery.deliver(outbound_of(notify(key, "en", again, "called:4")))
+    await delivery.deliver(
+        outbound_of(notify(key, "en", again, "called:4", in_doubt=InDoubt.RESEND))
+    )
     async with http.get(f"{hall.url}/chat/api/history") as r:
         items = (await r.json())["items"]
     last = citizen.items[-1]["id"]

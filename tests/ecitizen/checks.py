@@ -19,12 +19,14 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from flows.engine.notify import SENT_AGAIN
 from tests.ecitizen.crowd import Outcome
 from tests.ecitizen.officers import Officer
-from tests.ecitizen.people import NOTICE_KEYS, TICKET, notice_of
+from tests.ecitizen.people import NOTICE_KEYS, TICKET, label, notice_of
 from tests.fakes.tcp_printer import FakeNetworkPrinter, read
 
 DECISIONS = {"approved": "notify.approved", "rejected": "notify.rejected"}
+AGAIN = label(SENT_AGAIN)  # the line a notice sent again in doubt ends with
 PRINTER_PROFILE = "TM-T20II"
 
 
@@ -52,6 +54,17 @@ class Findings:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A notification as the outbox has it."""
+
+    chat: tuple[str, str]  # channel, user_key
+    key: str  # its message key (notify.called, ...)
+    about: str  # the reference or ticket it names
+    status: str  # done, failed, uncertain (given up in doubt), pending
+    sent_again: bool  # taken over in doubt and sent again, saying so
+
+
 @dataclass
 class Snapshot:
     """The rows the checks need, read once the day is over (before the purge)."""
@@ -59,7 +72,7 @@ class Snapshot:
     registrations: dict[str, asyncpg.Record]
     audit: list[asyncpg.Record]
     tickets: list[asyncpg.Record]
-    notices: list[tuple[str, str, str, str, str]]  # channel, user_key, key, about, status
+    notices: list[Notice]
     print_jobs: list[asyncpg.Record]
     kiosk_conversations: list[asyncpg.Record]
 
@@ -71,10 +84,12 @@ async def snapshot(db: asyncpg.Connection) -> Snapshot:
     notices = []
     for row in await db.fetch("SELECT kind, status, payload FROM outbox WHERE kind = 'notify'"):
         out = json.loads(row["payload"]).get("outbound") or {}
-        first = (out.get("text") or [{}])[0]
-        values = first.get("values") or {}
+        texts = out.get("text") or [{}]
+        values = texts[0].get("values") or {}
         about = str(values.get("ref") or values.get("ticket") or "")
-        notices.append((out["channel"], out["user_key"], first.get("key"), about, row["status"]))
+        again = texts[-1].get("key") == SENT_AGAIN
+        chat = (out["channel"], out["user_key"])
+        notices.append(Notice(chat, texts[0].get("key"), about, row["status"], again))
     return Snapshot(
         registrations=registrations,
         audit=await db.fetch("SELECT ref, actor, action FROM audit_log"),
@@ -145,14 +160,52 @@ def notices_once(
     received: dict[tuple[str, str], list[str]],
     officers: dict[tuple[str, str], str],
     findings: Findings,
-) -> None:
+) -> list[str]:
     """`received`: per chat, the texts of the notices that reached it (Telegram) or that
     its page shows (web chat). Expected: what the database says was to be told, and what
-    the day says must be told (each citizen their decision, each officer each arrival)."""
+    the day says must be told (each citizen their decision, each officer each arrival).
+
+    A notice on its way to Telegram when its server died may have arrived or not: the
+    server that took it over either sent it again, ending with a line that says so (the
+    person may have it twice, the second copy saying it is the same), or gave it up as
+    "uncertain" (it may be missing). Those are told apart from silent repeats and losses,
+    and returned (who, what) so the run can report how often it happened."""
     expected: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
-    for channel, user_key, key, about, _ in db.notices:
-        if key in NOTICE_KEYS:  # not the officers' printer alarms
-            expected[(channel, user_key)][(key, about)] += 1
+    in_doubt: dict[tuple[str, str], dict[tuple[str, str], Notice]] = defaultdict(dict)
+    for n in db.notices:
+        if n.key in NOTICE_KEYS:  # not the officers' printer alarms
+            expected[n.chat][(n.key, n.about)] += 1
+            if n.sent_again or n.status == "uncertain":
+                in_doubt[n.chat][(n.key, n.about)] = n
+    told_what_was_decided(db, outcomes, expected, officers, findings)
+    whose = {o.chat: o.who for o in outcomes if o.chat} | officers
+    doubted: list[str] = []
+    for chat in set(expected) | set(received):
+        texts = received.get(chat, [])
+        plain = Counter(n for n in (notice_of(t) for t in texts if AGAIN not in t) if n)
+        again = Counter(n for n in (notice_of(t) for t in texts if AGAIN in t) if n)
+        want = expected.get(chat, Counter())
+        who = whose.get(chat, f"{chat[0]}:{chat[1][:6]}")
+        for notice in want:
+            doubt = in_doubt[chat].get(notice)
+            if doubt is not None:
+                doubted.append(f"{who} {notice} {doubt.status} x{plain[notice] + again[notice]}")
+            check, how = notice_seen(chat, plain[notice], again[notice], doubt)
+            if check:
+                findings.add(check, f"{who} {notice}{how}")
+        for notice in plain + again:
+            if notice not in want:
+                findings.add(f"no notice the database does not know ({chat[0]})", f"{who} {notice}")
+    return doubted
+
+
+def told_what_was_decided(
+    db: Snapshot,
+    outcomes: list[Outcome],
+    expected: dict[tuple[str, str], Counter[tuple[str, str]]],
+    officers: dict[tuple[str, str], str],
+    findings: Findings,
+) -> None:
     for o in outcomes:
         reg = db.registrations.get(o.ref or "")
         if o.chat is None or reg is None or reg["status"] not in DECISIONS:
@@ -165,19 +218,19 @@ def notices_once(
         findings.many(
             "each arrival is to be told to every officer", [f"{name}: {r}" for r in missing]
         )
-    whose = {o.chat: o.who for o in outcomes if o.chat} | officers
-    for chat in set(expected) | set(received):
-        got = Counter(n for n in (notice_of(t) for t in received.get(chat, [])) if n)
-        want = expected.get(chat, Counter())
-        who = whose.get(chat, f"{chat[0]}:{chat[1][:6]}")
-        for notice in want:
-            if got[notice] == 0:
-                findings.add(f"every notice reaches its {chat[0]} chat", f"{who} {notice}")
-            elif got[notice] > 1:
-                findings.add(f"no notice twice ({chat[0]})", f"{who} {notice} x{got[notice]}")
-        for notice in got:
-            if notice not in want:
-                findings.add(f"no notice the database does not know ({chat[0]})", f"{who} {notice}")
+
+
+def notice_seen(
+    chat: tuple[str, str], plain: int, again: int, doubt: Notice | None
+) -> tuple[str, str]:
+    """(the check it breaks, how) for one notice of one chat; ("", "") when it holds."""
+    if again and (doubt is None or not doubt.sent_again):
+        return f"a notice says it is sent again only after a takeover in doubt ({chat[0]})", ""
+    if plain > 1 or again > 1 or (doubt is not None and doubt.status == "uncertain" and again):
+        return f"no notice twice ({chat[0]})", f" x{plain + again}"
+    if plain + again == 0 and (doubt is None or doubt.status != "uncertain"):
+        return f"every notice reaches its {chat[0]} chat", ""
+    return "", ""
 
 
 # -- tickets ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from tests.ecitizen.crowd import register
 from tests.ecitizen.people import LANGUAGE, Journal, PersonalData, Registrant, Screen, label
 from tests.ecitizen.telegram_people import TelegramChat, asked_step
 from tests.fakes.bot_api_server import BotMessage, FakeBotApi
-from tests.postgres import fresh_schema
+from tests.postgres import database_url
 
 PEOPLE = 12
 MAX_KILLS = 20
@@ -46,15 +45,6 @@ REPLY_WAIT_S = 60.0  # a restart and a redelivery take seconds, not a minute
 APOLOGIES = (label("engine.error"), label("telegram.error"))
 WEBHOOK = "/telegram/webhook"
 STUCK = ("telegram: no answer to a message", "registration not finished")
-
-
-@contextlib.asynccontextmanager
-async def database(kind: str, tmp: Path) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / 'var' / 'ecitizen.db'}"
-        return
-    async with fresh_schema() as (url, _):
-        yield url
 
 
 def config(tmp: Path, url: str, api: FakeBotApi, mode: str) -> dict[str, Any]:
@@ -165,7 +155,7 @@ async def test_after_any_kill_everyone_has_their_next_question_and_one_answer_pe
 ) -> None:
     rng = random.Random(9)
     journal, findings = Journal(), Findings()
-    async with database(kind, tmp_path) as url, FakeBotApi() as api:
+    async with database_url(kind, tmp_path) as url, FakeBotApi() as api:
         (server,) = make_servers(tmp_path, ["solo"], config(tmp_path, url, api, mode))
         api.deliver_webhooks_to([server.url + WEBHOOK])
         await server.start()

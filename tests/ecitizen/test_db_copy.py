@@ -100,6 +100,9 @@ async def fill_what_channels_and_workers_keep(app: App, ref: str) -> None:
     await store.post_to_mailbox(
         "web-user", [{"text": ["Здраво"]}], "sr-Cyrl", keep=200, reply_to="m1"
     )
+    await store.post_to_mailbox(
+        "web-user", [{"text": ["Обавештење"]}], "sr-Cyrl", keep=200, notice="n1:web:web-user"
+    )
     await store.add_web_session("a-hash", "web-user")
     await store.acquire_lease("copy-test", store.owner, 60)
     await store.save_printer_state("file", PrinterState("online"))

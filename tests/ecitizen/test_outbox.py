@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from ecitizen.app import App
 from flows.engine.messages import ConversationKey, Msg, Outbound
-from flows.engine.notify import notify
-from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.notify import InDoubt, notify
+from flows.engine.ports import RecipientGone, SendAttempt, TryLater
 from flows.engine.records import Unit
 from state import open_store
 from tests.conftest import Clock
@@ -27,7 +27,7 @@ class FlakyPhone:
     error: BaseException = field(default_factory=lambda: ConnectionError("network down"))
     received: list[Outbound] = field(default_factory=list)
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
         if self.failures > 0:
             self.failures -= 1
             raise self.error
@@ -42,6 +42,7 @@ def message(to: ConversationKey, n: int) -> Unit:
                 "en",
                 [Msg.of("status.view", ref=f"R{n}", status="s", hall="h", visit="v")],
                 f"m{n}",
+                in_doubt=InDoubt.RESEND,
             )
         ]
     )
@@ -138,7 +139,7 @@ async def test_stopping_finishes_the_message_under_way_and_marks_it(app: App) ->
     sent: list[Outbound] = []
 
     class SlowPhone:
-        async def deliver(self, outbound: Outbound) -> None:
+        async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
             started.set()
             await release.wait()
             sent.append(outbound)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ import pytest
 
 from ecitizen.outbox import OutboxWorker
 from flows.engine.messages import ConversationKey, Msg, Outbound
-from flows.engine.notify import hall_changed, notify
+from flows.engine.notify import InDoubt, hall_changed, notify
+from flows.engine.ports import SendAttempt
 from flows.engine.records import Unit
 from state import open_store
 from tests.state import conftest as state_fixtures
@@ -37,20 +39,23 @@ class Phones:
     received: list[str] = field(default_factory=list)
     hang_on: set[str] = field(default_factory=set)
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
+    slow_s: float = 0.0  # each send takes up to this long (a network's ups and downs)
 
-    async def deliver(self, outbound: Outbound) -> None:
+    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None:
         ref = str(outbound.text[0].as_dict()["ref"])
         if ref in self.hang_on:
             self.hang_on.discard(ref)
             self.hanging.set()
             await asyncio.Event().wait()  # forever
+        if self.slow_s:
+            await asyncio.sleep(random.uniform(0, self.slow_s))
         self.received.append(ref)
 
 
 def notice(n: int, chats: int, channel: str = "terminal") -> Unit:
     to = ConversationKey(channel, f"u{n % chats}")
     text = Msg.of("status.view", ref=f"R{n}", status="s", hall="h", visit="v")
-    return Unit(effects=[notify(to, "en", [text], f"m{n}")])
+    return Unit(effects=[notify(to, "en", [text], f"m{n}", in_doubt=InDoubt.RESEND)])
 
 
 @dataclass
@@ -108,6 +113,29 @@ async def test_three_processes_deliver_every_notice_exactly_once(
     await eventually(all_received, "every notice delivered")
     await asyncio.sleep(CLAIM_S * 2)  # long enough for any claim to run out and be retaken
     assert Counter(phones.received).most_common(1)[0][1] == 1
+
+
+async def test_two_processes_keep_each_chat_s_notices_in_order(
+    processes: Callable[..., Awaitable[Process]],
+) -> None:
+    """Notices keep coming while two processes deliver them, each send taking its own
+    time: whichever process takes which, a chat gets its notices in the order written."""
+    phones = Phones(slow_s=0.2)
+    workers = [await processes(phones) for _ in range(2)]
+    for process in workers:
+        process.run()
+    for n in range(90):  # R0, R6, R12, ... to u0; R1, R7, ... to u1; ...
+        await workers[n % 2].worker.store.apply(notice(n, chats=6))
+        workers[n % 2].worker.wake()
+        await asyncio.sleep(0.005)
+
+    async def all_received() -> bool:
+        return len(set(phones.received)) == 90
+
+    await eventually(all_received, "every notice delivered")
+    for chat in range(6):
+        got = [int(ref[1:]) for ref in phones.received if int(ref[1:]) % 6 == chat]
+        assert got == list(range(chat, 90, 6)), f"u{chat} got {got}"
 
 
 async def test_a_dead_process_s_notice_is_delivered_by_another_once(

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from flows.engine.messages import Msg
-from flows.engine.notify import notify, outbound_of
+from flows.engine.notify import InDoubt, notify, outbound_of
 from kiosk.sessions import conversation_key
 from tests.conftest import START, Clock
 from tests.kiosk.chat_client import (
@@ -184,7 +184,10 @@ async def test_notices_delivered_by_one_server_reach_a_browser_polling_the_other
         key = await chat_key(first.app, citizen_http)
         delivery = first.chat.deps.delivery
         burst = [
-            outbound_of(notify(key, "en", [called(f"B{n:03}")], f"burst:{n}")) for n in range(30)
+            outbound_of(
+                notify(key, "en", [called(f"B{n:03}")], f"burst:{n}", in_doubt=InDoubt.RESEND)
+            )
+            for n in range(30)
         ]
 
         async def deliver() -> None:

@@ -20,7 +20,7 @@ import itertools
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -34,6 +34,7 @@ from tests.fakes.bot_api_webhook import Delivery, WebhookPusher
 __all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser"]
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
+SENDS = frozenset({"sendMessage", "sendPhoto"})
 
 
 class FakeBotApi(ChatMethods):
@@ -71,6 +72,11 @@ class FakeBotApi(ChatMethods):
         self.throttled: list[tuple[int, str]] = []  # (chat, text) answered 429
         self.refused: list[tuple[str, int, str]] = []  # (method, status, description)
         self._failures: dict[str, list[int | None]] = {}
+        # A send (sendMessage, sendPhoto) about to be handled: False drops it unanswered,
+        # as if it never reached Telegram. And one accepted, before the answer goes back.
+        # For tests that kill the bot's process at either moment.
+        self.before_send: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
+        self.after_send: Callable[[dict[str, Any]], Awaitable[None]] | None = None
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.url = ""
@@ -200,7 +206,12 @@ class FakeBotApi(ChatMethods):
             return _error(failure, "Bad Gateway")
         try:
             params = await _params(request)
+            sending = method in SENDS
+            if sending and self.before_send is not None and not await self.before_send(params):
+                return _error(502, "Bad Gateway")
             result = await handler(params)
+            if sending and self.after_send is not None:
+                await self.after_send(result)
         except BadRequest as exc:
             self.refused.append((method, 400, str(exc)))
             return _error(400, f"Bad Request: {exc}")

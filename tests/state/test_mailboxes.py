@@ -116,3 +116,22 @@ async def test_a_mailbox_nobody_used_for_a_day_is_erased(store: SqlStore, clock:
     used = await store.mailbox("used", 0)
     assert [i.item["text"] for i in used.items] == [["z"]] and used.last_id == 2
     assert await store.forget_mailboxes(DAY) == 0
+
+
+async def test_a_notification_delivered_again_after_many_others_is_still_kept_once(
+    backend: Backend,
+) -> None:
+    """A process that died after posting a notice but before marking it done: another
+    process takes the notice over and posts it again, maybe after the page was told many
+    other things meanwhile (the first copy no longer among the items kept)."""
+    dying, taking_over = await backend.open(), await backend.open()
+    assert await dying.post_to_mailbox("tok", [said("A017")], "en", keep=3, notice="called:17")
+    for n in range(5):
+        await dying.post_to_mailbox("tok", [said(f"n{n}")], "en", keep=3)
+    again = await taking_over.post_to_mailbox(
+        "tok", [said("A017")], "en", keep=3, notice="called:17"
+    )
+    assert again is None
+    box = await taking_over.mailbox("tok", 0)
+    assert [i.item["text"] for i in box.items] == [["n2"], ["n3"], ["n4"]]
+    assert box.last_id == 6

@@ -12,7 +12,7 @@ from typing import Any
 from bot.telegram import SendLimits, TelegramChannel
 from ecitizen.app import App
 from flows.engine.messages import ConversationKey, Msg
-from flows.engine.notify import notify
+from flows.engine.notify import InDoubt, notify
 from flows.engine.records import Unit
 from tests.bot.telegram.tg_support import QUICK_RETRY
 from tests.fakes.bot_api_server import Cap, FakeBotApi
@@ -30,6 +30,7 @@ async def queue_calls(app: App, people: list[FakeUser], per_person: int) -> None
             "sr-Cyrl",
             [Msg.of("notify.called", ticket=f"A{n:03d}", counter=str(p.id))],
             f"call:{p.id}:{n}",
+            in_doubt=InDoubt.RESEND,
         )
         for p in people
         for n in range(per_person)

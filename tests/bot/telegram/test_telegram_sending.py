@@ -7,6 +7,7 @@ outbox worker calls) against the fake Bot API server, which refuses what Telegra
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import pytest
 
@@ -26,6 +27,18 @@ def notice(user: FakeUser | int, text: str, language: str = "sr-Cyrl") -> Outbou
         language,
         (Msg.of("telegram.chosen", choice=text),),
     )
+
+
+@dataclass
+class RecordedAttempt:
+    """flows.engine.ports.SendAttempt as the outbox keeps it in the store between tries:
+    each message is recorded right before it goes out, and a retry starts from the one
+    recorded last (the ones before it were accepted)."""
+
+    first_part: int = 0
+
+    async def sending(self, part: int) -> None:
+        self.first_part = part
 
 
 async def deliver_in_order(channel: TelegramChannel, outbounds: list[Outbound]) -> None:
@@ -83,11 +96,12 @@ async def test_a_long_outage_is_try_later_and_a_retry_resumes_without_duplicates
         tuple(Msg.of("telegram.chosen", choice=f"{n} " + "реч " * 700) for n in range(3)),
     )
     api.fail_next("sendMessage", 3, after=1)  # the first part goes through, then an outage
+    outbox = RecordedAttempt()
 
     with pytest.raises(TryLater):
-        await channel.delivery.deliver(long)
-    assert len(ana.inbox) == 1
-    await channel.delivery.deliver(long)  # the outbox worker tries again later
+        await channel.delivery.deliver(long, outbox)
+    assert len(ana.inbox) == 1 and outbox.first_part == 1
+    await channel.delivery.deliver(long, outbox)  # the outbox worker (any process) tries again
 
     texts = [m.text for m in ana.inbox]
     assert len(texts) == len(set(texts)) == 3  # every part once, none twice

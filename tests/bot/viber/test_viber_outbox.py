@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from flows.engine.messages import ConversationKey, Msg
-from flows.engine.notify import notify
+from flows.engine.notify import InDoubt, notify
 from flows.engine.records import Unit
 from tests.bot.viber.vb_support import Person, ViberBot, serve_viber
 from tests.conftest import Clock
@@ -33,7 +33,7 @@ async def subscribed(bot: ViberBot, name: str = "Ана") -> Person:
 async def notice(bot: ViberBot, person: Person, n: int) -> str:
     key = ConversationKey("viber", person.user.id)
     text = Msg.of("status.view", ref=f"KG7Q-2A9{n}", status="s", hall="h", visit="v")
-    effect = notify(key, "sr-Cyrl", [text], f"test-{n}")
+    effect = notify(key, "sr-Cyrl", [text], f"test-{n}", in_doubt=InDoubt.RESEND)
     await bot.app.store.apply(Unit(effects=[effect]))
     bot.app.outbox.wake()
     return effect.key

@@ -1,3 +1,0 @@
--- A placeholder on branch h-printer only: number 0008 belongs to another branch, and the
--- migrations must be numbered without gaps for 0009 to apply. Delete this file when the
--- real 0008 is merged (two files numbered 0008 stop every start with a clear error).
