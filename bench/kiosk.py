@@ -64,8 +64,12 @@ class Window:
 
 
 async def measured(
-    server: ServerProcess, http: aiohttp.ClientSession, kiosks: Sequence[Kiosk], rate: float,
-    seconds: float, warmup: float,
+    server: ServerProcess,
+    http: aiohttp.ClientSession,
+    kiosks: Sequence[Kiosk],
+    rate: float,
+    seconds: float,
+    warmup: float,
 ) -> Window:
     """A paced run; the first `warmup` seconds are not counted."""
     snapshot: dict[str, Any] = {}
@@ -96,8 +100,12 @@ async def measured(
 
 
 async def ramp(
-    server: ServerProcess, http: aiohttp.ClientSession, kiosks: Sequence[Kiosk], start: float,
-    stage_seconds: float, bound_ms: float,
+    server: ServerProcess,
+    http: aiohttp.ClientSession,
+    kiosks: Sequence[Kiosk],
+    start: float,
+    stage_seconds: float,
+    bound_ms: float,
 ) -> list[Window]:
     """Stages of rising rate (x1.25 each) until one's p99 passes the bound or a step fails."""
     stages: list[Window] = []
@@ -159,7 +167,7 @@ def report(main: Window, stages: Sequence[Window], kiosks: int, bound_ms: float)
 
 
 async def bench(args: argparse.Namespace, folder: Path) -> tuple[Window, list[Window]]:
-    server = ServerProcess.start(folder, args.halls, args.shared_printer)
+    server = ServerProcess.start(folder, args.halls, args.shared_printer, args.profile)
     http = aiohttp.ClientSession()
     kiosks: list[Kiosk] = []
     try:
@@ -175,8 +183,10 @@ async def bench(args: argparse.Namespace, folder: Path) -> tuple[Window, list[Wi
         rate = len(kiosks) / args.step_seconds
         main = await measured(server, http, kiosks, rate, args.seconds, args.warmup)
         sys.stderr.write(f"paced run done: p99 {main.p99():.1f} ms\n")
-        stages = [] if args.no_ramp else await ramp(
-            server, http, kiosks, rate * 1.25, args.stage_seconds, args.bound_ms
+        stages = (
+            []
+            if args.no_ramp
+            else await ramp(server, http, kiosks, rate * 1.25, args.stage_seconds, args.bound_ms)
         )
         failures = sum((k.failures for k in kiosks), Counter[str]())
         for what, count in failures.most_common(10):
@@ -201,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-ramp", action="store_true")
     parser.add_argument("--shared-printer", action="store_true", help="one printer for all")
     parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile the server here")
     parser.add_argument("--keep", type=Path, default=None, help="keep the server's folder here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as tmp:

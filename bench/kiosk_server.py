@@ -74,10 +74,14 @@ class ServerProcess:
     base: str
 
     @staticmethod
-    def start(folder: Path, halls: int, shared_printer: bool) -> ServerProcess:
+    def start(
+        folder: Path, halls: int, shared_printer: bool, profile: Path | None = None
+    ) -> ServerProcess:
         port = free_port()
         config = write_config(folder, port, halls, shared_printer)
         command = [sys.executable, "-m", "ecitizen.cli", "--config", str(config), "serve"]
+        if profile is not None:
+            command[1:3] = ["-m", "bench.kiosk_server", str(profile.resolve())]
         log = (folder / "server.log").open("wb")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
         return ServerProcess(process, f"http://127.0.0.1:{port}")
@@ -115,3 +119,22 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def profiled_serve(argv: list[str]) -> int:
+    """`python -m bench.kiosk_server <out> <ecitizen arguments>`: the server under cProfile,
+    timed in the event loop thread's CPU time (wall time on a busy machine is mostly
+    waiting for a core)."""
+    import cProfile
+
+    from ecitizen.cli import main
+
+    profiler = cProfile.Profile(time.thread_time)
+    try:
+        return int(profiler.runcall(main, argv[1:]))
+    finally:
+        profiler.dump_stats(argv[0])
+
+
+if __name__ == "__main__":
+    sys.exit(profiled_serve(sys.argv[1:]))

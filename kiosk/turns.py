@@ -18,7 +18,7 @@ from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import LANGUAGES, Command, Inbound, Outbound
 from flows.engine.records import KioskSession
 from kiosk.jsonbody import BadRequest, only_fields, optional_str, required_int
-from kiosk.screens import language_screen, screen_from, ui_texts
+from kiosk.screens import language_screen, screen_off_loop, ui_texts
 from kiosk.sessions import message_id
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,6 @@ class KioskTurns:
             raise TakenElsewhere(message.seq)
         session.seq = message.seq
         session.language = replies[-1].language or session.language
-        session.screen = screen_from(replies, session.language, self._leave_out)
+        session.screen = await screen_off_loop(replies, session.language, self._leave_out)
         session.last_request = message.fields()
         return 200, view(session)

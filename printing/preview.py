@@ -101,6 +101,12 @@ def preview_image(document: Document, caps: Capabilities, geo: Geometry) -> Imag
 
 
 def preview_png(document: Document, caps: Capabilities, geo: Geometry) -> bytes:
+    return rows_png(layout(document, caps, geo), geo)
+
+
+def rows_png(rows: Sequence[Row], geo: Geometry) -> bytes:
+    """The rows as a PNG. Not optimize=True: that takes 5 to 6 times the CPU (37 ms
+    against 7 for a receipt) for a file 6% smaller."""
     buffer = io.BytesIO()
-    preview_image(document, caps, geo).save(buffer, format="PNG", optimize=True)
+    preview_rows(rows, geo).save(buffer, format="PNG")
     return buffer.getvalue()

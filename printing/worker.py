@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from flows.engine.records import PrinterState, PrintJob
 from printing.connections import Link, Printout, link_for
 from printing.escpos_render import render_rows
 from printing.layout import Row, layout
-from printing.preview import preview_rows
+from printing.preview import rows_png
 from printing.printers import PrinterConfig
 from printing.status import Condition, query_condition
 from state.leases import kept, printer_lease
@@ -80,12 +79,6 @@ def render_slip(document: Document, config: PrinterConfig) -> tuple[bytes, list[
     """The ESC/POS bytes for this printer, and the rows (for a preview of the same)."""
     rows = layout(document, config.caps, config.geometry)
     return render_rows(rows, config.caps, config.geometry), rows
-
-
-def preview_png(rows: list[Row], config: PrinterConfig) -> bytes:
-    buffer = io.BytesIO()
-    preview_rows(rows, config.geometry).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
 
 
 class PrintWorker:
@@ -340,7 +333,7 @@ class PrintWorker:
                     log.exception("print job %d: the slip could not be drawn", job.id)
                     return Outcome.FAILED, f"cannot draw the slip: {e.__class__.__name__}"
                 del code, document  # the code lives on only in the bytes being sent
-                printout = Printout(job.id, job.slip, data, lambda: preview_png(rows, config))
+                printout = Printout(job.id, job.slip, data, lambda: rows_png(rows, config.geometry))
                 sent = True
                 await asyncio.to_thread(link.send, printout)
                 # The answer to a status query after the slip proves the printer took

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from functools import lru_cache
 from typing import Any
@@ -40,6 +41,15 @@ def render_outbound(out: Outbound) -> dict[str, Any]:
         "screen": out.screen,
         "language": lang,
     }
+
+
+async def render_off_loop(out: Outbound) -> dict[str, Any]:
+    """render_outbound for a request or a delivery: one with a QR code is rendered in a
+    thread, since drawing the code takes milliseconds of CPU that every other request of
+    the server would wait for on the event loop."""
+    if out.qr or out.extras.get("link.viber"):
+        return await asyncio.to_thread(render_outbound, out)
+    return render_outbound(out)
 
 
 @lru_cache(maxsize=256)
