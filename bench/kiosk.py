@@ -44,6 +44,7 @@ class Window:
     loop_cpu_s: float = 0.0
     loop_lag: dict[str, Any] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
+    threads_cpu_s: dict[str, float] = field(default_factory=dict)  # by kind of thread
 
     def latencies(self, step: str | None = None) -> list[float]:
         return [o.latency_ms for o in self.outcomes if step is None or o.step == step]
@@ -78,7 +79,9 @@ async def measured(
     async def at_window_start() -> None:
         await asyncio.sleep(warmup + 0.2)
         first = await server.loop_lag(http)  # the lag so far is the warm-up's: dropped
-        snapshot.update(cpu=server.cpu_seconds(), loop=first["loop_cpu_s"])
+        snapshot.update(
+            cpu=server.cpu_seconds(), loop=first["loop_cpu_s"], threads=first["thread_cpu_s"]
+        )
         while True:
             load.append(os.getloadavg()[0])
             await asyncio.sleep(5)
@@ -96,6 +99,10 @@ async def measured(
         report["loop_cpu_s"] - snapshot.get("loop", 0.0),
         report["loop_lag"],
         load,
+        {
+            kind: cpu - snapshot.get("threads", {}).get(kind, 0.0)
+            for kind, cpu in report["thread_cpu_s"].items()
+        },
     )
 
 
@@ -150,6 +157,12 @@ def report(main: Window, stages: Sequence[Window], kiosks: int, bound_ms: float)
         f"({main.per_request_ms(main.loop_cpu_s):.2f} ms of it on the event loop); "
         f"loop lag p50 {lag.get('p50_ms', 0):.2f} ms, p99 {lag.get('p99_ms', 0):.2f} ms, "
         f"max {lag.get('max_ms', 0):.1f} ms ({lag.get('samples', 0)} samples)\n"
+        f"server threads, CPU ms per step: "
+        + ", ".join(
+            f"{kind} {main.per_request_ms(cpu):.2f}"
+            for kind, cpu in sorted(main.threads_cpu_s.items(), key=lambda kv: -kv[1])
+        )
+        + "\n"
         f"load generator: sent late by p99 {percentile(idle, 0.99):.1f} ms "
         f"(its own lag, counted in the latencies)\n"
         f"machine: {os.cpu_count()} cores, load average during the run "
