@@ -105,8 +105,9 @@ def preview_png(document: Document, caps: Capabilities, geo: Geometry) -> bytes:
 
 
 def rows_png(rows: Sequence[Row], geo: Geometry) -> bytes:
-    """The rows as a PNG. Not optimize=True: that takes 5 to 6 times the CPU (37 ms
-    against 7 for a receipt) for a file 6% smaller."""
+    """The rows as a black-and-white PNG, as the paper shows them (a thermal printer
+    has no grey): a receipt in 2 ms and 8 KB, against 6 ms and 34 KB in greys, or
+    32 ms with optimize=True (for 6% less)."""
     buffer = io.BytesIO()
-    preview_rows(rows, geo).save(buffer, format="PNG")
+    preview_rows(rows, geo).convert("1", dither=Image.Dither.NONE).save(buffer, format="PNG")
     return buffer.getvalue()
