@@ -34,7 +34,7 @@ from aiohttp import web
 
 from bot.terminal import parse_line
 from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
-from bot.web.render import render_outbound
+from bot.web.render import render_off_loop
 from flows.domain.appsecrets import mask_app_secrets
 from flows.engine.i18n import normalize_language, text
 from flows.engine.json_body import (
@@ -115,7 +115,7 @@ class WebChatDeps:
     mailboxes: Mailboxes = field(init=False)
 
     def __post_init__(self) -> None:
-        self.mailboxes = Mailboxes(self.store, render_outbound, reread_seconds=self.reread_seconds)
+        self.mailboxes = Mailboxes(self.store, render_off_loop, reread_seconds=self.reread_seconds)
 
     @property
     def delivery(self) -> WebChatDelivery:
@@ -275,7 +275,7 @@ class WebChat:
         language: str | None = None
         for out in replies:
             language = out.language or language
-            items.append({"from": "bot", **render_outbound(out)})
+            items.append({"from": "bot", **await render_off_loop(out)})
         ids = await self.boxes.answer(user_key, client_id, items, language)
         if ids is None:  # answered meanwhile by another process: that answer stands
             answered = await self.boxes.answered(user_key, client_id)

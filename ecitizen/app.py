@@ -17,7 +17,7 @@ from bot.web.mailbox import CHANNEL as WEB_CHANNEL
 from bot.web.mailbox import WEB_CHAT
 from ecitizen.config import Config, printer_configs
 from ecitizen.outbox import HallListener, OutboxWorker
-from flows.conversations.assembly import build_engine
+from flows.conversations.assembly import build_engine, preload
 from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
 from flows.engine.engine import Engine
@@ -152,6 +152,7 @@ async def opened(config: Config) -> AsyncIterator[App]:
 
 async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> App:
     secret = await asyncio.to_thread(link_secret, config)
+    await asyncio.to_thread(preload)  # not at the first messages, on the event loop
     store = await open_store(
         config.database_url, clock=clock, synchronous=config.database.synchronous
     )

@@ -63,6 +63,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1  # server processes on the one port (more than 1 needs PostgreSQL)
+    debug_metrics: bool = False  # GET /debug/loop-lag (ecitizen/looplag.py), for benchmarks
 
     def __post_init__(self) -> None:
         if self.workers < 1:

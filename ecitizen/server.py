@@ -20,6 +20,7 @@ from bot.webchat import WebChatDeps, add_webchat_routes
 from ecitizen import retention
 from ecitizen.app import App, build_app
 from ecitizen.config import Config
+from ecitizen.looplag import LoopLag, add_loop_lag_route
 from ecitizen.polling import PollingLease
 from ecitizen.purge import purge_daily
 from ecitizen.web_security import secure
@@ -107,6 +108,8 @@ def build_web(
     add_webchat_routes(web_app, chat)
     app.add_delivery("web", chat.delivery)
     web_app.add_routes(landing_routes(app.halls))
+    if app.config.server.debug_metrics:
+        add_loop_lag_route(web_app, LoopLag())
     if telegram is not None:
         web_app.add_routes(telegram.webhook_routes())
         app.add_delivery("telegram", telegram.delivery)

@@ -12,6 +12,7 @@ marked, so the page sets them apart from the main action.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -149,6 +150,17 @@ def language_screen(notice: str | None = None) -> dict[str, Any]:
         "notice": notice,
         "slip": None,
     }
+
+
+async def screen_off_loop(
+    replies: Sequence[Outbound], language: str | None, leave_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """screen_from for a request: a screen with a QR code is made in a thread, since
+    drawing the code takes milliseconds of CPU (more than the rest of the request), and
+    every other kiosk of the server would wait that long on the event loop."""
+    if any(out.qr for out in replies):
+        return await asyncio.to_thread(screen_from, replies, language, leave_out)
+    return screen_from(replies, language, leave_out)
 
 
 def screen_from(

@@ -25,7 +25,7 @@ from flows.engine.json_body import (
 from flows.engine.messages import Command, Inbound
 from flows.engine.ports import Conversations
 from flows.engine.records import KioskSession
-from kiosk.screens import language_screen, screen_from, ui_texts
+from kiosk.screens import language_screen, screen_off_loop, ui_texts
 from kiosk.sessions import message_id
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,6 @@ class KioskTurns:
             raise TakenElsewhere(message.seq)
         session.seq = message.seq
         session.language = replies[-1].language or session.language
-        session.screen = screen_from(replies, session.language, self._leave_out)
+        session.screen = await screen_off_loop(replies, session.language, self._leave_out)
         session.last_request = message.fields()
         return 200, view(session)

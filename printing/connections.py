@@ -17,6 +17,7 @@ from __future__ import annotations
 import array
 import contextlib
 import fcntl
+import logging
 import math
 import os
 import select
@@ -26,6 +27,7 @@ import subprocess
 import termios
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +41,8 @@ from printing.printers import (
     UsbTarget,
 )
 from printing.status import DLE_EOT
+
+log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT = 60.0  # a printer that takes no byte for this long is gone
 CHUNK = 4096  # bytes written at a time, the fence looked at before each
@@ -77,6 +81,13 @@ def still_owned(fence: Fence) -> float:
 def bounded(fence: Fence, timeout: float) -> float:
     """A wait of at most `timeout` that ends with the fence; LeaseRunOut if it has."""
     return min(timeout, still_owned(fence))
+
+
+# The file printer's previews are drawn here, one after another, after the slip's bytes
+# are kept: drawing one takes several milliseconds of CPU, which neither the print worker
+# nor the event loop should wait for. Its thread is joined when the process exits, so a
+# preview asked for is written (unless the process is killed).
+_PREVIEWS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slip-preview")
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,8 +349,28 @@ class CupsLink:
         pass
 
 
+def _write_whole(final: Path, content: bytes) -> None:
+    """Never a half-written file under the final name."""
+    partial = final.with_name(final.name + ".part")
+    partial.write_bytes(content)
+    os.replace(partial, final)
+
+
+def _write_preview(final: Path, draw: Callable[[], bytes]) -> None:
+    try:
+        _write_whole(final, draw())
+    except Exception:  # the slip is kept all the same; only its picture is missing
+        log.exception("the preview %s could not be written", final.name)
+
+
+def previews_written(timeout: float | None = None) -> None:
+    """Returns once every preview asked for so far is written (they are drawn in order)."""
+    _PREVIEWS.submit(lambda: None).result(timeout)
+
+
 class FileLink:
-    """A folder that keeps each slip's ESC/POS bytes (.bin) and its preview (.png)."""
+    """A folder that keeps each slip's ESC/POS bytes (.bin) and its preview (.png),
+    drawn a moment later by a thread of its own."""
 
     answers_status = False
 
@@ -361,11 +392,8 @@ class FileLink:
         while (self.target.directory / f"{stem}.bin").exists():
             n += 1
             stem = f"{printout.stem}-{n}"
-        for suffix, content in ((".bin", printout.data), (".png", printout.preview())):
-            final = self.target.directory / (stem + suffix)
-            partial = final.with_suffix(suffix + ".part")
-            partial.write_bytes(content)
-            os.replace(partial, final)
+        _write_whole(self.target.directory / f"{stem}.bin", printout.data)
+        _PREVIEWS.submit(_write_preview, self.target.directory / f"{stem}.png", printout.preview)
 
     def close(self) -> None:
         pass

@@ -17,7 +17,6 @@ process's memory while the slip prints.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from printing.connections import Fence, LeaseRunOut, Link, Printout
 from printing.document import Document
 from printing.escpos_render import render_rows
 from printing.layout import Row, layout
-from printing.preview import preview_rows
+from printing.preview import rows_png
 from printing.printers import PrinterConfig
 from printing.slip_layout import slip_from_payload
 from printing.status import Condition, query_condition
@@ -70,12 +69,6 @@ def render_slip(document: Document, config: PrinterConfig) -> tuple[bytes, list[
     """The ESC/POS bytes for this printer, and the rows (for a preview of the same)."""
     rows = layout(document, config.caps, config.geometry)
     return render_rows(rows, config.caps, config.geometry), rows
-
-
-def preview_png(rows: list[Row], config: PrinterConfig) -> bytes:
-    buffer = io.BytesIO()
-    preview_rows(rows, config.geometry).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
 
 
 def condition_of(link: Link) -> Condition:
@@ -186,7 +179,7 @@ class JobPrinter:
             log.exception("print job %d: the slip could not be drawn", job.id)
             return Result(Outcome.FAILED, f"cannot draw the slip: {e.__class__.__name__}")
         del code, document  # the code lives on only in the bytes being sent
-        return Printout(job.id, job.slip, data, lambda: preview_png(rows, config))
+        return Printout(job.id, job.slip, data, lambda: rows_png(rows, config.geometry))
 
     async def _activation_code(self, job: PrintJob, before: Condition) -> str | Result:
         """A new code from the account provider; when none comes, the job waits, and

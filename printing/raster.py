@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import qrcode
@@ -20,6 +21,11 @@ from printing.document import Align, Size, Span
 FONT_PATH = Path(__file__).with_name("fonts") / "DejaVuSans.ttf"
 QUIET_ZONE = 4  # modules of white around a QR code, as the standard asks
 MAX_MODULE = 6  # dots per module: big enough for any phone camera, small enough to fit
+# A fixed mask pattern: choosing the "best" of eight costs 8 times the CPU (about 20 ms a
+# code) for a code that every phone reads either way (as the kiosk's, kiosk/qr.py).
+FIXED_MASK = 2
+
+QrMatrix = tuple[tuple[bool, ...], ...]
 
 # Pixel sizes per text size: close to the printer's own font A (12 x 24 dots).
 _FONT_PX = {Size.NORMAL: 21, Size.DOUBLE: 42, Size.LARGE: 63}
@@ -70,13 +76,16 @@ def text_image(spans: Sequence[Span], size: Size, align: Align, width: int) -> I
     return image.point(lambda v: 255 if v >= 128 else 0).convert("1")
 
 
-def qr_matrix(payload: str) -> list[list[bool]]:
+@lru_cache(maxsize=64)  # the layout asks for a code's size, the preview draws it again
+def qr_matrix(payload: str) -> QrMatrix:
     """The QR code's modules (error correction M), without the quiet zone."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=FIXED_MASK
+    )
     code.add_data(payload.encode("utf-8"))
     code.make(fit=True)
     matrix: list[list[bool]] = code.get_matrix()
-    return matrix
+    return tuple(tuple(row) for row in matrix)
 
 
 def qr_module_size(modules: int, width: int) -> int:
@@ -84,7 +93,7 @@ def qr_module_size(modules: int, width: int) -> int:
     return max(1, min(MAX_MODULE, width // (modules + 2 * QUIET_ZONE)))
 
 
-def qr_symbol(matrix: list[list[bool]], module: int, width: int) -> Image.Image:
+def qr_symbol(matrix: QrMatrix, module: int, width: int) -> Image.Image:
     """The modules centred on a row as wide as the paper, without vertical margin."""
     image = Image.new("1", (width, len(matrix) * module), 1)
     draw = ImageDraw.Draw(image)

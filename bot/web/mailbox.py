@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -56,7 +56,7 @@ class Mailboxes:
     def __init__(
         self,
         store: MailboxStoreWithWakeups,
-        render: Callable[[Outbound], dict[str, Any]],
+        render: Callable[[Outbound], Awaitable[dict[str, Any]]],
         keep: int = KEEP,
         forget_after: timedelta = FORGET_AFTER,
         reread_seconds: float = REREAD_SECONDS,
@@ -138,7 +138,7 @@ class Mailboxes:
     async def post(self, outbound: Outbound) -> list[int] | None:
         """A notification: into the mailbox once, even when delivered twice."""
         token = outbound.key.user_key
-        item = {"from": "bot", **self._render(outbound)}
+        item = {"from": "bot", **await self._render(outbound)}
         notice = outbound.extras.get(NOTICE)
         ids = await self._store.post_to_mailbox(
             token, [item], outbound.language, keep=self._keep, notice=notice

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,15 @@ def _link_words(out: Outbound) -> str:
         if out.qr == out.extras.get("link.telegram")
         else "webchat.open_link"
     )
+
+
+async def render_off_loop(out: Outbound) -> dict[str, Any]:
+    """render_outbound for a request or a delivery: one with a QR code is rendered in a
+    thread, since drawing the code takes milliseconds of CPU that every other request of
+    the server would wait for on the event loop."""
+    if out.qr or out.extras.get("link.viber"):
+        return await asyncio.to_thread(render_outbound, out)
+    return render_outbound(out)
 
 
 @lru_cache(maxsize=256)

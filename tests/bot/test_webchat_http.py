@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot.web.mailbox import Mailboxes, WebChatDelivery
-from bot.web.render import render_outbound
+from bot.web.render import render_off_loop
 from flows.engine.messages import ConversationKey, Msg, Outbound
 from flows.engine.notify import InDoubt, notify, outbound_of
 from tests.conftest import Clock
@@ -166,7 +166,7 @@ async def test_notifications_wait_in_the_mailbox_until_fetched(
 ) -> None:
     await citizen.send(command="start")
     key = await chat_key(hall.app, http)
-    boxes = Mailboxes(hall.app.store, render_outbound, keep=3)
+    boxes = Mailboxes(hall.app.store, render_off_loop, keep=3)
     delivery = WebChatDelivery(boxes)
     for n in range(5):
         texts = [Msg.of("notify.called", ticket=f"A00{n}", counter="1")]

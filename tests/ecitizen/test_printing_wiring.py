@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ecitizen.app import App
+from printing.connections import previews_written
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.test_officer_dialogue import enrolled
@@ -33,6 +34,7 @@ async def test_approval_prints_the_credentials_once_and_a_reprint_is_audited(
     ref, mira = await approve(app, chat)
     report = await app.printers.run_once()
     assert len(report.printed) == 1
+    previews_written()
     prints = Path(app.config.data.dir) / "prints"
     assert len(list(prints.glob("*credentials*.bin"))) == 1
     assert len(list(prints.glob("*credentials*.png"))) == 1

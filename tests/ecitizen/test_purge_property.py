@@ -32,6 +32,7 @@ from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
 from flows.engine.messages import ConversationKey
 from flows.engine.records import Effect, KioskSession, NewTicket, Unit
+from printing.connections import previews_written
 from tests.conftest import Clock
 from tests.dialogue import Chat
 from tests.flows.domain.test_jmbg import build
@@ -150,6 +151,7 @@ async def lives_a_life(app: App, clock: Clock, person: Person) -> None:
     await decide(app, officer, approved, rejected, person)
     await leaves_traces(app, person, life)
     await app.printers.run_once()  # the credentials slip, kept by the file printer
+    previews_written()
     while await app.outbox.run_once():
         pass
     for printed in (Path(app.config.data.dir) / "prints").iterdir():

@@ -15,6 +15,7 @@ from PIL import Image
 from flows.conversations.slips import CredentialsSlip, ReceiptSlip
 from flows.engine.records import NewAccount, Unit
 from printing import PrintWorker, parse_printer
+from printing.connections import previews_written
 from state import SqlStore
 from state.accounts import BuiltinAccountProvider
 from tests.fakes.tcp_printer import read
@@ -40,6 +41,7 @@ async def test_the_file_printer_writes_the_credentials_masked_and_says_so(
     worker = PrintWorker(store, file_printer(prints), accounts, clock)
 
     assert (await worker.run_once()).printed == [job_id]
+    previews_written()
 
     stem = prints / f"{job_id:06d}-credentials"
     [slip] = read(stem.with_suffix(".bin").read_bytes(), "default")
@@ -62,6 +64,7 @@ async def test_kept_slips_are_erased_once_older_than_the_limit(
     ).payload()
     await enqueue(store, "r1", "file", "receipt", receipt)
     assert (await PrintWorker(store, printers, accounts, clock).run_once()).printed
+    previews_written()
     written = sorted(prints.iterdir())
     assert len(written) == 2
 

@@ -15,7 +15,7 @@ from PIL import Image
 from flows.conversations.slips import CredentialsSlip, ReceiptSlip, TicketSlip
 from flows.engine.records import NewAccount, PrintStatus, Unit
 from printing import Condition, PrintWorker, parse_printer
-from printing.connections import NetworkLink
+from printing.connections import NetworkLink, previews_written
 from printing.printers import NetworkTarget
 from state import SqlStore
 from state.accounts import BuiltinAccountProvider
@@ -256,6 +256,7 @@ async def test_the_file_printer_keeps_the_escpos_bytes_and_a_preview(
     )
     worker = make_worker(store, printers, accounts, clock)
     assert (await worker.run_once()).printed == [job_id]
+    previews_written()  # drawn a moment after the slip, off the worker's path
 
     stem = f"{job_id:06d}-receipt"
     assert sorted(p.name for p in prints.iterdir()) == [f"{stem}.bin", f"{stem}.png"]
