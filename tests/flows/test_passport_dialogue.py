@@ -138,3 +138,13 @@ async def test_a_passport_holder_turned_down_for_a_mismatch_is_not_told_about_an
     await mira.picks("не слажу")
     status = await ana.picks("Моја пријава")
     assert "Разлог: подаци се не слажу са личном картом или пасошем" in status
+
+
+async def test_an_id_card_number_of_leading_zeros_is_a_number_not_the_first_button(
+    chat: Callable[..., Chat],
+) -> None:
+    # The step's buttons are numbered for typing ("1" = Passport); "000000001" is a card.
+    ana = chat("ana")
+    await up_to_the_document(ana)
+    assert "мобилног телефона" in await ana.says("000000001")
+    assert "Пасош" not in ana.text
