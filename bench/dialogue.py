@@ -346,6 +346,16 @@ def telegram_update(user: User, update_id: int, say: Say) -> dict[str, Any]:
 class Timing:
     latencies_ns: list[int]
     wall_ns: int
+    cpu_s: float = 0.0  # the process's CPU time over the pass, every thread
+    loop_cpu_s: float = 0.0  # of which the event loop's own thread
+
+    @property
+    def cpu_us_per_message(self) -> float:
+        return self.cpu_s / self.messages * 1e6
+
+    @property
+    def loop_cpu_us_per_message(self) -> float:
+        return self.loop_cpu_s / self.messages * 1e6
 
     @property
     def messages(self) -> int:
@@ -387,8 +397,11 @@ async def drive(send: Send, lengths: Sequence[int], in_flight: int) -> Timing:
     gc.collect()
     gc.freeze()
     try:
+        cpu0, loop0 = time.process_time(), time.thread_time()
         start = clock_ns()
         await asyncio.gather(*(lane() for _ in range(min(in_flight, len(lengths)))))
-        return Timing(latencies, clock_ns() - start)
+        wall = clock_ns() - start
+        cpu, loop = time.process_time() - cpu0, time.thread_time() - loop0
+        return Timing(latencies, wall, cpu, loop)
     finally:
         gc.unfreeze()

@@ -140,9 +140,10 @@ def plain_reply(
 def match_choice(
     text: str, choices: list[Choice] | tuple[Choice, ...], language: str
 ) -> str | None:
-    """A typed answer to a choice: its number ("2") or its label, in any script."""
+    """A typed answer to a choice: its number ("2") or its label, in any script. A number
+    with a leading zero ("000000001", an ID card's) is an answer of its own, not a button."""
     t = text.strip().rstrip(".)").casefold()
-    if t.isdigit() and 1 <= int(t) <= len(choices):
+    if t.isdecimal() and t[0] != "0" and int(t) <= len(choices):
         return choices[int(t) - 1].id
     wanted = to_latin(t)
     for c in choices:

@@ -95,3 +95,18 @@ async def test_the_kiosk_receipt_names_the_passport_and_never_its_number(
     assert len(receipts) == 1 and PASSPORT not in str(receipts[0].payload)
     slip = slip_from_payload("receipt", receipts[0].payload, now=START)
     assert "- важећи пасош" in slip.lines() and "- важећу личну карту" not in slip.lines()
+
+
+async def test_an_id_card_number_with_leading_zeros_is_the_number_not_the_first_button(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Typing "1" means the first button; "000000001" is a nine-digit ID card number."""
+    ana = chat("ana")
+    await up_to_the_document(ana)
+    assert "мобилног телефона" in await ana.says("000000001")
+    await ana.says("064 123 4567")
+    await ana.picks("Прескочи")
+    await ana.picks("Крагујевац")
+    await ana.picks("уторак")
+    summary = await ana.picks("09:00")
+    assert "Број личне карте: 000000001" in summary and "Број пасоша" not in summary
