@@ -132,15 +132,16 @@ class Engine:
                 refusal, refused_turn = exc, turn
                 continue
             # what happened, never what was said: names of places and counts only
-            log.debug(
-                "%s message: now %s.%s (try %d, %d audited, %d effects)",
-                inbound.key.channel,
-                turn.conv.flow or "menu",
-                turn.conv.state or "-",
-                attempt + 1,
-                len(turn.unit.audit),
-                len(turn.unit.effects),
-            )
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s message: now %s.%s (try %d, %d audited, %d effects)",
+                    inbound.key.channel,
+                    turn.conv.flow or "menu",
+                    turn.conv.state or "-",
+                    attempt + 1,
+                    len(turn.unit.audit),
+                    len(turn.unit.effects),
+                )
             return [with_tickets(reply, turn.unit)]
         raise RuntimeError("the conversation kept changing under this message")
 
