@@ -30,7 +30,7 @@ from flows.domain.phone import display as display_phone
 from flows.domain.phone import parse_phone
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid, clean_input
-from flows.engine.i18n import render
+from flows.engine.i18n import placeholders, render
 from flows.engine.messages import LANGUAGES, Choice, Msg
 from flows.engine.present import CONTINUE, LANGUAGE_CHOICES, NO, SKIP, YES
 
@@ -165,7 +165,7 @@ def menu_screen(said: Sequence[Msg] = ()) -> Screen:
 def step_screen(step: str, slots: dict[str, Any], said: Sequence[Msg] = ()) -> Screen:
     """An ask, confirm or info step of the registration flow, with its prompt."""
     s = REGISTRATION.step(step)
-    values = {k: v for k, v in slots.items() if isinstance(v, str) and not k.startswith("_")}
+    values = {k: v for k in placeholders(s.prompt) if isinstance(v := slots.get(k), str)}
     choices = {"confirm": [YES, NO], "info": [CONTINUE]}.get(s.kind.value, [])
     if s.optional:
         choices = [SKIP]
