@@ -74,7 +74,8 @@ def _pragmas(conn: sqlite3.Connection, writer: bool, synchronous: Synchronous) -
         conn.execute("PRAGMA query_only = ON")
 
 
-def _run_statements(conn: sqlite3.Connection, statements: Sequence[Statement]) -> Outcome:
+def _run_statements(cursor: sqlite3.Cursor, statements: Sequence[Statement]) -> Outcome:
+    """One cursor for the whole batch (Connection.execute makes a new one a call)."""
     outcome = Outcome()
     for st in statements:
         if st.only is not None and st.only != "sqlite":
@@ -84,12 +85,12 @@ def _run_statements(conn: sqlite3.Connection, statements: Sequence[Statement]) -
         sql = sqlite_sql(st.sql)
         got: list[Row] = []
         if st.many is not None:
-            count = conn.executemany(sql, st.many).rowcount
+            count = cursor.executemany(sql, st.many).rowcount
         elif st.rows:
-            got = conn.execute(sql, st.args).fetchall()
+            got = cursor.execute(sql, st.args).fetchall()
             count = len(got)
         else:
-            count = conn.execute(sql, st.args).rowcount
+            count = cursor.execute(sql, st.args).rowcount
         outcome.counts.append(count)
         outcome.rows.append(got)
         if st.refuse is not None and count == 0:
@@ -131,10 +132,11 @@ def _run_lists(
     """Every list's outcome, or None as soon as one is refused or fails (a batch of one
     list is then rolled back and its outcome returned: nothing else needs running)."""
     results: list[Outcome | Exception] = []
+    cursor = conn.cursor()
     for statements in batch:
         result: Outcome | Exception
         try:
-            result = _run_statements(conn, statements)
+            result = _run_statements(cursor, statements)
             if result.refused is None:
                 results.append(result)
                 continue
@@ -153,11 +155,12 @@ def _run_lists_apart(
 ) -> list[Outcome | Exception]:
     """One savepoint per list: a refused or failing list is rolled back alone."""
     results: list[Outcome | Exception] = []
+    cursor = conn.cursor()
     for statements in batch:
         conn.execute("SAVEPOINT unit")
         result: Outcome | Exception
         try:
-            result = _run_statements(conn, statements)
+            result = _run_statements(cursor, statements)
             failed = result.refused is not None
         except Exception as exc:  # this list's own failure; the others go on
             result, failed = exc, True
