@@ -15,6 +15,7 @@ with synchronous = FULL: every reply is released only once its unit is durable.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,7 @@ class ChannelPeer:
         # API, as it is for the PTB peer. bot/telegram takes no transport of its own.
         bot: Any = channel._app.bot
         bot._request = (CannedRequest(), CannedRequest())
+        logging.getLogger("telegram.ext").setLevel(logging.WARNING)  # "Application started"
         await channel.start(poll=False)
         self._app.add_delivery(CHANNEL, channel.delivery)
         self._channel = channel
