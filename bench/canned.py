@@ -79,6 +79,26 @@ class CannedRequest(BaseRequest):
         return 200, answer(url.rsplit("/", 1)[-1])
 
 
+class CannedWire:
+    """bot/telegram's own Bot API client, where it has one (its keep-alive connections,
+    bot/telegram/wire.py), answered by the canned Bot API: the client still builds every
+    body and reads every answer."""
+
+    async def post(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str,
+        *,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+    ) -> tuple[int, bytes]:
+        return 200, answer(path.rsplit("/", 1)[-1])
+
+    async def close(self) -> None:
+        return None
+
+
 def canned_aiogram_session() -> Any:
     """aiogram's AiohttpSession with the network replaced by the canned Bot API: the form
     is built and encoded as it would be posted, the answer parsed and validated by

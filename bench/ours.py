@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from bench.canned import TOKEN, CannedRequest
+from bench.canned import TOKEN, CannedRequest, CannedWire
 from bench.dialogue import HALLS, Registered, Say, User, clock, render_reply, script
 from bench.dialogue import telegram_update as update_json
 from bot.pacing import SendLimits
@@ -95,6 +95,20 @@ class EnginePeer:
         await self.app.close()
 
 
+def canned_transport(channel: TelegramChannel) -> Callable[[bytes], Any]:
+    """The one thing changed in the channel: what is under its Telegram client (not yet
+    opened) is the canned Bot API, as for the peers. Returns what turns an update's JSON
+    into what the channel's handle_update takes, as its webhook does."""
+    channel_: Any = channel
+    request = getattr(channel_, "_request", None)
+    if request is not None and hasattr(request, "_wire"):  # bot/telegram's own client
+        request._wire = CannedWire()
+        return json.loads
+    bot = channel_._app.bot  # PTB's Bot and its HTTP transport
+    bot._request = (CannedRequest(), CannedRequest())
+    return lambda body: Update.de_json(json.loads(body), bot)
+
+
 class ChannelPeer:
     """Our engine behind our Telegram channel, as `ecitizen serve` runs it."""
 
@@ -106,6 +120,7 @@ class ChannelPeer:
         self.bodies: list[list[bytes]] = []
         self._app: App | None = None
         self._channel: TelegramChannel | None = None
+        self._parse: Callable[[bytes], Any] = json.loads
 
     @property
     def channel(self) -> TelegramChannel:
@@ -115,10 +130,7 @@ class ChannelPeer:
     async def start(self) -> None:
         self._app = await durable_app(self.data_dir)
         channel = TelegramChannel(self._app, TOKEN, limits=UNCAPPED)
-        # The one thing changed: PTB's HTTP transport (not yet opened) is the canned Bot
-        # API, as it is for the PTB peer. bot/telegram takes no transport of its own.
-        bot: Any = channel._app.bot
-        bot._request = (CannedRequest(), CannedRequest())
+        self._parse = canned_transport(channel)
         logging.getLogger("telegram.ext").setLevel(logging.WARNING)  # "Application started"
         await channel.start(poll=False)
         self._app.add_delivery(CHANNEL, channel.delivery)
@@ -132,9 +144,7 @@ class ChannelPeer:
             self.bodies.append(bodies)
 
     async def send(self, user: int, index: int) -> None:
-        # as bot/telegram/webhook.py receives it
-        update = Update.de_json(json.loads(self.bodies[user][index]), self.channel._app.bot)
-        await self.channel.handle_update(update)
+        await self.channel.handle_update(self._parse(self.bodies[user][index]))
 
     async def registered(self) -> set[Registered]:
         assert self._app is not None
