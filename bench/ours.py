@@ -5,8 +5,8 @@
 - through Telegram (ChannelPeer): the Bot API's JSON of each update parsed as our webhook
   parses it, then bot/telegram's TelegramChannel.handle_update: the per-chat order, the
   button answered and its keyboard taken away, the engine, our Telegram renderer and the
-  paced sender, posting through PTB's Bot to the canned Bot API (bench/canned.py). The
-  pace is uncapped: the bench measures CPU, not Telegram's limits.
+  paced sender, posting through the channel's Telegram client to the canned Bot API
+  (bench/canned.py). The pace is uncapped: the bench measures CPU, not Telegram's limits.
 
 Both build the app as `ecitizen serve` does (`build_app`), on an SQLite file committed
 with synchronous = FULL: every reply is released only once its unit is durable.
