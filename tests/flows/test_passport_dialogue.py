@@ -140,11 +140,16 @@ async def test_a_passport_holder_turned_down_for_a_mismatch_is_not_told_about_an
     assert "Разлог: подаци се не слажу са личном картом или пасошем" in status
 
 
-async def test_an_id_card_number_of_leading_zeros_is_a_number_not_the_first_button(
-    chat: Callable[..., Chat],
+async def test_an_id_card_number_with_leading_zeros_is_the_number_not_the_first_button(
+    app: App, chat: Callable[..., Chat]
 ) -> None:
-    # The step's buttons are numbered for typing ("1" = Passport); "000000001" is a card.
+    """Typing "1" means the first button; "000000001" is a nine-digit ID card number."""
     ana = chat("ana")
     await up_to_the_document(ana)
     assert "мобилног телефона" in await ana.says("000000001")
-    assert "Пасош" not in ana.text
+    await ana.says("064 123 4567")
+    await ana.picks("Прескочи")
+    await ana.picks("Крагујевац")
+    await ana.picks("уторак")
+    summary = await ana.picks("09:00")
+    assert "Број личне карте: 000000001" in summary and "Број пасоша" not in summary
