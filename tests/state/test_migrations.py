@@ -90,8 +90,9 @@ def test_a_trigger_or_function_body_is_one_statement_with_its_own_semicolons() -
 async def test_replies_recorded_before_the_table_was_rebuilt_are_still_there(
     tmp_path: Path,
 ) -> None:
-    """0008 moves SQLite's processed_inbound into a table of its own rows: a message handled
-    before the upgrade is still known, with its reply, when the platform redelivers it."""
+    """Migration 0010 moves SQLite's processed_inbound into a table of its own rows: a
+    message handled before the upgrade is still known, with its reply, when the platform
+    redelivers it."""
     url = f"sqlite:///{tmp_path}/ecitizen.db"
     store: SqlStore = await open_store(url)
     conv = Conversation(ConversationKey("telegram", "1"), "registration", "ask_name")
@@ -107,7 +108,7 @@ async def test_replies_recorded_before_the_table_was_rebuilt_are_still_there(
         )
         db.execute("INSERT INTO processed_inbound SELECT * FROM rows_apart")
         db.execute("DROP TABLE rows_apart")
-        db.execute("UPDATE schema_version SET version = 7")
+        db.execute("UPDATE schema_version SET version = 9")
     db.close()
 
     store = await open_store(url)  # migrates
