@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
 from typing import Any, Literal
 
 from ecitizen.config import SAMPLE_HALLS, EngineConfig
@@ -28,9 +27,8 @@ from flows.domain.jmbg import MIN_AGE, check_digit, old_enough, parse_jmbg
 from flows.domain.names import parse_name
 from flows.domain.phone import display as display_phone
 from flows.domain.phone import parse_phone
-from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid, clean_input
-from flows.engine.i18n import render
+from flows.engine.i18n import placeholders, render
 from flows.engine.messages import LANGUAGES, Choice, Msg
 from flows.engine.present import CONTINUE, LANGUAGE_CHOICES, NO, SKIP, YES
 
@@ -165,7 +163,7 @@ def menu_screen(said: Sequence[Msg] = ()) -> Screen:
 def step_screen(step: str, slots: dict[str, Any], said: Sequence[Msg] = ()) -> Screen:
     """An ask, confirm or info step of the registration flow, with its prompt."""
     s = REGISTRATION.step(step)
-    values = {k: v for k, v in slots.items() if isinstance(v, str) and not k.startswith("_")}
+    values = {k: v for k in placeholders(s.prompt) if isinstance(v := slots.get(k), str)}
     choices = {"confirm": [YES, NO], "info": [CONTINUE]}.get(s.kind.value, [])
     if s.optional:
         choices = [SKIP]
@@ -255,33 +253,6 @@ def refusal_screen(step: str, refusal: Invalid, slots: dict[str, Any]) -> Screen
     return step_screen(step, slots, [Msg.of(f"invalid.{refusal.reason}", **refusal.as_dict())])
 
 
-def shared_work(user: User) -> int:
-    """What every implementation does alike for one user's dialogue, and nothing else: the
-    validators, the screens' messages and their rendering (no state, no framework, no
-    store). Its cost is a floor no implementation of this dialogue can go below."""
-    slots: dict[str, Any] = {"_language": user.language}
-    screens = [language_screen(), menu_screen(), step_screen("intro", slots)]
-    screens += [step_screen("consent", slots), step_screen("first_name", slots)]
-    asks = ("first_name", "last_name", "jmbg", "id_number", "phone", "email")
-    for step, following in pairwise(asks):
-        if step == "jmbg" and user.typo:
-            refusal = check(step, user.bad_jmbg)
-            assert isinstance(refusal, Invalid)
-            screens.append(refusal_screen(step, refusal, slots))
-        slots[step] = check(step, getattr(user, step))
-        screens.append(step_screen(following, slots))
-    screens += [hall_screen(), visit_day_screen(HALLS[user.hall], {})]
-    slots |= {"hall": user.hall, "email": None}
-    screens += [summary_screen(slots), done_screen(new_ref(), user.hall)]
-    for screen in screens:
-        render_reply(screen.texts, screen.choices, user.language)
-    return len(screens)
-
-
-# -- rendering: every implementation turns its reply into text and buttons the same way --
-
-
-@dataclass(frozen=True, slots=True)
 class Rendered:
     text: str
     buttons: tuple[tuple[str, str], ...]  # (choice id, label)
@@ -346,6 +317,16 @@ def telegram_update(user: User, update_id: int, say: Say) -> dict[str, Any]:
 class Timing:
     latencies_ns: list[int]
     wall_ns: int
+    cpu_s: float = 0.0  # the process's CPU time over the pass, every thread
+    loop_cpu_s: float = 0.0  # of which the event loop's own thread
+
+    @property
+    def cpu_us_per_message(self) -> float:
+        return self.cpu_s / self.messages * 1e6
+
+    @property
+    def loop_cpu_us_per_message(self) -> float:
+        return self.loop_cpu_s / self.messages * 1e6
 
     @property
     def messages(self) -> int:
@@ -387,8 +368,11 @@ async def drive(send: Send, lengths: Sequence[int], in_flight: int) -> Timing:
     gc.collect()
     gc.freeze()
     try:
+        cpu0, loop0 = time.process_time(), time.thread_time()
         start = clock_ns()
         await asyncio.gather(*(lane() for _ in range(min(in_flight, len(lengths)))))
-        return Timing(latencies, clock_ns() - start)
+        wall = clock_ns() - start
+        cpu, loop = time.process_time() - cpu0, time.thread_time() - loop0
+        return Timing(latencies, wall, cpu, loop)
     finally:
         gc.unfreeze()

@@ -1,39 +1,33 @@
 """The registration dialogue on aiogram 3: a Router with FSM states in MemoryStorage.
 
-The network is a BaseSession whose make_request returns the method's result at once (a
-Message for sendMessage, True for answerCallbackQuery), so nothing waits and no JSON is
-parsed. Updates are validated with the bot mounted before the clock starts and handed to
-`Dispatcher.feed_update` directly.
+Two ways, as `make bench` compares them (bench/engine.py):
+
+- logic (telegram=False): every reply is rendered to text and buttons as ours are, and
+  nothing is sent; pressed buttons are not answered. Updates are validated with the bot
+  mounted before the clock starts and handed to `Dispatcher.feed_update`.
+- through Telegram (telegram=True): each update arrives as the Bot API's JSON and is
+  parsed and validated (as aiogram's webhook handler does), every pressed button is
+  answered and its keyboard taken away (what our channel does too), and every reply is
+  sent, all through aiogram's own Bot against the canned Bot API of bench/canned.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.client.session.base import BaseSession
 from aiogram.filters import CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.methods import GetMe, SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiogram.types import (
-    CallbackQuery,
-    Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from aiogram.types import User as TgUser
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bench.canned import TOKEN, canned_aiogram_session
 from bench.dialogue import (
-    BOT_ID,
     HALLS,
-    NOW,
     REGISTER,
     Registered,
     Screen,
@@ -55,46 +49,6 @@ from bench.dialogue import (
 from flows.conversations.booking import WALK_IN
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid
-
-TOKEN = "123456:bench"
-
-_ME = TgUser(id=BOT_ID, is_bot=True, first_name="eCitizen", username="ecitizen_bot")
-_SENT = Message(
-    message_id=1,
-    date=NOW,
-    chat=Chat(id=1, type="private"),
-    from_user=_ME,
-    text="ok",
-)
-
-
-class InstantSession(BaseSession):
-    """Telegram that answers every call at once, successfully."""
-
-    async def close(self) -> None:
-        return None
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 (BaseSession's signature)
-    ) -> TelegramType:
-        if isinstance(method, SendMessage):
-            return cast(TelegramType, _SENT)
-        if isinstance(method, GetMe):
-            return cast(TelegramType, _ME)
-        return cast(TelegramType, True)
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109 (BaseSession's signature)
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        yield b""
 
 
 class Reg(StatesGroup):
@@ -122,111 +76,111 @@ _NEXT = {
 }
 
 
-async def _show(bot: Bot | None, chat_id: int, language: str, screen: Screen) -> None:
-    assert bot is not None
-    shown = render_reply(screen.texts, screen.choices, language)
-    markup = None
-    if shown.buttons:
-        rows = [
-            [InlineKeyboardButton(text=label, callback_data=id_)] for id_, label in shown.buttons
-        ]
-        markup = InlineKeyboardMarkup(inline_keyboard=rows)
-    await bot.send_message(chat_id=chat_id, text=shown.text, reply_markup=markup)
+class Dialogue:
+    """The handlers, the peer's own memory (booked visits per hall and slot, the
+    registrations), and whether replies go out through Telegram or are only rendered."""
 
-
-async def _pressed(query: CallbackQuery) -> str:
-    await query.answer()
-    return query.data or ""
-
-
-async def _show_to(query: CallbackQuery, data: dict[str, Any], screen: Screen) -> None:
-    await _show(query.bot, query.from_user.id, data.get("_language", "sr-Cyrl"), screen)
-
-
-async def start(message: Message, state: FSMContext) -> None:
-    await state.set_data({})
-    await state.set_state(Reg.language)
-    await _show(message.bot, message.chat.id, "sr-Cyrl", language_screen())
-
-
-async def language(query: CallbackQuery, state: FSMContext) -> None:
-    data = await state.update_data(_language=(await _pressed(query))[5:])
-    await state.set_state(Reg.menu)
-    await _show_to(query, data, menu_screen())
-
-
-async def register(query: CallbackQuery, state: FSMContext) -> None:
-    await _pressed(query)
-    await state.set_state(Reg.intro)
-    data = await state.get_data()
-    await _show_to(query, data, step_screen("intro", data))
-
-
-async def intro(query: CallbackQuery, state: FSMContext) -> None:
-    await _pressed(query)
-    await state.set_state(Reg.consent)
-    data = await state.get_data()
-    await _show_to(query, data, step_screen("consent", data))
-
-
-async def consent(query: CallbackQuery, state: FSMContext) -> None:
-    answer = await _pressed(query)
-    data = await state.get_data()
-    if answer == "no":
-        await state.clear()
-        await _show_to(query, data, declined_screen())
-        return
-    await state.set_state(Reg.first_name)
-    await _show_to(query, data, step_screen("first_name", data))
-
-
-async def answer(message: Message, state: FSMContext) -> None:
-    current = await state.get_state()
-    step = (current or "").rpartition(":")[2]
-    data = await state.get_data()
-    language_ = data.get("_language", "sr-Cyrl")
-    value = check(step, message.text or "")
-    if isinstance(value, Invalid):
-        await state.update_data(_failures=data.get("_failures", 0) + 1)
-        await _show(message.bot, message.chat.id, language_, refusal_screen(step, value, data))
-        return
-    data = await state.update_data({step: value, "_failures": 0})
-    if step == "email":
-        await state.set_state(Reg.hall)
-        await _show(message.bot, message.chat.id, language_, hall_screen())
-        return
-    next_step, next_state = _NEXT[step]
-    await state.set_state(next_state)
-    await _show(message.bot, message.chat.id, language_, step_screen(next_step, data))
-
-
-async def skip_email(query: CallbackQuery, state: FSMContext) -> None:
-    await _pressed(query)
-    data = await state.update_data(email=None)
-    await state.set_state(Reg.hall)
-    await _show_to(query, data, hall_screen())
-
-
-class Bookings:
-    """The peer's own memory: booked visits per hall and slot, and the registrations."""
-
-    def __init__(self) -> None:
+    def __init__(self, telegram: bool) -> None:
+        self.telegram = telegram
         self.booked: dict[str, dict[datetime, int]] = {code: {} for code in HALLS}
         self.registrations: dict[str, Registered] = {}
 
+    async def show(self, bot: Bot | None, chat_id: int, language: str, screen: Screen) -> None:
+        shown = render_reply(screen.texts, screen.choices, language)
+        if not self.telegram:
+            return
+        assert bot is not None
+        markup = None
+        if shown.buttons:
+            rows = [
+                [InlineKeyboardButton(text=label, callback_data=id_)]
+                for id_, label in shown.buttons
+            ]
+            markup = InlineKeyboardMarkup(inline_keyboard=rows)
+        await bot.send_message(chat_id=chat_id, text=shown.text, reply_markup=markup)
+
+    async def pressed(self, query: CallbackQuery) -> str:
+        if self.telegram:
+            await query.answer()
+            assert isinstance(query.message, Message)
+            await query.message.edit_reply_markup(reply_markup=None)
+        return query.data or ""
+
+    async def show_to(self, query: CallbackQuery, data: dict[str, Any], screen: Screen) -> None:
+        language = data.get("_language", "sr-Cyrl")
+        await self.show(query.bot, query.from_user.id, language, screen)
+
+    async def start(self, message: Message, state: FSMContext) -> None:
+        await state.set_data({})
+        await state.set_state(Reg.language)
+        await self.show(message.bot, message.chat.id, "sr-Cyrl", language_screen())
+
+    async def language(self, query: CallbackQuery, state: FSMContext) -> None:
+        data = await state.update_data(_language=(await self.pressed(query))[5:])
+        await state.set_state(Reg.menu)
+        await self.show_to(query, data, menu_screen())
+
+    async def register(self, query: CallbackQuery, state: FSMContext) -> None:
+        await self.pressed(query)
+        await state.set_state(Reg.intro)
+        data = await state.get_data()
+        await self.show_to(query, data, step_screen("intro", data))
+
+    async def intro(self, query: CallbackQuery, state: FSMContext) -> None:
+        await self.pressed(query)
+        await state.set_state(Reg.consent)
+        data = await state.get_data()
+        await self.show_to(query, data, step_screen("consent", data))
+
+    async def consent(self, query: CallbackQuery, state: FSMContext) -> None:
+        answer = await self.pressed(query)
+        data = await state.get_data()
+        if answer == "no":
+            await state.clear()
+            await self.show_to(query, data, declined_screen())
+            return
+        await state.set_state(Reg.first_name)
+        await self.show_to(query, data, step_screen("first_name", data))
+
+    async def answer(self, message: Message, state: FSMContext) -> None:
+        current = await state.get_state()
+        step = (current or "").rpartition(":")[2]
+        data = await state.get_data()
+        language = data.get("_language", "sr-Cyrl")
+        value = check(step, message.text or "")
+        chat = message.chat.id
+        if isinstance(value, Invalid):
+            await state.update_data(_failures=data.get("_failures", 0) + 1)
+            await self.show(message.bot, chat, language, refusal_screen(step, value, data))
+            return
+        data = await state.update_data({step: value, "_failures": 0})
+        if step == "email":
+            await state.set_state(Reg.hall)
+            await self.show(message.bot, chat, language, hall_screen())
+            return
+        next_step, next_state = _NEXT[step]
+        await state.set_state(next_state)
+        await self.show(message.bot, chat, language, step_screen(next_step, data))
+
+    async def skip_email(self, query: CallbackQuery, state: FSMContext) -> None:
+        await self.pressed(query)
+        data = await state.update_data(email=None)
+        await state.set_state(Reg.hall)
+        await self.show_to(query, data, hall_screen())
+
     async def hall(self, query: CallbackQuery, state: FSMContext) -> None:
-        code = await _pressed(query)
+        code = await self.pressed(query)
         data = await state.update_data(hall=code)
         await state.set_state(Reg.visit)
-        await _show_to(query, data, visit_day_screen(HALLS[code], self.booked[code]))
+        await self.show_to(query, data, visit_day_screen(HALLS[code], self.booked[code]))
 
     async def visit(self, query: CallbackQuery, state: FSMContext) -> None:
-        data = await state.update_data(visit_day=await _pressed(query))
+        data = await state.update_data(visit_day=await self.pressed(query))
         await state.set_state(Reg.summary)
-        await _show_to(query, data, summary_screen(data))
+        await self.show_to(query, data, summary_screen(data))
 
     async def submit(self, query: CallbackQuery, state: FSMContext) -> None:
-        await _pressed(query)
+        await self.pressed(query)
         s = await state.get_data()
         ref = new_ref()
         self.registrations[ref] = (
@@ -238,35 +192,37 @@ class Bookings:
         )
         await state.set_state(None)
         await state.set_data({"_language": s["_language"]})
-        await _show_to(query, s, done_screen(ref, s["hall"]))
+        await self.show_to(query, s, done_screen(ref, s["hall"]))
 
 
-def router(bookings: Bookings) -> Router:
+def router(d: Dialogue) -> Router:
     r = Router(name="registration")
-    r.message.register(start, CommandStart())
-    r.callback_query.register(language, Reg.language, F.data.startswith("lang:"))
-    r.callback_query.register(register, Reg.menu, F.data == REGISTER)
-    r.callback_query.register(intro, Reg.intro, F.data == "ok")
-    r.callback_query.register(consent, Reg.consent, F.data.in_({"yes", "no"}))
+    r.message.register(d.start, CommandStart())
+    r.callback_query.register(d.language, Reg.language, F.data.startswith("lang:"))
+    r.callback_query.register(d.register, Reg.menu, F.data == REGISTER)
+    r.callback_query.register(d.intro, Reg.intro, F.data == "ok")
+    r.callback_query.register(d.consent, Reg.consent, F.data.in_({"yes", "no"}))
     asks = (Reg.first_name, Reg.last_name, Reg.jmbg, Reg.id_number, Reg.phone, Reg.email)
-    r.message.register(answer, StateFilter(*asks), F.text)
-    r.callback_query.register(skip_email, Reg.email, F.data == "skip")
-    r.callback_query.register(bookings.hall, Reg.hall, F.data.in_(set(HALLS)))
-    r.callback_query.register(bookings.visit, Reg.visit, F.data == WALK_IN)
-    r.callback_query.register(bookings.submit, Reg.summary, F.data == "submit")
+    r.message.register(d.answer, StateFilter(*asks), F.text)
+    r.callback_query.register(d.skip_email, Reg.email, F.data == "skip")
+    r.callback_query.register(d.hall, Reg.hall, F.data.in_(set(HALLS)))
+    r.callback_query.register(d.visit, Reg.visit, F.data == WALK_IN)
+    r.callback_query.register(d.submit, Reg.summary, F.data == "submit")
     return r
 
 
 class AiogramPeer:
     name = "aiogram"
 
-    def __init__(self, users: Sequence[User]) -> None:
+    def __init__(self, users: Sequence[User], telegram: bool = False) -> None:
         self.users = users
-        self.bookings = Bookings()
-        self.bot = Bot(TOKEN, session=InstantSession())
+        self.telegram = telegram
+        self.dialogue = Dialogue(telegram)
+        self.bot = Bot(TOKEN, session=canned_aiogram_session())
         self.dispatcher = Dispatcher(storage=MemoryStorage())
-        self.dispatcher.include_router(router(self.bookings))
+        self.dispatcher.include_router(router(self.dialogue))
         self.updates: list[list[Update]] = []
+        self.bodies: list[list[bytes]] = []
 
     async def start(self) -> None:
         await self.bot.me()
@@ -274,17 +230,27 @@ class AiogramPeer:
         context = {"bot": self.bot}
         for user in self.users:
             row: list[Update] = []
+            bodies: list[bytes] = []
             for say in script(user):
                 update_id += 1
                 payload = telegram_update(user, update_id, say)
-                row.append(Update.model_validate(payload, context=context))
+                if self.telegram:
+                    bodies.append(json.dumps(payload).encode())
+                else:
+                    row.append(Update.model_validate(payload, context=context))
             self.updates.append(row)
+            self.bodies.append(bodies)
 
     async def send(self, user: int, index: int) -> None:
-        await self.dispatcher.feed_update(self.bot, self.updates[user][index])
+        if self.telegram:  # as aiogram's webhook handler receives it
+            payload = json.loads(self.bodies[user][index])
+            update = Update.model_validate(payload, context={"bot": self.bot})
+        else:
+            update = self.updates[user][index]
+        await self.dispatcher.feed_update(self.bot, update)
 
     async def registered(self) -> set[Registered]:
-        return set(self.bookings.registrations.values())
+        return set(self.dialogue.registrations.values())
 
     async def close(self) -> None:
         await self.bot.session.close()

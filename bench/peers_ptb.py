@@ -1,9 +1,14 @@
 """The registration dialogue on python-telegram-bot 22: a ConversationHandler, in memory.
 
-The network is a BaseRequest whose do_request answers at once with a canned successful
-Bot API body, so PTB still builds each request and parses each answer, but waits for
-nothing. Updates are parsed (Update.de_json) before the clock starts and handed to
-`Application.process_update` directly.
+Two ways, as `make bench` compares them (bench/engine.py):
+
+- logic (telegram=False): every reply is rendered to text and buttons as ours are, and
+  nothing is sent; pressed buttons are not answered. Updates are parsed before the clock
+  starts and handed to `Application.process_update`.
+- through Telegram (telegram=True): each update arrives as the Bot API's JSON and is
+  parsed (as a webhook does), every pressed button is answered and its keyboard taken
+  away (what our channel does too), and every reply is sent, all through PTB's own Bot
+  against the canned Bot API of bench/canned.py.
 """
 
 from __future__ import annotations
@@ -24,11 +29,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
+from bench.canned import TOKEN, CannedRequest
 from bench.dialogue import (
-    BOT_ID,
     HALLS,
     REGISTER,
     Registered,
@@ -52,48 +56,7 @@ from flows.conversations.booking import WALK_IN
 from flows.domain.refcode import new_ref
 from flows.domain.textinput import Invalid
 
-TOKEN = "123456:bench"
 Context = ContextTypes.DEFAULT_TYPE
-
-_SENT = {
-    "message_id": 1,
-    "date": 1_796_022_000,
-    "chat": {"id": 1, "type": "private"},
-    "from": {"id": BOT_ID, "is_bot": True, "first_name": "eCitizen"},
-    "text": "ok",
-}
-_ME = {"id": BOT_ID, "is_bot": True, "first_name": "eCitizen", "username": "ecitizen_bot"}
-_BODIES: dict[str, bytes] = {
-    "getMe": json.dumps({"ok": True, "result": _ME}).encode(),
-    "sendMessage": json.dumps({"ok": True, "result": _SENT}).encode(),
-}
-_TRUE = json.dumps({"ok": True, "result": True}).encode()
-
-
-class CannedRequest(BaseRequest):
-    """Telegram that answers every call at once, successfully."""
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        return 200, _BODIES.get(url.rsplit("/", 1)[-1], _TRUE)
 
 
 (LANGUAGE, MENU, INTRO, CONSENT, FIRST, LAST, JMBG, ID_NUMBER, PHONE, EMAIL, HALL, VISIT) = range(
@@ -105,111 +68,110 @@ _ASKS |= {PHONE: "phone", EMAIL: "email"}
 _NEXT = {FIRST: LAST, LAST: JMBG, JMBG: ID_NUMBER, ID_NUMBER: PHONE, PHONE: EMAIL}
 
 
-async def _show(update: Update, context: Context, screen: Screen) -> None:
-    data = context.user_data if context.user_data is not None else {}
-    shown = render_reply(screen.texts, screen.choices, data.get("_language", "sr-Cyrl"))
-    markup = None
-    if shown.buttons:
-        rows = [[InlineKeyboardButton(label, callback_data=id_)] for id_, label in shown.buttons]
-        markup = InlineKeyboardMarkup(rows)
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(chat.id, shown.text, reply_markup=markup)
-
-
-async def _pressed(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    return query.data
-
-
 def _slots(context: Context) -> dict[str, Any]:
     assert context.user_data is not None
     return context.user_data
 
 
-async def start(update: Update, context: Context) -> int:
-    _slots(context).clear()
-    await _show(update, context, language_screen())
-    return LANGUAGE
+class Dialogue:
+    """The handlers, the peer's own memory (booked visits per hall and slot, the
+    registrations), and whether replies go out through Telegram or are only rendered."""
 
-
-async def language(update: Update, context: Context) -> int:
-    _slots(context)["_language"] = (await _pressed(update))[5:]
-    await _show(update, context, menu_screen())
-    return MENU
-
-
-async def register(update: Update, context: Context) -> int:
-    await _pressed(update)
-    await _show(update, context, step_screen("intro", _slots(context)))
-    return INTRO
-
-
-async def intro(update: Update, context: Context) -> int:
-    await _pressed(update)
-    await _show(update, context, step_screen("consent", _slots(context)))
-    return CONSENT
-
-
-async def consent(update: Update, context: Context) -> int:
-    if await _pressed(update) == "no":
-        await _show(update, context, declined_screen())
-        return ConversationHandler.END
-    await _show(update, context, step_screen("first_name", _slots(context)))
-    return FIRST
-
-
-def _answer(state: int) -> Any:
-    step = _ASKS[state]
-
-    async def answer(update: Update, context: Context) -> int | None:
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        slots = _slots(context)
-        value = check(step, message.text)
-        if isinstance(value, Invalid):
-            slots["_failures"] = slots.get("_failures", 0) + 1
-            await _show(update, context, refusal_screen(step, value, slots))
-            return None  # stay at this step
-        slots[step], slots["_failures"] = value, 0
-        if state == EMAIL:
-            await _show(update, context, hall_screen())
-            return HALL
-        await _show(update, context, step_screen(_ASKS[_NEXT[state]], slots))
-        return _NEXT[state]
-
-    return answer
-
-
-async def skip_email(update: Update, context: Context) -> int:
-    await _pressed(update)
-    _slots(context)["email"] = None
-    await _show(update, context, hall_screen())
-    return HALL
-
-
-class Bookings:
-    """The peer's own memory: booked visits per hall and slot, and the registrations."""
-
-    def __init__(self) -> None:
+    def __init__(self, telegram: bool) -> None:
+        self.telegram = telegram
         self.booked: dict[str, dict[Any, int]] = {code: {} for code in HALLS}
         self.registrations: dict[str, Registered] = {}
 
+    async def show(self, update: Update, context: Context, screen: Screen) -> None:
+        data = context.user_data if context.user_data is not None else {}
+        shown = render_reply(screen.texts, screen.choices, data.get("_language", "sr-Cyrl"))
+        if not self.telegram:
+            return
+        markup = None
+        if shown.buttons:
+            rows = [
+                [InlineKeyboardButton(label, callback_data=id_)] for id_, label in shown.buttons
+            ]
+            markup = InlineKeyboardMarkup(rows)
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_message(chat.id, shown.text, reply_markup=markup)
+
+    async def pressed(self, update: Update) -> str:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        if self.telegram:
+            await query.answer()
+            await query.edit_message_reply_markup(reply_markup=None)
+        return query.data
+
+    async def start(self, update: Update, context: Context) -> int:
+        _slots(context).clear()
+        await self.show(update, context, language_screen())
+        return LANGUAGE
+
+    async def language(self, update: Update, context: Context) -> int:
+        _slots(context)["_language"] = (await self.pressed(update))[5:]
+        await self.show(update, context, menu_screen())
+        return MENU
+
+    async def register(self, update: Update, context: Context) -> int:
+        await self.pressed(update)
+        await self.show(update, context, step_screen("intro", _slots(context)))
+        return INTRO
+
+    async def intro(self, update: Update, context: Context) -> int:
+        await self.pressed(update)
+        await self.show(update, context, step_screen("consent", _slots(context)))
+        return CONSENT
+
+    async def consent(self, update: Update, context: Context) -> int:
+        if await self.pressed(update) == "no":
+            await self.show(update, context, declined_screen())
+            return ConversationHandler.END
+        await self.show(update, context, step_screen("first_name", _slots(context)))
+        return FIRST
+
+    def answer(self, state: int) -> Any:
+        step = _ASKS[state]
+
+        async def answer(update: Update, context: Context) -> int | None:
+            message = update.effective_message
+            assert message is not None and message.text is not None
+            slots = _slots(context)
+            value = check(step, message.text)
+            if isinstance(value, Invalid):
+                slots["_failures"] = slots.get("_failures", 0) + 1
+                await self.show(update, context, refusal_screen(step, value, slots))
+                return None  # stay at this step
+            slots[step], slots["_failures"] = value, 0
+            if state == EMAIL:
+                await self.show(update, context, hall_screen())
+                return HALL
+            await self.show(update, context, step_screen(_ASKS[_NEXT[state]], slots))
+            return _NEXT[state]
+
+        return answer
+
+    async def skip_email(self, update: Update, context: Context) -> int:
+        await self.pressed(update)
+        _slots(context)["email"] = None
+        await self.show(update, context, hall_screen())
+        return HALL
+
     async def hall(self, update: Update, context: Context) -> int:
-        code = await _pressed(update)
+        code = await self.pressed(update)
         _slots(context)["hall"] = code
-        await _show(update, context, visit_day_screen(HALLS[code], self.booked[code]))
+        await self.show(update, context, visit_day_screen(HALLS[code], self.booked[code]))
         return VISIT
 
     async def visit(self, update: Update, context: Context) -> int:
-        _slots(context)["visit_day"] = await _pressed(update)
-        await _show(update, context, summary_screen(_slots(context)))
+        _slots(context)["visit_day"] = await self.pressed(update)
+        await self.show(update, context, summary_screen(_slots(context)))
         return SUMMARY
 
     async def submit(self, update: Update, context: Context) -> int:
-        await _pressed(update)
+        await self.pressed(update)
         s = _slots(context)
         ref = new_ref()
         self.registrations[ref] = (
@@ -219,38 +181,39 @@ class Bookings:
             s["phone"],
             s["hall"],
         )
-        await _show(update, context, done_screen(ref, s["hall"]))
+        await self.show(update, context, done_screen(ref, s["hall"]))
         return ConversationHandler.END
 
 
-def conversation(bookings: Bookings) -> ConversationHandler[Context]:
+def conversation(d: Dialogue) -> ConversationHandler[Context]:
     text = filters.TEXT & ~filters.COMMAND
-    asks: dict[object, list[Any]] = {s: [MessageHandler(text, _answer(s))] for s in _ASKS}
-    asks[EMAIL].append(CallbackQueryHandler(skip_email, pattern="^skip$"))
+    asks: dict[object, list[Any]] = {s: [MessageHandler(text, d.answer(s))] for s in _ASKS}
+    asks[EMAIL].append(CallbackQueryHandler(d.skip_email, pattern="^skip$"))
     with warnings.catch_warnings():  # per_message=False with callback handlers is intended
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CommandHandler("start", start)],
+            entry_points=[CommandHandler("start", d.start)],
             states={
-                LANGUAGE: [CallbackQueryHandler(language, pattern="^lang:")],
-                MENU: [CallbackQueryHandler(register, pattern=f"^{REGISTER}$")],
-                INTRO: [CallbackQueryHandler(intro, pattern="^ok$")],
-                CONSENT: [CallbackQueryHandler(consent, pattern="^(yes|no)$")],
+                LANGUAGE: [CallbackQueryHandler(d.language, pattern="^lang:")],
+                MENU: [CallbackQueryHandler(d.register, pattern=f"^{REGISTER}$")],
+                INTRO: [CallbackQueryHandler(d.intro, pattern="^ok$")],
+                CONSENT: [CallbackQueryHandler(d.consent, pattern="^(yes|no)$")],
                 **asks,
-                HALL: [CallbackQueryHandler(bookings.hall, pattern="^(" + "|".join(HALLS) + ")$")],
-                VISIT: [CallbackQueryHandler(bookings.visit, pattern=f"^{WALK_IN}$")],
-                SUMMARY: [CallbackQueryHandler(bookings.submit, pattern="^submit$")],
+                HALL: [CallbackQueryHandler(d.hall, pattern="^(" + "|".join(HALLS) + ")$")],
+                VISIT: [CallbackQueryHandler(d.visit, pattern=f"^{WALK_IN}$")],
+                SUMMARY: [CallbackQueryHandler(d.submit, pattern="^submit$")],
             },
-            fallbacks=[CommandHandler("start", start)],
+            fallbacks=[CommandHandler("start", d.start)],
         )
 
 
 class PtbPeer:
     name = "ptb"
 
-    def __init__(self, users: Sequence[User]) -> None:
+    def __init__(self, users: Sequence[User], telegram: bool = False) -> None:
         self.users = users
-        self.bookings = Bookings()
+        self.telegram = telegram
+        self.dialogue = Dialogue(telegram)
         self.app: Application[Any, Context, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(TOKEN)
@@ -259,24 +222,35 @@ class PtbPeer:
             .updater(None)
             .build()
         )
-        self.app.add_handler(conversation(self.bookings))
+        self.app.add_handler(conversation(self.dialogue))
         self.updates: list[list[Update]] = []
+        self.bodies: list[list[bytes]] = []
 
     async def start(self) -> None:
         await self.app.initialize()
         update_id = 0
         for user in self.users:
             row: list[Update] = []
+            bodies: list[bytes] = []
             for say in script(user):
                 update_id += 1
-                row.append(Update.de_json(telegram_update(user, update_id, say), self.app.bot))
+                payload = telegram_update(user, update_id, say)
+                if self.telegram:
+                    bodies.append(json.dumps(payload).encode())
+                else:
+                    row.append(Update.de_json(payload, self.app.bot))
             self.updates.append(row)
+            self.bodies.append(bodies)
 
     async def send(self, user: int, index: int) -> None:
-        await self.app.process_update(self.updates[user][index])
+        if self.telegram:  # as a webhook receives it
+            update = Update.de_json(json.loads(self.bodies[user][index]), self.app.bot)
+        else:
+            update = self.updates[user][index]
+        await self.app.process_update(update)
 
     async def registered(self) -> set[Registered]:
-        return set(self.bookings.registrations.values())
+        return set(self.dialogue.registrations.values())
 
     async def close(self) -> None:
         await self.app.shutdown()

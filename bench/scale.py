@@ -48,7 +48,7 @@ from typing import Any
 import asyncpg
 
 from bench.dialogue import User, clock, drive, make_users, render_reply, script, warm_catalogs
-from bench.engine import CHANNEL, inbound
+from bench.ours import CHANNEL, inbound
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from state.db import connect

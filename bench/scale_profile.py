@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.dialogue import clock, make_users, warm_catalogs
-from bench.engine import _PARTS, _where
+from bench.engine_profile import _PARTS, _where
 from bench.scale import PG_DEFAULT, PG_ENV, Run, drop_schema, fresh_database, play, worker_config
 from ecitizen.app import build_app
 from ecitizen.config import parse_config

@@ -127,7 +127,8 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             if unit.conversation is not None:
                 self._conversations.drop(_cache_key(unit.conversation.key))
             raise await self._refusal_error(outcome.refused)
-        unit.issued = [ticket_of(outcome.rows[at][0]) for at in plan.issued_at]
+        if plan.issued_at:
+            unit.issued = [ticket_of(outcome.rows[at][0]) for at in plan.issued_at]
         if unit.forget is not None:
             await self._conversations_dropped(dropped_payload(unit.forget))
         if unit.conversation is not None:

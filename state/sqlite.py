@@ -74,7 +74,8 @@ def _pragmas(conn: sqlite3.Connection, writer: bool, synchronous: Synchronous) -
         conn.execute("PRAGMA query_only = ON")
 
 
-def _run_statements(conn: sqlite3.Connection, statements: Sequence[Statement]) -> Outcome:
+def _run_statements(cursor: sqlite3.Cursor, statements: Sequence[Statement]) -> Outcome:
+    """One cursor for the whole batch (Connection.execute makes a new one a call)."""
     outcome = Outcome()
     for st in statements:
         if st.only is not None and st.only != "sqlite":
@@ -84,12 +85,12 @@ def _run_statements(conn: sqlite3.Connection, statements: Sequence[Statement]) -
         sql = sqlite_sql(st.sql)
         got: list[Row] = []
         if st.many is not None:
-            count = conn.executemany(sql, st.many).rowcount
+            count = cursor.executemany(sql, st.many).rowcount
         elif st.rows:
-            got = conn.execute(sql, st.args).fetchall()
+            got = cursor.execute(sql, st.args).fetchall()
             count = len(got)
         else:
-            count = conn.execute(sql, st.args).rowcount
+            count = cursor.execute(sql, st.args).rowcount
         outcome.counts.append(count)
         outcome.rows.append(got)
         if st.refuse is not None and count == 0:
@@ -101,34 +102,72 @@ def _run_statements(conn: sqlite3.Connection, statements: Sequence[Statement]) -
 def _run_batch(
     conn: sqlite3.Connection, batch: Sequence[Sequence[Statement]]
 ) -> list[Outcome | Exception]:
-    """Runs on the connection's thread: one transaction, one savepoint per list."""
-    results: list[Outcome | Exception] = []
-    alone = len(batch) == 1
+    """Runs on the connection's thread: one transaction for the whole batch.
+
+    Nearly every batch commits whole, so it first runs without a savepoint per list (two
+    statements fewer per list). When a list is refused or fails, that transaction is rolled
+    back and the batch runs again from the start with a savepoint per list, so the list
+    is rolled back alone and the others commit: the same statements on the same database
+    give the same outcomes the second time, and the first run's are thrown away."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statements in batch:
-            if not alone:
-                conn.execute("SAVEPOINT unit")
-            result: Outcome | Exception
-            try:
-                result = _run_statements(conn, statements)
-                failed = result.refused is not None
-            except Exception as exc:  # this list's own failure; the others go on
-                result, failed = exc, True
-            if alone:
-                if failed and conn.in_transaction:
-                    conn.execute("ROLLBACK")
-            else:
-                if failed:
-                    conn.execute("ROLLBACK TO unit")
-                conn.execute("RELEASE unit")
-            results.append(result)
+        results = _run_lists(conn, batch)
+        if results is None:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE")
+            results = _run_lists_apart(conn, batch)
         if conn.in_transaction:
             conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    return results
+
+
+def _run_lists(
+    conn: sqlite3.Connection, batch: Sequence[Sequence[Statement]]
+) -> list[Outcome | Exception] | None:
+    """Every list's outcome, or None as soon as one is refused or fails (a batch of one
+    list is then rolled back and its outcome returned: nothing else needs running)."""
+    results: list[Outcome | Exception] = []
+    cursor = conn.cursor()
+    for statements in batch:
+        result: Outcome | Exception
+        try:
+            result = _run_statements(cursor, statements)
+            if result.refused is None:
+                results.append(result)
+                continue
+        except Exception as exc:
+            result = exc
+        if len(batch) > 1:
+            return None
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return [result]
+    return results
+
+
+def _run_lists_apart(
+    conn: sqlite3.Connection, batch: Sequence[Sequence[Statement]]
+) -> list[Outcome | Exception]:
+    """One savepoint per list: a refused or failing list is rolled back alone."""
+    results: list[Outcome | Exception] = []
+    cursor = conn.cursor()
+    for statements in batch:
+        conn.execute("SAVEPOINT unit")
+        result: Outcome | Exception
+        try:
+            result = _run_statements(cursor, statements)
+            failed = result.refused is not None
+        except Exception as exc:  # this list's own failure; the others go on
+            result, failed = exc, True
+        if failed:
+            conn.execute("ROLLBACK TO unit")
+        conn.execute("RELEASE unit")
+        results.append(result)
     return results
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flows.domain import lifecycle
 from flows.domain.lifecycle import RegistrationStatus
-from flows.engine.codec import outbound_to_json
+from flows.engine.codec import recorded_to_json
 from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
     AuditEntry,
@@ -47,7 +47,7 @@ def inbound_statement(
 ) -> Statement:
     """The message id, once only; with its reply when the reply is final already (it is
     not while it names a ticket the unit has yet to number: see `reply_statement`)."""
-    recorded = None if reply is None else dump_json([outbound_to_json(out) for out in reply])
+    recorded = None if reply is None else dump_json([recorded_to_json(out) for out in reply])
     return Statement(
         "INSERT INTO processed_inbound (channel, message_id, at, reply) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -305,7 +305,7 @@ def reply_statement(
     return Statement(
         f"UPDATE processed_inbound SET reply = {labelled(3, tickets, 4)} "
         "WHERE channel = $1 AND message_id = $2",
-        (*inbound_id, dump_json([outbound_to_json(out) for out in reply]), *label_args(tickets)),
+        (*inbound_id, dump_json([recorded_to_json(out) for out in reply]), *label_args(tickets)),
     )
 
 

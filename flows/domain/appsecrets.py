@@ -28,6 +28,7 @@ _CODE = re.compile(r"(?<![A-Z0-9])" + _GAP.join([_CODE_GROUP] * CODE_GROUPS) + r
 # digits grouped with spaces or dashes count as one run ("123 456"); a dot splits (a date)
 _DIGIT_RUN = re.compile(r"[0-9](?:[\s\-]?[0-9])*")
 MASK = "••••••"
+_DECIMAL = re.compile(r"\d")  # any script's decimal digit (what _ascii turns into 0-9)
 
 
 def _ascii(text: str) -> str:
@@ -67,7 +68,11 @@ def _spans(text: str) -> list[tuple[int, int]]:
 
 def looks_like_app_secret(text: str | None) -> bool:
     """True when the text holds something shaped like a ConsentID PIN or activation code."""
-    return bool(text) and bool(_spans(text or ""))
+    if not text:
+        return False
+    if _DECIMAL.search(text) is None and unicodedata.is_normalized("NFKC", text):
+        return False  # no digit, and folding makes none: neither a PIN nor a code (a name)
+    return bool(_spans(text))
 
 
 def mask_app_secrets(text: str) -> str:

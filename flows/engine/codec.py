@@ -54,3 +54,36 @@ def outbound_from_json(data: dict[str, Any]) -> Outbound:
         end=bool(data.get("end", False)),
         extras={str(k): str(v) for k, v in dict(data.get("extras", {})).items()},
     )
+
+
+def _compact_msg(msg: Msg) -> dict[str, Any]:
+    if not msg.values:
+        return {"key": msg.key}
+    values = {k: (_compact_msg(v) if isinstance(v, Msg) else v) for k, v in msg.values}
+    return {"key": msg.key, "values": values}
+
+
+def recorded_to_json(out: Outbound) -> dict[str, Any]:
+    """outbound_to_json's layout without the fields that hold their defaults (what
+    outbound_from_json reads back the same): the reply recorded with every message's
+    unit, so the smaller and quicker the better."""
+    data: dict[str, Any] = {
+        "channel": out.key.channel,
+        "user_key": out.key.user_key,
+        "language": out.language,
+        "text": [_compact_msg(m) for m in out.text],
+    }
+    if out.choices:
+        data["choices"] = [{"id": c.id, "label": _compact_msg(c.label)} for c in out.choices]
+    if out.expect is not Expect.NOTHING:
+        data["expect"] = out.expect.value
+    if out.screen:
+        data["screen"] = out.screen
+    if out.extras:
+        data["extras"] = dict(out.extras)
+    if out.end:
+        data["end"] = True
+    for name, value in (("qr", out.qr), ("reference", out.reference), ("ticket", out.ticket)):
+        if value is not None:
+            data[name] = value
+    return data

@@ -72,6 +72,7 @@ class Engine:
         self.menu = menu
         self.flows: dict[str, CompiledFlow] = compile_flows(list(flows))
         self.parts = parts
+        self._kept = timedelta(days=env.settings.retention_days)  # a draft set aside, at most
         self._check_tables()
 
     def _check_tables(self) -> None:
@@ -141,15 +142,16 @@ class Engine:
                 refusal, refused_turn = exc, turn
                 continue
             # what happened, never what was said: names of places and counts only
-            log.debug(
-                "%s message: now %s.%s (try %d, %d audited, %d effects)",
-                inbound.key.channel,
-                turn.conv.flow or "menu",
-                turn.conv.state or "-",
-                attempt + 1,
-                len(turn.unit.audit),
-                len(turn.unit.effects),
-            )
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s message: now %s.%s (try %d, %d audited, %d effects)",
+                    inbound.key.channel,
+                    turn.conv.flow or "menu",
+                    turn.conv.state or "-",
+                    attempt + 1,
+                    len(turn.unit.audit),
+                    len(turn.unit.effects),
+                )
             return [with_tickets(reply, turn.unit)]
         raise RuntimeError("the conversation kept changing under this message")
 
@@ -157,7 +159,7 @@ class Engine:
         """A turn from nothing: the conversation as stored now, an empty unit."""
         conv = await self.units.load_conversation(inbound.key)
         turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
-        forget_stale(turn.conv, self.env.clock(), timedelta(days=self.env.settings.retention_days))
+        forget_stale(turn.conv, self.env.clock(), self._kept)
         if inbound.message_id:
             turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
         return turn
@@ -204,7 +206,7 @@ class Engine:
             return await self._reply(turn)
         if not conv.flow:
             return await self._menu_answer(turn)
-        return await self._step_answer(turn)
+        return await self._step_answer(turn, step)
 
     async def _command(self, turn: Turn, command: Command) -> Outbound:
         conv, payload = turn.conv, turn.inbound.payload
@@ -285,10 +287,10 @@ class Engine:
             turn.say("menu.unknown")
         return await self.menu.present(turn)
 
-    async def _step_answer(self, turn: Turn) -> Outbound:
+    async def _step_answer(self, turn: Turn, step: Step | None) -> Outbound:
+        """`step`: where the conversation is (None: a place no flow has any more)."""
         conv = turn.conv
         compiled = self.flows.get(conv.flow)
-        step = self._step(conv)
         if compiled is None or step is None:
             log.warning(
                 "conversation in an unknown place %s.%s: back to the menu", conv.flow, conv.state

@@ -10,6 +10,7 @@ a message key is unique across all of them.
 from __future__ import annotations
 
 import re
+import string
 import sys
 from functools import cache, lru_cache
 from pathlib import Path
@@ -62,6 +63,23 @@ def _table(language: str) -> dict[str, str]:
 
 def keys(language: str) -> set[str]:
     return set(_table(language))
+
+
+@cache
+def placeholders(key: str) -> frozenset[str]:
+    """The names a message's templates fill in, in any language: {first_name} and such."""
+    names: set[str] = set()
+    for language in LANGUAGES:
+        template = _table(language).get(key)
+        if template:
+            try:
+                names.update(field for _, field, _, _ in _FORMATTER.parse(template) if field)
+            except ValueError:  # a malformed template renders as it is (see render)
+                continue
+    return frozenset(names)
+
+
+_FORMATTER = string.Formatter()
 
 
 def normalize_language(value: str | None) -> str:
@@ -139,6 +157,7 @@ def derive_latin() -> list[Path]:
             write_po(f, out, omit_header=True, width=0)
         written.append(dest)
     _table.cache_clear()
+    placeholders.cache_clear()
     return written
 
 

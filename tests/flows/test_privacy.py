@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.terminal import parse_line
 from ecitizen.app import App
 from tests.conftest import Clock
 from tests.dialogue import Chat
@@ -61,3 +62,20 @@ async def test_closed_registrations_lose_their_personal_data_after_retention(
     assert {"submit", "cancel"} <= {e.action for e in await app.store.audit_log(ref)}
     conv = await app.store.load_conversation(ana.key)
     assert conv is None or not conv.slots.get("first_name")
+
+
+async def test_a_recorded_reply_keeps_no_answer_its_question_does_not_show(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    """Every reply is kept with its message (for a redelivery): the question for the ID card
+    number is kept without the name and JMBG typed before it."""
+    ana = chat("ana")
+    await ana.begins_registration()
+    await ana.answers("Ана-Марија", "Петровић")
+    await ana.send(parse_line("0512981717776", ana.key, message_id="jmbg-answer"))
+    assert "Упишите број личне карте" in ana.text
+
+    (recorded,) = await app.store.recorded_reply(ana.key.channel, "jmbg-answer") or []
+    assert recorded == ana.last
+    kept = str(recorded)
+    assert not any(data in kept for data in ("Ана-Марија", "Петровић", "0512981717776"))

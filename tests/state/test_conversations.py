@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.messages import Choice, Expect, Msg, Outbound
 from flows.engine.ports import DuplicateInbound, IllegalTransition, StoreError, VersionConflict
 from flows.engine.records import AuditEntry, Conversation, Effect, Transition, Unit
 from state import SqlStore, open_store
@@ -98,6 +99,32 @@ async def test_a_redelivered_message_changes_nothing(store: SqlStore, clock: Clo
     loaded = await store.load_conversation(chat())
     assert loaded is not None and loaded.state == "ask_name"
     assert await store.claim_effects(clock.now + timedelta(seconds=1), 10, 30) == []
+
+
+async def test_a_redelivered_message_gets_back_exactly_the_reply_it_was_given(
+    store: SqlStore,
+) -> None:
+    """The reply is recorded with the unit in a compact form: every field comes back, the
+    ones left at their defaults too."""
+    rich = Outbound(
+        key=chat(),
+        language="sr-Latn",
+        text=(Msg.of("reg.done", ref="R-1", visit=Msg.of("visit.day", date="01.12.")),),
+        choices=(Choice("yes", Msg("choice.yes")), Choice("2026-12-01", Msg("weekday.1"))),
+        expect=Expect.YES_NO,
+        qr="https://t.me/bot?start=x",
+        screen="registration.done",
+        reference="R-1",
+        ticket="A001",
+        end=True,
+        extras={"link.telegram": "https://t.me/bot?start=x"},
+    )
+    plain = Outbound(key=chat(), language="en", text=(Msg("menu.prompt"),))
+    await store.apply(
+        Unit(conversation=conversation(), inbound_id=("telegram", "m1"), reply=[rich, plain])
+    )
+
+    assert await store.recorded_reply("telegram", "m1") == [rich, plain]
 
 
 async def test_the_same_message_id_on_another_channel_is_another_message(

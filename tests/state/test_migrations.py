@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from flows.engine.messages import ConversationKey
+from flows.engine.messages import ConversationKey, Msg, Outbound
+from flows.engine.ports import DuplicateInbound
 from flows.engine.records import Conversation, Unit
 from state import SqlStore, open_store
 from state.migrate import MIGRATIONS, for_dialect
@@ -81,3 +85,38 @@ def test_a_trigger_or_function_body_is_one_statement_with_its_own_semicolons() -
     assert trigger.endswith("END") and index == "CREATE INDEX t_name ON t (name)"
     [function, index] = for_dialect(text, "postgres")
     assert "RAISE EXCEPTION 'no';" in function and function.endswith("$$")
+
+
+async def test_replies_recorded_before_the_table_was_rebuilt_are_still_there(
+    tmp_path: Path,
+) -> None:
+    """Migration 0010 moves SQLite's processed_inbound into a table of its own rows: a
+    message handled before the upgrade is still known, with its reply, when the platform
+    redelivers it."""
+    url = f"sqlite:///{tmp_path}/ecitizen.db"
+    store: SqlStore = await open_store(url)
+    conv = Conversation(ConversationKey("telegram", "1"), "registration", "ask_name")
+    reply = Outbound(key=conv.key, language="en", text=(Msg("ask.first_name"),))
+    await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m1"), reply=[reply]))
+    await store.close()
+    db = sqlite3.connect(f"{tmp_path}/ecitizen.db")  # back to the table as 0001 made it
+    with db:
+        db.execute("ALTER TABLE processed_inbound RENAME TO rows_apart")
+        db.execute(
+            "CREATE TABLE processed_inbound (channel TEXT NOT NULL, message_id TEXT NOT NULL, "
+            "at BIGINT NOT NULL, reply TEXT, PRIMARY KEY (channel, message_id)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO processed_inbound SELECT * FROM rows_apart")
+        db.execute("DROP TABLE rows_apart")
+        db.execute("UPDATE schema_version SET version = 9")
+    db.close()
+
+    store = await open_store(url)  # migrates
+    try:
+        assert await store.recorded_reply("telegram", "m1") == [reply]
+        again = await store.load_conversation(conv.key)
+        assert again is not None
+        with pytest.raises(DuplicateInbound):
+            await store.apply(Unit(conversation=again, inbound_id=("telegram", "m1")))
+    finally:
+        await store.close()
