@@ -1,16 +1,34 @@
-"""`make bench-telegram`: a TV-announcement burst against Telegram's rate cap.
+"""`make bench-telegram`: a TV-announcement burst against Telegram's rate cap, and the
+Telegram channel's CPU per update.
 
-Telegram lets a bot send about 30 messages per second: that cap, not our CPU, is what
-citizens feel when thousands write at once. This run starts the local Bot API server
-(tests/fakes, enforcing 30 messages/s overall and 1/s per chat with short bursts), queues
-2,000 visit reminders in the outbox, starts our bot (the app, its outbox worker and the
-Telegram channel) in a process of its own, and lets 5,000 simulated users write /start
-within a few seconds. It reports the sustained send rate as a fraction of the cap,
-messages lost, 429s left unhandled, and the time from a user's message to the bot's reply
-(replies go before the queued reminders). A second run with the cap switched off gives the
-updates handled per second; the bot process's memory is read with 5,000 conversations
-open. The last line is machine-readable:
-`send_rate/cap=<ratio> lost=<n> unhandled_429=<n> reply_p99_s=<seconds>`.
+Telegram lets a bot send about 30 messages per second: at that cap, 5,000 replies take
+167 s whatever the bot, so how long the last person waits says nothing about us. What
+does: whether we keep to the cap without losing or repeating anything, how much later
+than its place in the queue each reply goes (excess), whether people already in a
+dialogue are answered at once meanwhile, whether the queue treats chats alike
+(fairness), and how much CPU an update costs.
+
+The local Bot API server (tests/fakes) runs in this process with the simulated people;
+the bot (the app, its outbox worker and the Telegram channel: bench/telegram_bot.py) in a
+process of its own, so the server's and the people's CPU is not counted as the bot's.
+
+1. Capped (30 messages/s overall, 1/s per chat with short bursts, as Telegram): 2,000
+   visit reminders wait in the outbox; 60 people have opened the bot and chosen their
+   language; then 5,000 people write /start within 3 s, and the 60 go on with their
+   registration, each from a moment of its own in the first 90 s, pausing a second
+   before each answer. Figures: send rate over the cap, lost, sent twice, 429s left
+   unhandled, the first contacts' reply time, excess (bench/telegram_figures.py),
+   the dialogue's reply time (target p99 <= 2 s), fairness.
+2. Cap off: 1,000 people register at once (the whole dialogue, bench/dialogue.py), after
+   100 others untimed: updates handled per second and the bot's CPU per update; then, in
+   the same bot process, 1,000 others' same dialogue straight through the engine
+   (App.handle): the engine's own CPU per message. telegram_cpu/engine_cpu is what the
+   channel adds per update (the bot's CPU per update minus the engine's) over the
+   engine's (target <= 2).
+
+The last line is machine-readable: `send_rate/cap=<r> lost=<n> sent_twice=<n>
+unhandled_429=<n> reply_p99_s=<s> excess_p99_s=<s> dialogue_p99_s=<s> fairness=<j>
+updates_per_s=<n> telegram_cpu/engine_cpu=<r>`.
 """
 
 from __future__ import annotations
@@ -24,8 +42,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bot.telegram import TELEGRAM_LIMITS, SendLimits, TelegramChannel
+from bench.dialogue import make_users
+from bench.telegram_bot import UNCAPPED, serve_bot
+from bench.telegram_figures import Reply, excess, fairness, quantile
+from bench.telegram_people import InDialogue
+from bench.viber_people import Inbox, everyone, repeats, telegram_player
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.engine.messages import ConversationKey, Msg
@@ -34,85 +57,62 @@ from flows.engine.records import Unit
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser
 
+__all__ = ["ROOT", "UNCAPPED", "start_bot", "stop_bot"]
+
 ROOT = Path(__file__).resolve().parent.parent
-UNCAPPED = SendLimits(per_second=1e6, per_chat_per_second=1e6, per_chat_burst=1000)
 STALL_S = 60.0  # no message sent for this long: what is missing is lost
+WARM_UP = 100  # people registered through the bot first, untimed (cap off)
 
 
 @dataclass
-class Run:
+class Burst:
     users: int
     reminders: int
-    cap: float | None
+    dialogues: int
+    cap: float
     elapsed_s: float = 0.0
     send_rate: float = 0.0
     lost: int = 0
     duplicates: int = 0
     unhandled_429: int = 0
     throttled: int = 0
-    reply_s: list[float] = field(default_factory=list)
-    reply_all_s: float = 0.0  # from the first message written to the last reply
+    replies: list[Reply] = field(default_factory=list)
     rss_mb: float = 0.0
 
-    def quantile(self, q: float) -> float:
-        if not self.reply_s:
-            return float("nan")
-        ordered = sorted(self.reply_s)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    def reply_s(self, first_contact: bool) -> list[float]:
+        return [r.sent - r.written for r in self.replies if r.first_contact == first_contact]
 
 
-# -- the bot, in its own process ------------------------------------------------------------
+@dataclass
+class Saturation:
+    users: int
+    updates: int = 0
+    elapsed_s: float = 0.0
+    cpu_s: float = 0.0
+    lost: int = 0
+    duplicates: int = 0
+    reply_s: list[float] = field(default_factory=list)
+    rss_mb: float = 0.0
+    engine: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.elapsed_s if self.elapsed_s else float("nan")
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_s / self.updates if self.updates else float("nan")
+
+    @property
+    def engine_cpu_ms(self) -> float:
+        return 1000 * self.engine["cpu_s"] / self.engine["messages"]
+
+    @property
+    def channel_over_engine(self) -> float:
+        return (self.cpu_ms - self.engine_cpu_ms) / self.engine_cpu_ms
 
 
-async def serve_bot(api_url: str, token: str, data: str, capped: bool) -> int:
-    app = await build_app(parse_config({"data": {"dir": data}}))
-    channel = TelegramChannel(
-        app, token, api_url=api_url, limits=TELEGRAM_LIMITS if capped else UNCAPPED
-    )
-    app.add_delivery("telegram", channel.delivery)
-    await channel.start()
-    app.start_workers()
-    print("ready", flush=True)
-    while line := await asyncio.to_thread(sys.stdin.readline):
-        if line.strip() == "mem":
-            print(json.dumps({"rss_mb": rss_mb()}), flush=True)
-    await channel.stop_receiving()
-    await app.close()
-    await channel.stop()
-    return 0
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    import resource  # not Linux: the peak is the best we have
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-# -- the burst ------------------------------------------------------------------------------
-
-
-async def queue_reminders(data: str, people: list[FakeUser]) -> None:
-    app = await build_app(parse_config({"data": {"dir": data}}))
-    reminder = {
-        "ref": "KG7Q-2A9F",
-        "visit": "уторак, 01.12.2026 у 09:00",
-        "hall": "Крагујевац, Градска управа",
-        "address": "Трг слободе 3, Крагујевац",
-    }
-    effects = [
-        notify(
-            ConversationKey("telegram", str(p.id)),
-            "sr-Cyrl",
-            [Msg.of("notify.reminder", **reminder)],
-            f"bench-remind:{p.id}",
-        )
-        for p in people
-    ]
-    await app.store.apply(Unit(effects=effects))
-    await app.close()
+# -- the bot process ------------------------------------------------------------------------
 
 
 async def start_bot(api: FakeBotApi, data: str, capped: bool) -> asyncio.subprocess.Process:
@@ -140,18 +140,42 @@ async def start_bot(api: FakeBotApi, data: str, capped: bool) -> asyncio.subproc
     return proc
 
 
-async def ask_memory(proc: asyncio.subprocess.Process) -> float:
+async def ask(proc: asyncio.subprocess.Process, command: str, wait_s: float = 30) -> Any:
+    """One command to the bot process (bench/telegram_bot.py), its JSON answer."""
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"mem\n")
+    proc.stdin.write(command.encode() + b"\n")
     await proc.stdin.drain()
-    line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
-    return float(json.loads(line)["rss_mb"])
+    return json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout=wait_s))
 
 
 async def stop_bot(proc: asyncio.subprocess.Process) -> None:
     assert proc.stdin is not None
     proc.stdin.close()
     await asyncio.wait_for(proc.wait(), timeout=120)
+
+
+# -- 1. the burst, capped -------------------------------------------------------------------
+
+
+async def queue_reminders(data: str, people: list[FakeUser]) -> None:
+    app = await build_app(parse_config({"data": {"dir": data}}))
+    reminder = {
+        "ref": "KG7Q-2A9F",
+        "visit": "уторак, 01.12.2026 у 09:00",
+        "hall": "Крагујевац, Градска управа",
+        "address": "Трг слободе 3, Крагујевац",
+    }
+    effects = [
+        notify(
+            ConversationKey("telegram", str(p.id)),
+            "sr-Cyrl",
+            [Msg.of("notify.reminder", **reminder)],
+            f"bench-remind:{p.id}",
+        )
+        for p in people
+    ]
+    await app.store.apply(Unit(effects=effects))
+    await app.close()
 
 
 async def until_all_sent(api: FakeBotApi, expected: int) -> None:
@@ -165,49 +189,120 @@ async def until_all_sent(api: FakeBotApi, expected: int) -> None:
                 return
 
 
-async def burst(users: int, reminders: int, cap: float | None, spread_s: float) -> Run:
-    run = Run(users, reminders, cap)
-    limits = (Cap(cap, burst=5), Cap(1.0, burst=4)) if cap else (None, None)
-    async with FakeBotApi(cap=limits[0], chat_cap=limits[1]) as api:
-        writers = [api.user(f"Грађанин {i}", language_code="sr") for i in range(users)]
-        reminded = [api.user(f"Подсетник {i}", language_code="sr") for i in range(reminders)]
+async def write_start(writers: list[FakeUser], spread_s: float) -> dict[int, float]:
+    wrote: dict[int, float] = {}
+    start = time.monotonic()
+    for i, person in enumerate(writers):
+        delay = start + spread_s * i / max(1, len(writers)) - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        wrote[person.id] = time.monotonic()
+        await person.send_text("/start")
+    return wrote
+
+
+def chat(api: FakeBotApi, name: str, language: str | None = "sr") -> FakeUser:
+    person = api.user(name, language_code=language)
+    person.inbox = Inbox()
+    return person
+
+
+async def burst(run: Burst, spread_s: float, dialogue_spread_s: float, think_s: float) -> None:
+    async with FakeBotApi(cap=Cap(run.cap, burst=5), chat_cap=Cap(1.0, burst=4)) as api:
+        writers = [chat(api, f"Грађанин {i}") for i in range(run.users)]
+        reminded = [chat(api, f"Подсетник {i}") for i in range(run.reminders)]
+        talking = [InDialogue(chat(api, u.first_name), u) for u in make_users(run.dialogues)]
         with tempfile.TemporaryDirectory(prefix="bench-telegram-") as data:
             if reminded:
                 await queue_reminders(data, reminded)
-            proc = await start_bot(api, data, capped=cap is not None)
-            wrote: dict[int, float] = {}
+            proc = await start_bot(api, data, capped=True)
+            await asyncio.gather(*(d.begin() for d in talking))
             start = time.monotonic()
-            for i, person in enumerate(writers):
-                delay = start + spread_s * i / max(1, users) - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                wrote[person.id] = time.monotonic()
-                await person.send_text("/start")
-            await until_all_sent(api, users + reminders)
+            going_on = asyncio.gather(
+                *(
+                    d.go_on(start + dialogue_spread_s * i / max(1, len(talking)), think_s)
+                    for i, d in enumerate(talking)
+                )
+            )
+            wrote = await write_start(writers, spread_s)
+            await going_on
+            expected = run.users + run.reminders + sum(len(d.inbox) for d in talking)
+            await until_all_sent(api, expected)
             run.elapsed_s = time.monotonic() - start
-            run.rss_mb = await ask_memory(proc)
+            run.rss_mb = (await ask(proc, "mem"))["rss_mb"]
             await stop_bot(proc)
-        times = sorted(m.sent_at for m in api.sent)
-        if len(times) > 1:
-            run.send_rate = (len(times) - 1) / (times[-1] - times[0])
-        replied = [p for p in writers if p.inbox]
-        run.reply_s = [p.inbox[0].sent_at - wrote[p.id] for p in replied]
-        if replied:
-            run.reply_all_s = max(p.inbox[0].sent_at for p in replied) - start
-        people = writers + reminded
-        run.lost = sum(1 for p in people if not p.inbox)
-        run.duplicates = sum(len(p.inbox) - 1 for p in people if len(p.inbox) > 1)
-        run.unhandled_429 = api.unhandled_429()
-        run.throttled = len(api.throttled)
-    return run
+        measure_burst(run, api, writers, reminded, talking, wrote)
 
 
-def report(capped: Run, free: Run) -> None:
-    cap = capped.cap or 0.0
-    print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
+def measure_burst(
+    run: Burst,
+    api: FakeBotApi,
+    writers: list[FakeUser],
+    reminded: list[FakeUser],
+    talking: list[InDialogue],
+    wrote: dict[int, float],
+) -> None:
+    times = sorted(m.sent_at for m in api.sent)
+    if len(times) > 1:
+        run.send_rate = (len(times) - 1) / (times[-1] - times[0])
+    run.replies = [Reply(wrote[p.id], 1, p.inbox[0].sent_at, True) for p in writers if p.inbox]
+    for d in talking:
+        run.replies += [
+            Reply(step.written, len(msgs), msgs[0].sent_at, False)
+            for step, msgs in d.replies()
+            if msgs
+        ]
+    once = writers + reminded
+    run.lost = sum(1 for p in once if not p.inbox) + sum(1 for d in talking if not d.finished)
+    run.duplicates = sum(len(p.inbox) - 1 for p in once if len(p.inbox) > 1)
+    run.duplicates += sum(
+        repeats([(m.text, json.dumps(m.markup)) for m in d.inbox]) for d in talking
+    )
+    run.unhandled_429 = api.unhandled_429()
+    run.throttled = len(api.throttled)
+
+
+# -- 2. cap off: updates per second, CPU per update -----------------------------------------
+
+
+async def saturate(run: Saturation, profile: str | None) -> None:
+    users = make_users(run.users + WARM_UP)
+    async with FakeBotApi() as api:
+        with tempfile.TemporaryDirectory(prefix="bench-telegram-free-") as data:
+            proc = await start_bot(api, data, capped=False)
+            people = {u.index: chat(api, u.first_name, None) for u in users}
+            warm, timed = users[run.users :], users[: run.users]
+            await everyone([telegram_player(people[u.index], u) for u in warm])
+            if profile:
+                await ask(proc, "profile on")
+            before, start = (await ask(proc, "cpu"))["cpu_s"], time.monotonic()
+            finished, run.reply_s = await everyone(
+                [telegram_player(people[u.index], u) for u in timed]
+            )
+            run.elapsed_s = time.monotonic() - start
+            run.cpu_s = (await ask(proc, "cpu"))["cpu_s"] - before
+            if profile:
+                await ask(proc, f"profile off {profile}")
+            run.updates = len(run.reply_s)
+            run.rss_mb = (await ask(proc, "mem"))["rss_mb"]
+            run.engine = await ask(proc, f"engine {len(users)} {run.users}", wait_s=600)
+            await stop_bot(proc)
+    run.lost = run.users - finished
+    run.duplicates = sum(
+        repeats([(m.text, json.dumps(m.markup)) for m in people[u.index].inbox]) for u in timed
+    )
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def report_burst(capped: Burst) -> None:
+    cap = capped.cap
+    first, talking = capped.reply_s(True), capped.reply_s(False)
     print(
         f"capped at {cap:g} msg/s overall, 1/s per chat: {capped.users} users wrote /start, "
-        f"{capped.reminders} reminders queued; done in {capped.elapsed_s:.1f} s"
+        f"{capped.dialogues} went on with their registration, {capped.reminders} reminders "
+        f"queued; done in {capped.elapsed_s:.1f} s"
     )
     print(
         f"  sent {capped.send_rate:.2f} msg/s = {capped.send_rate / cap:.3f} of the cap; "
@@ -215,25 +310,65 @@ def report(capped: Run, free: Run) -> None:
         f"429 received {capped.throttled}, left unhandled {capped.unhandled_429}"
     )
     print(
-        f"  reply time p50 {capped.quantile(0.5):.1f} s, p99 {capped.quantile(0.99):.1f} s "
-        f"(at the cap, {capped.users} replies alone take {capped.users / cap:.0f} s); "
-        f"bot process RSS {capped.rss_mb:.0f} MB with {capped.users} conversations"
+        f"  first contacts' reply p50 {quantile(first, 0.5):.1f} s, p99 "
+        f"{quantile(first, 0.99):.1f} s (at the cap, {capped.users} replies alone take "
+        f"{capped.users / cap:.0f} s); excess over the ideal p50 "
+        f"{quantile(excess(capped.replies, cap), 0.5):.2f} s, p99 {excess_p99(capped):.2f} s; "
+        f"fairness {fairness(capped.replies, cap):.3f}"
     )
-    rate = free.users / free.reply_all_s if free.reply_all_s else float("nan")
     print(
-        f"cap off: {free.users} users answered in {free.reply_all_s:.1f} s = {rate:.0f} "
-        f"updates/s; reply p50 {free.quantile(0.5):.2f} s, p99 {free.quantile(0.99):.2f} s; "
-        f"lost {free.lost}; bot process RSS {free.rss_mb:.0f} MB"
+        f"  in a dialogue meanwhile: {len(talking)} replies, p50 {quantile(talking, 0.5):.2f} s, "
+        f"p99 {quantile(talking, 0.99):.2f} s, max {quantile(talking, 1.0):.2f} s; "
+        f"bot process RSS {capped.rss_mb:.0f} MB"
+    )
+
+
+def report_free(free: Saturation) -> None:
+    print(
+        f"cap off: {free.users} users registered at once, {free.updates} updates in "
+        f"{free.elapsed_s:.1f} s = {free.per_second:.0f} updates/s; reply p50 "
+        f"{quantile(free.reply_s, 0.5) * 1000:.0f} ms, "
+        f"p99 {quantile(free.reply_s, 0.99) * 1000:.0f} ms; "
+        f"lost {free.lost}, duplicated {free.duplicates}; RSS {free.rss_mb:.0f} MB"
+    )
+    print(
+        f"  CPU per update: the bot process {free.cpu_ms:.3f} ms; the engine alone "
+        f"{free.engine_cpu_ms:.3f} ms per message ({free.engine['messages']:.0f} messages, "
+        f"{free.engine['messages'] / free.engine['wall_s']:.0f}/s); the channel adds "
+        f"{free.cpu_ms - free.engine_cpu_ms:.3f} ms = {free.channel_over_engine:.2f}x the engine"
+    )
+
+
+def excess_p99(run: Burst) -> float:
+    return quantile(excess(run.replies, run.cap), 0.99)
+
+
+def last_line(capped: Burst, free: Saturation) -> str:
+    return (
+        f"send_rate/cap={capped.send_rate / capped.cap:.3f} lost={capped.lost} "
+        f"sent_twice={capped.duplicates} unhandled_429={capped.unhandled_429} "
+        f"reply_p99_s={quantile(capped.reply_s(True), 0.99):.1f} "
+        f"excess_p99_s={excess_p99(capped):.2f} "
+        f"dialogue_p99_s={quantile(capped.reply_s(False), 0.99):.2f} "
+        f"fairness={fairness(capped.replies, capped.cap):.3f} "
+        f"updates_per_s={free.per_second:.0f} "
+        f"telegram_cpu/engine_cpu={free.channel_over_engine:.2f}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.telegram", description=__doc__)
-    p.add_argument("--users", type=int, default=5000)
+    p.add_argument("--users", type=int, default=5000, help="first contacts in the burst")
     p.add_argument("--reminders", type=int, default=2000)
+    p.add_argument("--dialogues", type=int, default=60, help="people mid-dialogue meanwhile")
     p.add_argument("--cap", type=float, default=30.0, help="Telegram's messages/s (default 30)")
     p.add_argument("--spread-s", type=float, default=3.0, help="the users write within this")
-    p.add_argument("--quick", action="store_true", help="500 users and 200 reminders")
+    p.add_argument("--dialogue-spread-s", type=float, default=90.0)
+    p.add_argument("--think-s", type=float, default=1.0, help="pause before each answer")
+    p.add_argument("--free-users", type=int, default=1000, help="registering at once, cap off")
+    p.add_argument("--quick", action="store_true", help="500 users, 200 reminders, 20 + 200")
+    p.add_argument("--only-free", action="store_true", help="the cap-off run only")
+    p.add_argument("--profile", metavar="PATH", help="cProfile the bot while saturated")
     p.add_argument("--bot", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--api-url", help=argparse.SUPPRESS)
     p.add_argument("--token", help=argparse.SUPPRESS)
@@ -242,14 +377,20 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.bot:
         return asyncio.run(serve_bot(args.api_url, args.token, args.data, not args.no_cap))
-    users, reminders = (500, 200) if args.quick else (args.users, args.reminders)
-    capped = asyncio.run(burst(users, reminders, args.cap, args.spread_s))
-    free = asyncio.run(burst(users, 0, None, 0.0))
-    report(capped, free)
-    print(
-        f"send_rate/cap={capped.send_rate / args.cap:.3f} lost={capped.lost} "
-        f"unhandled_429={capped.unhandled_429} reply_p99_s={capped.quantile(0.99):.1f}"
-    )
+    if args.quick:
+        args.users, args.reminders, args.dialogues, args.free_users = 500, 200, 20, 200
+        args.dialogue_spread_s = 10.0
+    free = Saturation(args.free_users)
+    asyncio.run(saturate(free, args.profile))
+    capped = Burst(args.users, args.reminders, args.dialogues, args.cap)
+    if not args.only_free:
+        asyncio.run(burst(capped, args.spread_s, args.dialogue_spread_s, args.think_s))
+    print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
+    if not args.only_free:
+        report_burst(capped)
+    report_free(free)
+    if not args.only_free:
+        print(last_line(capped, free))
     return 0
 
 
