@@ -18,7 +18,6 @@ from aiohttp import web
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.conversation import ConversationEngine
 from bot.delivery import OutboxDelivery
@@ -32,11 +31,12 @@ from bot.telegram.errors import (
     TelegramStartError,
     TelegramUnreachable,
 )
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.inbound import CHANNEL, Incoming, read_update
 from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
-from bot.telegram.transport import TelegramTransport
+from bot.telegram.transport import Sent, TelegramTransport
 from bot.telegram.updates import PerChatOrder
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
@@ -101,15 +101,17 @@ class TelegramChannel:
         self._webhook_secret = webhook_secret or ""
         self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
-        self._app = _build(token, self._api_url, self._mode, max_running)
+        self._request = _request(token, self._api_url, Sender.IN_FLIGHT + 8, read_timeout=15.0)
+        self._updates_request = _request(token, self._api_url, 2, read_timeout=15.0)
+        self._app = _build(token, self._api_url, self._request, self._updates_request, max_running)
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._app.add_error_handler(self._on_error)
         self.memory = ChatMemory()
         self._ids = ChoiceIds()
         self._renderer = Renderer(self._ids)
         self.limiter = SendLimiter(limits)
-        self.sender: Sender[TelegramMessage, Message] = Sender(
-            TelegramTransport(self._app.bot), self.limiter, retry, name="Telegram"
+        self.sender: Sender[TelegramMessage, Sent] = Sender(
+            TelegramTransport(self._app.bot, self._request), self.limiter, retry, name="Telegram"
         )
         self.delivery = OutboxDelivery(
             CHANNEL,
@@ -125,6 +127,7 @@ class TelegramChannel:
         )
         self._poller = Poller(
             self._app.bot,
+            self._updates_request,
             self.handle_update,
             timeout_s=poll_timeout_s,
             allowed_updates=ALLOWED_UPDATES,
@@ -395,14 +398,26 @@ def _button_label(message: Message, data: str | None) -> str | None:
     return None
 
 
-def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
+def _request(token: str, api_url: str, connections: int, read_timeout: float) -> AiohttpRequest:
+    return AiohttpRequest(
+        base_url=f"{api_url}/bot{token}", connections=connections, read_timeout=read_timeout
+    )
+
+
+def _build(
+    token: str,
+    api_url: str,
+    request: AiohttpRequest,
+    updates_request: AiohttpRequest,
+    max_running: int,
+) -> TgApp:
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=Sender.IN_FLIGHT + 8, read_timeout=15.0))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=15.0))
+        .request(request)
+        .get_updates_request(updates_request)
         .concurrent_updates(PerChatOrder(max_running))
         .job_queue(None)
     )

@@ -7,6 +7,12 @@ never passes the oldest update still being handled. Updates fetched again meanwh
 are in flight) are skipped, so nothing is handled twice, and a slow chat does not hold the
 others back. An update whose unit committed but whose answer a crash cut off comes back
 after the restart, and the engine answers it with the reply it recorded.
+
+While updates are in flight, Telegram answers getUpdates at once with them again (they
+are not confirmed), up to 100 from the offset. So the updates come as JSON and only
+those never fetched before become PTB Updates, and while nothing new comes the poller
+asks again only when an update ends or a moment passed, at most every MIN_REPOLL_S: the
+CPU that costs stays bounded however many updates are in flight.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.telegram.http import AiohttpRequest
+
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Update], Coroutine[Any, Any, None]]
@@ -28,12 +36,16 @@ Handle = Callable[[Update], Coroutine[Any, Any, None]]
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 # a new update of another chat waits at most this long behind one that takes its time
 IN_FLIGHT_WAIT_S = 0.25
+# while every update fetched is in flight, getUpdates at most this often (each answer
+# repeats up to 100 updates in flight)
+MIN_REPOLL_S = 0.02
 
 
 class Poller:
     def __init__(
         self,
         bot: Bot,
+        request: AiohttpRequest,
         handle: Handle,
         *,
         timeout_s: int,
@@ -41,6 +53,7 @@ class Poller:
         max_in_flight: int = 500,
     ) -> None:
         self._bot = bot
+        self._request = request
         self._handle = handle
         self._timeout_s = timeout_s
         self._allowed = list(allowed_updates)
@@ -58,6 +71,7 @@ class Poller:
         """Raises TelegramError when Telegram refuses (then nothing runs)."""
         await self._bot.delete_webhook(drop_pending_updates=False)  # polling needs none
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
+        self._task.add_done_callback(_ended)
 
     async def stop(self) -> None:
         """No more fetching; the updates in flight are still handled (see `drained`)."""
@@ -81,12 +95,9 @@ class Poller:
             if len(self._in_flight) >= self._max_in_flight:
                 self._room.clear()
                 await self._room.wait()
+            asked_at = asyncio.get_running_loop().time()
             try:
-                updates = await self._bot.get_updates(
-                    offset=self.offset or None,
-                    timeout=self._timeout_s,
-                    allowed_updates=self._allowed,
-                )
+                updates = await self._fetch()
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
@@ -107,13 +118,32 @@ class Poller:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(IN_FLIGHT_WAIT_S):
                         await self._room.wait()
+                since = asyncio.get_running_loop().time() - asked_at
+                if since < MIN_REPOLL_S:
+                    await asyncio.sleep(MIN_REPOLL_S - since)
 
-    def _take(self, update: Update) -> bool:
+    async def _fetch(self) -> list[dict[str, Any]]:
+        """getUpdates as JSON; a long poll only when nothing is in flight (else Telegram
+        answers at once anyway)."""
+        timeout = 0 if self._in_flight else self._timeout_s
+        params: dict[str, Any] = {"timeout": timeout, "allowed_updates": self._allowed}
+        if self.offset:
+            params["offset"] = self.offset
+        read_timeout = (self._request.read_timeout or 0) + timeout
+        updates = await self._request.call("getUpdates", params, read_timeout=read_timeout)
+        return updates if isinstance(updates, list) else []
+
+    def _take(self, data: dict[str, Any]) -> bool:
         """Starts handling an update fetched for the first time (True)."""
-        uid = update.update_id
-        if uid in self._in_flight or uid < self._next:
+        uid = data.get("update_id")
+        if not isinstance(uid, int) or uid in self._in_flight or uid < self._next:
             return False  # fetched again while in flight, or handled already
         self._next = max(self._next, uid + 1)
+        try:
+            update = Update.de_json(data, self._bot)
+        except Exception as exc:  # PTB raises whatever the malformed part provokes
+            log.error("Telegram: update %d not understood (%s), skipped", uid, type(exc).__name__)
+            return True
         task = asyncio.create_task(self._handle(update), name=f"telegram-update-{uid}")
         self._in_flight[uid] = task
         task.add_done_callback(lambda _: self._done(uid))
@@ -122,6 +152,12 @@ class Poller:
     def _done(self, uid: int) -> None:
         self._in_flight.pop(uid, None)
         self._room.set()
+
+
+def _ended(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        log.error("Telegram: polling stopped by an error", exc_info=error)
 
 
 def _seconds(retry_after: int | timedelta) -> float:
