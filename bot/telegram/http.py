@@ -15,9 +15,10 @@ are mostly known already).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
+from telegram import InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -66,18 +67,20 @@ class AiohttpRequest(BaseRequest):
         self._session = None
 
     async def call(
-        self, method: str, params: dict[str, Any], read_timeout: float | None = None
+        self,
+        method: str,
+        params: dict[str, Any],
+        read_timeout: float | None = None,
+        files: dict[str, InputFile] | None = None,
     ) -> Any:
-        """A Bot API method with JSON-ready parameters; its result as JSON. Raises PTB's
-        errors (RetryAfter, Forbidden, BadRequest, NetworkError, ...), as Bot's methods do."""
-        # PTB's RequestParameter (internal to PTB, pinned at 22.8): a name and a JSON value
-        data = RequestData(
-            [
-                RequestParameter(name, value, None)
-                for name, value in params.items()
-                if value is not None
-            ]
-        )
+        """A Bot API method with JSON-ready parameters (None: left out) and files; its
+        result as JSON. Raises PTB's errors (RetryAfter, Forbidden, BadRequest,
+        NetworkError, ...), as Bot's methods do."""
+        # PTB's RequestParameter (internal to PTB, pinned at 22.8): a name, a JSON value
+        # and the files that go with it
+        parameters = [RequestParameter(n, v, None) for n, v in params.items() if v is not None]
+        parameters += [RequestParameter(n, None, [f]) for n, f in (files or {}).items()]
+        data = RequestData(parameters)
         timeout = self.DEFAULT_NONE if read_timeout is None else read_timeout
         return await self.post(f"{self.base_url}/{method}", data, read_timeout=timeout)
 
@@ -124,13 +127,14 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
 
 
-def _multipart(request_data: RequestData, files: dict[str, Any]) -> aiohttp.FormData:
+def _multipart(
+    request_data: RequestData, files: dict[str, tuple[str, bytes | IO[bytes], str]]
+) -> aiohttp.FormData:
+    """The parameters as form fields (objects as JSON), the files as parts of their own."""
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
-    for name, part in files.items():
-        filename, content, mime = part if len(part) == 3 else (*part, None)  # type: ignore[misc]
-        if hasattr(content, "read"):
-            content = content.read()
-        form.add_field(name, content, filename=filename, content_type=mime)
+    for name, (filename, content, mime) in files.items():
+        data = content if isinstance(content, bytes) else content.read()
+        form.add_field(name, data, filename=filename, content_type=mime)
     return form

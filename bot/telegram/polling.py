@@ -9,8 +9,8 @@ others back. An update whose unit committed but whose answer a crash cut off com
 after the restart, and the engine answers it with the reply it recorded.
 
 While updates are in flight, Telegram answers getUpdates at once with them again (they
-are not confirmed), up to 100 from the offset. So the updates come as JSON and only
-those never fetched before become PTB Updates, and while nothing new comes the poller
+are not confirmed), up to 100 from the offset. So those fetched before are skipped by
+their update_id, and while nothing new comes the poller
 asks again only when an update ends or a moment passed, at most every MIN_REPOLL_S: the
 CPU that costs stays bounded however many updates are in flight.
 """
@@ -24,14 +24,14 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.telegram.http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Update], Coroutine[Any, Any, None]]
+Handle = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 # a new update of another chat waits at most this long behind one that takes its time
@@ -139,12 +139,7 @@ class Poller:
         if not isinstance(uid, int) or uid in self._in_flight or uid < self._next:
             return False  # fetched again while in flight, or handled already
         self._next = max(self._next, uid + 1)
-        try:
-            update = Update.de_json(data, self._bot)
-        except Exception as exc:  # PTB raises whatever the malformed part provokes
-            log.error("Telegram: update %d not understood (%s), skipped", uid, type(exc).__name__)
-            return True
-        task = asyncio.create_task(self._handle(update), name=f"telegram-update-{uid}")
+        task = asyncio.create_task(self._handle(data), name=f"telegram-update-{uid}")
         self._in_flight[uid] = task
         task.add_done_callback(lambda _: self._done(uid))
         return True

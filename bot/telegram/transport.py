@@ -1,4 +1,4 @@
-"""Telegram as the shared sender's transport: one message posted through PTB's Bot.
+"""Telegram as the shared sender's transport: one message posted to the Bot API.
 
 Telegram's answers become the shared sender's outcomes: 429 is Throttled (retry_after),
 403 (the person blocked the bot) or a chat that does not exist is RecipientGone, network
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot
+from telegram import InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -35,8 +35,7 @@ _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid")
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot, request: AiohttpRequest) -> None:
-        self._bot = bot
+    def __init__(self, request: AiohttpRequest) -> None:
         self._request = request
 
     async def post(self, chat_id: ChatId, message: TelegramMessage) -> Sent:
@@ -57,24 +56,20 @@ class TelegramTransport:
     async def _post(self, chat_id: int, message: TelegramMessage) -> Sent:
         if message.qr is not None:
             png = await asyncio.to_thread(qr_png, message.qr)
-            photo = await self._bot.send_photo(
-                chat_id,
-                photo=png,
-                filename="qr.png",
-                caption=message.text or None,
-                parse_mode=ParseMode.HTML if message.text else None,
-                reply_markup=message.markup,
-            )
-            return Sent(photo.message_id)
-        # Straight to the Bot API: nobody reads the Message PTB would build of the answer
-        params: dict[str, Any] = {
+            params: dict[str, Any] = {"chat_id": chat_id, "reply_markup": message.markup}
+            if message.text:
+                params |= {"caption": message.text, "parse_mode": ParseMode.HTML.value}
+            photo = {"photo": InputFile(png, filename="qr.png", attach=False)}
+            sent = await self._request.call("sendPhoto", params, files=photo)
+            return Sent(int(sent["message_id"]))
+        # Nobody reads the Message PTB would build of the answer: the JSON is enough
+        params = {
             "chat_id": chat_id,
             "text": message.text,
             "parse_mode": ParseMode.HTML.value,
             "link_preview_options": _NO_PREVIEW,
+            "reply_markup": message.markup,
         }
-        if message.markup is not None:
-            params["reply_markup"] = message.markup.to_dict()
         sent = await self._request.call("sendMessage", params)
         return Sent(int(sent["message_id"]))
 
