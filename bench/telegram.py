@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -55,13 +56,14 @@ from flows.engine.messages import ConversationKey, Msg
 from flows.engine.notify import notify
 from flows.engine.records import Unit
 from tests.fakes.bot_api_server import Cap, FakeBotApi
-from tests.fakes.bot_api_users import FakeUser
+from tests.fakes.bot_api_users import BotMessage, FakeUser
 
 __all__ = ["ROOT", "UNCAPPED", "start_bot", "stop_bot"]
 
 ROOT = Path(__file__).resolve().parent.parent
 STALL_S = 60.0  # no message sent for this long: what is missing is lost
 WARM_UP = 100  # people registered through the bot first, untimed (cap off)
+CPU_EVERY_S = 0.5
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Burst:
     duplicates: int = 0
     unhandled_429: int = 0
     throttled: int = 0
+    stuck: int = 0  # people mid-dialogue answered, but not the way bench/dialogue.py goes on
     replies: list[Reply] = field(default_factory=list)
     rss_mb: float = 0.0
 
@@ -178,12 +181,30 @@ async def queue_reminders(data: str, people: list[FakeUser]) -> None:
     await app.close()
 
 
-async def until_all_sent(api: FakeBotApi, expected: int) -> None:
-    """Until every expected message is sent, or nothing more is sent for STALL_S."""
-    while len(api.sent) < expected:
+class Answered:
+    """How many of the people who get one message (a reply to /start, a reminder) got it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def inbox(self) -> Inbox:
+        answered = self
+
+        class FirstCounted(Inbox):
+            def append(self, message: BotMessage) -> None:
+                if not self:  # the first message
+                    answered.count += 1
+                super().append(message)
+
+        return FirstCounted()
+
+
+async def until_all_sent(api: FakeBotApi, answered: Answered, expected: int) -> None:
+    """Until every expected person has their message, or nothing more is sent for STALL_S."""
+    while answered.count < expected:
         before = len(api.sent)
         try:
-            await api.wait_until(lambda: len(api.sent) >= expected, wait_s=STALL_S)
+            await api.wait_until(lambda: answered.count >= expected, wait_s=STALL_S)
         except TimeoutError:
             if len(api.sent) == before:
                 return
@@ -201,16 +222,21 @@ async def write_start(writers: list[FakeUser], spread_s: float) -> dict[int, flo
     return wrote
 
 
-def chat(api: FakeBotApi, name: str, language: str | None = "sr") -> FakeUser:
+def chat(
+    api: FakeBotApi, name: str, language: str | None = "sr", inbox: Inbox | None = None
+) -> FakeUser:
     person = api.user(name, language_code=language)
-    person.inbox = Inbox()
+    person.inbox = inbox if inbox is not None else Inbox()
     return person
 
 
 async def burst(run: Burst, spread_s: float, dialogue_spread_s: float, think_s: float) -> None:
     async with FakeBotApi(cap=Cap(run.cap, burst=5), chat_cap=Cap(1.0, burst=4)) as api:
-        writers = [chat(api, f"Грађанин {i}") for i in range(run.users)]
-        reminded = [chat(api, f"Подсетник {i}") for i in range(run.reminders)]
+        answered = Answered()
+        writers = [chat(api, f"Грађанин {i}", inbox=answered.inbox()) for i in range(run.users)]
+        reminded = [
+            chat(api, f"Подсетник {i}", inbox=answered.inbox()) for i in range(run.reminders)
+        ]
         talking = [InDialogue(chat(api, u.first_name), u) for u in make_users(run.dialogues)]
         with tempfile.TemporaryDirectory(prefix="bench-telegram-") as data:
             if reminded:
@@ -225,10 +251,9 @@ async def burst(run: Burst, spread_s: float, dialogue_spread_s: float, think_s: 
                 )
             )
             wrote = await write_start(writers, spread_s)
-            await going_on
-            expected = run.users + run.reminders + sum(len(d.inbox) for d in talking)
-            await until_all_sent(api, expected)
-            run.elapsed_s = time.monotonic() - start
+            await until_all_sent(api, answered, run.users + run.reminders)
+            await going_on  # a person who cannot go on waits out a timeout meanwhile
+            run.elapsed_s = max(m.sent_at for m in api.sent) - start
             run.rss_mb = (await ask(proc, "mem"))["rss_mb"]
             await stop_bot(proc)
         measure_burst(run, api, writers, reminded, talking, wrote)
@@ -253,7 +278,9 @@ def measure_burst(
             if msgs
         ]
     once = writers + reminded
-    run.lost = sum(1 for p in once if not p.inbox) + sum(1 for d in talking if not d.finished)
+    run.lost = sum(1 for p in once if not p.inbox)
+    run.lost += sum(1 for d in talking if not d.finished and not d.stuck)
+    run.stuck = sum(1 for d in talking if d.stuck)
     run.duplicates = sum(len(p.inbox) - 1 for p in once if len(p.inbox) > 1)
     run.duplicates += sum(
         repeats([(m.text, json.dumps(m.markup)) for m in d.inbox]) for d in talking
@@ -275,14 +302,21 @@ async def saturate(run: Saturation, profile: str | None) -> None:
             await everyone([telegram_player(people[u.index], u) for u in warm])
             if profile:
                 await ask(proc, "profile on")
-            before, start = (await ask(proc, "cpu"))["cpu_s"], time.monotonic()
+            start = time.monotonic()
+            cpu_samples: list[tuple[float, float]] = []
+            done = asyncio.Event()
+            cpu = asyncio.create_task(sample_cpu(proc, cpu_samples, done))
             finished, run.reply_s = await everyone(
                 [telegram_player(people[u.index], u) for u in timed]
             )
-            run.elapsed_s = time.monotonic() - start
-            run.cpu_s = (await ask(proc, "cpu"))["cpu_s"] - before
+            done.set()
+            await cpu
             if profile:
                 await ask(proc, f"profile off {profile}")
+            # A person who cannot go on waits out a timeout: the run ended with the last reply.
+            last = max(m.sent_at for m in api.sent)
+            run.elapsed_s = last - start
+            run.cpu_s = cpu_until(cpu_samples, last)
             run.updates = len(run.reply_s)
             run.rss_mb = (await ask(proc, "mem"))["rss_mb"]
             run.engine = await ask(proc, f"engine {len(users)} {run.users}", wait_s=600)
@@ -291,6 +325,23 @@ async def saturate(run: Saturation, profile: str | None) -> None:
     run.duplicates = sum(
         repeats([(m.text, json.dumps(m.markup)) for m in people[u.index].inbox]) for u in timed
     )
+
+
+async def sample_cpu(
+    proc: asyncio.subprocess.Process, samples: list[tuple[float, float]], done: asyncio.Event
+) -> None:
+    """The bot's CPU time every CPU_EVERY_S, (when, seconds), until done."""
+    while not done.is_set():
+        samples.append((time.monotonic(), (await ask(proc, "cpu"))["cpu_s"]))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), CPU_EVERY_S)
+    samples.append((time.monotonic(), (await ask(proc, "cpu"))["cpu_s"]))
+
+
+def cpu_until(samples: list[tuple[float, float]], end: float) -> float:
+    """CPU spent from the first sample to the first one taken after `end`."""
+    after = next((cpu for at, cpu in samples if at >= end), samples[-1][1])
+    return after - samples[0][1]
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -317,7 +368,8 @@ def report_burst(capped: Burst) -> None:
         f"fairness {fairness(capped.replies, cap):.3f}"
     )
     print(
-        f"  in a dialogue meanwhile: {len(talking)} replies, p50 {quantile(talking, 0.5):.2f} s, "
+        f"  in a dialogue meanwhile ({capped.stuck} could not go on as scripted): "
+        f"{len(talking)} replies, p50 {quantile(talking, 0.5):.2f} s, "
         f"p99 {quantile(talking, 0.99):.2f} s, max {quantile(talking, 1.0):.2f} s; "
         f"bot process RSS {capped.rss_mb:.0f} MB"
     )

@@ -20,6 +20,11 @@ BEFORE_BURST = 2  # steps played before the burst: /start and the language
 WAIT_S = 300.0  # longer without an answer: the person is lost
 
 
+class Stuck(Exception):
+    """The bot answered, but not with the button the person means to press next: the
+    dialogue went another way (counted apart from lost replies)."""
+
+
 @dataclass
 class Step:
     written: float
@@ -32,6 +37,7 @@ class InDialogue:
     user: User
     steps: list[Step] = field(default_factory=list)  # those played during the burst
     finished: bool = False
+    stuck: bool = False
 
     @property
     def inbox(self) -> Inbox:
@@ -51,7 +57,9 @@ class InDialogue:
                 self.steps.append(await self._say(say))
                 await asyncio.sleep(think_s)
             self.finished = True
-        except (TimeoutError, LookupError):
+        except Stuck:
+            self.stuck = True
+        except TimeoutError:
             self.finished = False
 
     def replies(self) -> list[tuple[Step, list[BotMessage]]]:
@@ -76,10 +84,13 @@ class InDialogue:
 
     async def _with_button(self, data: str) -> BotMessage:
         """The latest message with that button (the rest of a reply may be on its way)."""
-        async with asyncio.timeout(WAIT_S):
-            while True:
-                for message in reversed(self.inbox):
-                    if any(d == data for _, d in message.inline_buttons):
-                        return message
-                self.inbox.arrived.clear()
-                await self.inbox.arrived.wait()
+        try:
+            async with asyncio.timeout(WAIT_S):
+                while True:
+                    for message in reversed(self.inbox):
+                        if any(d == data for _, d in message.inline_buttons):
+                            return message
+                    self.inbox.arrived.clear()
+                    await self.inbox.arrived.wait()
+        except TimeoutError:
+            raise Stuck(data) from None
