@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -292,7 +293,7 @@ def measure_burst(
 # -- 2. cap off: updates per second, CPU per update -----------------------------------------
 
 
-async def saturate(run: Saturation, profile: str | None) -> None:
+async def saturate(run: Saturation, profile: str | None, py_spy: str | None) -> None:
     users = make_users(run.users + WARM_UP)
     async with FakeBotApi() as api:
         with tempfile.TemporaryDirectory(prefix="bench-telegram-free-") as data:
@@ -300,6 +301,7 @@ async def saturate(run: Saturation, profile: str | None) -> None:
             people = {u.index: chat(api, u.first_name, None) for u in users}
             warm, timed = users[run.users :], users[: run.users]
             await everyone([telegram_player(people[u.index], u) for u in warm])
+            spy = await start_py_spy(proc.pid, py_spy) if py_spy else None
             if profile:
                 await ask(proc, "profile on")
             start = time.monotonic()
@@ -313,6 +315,9 @@ async def saturate(run: Saturation, profile: str | None) -> None:
             await cpu
             if profile:
                 await ask(proc, f"profile off {profile}")
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled
+                await spy.wait()
             # A person who cannot go on waits out a timeout: the run ended with the last reply.
             last = max(m.sent_at for m in api.sent)
             run.elapsed_s = last - start
@@ -325,6 +330,20 @@ async def saturate(run: Saturation, profile: str | None) -> None:
     run.duplicates = sum(
         repeats([(m.text, json.dumps(m.markup)) for m in people[u.index].inbox]) for u in timed
     )
+
+
+async def start_py_spy(pid: int, out: str) -> asyncio.subprocess.Process:
+    """py-spy (PY_SPY, or on the PATH) sampling the bot while it holds the GIL: where the
+    CPU of the event loop and of every other thread goes, with little overhead."""
+    spy = await asyncio.create_subprocess_exec(
+        os.environ.get("PY_SPY", "py-spy"),
+        *("record", "--pid", str(pid), "--gil", "--rate", "250", "--format", "raw"),
+        *("--output", out),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(1.0)  # attached
+    return spy
 
 
 async def sample_cpu(
@@ -421,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="500 users, 200 reminders, 20 + 200")
     p.add_argument("--only-free", action="store_true", help="the cap-off run only")
     p.add_argument("--profile", metavar="PATH", help="cProfile the bot while saturated")
+    p.add_argument("--py-spy", metavar="PATH", help="py-spy the bot while saturated (raw)")
     p.add_argument("--bot", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--api-url", help=argparse.SUPPRESS)
     p.add_argument("--token", help=argparse.SUPPRESS)
@@ -433,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         args.users, args.reminders, args.dialogues, args.free_users = 500, 200, 20, 200
         args.dialogue_spread_s = 10.0
     free = Saturation(args.free_users)
-    asyncio.run(saturate(free, args.profile))
+    asyncio.run(saturate(free, args.profile, args.py_spy))
     capped = Burst(args.users, args.reminders, args.dialogues, args.cap)
     if not args.only_free:
         asyncio.run(burst(capped, args.spread_s, args.dialogue_spread_s, args.think_s))
