@@ -3,8 +3,11 @@
 Every channel (Telegram, Viber) sends through one of these, set to that messenger's
 published limits (SendLimits): a bot-wide pace and a per-chat pace with a short burst.
 Every send first waits for its chat's turn, then for a slot of the bot-wide pace; among
-sends waiting for the bot-wide slot, replies to people in a conversation go before queued
-notifications, whatever order they arrived in.
+sends waiting for the bot-wide slot, replies to people in the middle of a dialogue go
+first, then replies to people who just opened the bot (thousands may at once, after a TV
+announcement: they wait their turn, the dialogues do not wait behind them), then queued
+notifications, whatever order they arrived in. A send that finds nobody waiting and the
+slot free goes at once, without a round through the pacing task.
 
 When the messenger refuses (rate limited) chats that had no other message lately, again
 and again, it is the bot-wide limit that is hit: the pace slows down by a tenth, and
@@ -22,8 +25,9 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-URGENT = 0  # a reply to someone in a conversation
-QUEUED = 1  # a notification from the outbox
+URGENT = 0  # a reply to someone in the middle of a dialogue
+FIRST_CONTACT = 1  # a reply to someone who just opened the bot (/start)
+QUEUED = 2  # a notification from the outbox
 
 
 ChatId = Hashable  # a channel's own chat id (Telegram: an int, Viber: a string)
@@ -94,6 +98,10 @@ class SendLimiter:
             await asyncio.sleep(delay)
 
     async def _bot_slot(self, priority: int) -> None:
+        now = self._clock()
+        if not self._waiting and now >= self._next_slot:
+            self._grant(now)
+            return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), granted))
         if self._pump is None or self._pump.done():
@@ -115,16 +123,18 @@ class SendLimiter:
             if granted.done():  # its sender was cancelled
                 continue
             granted.set_result(None)
-            if self._rate < self.limits.per_second and now - self._slowed_at > self._CALM_S:
-                self._rate = min(self.limits.per_second, self._rate + 0.05 * self._rate)
-                self._slowed_at = now - self._CALM_S + 0.5  # the next step in half a second
-            # Woken a little late (a busy loop), keep to the schedule rather than lose the
-            # lateness on every slot; after a pause, start afresh from now.
-            interval = 1.0 / self._rate
-            late = now - self._next_slot
-            self._next_slot = (
-                self._next_slot if late < self._CATCH_UP * interval else now
-            ) + interval
+            self._grant(now)
+
+    def _grant(self, now: float) -> None:
+        """A slot was given at `now`: when the next one is."""
+        if self._rate < self.limits.per_second and now - self._slowed_at > self._CALM_S:
+            self._rate = min(self.limits.per_second, self._rate + 0.05 * self._rate)
+            self._slowed_at = now - self._CALM_S + 0.5  # the next step in half a second
+        # Woken a little late (a busy loop), keep to the schedule rather than lose the
+        # lateness on every slot; after a pause, start afresh from now.
+        interval = 1.0 / self._rate
+        late = now - self._next_slot
+        self._next_slot = (self._next_slot if late < self._CATCH_UP * interval else now) + interval
 
     def throttled(self, chat_id: ChatId, retry_after: float) -> None:
         """The messenger refused for the rate (Telegram's 429): hold this chat back for

@@ -21,7 +21,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.conversation import ConversationEngine
 from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
-from bot.pacing import URGENT, SendLimiter, SendLimits
+from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits
 from bot.sending import RetryPolicy, Sender
 from bot.telegram.buttons import Buttons
 from bot.telegram.chats import ChatMemory, ChoiceIds, LanguageHooks
@@ -40,7 +40,7 @@ from bot.telegram.text import escape
 from bot.telegram.transport import Sent, TelegramTransport
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
-from flows.engine.messages import Outbound, is_page_turn
+from flows.engine.messages import Command, Outbound, is_page_turn
 from flows.engine.ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
@@ -272,9 +272,12 @@ class TelegramChannel:
         turned = is_page_turn(incoming.inbound.choice)
         if turned and await self._buttons.turn_page(incoming, replies):
             return
-        await self.send_replies(replies)
+        # /start is what Telegram sends when someone opens the bot: after a TV
+        # announcement thousands do at once, and people already in a dialogue go first
+        opened = incoming.inbound.command is Command.START
+        await self.send_replies(replies, FIRST_CONTACT if opened else URGENT)
 
-    async def send_replies(self, replies: list[Outbound]) -> None:
+    async def send_replies(self, replies: list[Outbound], priority: int = URGENT) -> None:
         """Send the engine's replies now, in order, ahead of queued notifications."""
         for outbound in replies:
             if outbound.key.channel != CHANNEL:
@@ -290,7 +293,7 @@ class TelegramChannel:
                 await self.sender.send(
                     chat_id,
                     rendered.messages,
-                    priority=URGENT,
+                    priority=priority,
                     max_wait_s=self._reply_max_wait_s,
                 )
             except (RecipientGone, TryLater) as exc:

@@ -10,15 +10,14 @@ after the restart, and the engine answers it with the reply it recorded.
 
 While updates are in flight, Telegram answers getUpdates at once with them again (they
 are not confirmed), up to 100 from the offset. So those fetched before are skipped by
-their update_id, and while nothing new comes the poller
-asks again only when an update ends or a moment passed, at most every MIN_REPOLL_S: the
-CPU that costs stays bounded however many updates are in flight.
+their update_id, the poller asks again every REPOLL_S (not in a loop), and not at all
+while 100 are in flight (nothing new could come): the CPU that costs stays bounded
+however many updates are in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
@@ -34,11 +33,10 @@ log = logging.getLogger(__name__)
 Handle = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
-# a new update of another chat waits at most this long behind one that takes its time
-IN_FLIGHT_WAIT_S = 0.25
-# while every update fetched is in flight, getUpdates at most this often (each answer
-# repeats up to 100 updates in flight)
-MIN_REPOLL_S = 0.02
+# While updates are in flight, getUpdates this often: Telegram answers at once (they are
+# unconfirmed) and repeats them, so a new update of another chat waits up to this long.
+REPOLL_S = 0.05
+GET_UPDATES_LIMIT = 100  # Telegram's most updates per getUpdates
 
 
 class Poller:
@@ -50,7 +48,7 @@ class Poller:
         *,
         timeout_s: int,
         allowed_updates: Sequence[str],
-        max_in_flight: int = 500,
+        max_in_flight: int = GET_UPDATES_LIMIT,
     ) -> None:
         self._bot = bot
         self._request = request
@@ -92,7 +90,9 @@ class Poller:
     async def _run(self) -> None:
         failures = 0
         while True:
-            if len(self._in_flight) >= self._max_in_flight:
+            while len(self._in_flight) >= self._max_in_flight:
+                # nothing new can come before the oldest in flight ends (the window of
+                # one getUpdates is full of updates in flight)
                 self._room.clear()
                 await self._room.wait()
             asked_at = asyncio.get_running_loop().time()
@@ -110,17 +110,13 @@ class Poller:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            new = [u for u in updates if self._take(u)]
-            if updates and not new:
-                # Telegram gives back what is unconfirmed at once: while only updates in
-                # flight are there, wait for one to end (or a moment) rather than spin
-                self._room.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(IN_FLIGHT_WAIT_S):
-                        await self._room.wait()
+            for update in updates:
+                self._take(update)
+            if self._in_flight:
+                # Telegram answers at once while updates are unconfirmed, with them again:
+                # ask again after a moment, not in a loop
                 since = asyncio.get_running_loop().time() - asked_at
-                if since < MIN_REPOLL_S:
-                    await asyncio.sleep(MIN_REPOLL_S - since)
+                await asyncio.sleep(max(0.0, REPOLL_S - since))
 
     async def _fetch(self) -> list[dict[str, Any]]:
         """getUpdates as JSON; a long poll only when nothing is in flight (else Telegram
