@@ -38,6 +38,7 @@ from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
 from bot.telegram.text import escape
 from bot.telegram.transport import Sent, TelegramTransport
+from bot.telegram.updates import UpdatesRequest
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Command, Outbound, is_page_turn
@@ -98,8 +99,11 @@ class TelegramChannel:
         self._webhook_secret = webhook_secret or ""
         self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
-        self._request = _request(token, self._api_url, Sender.IN_FLIGHT + 8, read_timeout=15.0)
-        self._updates_request = _request(token, self._api_url, 2, read_timeout=15.0)
+        base_url = f"{self._api_url}/bot{token}"
+        self._request = AiohttpRequest(
+            base_url=base_url, connections=Sender.IN_FLIGHT + 8, read_timeout=15.0
+        )
+        self._updates_request = UpdatesRequest(base_url=base_url, connections=2, read_timeout=15.0)
         self._bot = Bot(
             token,
             base_url=f"{self._api_url}/bot",
@@ -314,9 +318,3 @@ class TelegramChannel:
             await self.sender.send(
                 incoming.chat_id, [message], priority=URGENT, max_wait_s=self._reply_max_wait_s
             )
-
-
-def _request(token: str, api_url: str, connections: int, read_timeout: float) -> AiohttpRequest:
-    return AiohttpRequest(
-        base_url=f"{api_url}/bot{token}", connections=connections, read_timeout=read_timeout
-    )

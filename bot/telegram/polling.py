@@ -26,7 +26,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.updates import UpdatesRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Poller:
     def __init__(
         self,
         bot: Bot,
-        request: AiohttpRequest,
+        request: UpdatesRequest,
         handle: Handle,
         *,
         timeout_s: int,
@@ -126,6 +126,7 @@ class Poller:
         if self.offset:
             params["offset"] = self.offset
         read_timeout = (self._request.read_timeout or 0) + timeout
+        self._request.skip_below = self._next  # those we have: not read again
         updates = await self._request.call("getUpdates", params, read_timeout=read_timeout)
         return updates if isinstance(updates, list) else []
 
