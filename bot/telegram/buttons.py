@@ -15,7 +15,7 @@ from typing import Any
 from telegram.error import BadRequest, TelegramError
 
 from bot.telegram.chats import ChatMemory
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import BotApiRequest
 from bot.telegram.inbound import Incoming, Pressed, Shown
 from bot.telegram.render import Renderer, is_inline
 from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class Buttons:
-    def __init__(self, request: AiohttpRequest, memory: ChatMemory, renderer: Renderer) -> None:
+    def __init__(self, request: BotApiRequest, memory: ChatMemory, renderer: Renderer) -> None:
         self._request = request
         self._memory = memory
         self._renderer = renderer

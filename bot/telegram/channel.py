@@ -32,7 +32,7 @@ from bot.telegram.errors import (
     TelegramStartError,
     TelegramUnreachable,
 )
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import BotApiRequest
 from bot.telegram.inbound import CHANNEL, Incoming, Json, Malformed, read_update, update_chat
 from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
@@ -100,7 +100,7 @@ class TelegramChannel:
         self._poll_timeout_s = poll_timeout_s
         self._reply_max_wait_s = reply_max_wait_s
         base_url = f"{self._api_url}/bot{token}"
-        self._request = AiohttpRequest(
+        self._request = BotApiRequest(
             base_url=base_url, connections=Sender.IN_FLIGHT + 8, read_timeout=15.0
         )
         self._updates_request = UpdatesRequest(base_url=base_url, connections=2, read_timeout=15.0)

@@ -22,7 +22,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.pacing import ChatId
 from bot.qr import qr_png
 from bot.sending import NetworkTrouble, Throttled
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import BotApiRequest
 from bot.telegram.render import TelegramMessage
 from flows.engine.ports import RecipientGone
 
@@ -35,7 +35,7 @@ _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid")
 
 
 class TelegramTransport:
-    def __init__(self, request: AiohttpRequest) -> None:
+    def __init__(self, request: BotApiRequest) -> None:
         self._request = request
 
     async def post(self, chat_id: ChatId, message: TelegramMessage) -> Sent:

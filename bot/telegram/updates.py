@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import BotApiRequest
 
 _RESULT_LIST = re.compile(r'\s*\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*\[\s*')
 _UPDATE_START = re.compile(r'\{\s*"update_id"\s*:\s*(\d+)')
@@ -22,7 +22,7 @@ _NEXT = re.compile(r"\s*([,\]])\s*")
 _DECODER = json.JSONDecoder()
 
 
-class UpdatesRequest(AiohttpRequest):
+class UpdatesRequest(BotApiRequest):
     """The request getUpdates goes through; `skip_below`: the first update_id not
     fetched yet (set before each call)."""
 
