@@ -128,7 +128,9 @@ class TelegramChannel:
             hooks=LanguageHooks(self.memory),
             max_wait_s=notify_max_wait_s,
         )
-        self._handling: set[asyncio.Future[None]] = set()
+        self._handling = 0  # updates being handled now
+        self._all_handled = asyncio.Event()
+        self._all_handled.set()
         self._webhook = WebhookReceiver(self._webhook_secret, self.handle_update, webhook_path)
         self._poller = Poller(
             self._bot,
@@ -230,14 +232,13 @@ class TelegramChannel:
 
     async def drained(self) -> None:
         """Wait until every update received so far has been handled and answered."""
-        while self._handling:
-            await asyncio.gather(*self._handling, return_exceptions=True)
+        await self._all_handled.wait()
 
     async def handle_update(self, update: Json) -> None:
         """One update (the Bot API's JSON), handled to its end (the reply sent), in its
         chat's order. Malformed parts are logged and left out."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._handling.add(done)
+        self._handling += 1
+        self._all_handled.clear()
         try:
             await self._order.run(update_chat(update), self._on_update(update))
         except Malformed as exc:
@@ -248,8 +249,9 @@ class TelegramChannel:
                 "Telegram: error while handling an update: %s", type(error).__name__, exc_info=error
             )
         finally:
-            done.set_result(None)
-            self._handling.discard(done)
+            self._handling -= 1
+            if not self._handling:
+                self._all_handled.set()
 
     async def _abandon(self) -> None:
         with contextlib.suppress(Exception):

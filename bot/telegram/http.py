@@ -84,7 +84,7 @@ class BotApiRequest(BaseRequest):
             body, kind = _multipart(params, files)
             read_timeout = max(read_timeout or 0.0, self._media_write_timeout or 0.0)
         else:
-            body, kind = json.dumps(params).encode(), _JSON
+            body, kind = _json(params), _JSON
         status, payload = await self._post(
             method, body, kind, read_timeout if read_timeout is not None else self._read_timeout
         )
@@ -113,7 +113,7 @@ class BotApiRequest(BaseRequest):
             read_timeout = max(read_timeout or 0.0, self._media_write_timeout or 0.0)
         else:
             params = request_data.parameters if request_data is not None else {}
-            body, kind = json.dumps(params).encode(), _JSON
+            body, kind = _json(params), _JSON
         return await self._post(url[len(self._base_url) + 1 :], body, kind, read_timeout)
 
     async def _post(
@@ -133,6 +133,10 @@ class BotApiRequest(BaseRequest):
             raise TimedOut from err
         except WireError as err:
             raise NetworkError(f"Bot API server: {err}") from err
+
+
+def _json(params: dict[str, Any]) -> bytes:
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _refusal(status: int, payload: bytes) -> TelegramError:

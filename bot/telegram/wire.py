@@ -16,12 +16,14 @@ server never read the request). Connections idle for IDLE_S are closed first.
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 import time
 from collections import deque
 from urllib.parse import urlsplit
 
 IDLE_S = 30.0  # closed before the server's keep-alive would close them under us
+SWEEP_S = 0.25  # how often answers are checked against their deadline
 _HEADERS_MAX = 64 * 1024
 
 
@@ -49,6 +51,7 @@ class Connections:
         self._free = asyncio.Semaphore(limit)
         self._idle: deque[tuple[float, _Connection]] = deque()
         self._open: set[_Connection] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
 
     async def post(
         self,
@@ -69,6 +72,7 @@ class Connections:
             connection, reused = self._idle_connection(), True
             if connection is None:
                 connection, reused = await self._connect(connect_timeout), False
+            self._watch()
             try:
                 answer = await connection.exchange(request, read_timeout)
             except _Stale:
@@ -106,7 +110,25 @@ class Connections:
             raise WireError(f"cannot connect: {type(exc).__name__}") from None
         return connection
 
+    def _watch(self) -> None:
+        """Answers that do not come by their deadline fail with TimeoutError: one timer
+        for every connection, a few times a second, rather than one per request."""
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().call_later(SWEEP_S, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        now = asyncio.get_running_loop().time()
+        waiting = False
+        for connection in list(self._open):
+            waiting |= connection.expire(now)
+        if waiting:
+            self._watch()
+
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for connection in list(self._open):
             connection.close()
         self._idle.clear()
@@ -123,6 +145,7 @@ class _Connection(asyncio.Protocol):
         self._answer: asyncio.Future[tuple[int, bytes]] | None = None
         self._closed = False
         self._keep_alive = True
+        self._deadline = math.inf
 
     @property
     def reusable(self) -> bool:
@@ -134,19 +157,32 @@ class _Connection(asyncio.Protocol):
         self._registry.add(self)
 
     async def exchange(self, request: bytes, within_s: float | None) -> tuple[int, bytes]:
+        """The answer to the request; TimeoutError when it takes longer than within_s
+        (give or take SWEEP_S)."""
         if self._closed or self._transport is None:
             raise _Stale("closed")
-        answer: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         self._answer = answer
+        self._deadline = math.inf if within_s is None else loop.time() + within_s
         self._transport.write(request)
         try:
-            async with asyncio.timeout(within_s):
-                return await answer
+            return await answer
         except BaseException:
             self.close()  # what comes next on it would be the answer to this request
             raise
         finally:
             self._answer = None
+
+    def expire(self, now: float) -> bool:
+        """Fail an answer past its deadline; True while one is still awaited."""
+        answer = self._answer
+        if answer is None or answer.done():
+            return False
+        if now < self._deadline:
+            return True
+        answer.set_exception(TimeoutError())
+        return False
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data

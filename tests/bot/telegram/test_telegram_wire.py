@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.telegram.wire import Connections
 
-SLOW_S = 0.5
+SLOW_S = 1.5
 
 
 async def answer(request: web.Request) -> web.StreamResponse:
@@ -72,7 +72,7 @@ async def test_a_late_answer_is_a_timeout_and_never_taken_for_the_next_one(serve
     wire = Connections(server, limit=1, user_agent="test")
 
     with pytest.raises(TimeoutError):
-        await post(wire, "slow", b"late", read_s=SLOW_S / 5)
+        await post(wire, "slow", b"late", read_s=0.1)
     await asyncio.sleep(SLOW_S)  # the late answer arrives meanwhile
 
     assert await post(wire, "plain", b"next") == (200, b"next")
