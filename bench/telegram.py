@@ -19,12 +19,12 @@ process of its own, so the server's and the people's CPU is not counted as the b
    before each answer. Figures: send rate over the cap, lost, sent twice, 429s left
    unhandled, the first contacts' reply time, excess (bench/telegram_figures.py),
    the dialogue's reply time (target p99 <= 2 s), fairness.
-2. Cap off: 1,000 people register at once (the whole dialogue, bench/dialogue.py), after
-   100 others untimed: updates handled per second and the bot's CPU per update; then, in
-   the same bot process, 1,000 others' same dialogue straight through the engine
+2. Cap off (bench/telegram_free.py): rounds of 600 people registering at once (the whole
+   dialogue, bench/dialogue.py): updates handled per second and the bot's CPU per update;
+   then, in the same bot process, 600 others' same dialogue straight through the engine
    (App.handle): the engine's own CPU per message. telegram_cpu/engine_cpu is what the
    channel adds per update (the bot's CPU per update minus the engine's) over the
-   engine's (target <= 2).
+   engine's (target <= 2), the median over the rounds.
 
 The last line is machine-readable: `send_rate/cap=<r> lost=<n> sent_twice=<n>
 unhandled_429=<n> reply_p99_s=<s> excess_p99_s=<s> dialogue_p99_s=<s> fairness=<j>
@@ -35,22 +35,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from bench.dialogue import make_users
-from bench.telegram_bot import UNCAPPED, serve_bot
+from bench.telegram_bot import ROOT, UNCAPPED, ask, serve_bot, start_bot, stop_bot
 from bench.telegram_figures import Reply, excess, fairness, quantile
-from bench.telegram_people import InDialogue
-from bench.viber_people import Inbox, everyone, repeats, telegram_player
+from bench.telegram_free import Saturation, report_free, saturate
+from bench.telegram_people import InDialogue, chat
+from bench.viber_people import Inbox, repeats
 from ecitizen.app import build_app
 from ecitizen.config import parse_config
 from flows.engine.messages import ConversationKey, Msg
@@ -61,10 +58,7 @@ from tests.fakes.bot_api_users import BotMessage, FakeUser
 
 __all__ = ["ROOT", "UNCAPPED", "start_bot", "stop_bot"]
 
-ROOT = Path(__file__).resolve().parent.parent
 STALL_S = 60.0  # no message sent for this long: what is missing is lost
-WARM_UP = 100  # people registered through the bot first, untimed (cap off)
-CPU_EVERY_S = 0.5
 
 
 @dataclass
@@ -85,77 +79,6 @@ class Burst:
 
     def reply_s(self, first_contact: bool) -> list[float]:
         return [r.sent - r.written for r in self.replies if r.first_contact == first_contact]
-
-
-@dataclass
-class Saturation:
-    users: int
-    updates: int = 0
-    elapsed_s: float = 0.0
-    cpu_s: float = 0.0
-    lost: int = 0
-    duplicates: int = 0
-    reply_s: list[float] = field(default_factory=list)
-    rss_mb: float = 0.0
-    engine: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def per_second(self) -> float:
-        return self.updates / self.elapsed_s if self.elapsed_s else float("nan")
-
-    @property
-    def cpu_ms(self) -> float:
-        return 1000 * self.cpu_s / self.updates if self.updates else float("nan")
-
-    @property
-    def engine_cpu_ms(self) -> float:
-        return 1000 * self.engine["cpu_s"] / self.engine["messages"]
-
-    @property
-    def channel_over_engine(self) -> float:
-        return (self.cpu_ms - self.engine_cpu_ms) / self.engine_cpu_ms
-
-
-# -- the bot process ------------------------------------------------------------------------
-
-
-async def start_bot(api: FakeBotApi, data: str, capped: bool) -> asyncio.subprocess.Process:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.telegram",
-        "--bot",
-        "--api-url",
-        api.url,
-        "--token",
-        api.token,
-        "--data",
-        data,
-        *([] if capped else ["--no-cap"]),
-        cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    ready = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
-    if ready.strip() != b"ready":
-        raise RuntimeError(f"the bot process did not start: {ready!r}")
-    return proc
-
-
-async def ask(proc: asyncio.subprocess.Process, command: str, wait_s: float = 30) -> Any:
-    """One command to the bot process (bench/telegram_bot.py), its JSON answer."""
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(command.encode() + b"\n")
-    await proc.stdin.drain()
-    return json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout=wait_s))
-
-
-async def stop_bot(proc: asyncio.subprocess.Process) -> None:
-    assert proc.stdin is not None
-    proc.stdin.close()
-    await asyncio.wait_for(proc.wait(), timeout=120)
 
 
 # -- 1. the burst, capped -------------------------------------------------------------------
@@ -223,14 +146,6 @@ async def write_start(writers: list[FakeUser], spread_s: float) -> dict[int, flo
     return wrote
 
 
-def chat(
-    api: FakeBotApi, name: str, language: str | None = "sr", inbox: Inbox | None = None
-) -> FakeUser:
-    person = api.user(name, language_code=language)
-    person.inbox = inbox if inbox is not None else Inbox()
-    return person
-
-
 async def burst(run: Burst, spread_s: float, dialogue_spread_s: float, think_s: float) -> None:
     async with FakeBotApi(cap=Cap(run.cap, burst=5), chat_cap=Cap(1.0, burst=4)) as api:
         answered = Answered()
@@ -293,76 +208,6 @@ def measure_burst(
 # -- 2. cap off: updates per second, CPU per update -----------------------------------------
 
 
-async def saturate(run: Saturation, profile: str | None, py_spy: str | None) -> None:
-    users = make_users(run.users + WARM_UP)
-    async with FakeBotApi() as api:
-        with tempfile.TemporaryDirectory(prefix="bench-telegram-free-") as data:
-            proc = await start_bot(api, data, capped=False)
-            people = {u.index: chat(api, u.first_name, None) for u in users}
-            warm, timed = users[run.users :], users[: run.users]
-            await everyone([telegram_player(people[u.index], u) for u in warm])
-            spy = await start_py_spy(proc.pid, py_spy) if py_spy else None
-            if profile:
-                await ask(proc, "profile on")
-            start = time.monotonic()
-            cpu_samples: list[tuple[float, float]] = []
-            done = asyncio.Event()
-            cpu = asyncio.create_task(sample_cpu(proc, cpu_samples, done))
-            finished, run.reply_s = await everyone(
-                [telegram_player(people[u.index], u) for u in timed]
-            )
-            done.set()
-            await cpu
-            if profile:
-                await ask(proc, f"profile off {profile}")
-            if spy is not None:
-                spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled
-                await spy.wait()
-            # A person who cannot go on waits out a timeout: the run ended with the last reply.
-            last = max(m.sent_at for m in api.sent)
-            run.elapsed_s = last - start
-            run.cpu_s = cpu_until(cpu_samples, last)
-            run.updates = len(run.reply_s)
-            run.rss_mb = (await ask(proc, "mem"))["rss_mb"]
-            run.engine = await ask(proc, f"engine {len(users)} {run.users}", wait_s=600)
-            await stop_bot(proc)
-    run.lost = run.users - finished
-    run.duplicates = sum(
-        repeats([(m.text, json.dumps(m.markup)) for m in people[u.index].inbox]) for u in timed
-    )
-
-
-async def start_py_spy(pid: int, out: str) -> asyncio.subprocess.Process:
-    """py-spy (PY_SPY, or on the PATH) sampling the bot while it holds the GIL: where the
-    CPU of the event loop and of every other thread goes, with little overhead."""
-    spy = await asyncio.create_subprocess_exec(
-        os.environ.get("PY_SPY", "py-spy"),
-        *("record", "--pid", str(pid), "--gil", "--rate", "250", "--format", "raw"),
-        *("--output", out),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    await asyncio.sleep(1.0)  # attached
-    return spy
-
-
-async def sample_cpu(
-    proc: asyncio.subprocess.Process, samples: list[tuple[float, float]], done: asyncio.Event
-) -> None:
-    """The bot's CPU time every CPU_EVERY_S, (when, seconds), until done."""
-    while not done.is_set():
-        samples.append((time.monotonic(), (await ask(proc, "cpu"))["cpu_s"]))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), CPU_EVERY_S)
-    samples.append((time.monotonic(), (await ask(proc, "cpu"))["cpu_s"]))
-
-
-def cpu_until(samples: list[tuple[float, float]], end: float) -> float:
-    """CPU spent from the first sample to the first one taken after `end`."""
-    after = next((cpu for at, cpu in samples if at >= end), samples[-1][1])
-    return after - samples[0][1]
-
-
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -394,22 +239,6 @@ def report_burst(capped: Burst) -> None:
     )
 
 
-def report_free(free: Saturation) -> None:
-    print(
-        f"cap off: {free.users} users registered at once, {free.updates} updates in "
-        f"{free.elapsed_s:.1f} s = {free.per_second:.0f} updates/s; reply p50 "
-        f"{quantile(free.reply_s, 0.5) * 1000:.0f} ms, "
-        f"p99 {quantile(free.reply_s, 0.99) * 1000:.0f} ms; "
-        f"lost {free.lost}, duplicated {free.duplicates}; RSS {free.rss_mb:.0f} MB"
-    )
-    print(
-        f"  CPU per update: the bot process {free.cpu_ms:.3f} ms; the engine alone "
-        f"{free.engine_cpu_ms:.3f} ms per message ({free.engine['messages']:.0f} messages, "
-        f"{free.engine['messages'] / free.engine['wall_s']:.0f}/s); the channel adds "
-        f"{free.cpu_ms - free.engine_cpu_ms:.3f} ms = {free.channel_over_engine:.2f}x the engine"
-    )
-
-
 def excess_p99(run: Burst) -> float:
     return quantile(excess(run.replies, run.cap), 0.99)
 
@@ -422,8 +251,8 @@ def last_line(capped: Burst, free: Saturation) -> str:
         f"excess_p99_s={excess_p99(capped):.2f} "
         f"dialogue_p99_s={quantile(capped.reply_s(False), 0.99):.2f} "
         f"fairness={fairness(capped.replies, capped.cap):.3f} "
-        f"updates_per_s={free.per_second:.0f} "
-        f"telegram_cpu/engine_cpu={free.channel_over_engine:.2f}"
+        f"updates_per_s={free.median('per_second'):.0f} "
+        f"telegram_cpu/engine_cpu={free.median('channel_over_engine'):.2f}"
     )
 
 
@@ -436,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--spread-s", type=float, default=3.0, help="the users write within this")
     p.add_argument("--dialogue-spread-s", type=float, default=90.0)
     p.add_argument("--think-s", type=float, default=1.0, help="pause before each answer")
-    p.add_argument("--free-users", type=int, default=1000, help="registering at once, cap off")
+    p.add_argument("--free-users", type=int, default=600, help="registering at once, cap off")
+    p.add_argument("--rounds", type=int, default=3, help="of the cap-off run")
     p.add_argument("--quick", action="store_true", help="500 users, 200 reminders, 20 + 200")
     p.add_argument("--only-free", action="store_true", help="the cap-off run only")
     p.add_argument("--profile", metavar="PATH", help="cProfile the bot while saturated")
@@ -451,9 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(serve_bot(args.api_url, args.token, args.data, not args.no_cap))
     if args.quick:
         args.users, args.reminders, args.dialogues, args.free_users = 500, 200, 20, 200
-        args.dialogue_spread_s = 10.0
+        args.dialogue_spread_s, args.rounds = 10.0, 1
     free = Saturation(args.free_users)
-    asyncio.run(saturate(free, args.profile, args.py_spy))
+    asyncio.run(saturate(free, args.rounds, args.profile, args.py_spy))
     capped = Burst(args.users, args.reminders, args.dialogues, args.cap)
     if not args.only_free:
         asyncio.run(burst(capped, args.spread_s, args.dialogue_spread_s, args.think_s))

@@ -1,6 +1,7 @@
 """The bot of `make bench-telegram` (and of bench-viber's Telegram run), in a process of
 its own: the app, its outbox worker and the Telegram channel, talking to the local Bot API
-server, which runs in the benchmark's process with the simulated people.
+server, which runs in the benchmark's process with the simulated people. Both sides are
+here: serve_bot in the bot's process, start_bot / ask / stop_bot in the benchmark's.
 
 The benchmark steers it by lines on stdin, each answered by one JSON line on stdout:
 - `mem`: the process's RSS;
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import json
+import os
 import resource
 import sys
 import time
@@ -27,6 +29,9 @@ from bot.telegram import TELEGRAM_LIMITS, SendLimits, TelegramChannel
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
 from flows.engine.messages import Command, ConversationKey, Inbound
+from tests.fakes.bot_api_server import FakeBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
 
 UNCAPPED = SendLimits(per_second=1e6, per_chat_per_second=1e6, per_chat_burst=1000)
 ENGINE_KEYS = 900_000_000  # the direct engine run's chats: far from the fake users' ids
@@ -107,3 +112,45 @@ async def engine_alone(app: App, first: int, count: int) -> dict[str, float]:
         "cpu_s": cpu_seconds() - before,
         "wall_s": time.monotonic() - start,
     }
+
+
+# -- the benchmark's side ----------------------------------------------------------------
+
+
+async def start_bot(api: FakeBotApi, data: str, capped: bool) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.telegram",
+        "--bot",
+        "--api-url",
+        api.url,
+        "--token",
+        api.token,
+        "--data",
+        data,
+        *([] if capped else ["--no-cap"]),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout is not None
+    ready = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
+    if ready.strip() != b"ready":
+        raise RuntimeError(f"the bot process did not start: {ready!r}")
+    return proc
+
+
+async def ask(proc: asyncio.subprocess.Process, command: str, wait_s: float = 30) -> Any:
+    """One command to the bot process (bench/telegram_bot.py), its JSON answer."""
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(command.encode() + b"\n")
+    await proc.stdin.drain()
+    return json.loads(await asyncio.wait_for(proc.stdout.readline(), timeout=wait_s))
+
+
+async def stop_bot(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    await asyncio.wait_for(proc.wait(), timeout=120)

@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 
 from bench.dialogue import Say, User, script
 from bench.viber_people import Inbox
+from tests.fakes.bot_api_server import FakeBotApi
 from tests.fakes.bot_api_users import BotMessage, FakeUser
 
 BEFORE_BURST = 2  # steps played before the burst: /start and the language
 WAIT_S = 300.0  # longer without an answer: the person is lost
+
+
+def chat(
+    api: FakeBotApi, name: str, language: str | None = "sr", inbox: Inbox | None = None
+) -> FakeUser:
+    person = api.user(name, language_code=language)
+    person.inbox = inbox if inbox is not None else Inbox()
+    return person
 
 
 class Stuck(Exception):
