@@ -37,6 +37,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.telegram.wire import Connections, WireError
 
 _JSON = "application/json"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once
 
 
 class BotApiRequest(BaseRequest):
@@ -136,7 +137,7 @@ class BotApiRequest(BaseRequest):
 
 
 def _json(params: dict[str, Any]) -> bytes:
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(params).encode()
 
 
 def _refusal(status: int, payload: bytes) -> TelegramError:

@@ -35,7 +35,7 @@ Handle = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 # While updates are in flight, getUpdates this often: Telegram answers at once (they are
 # unconfirmed) and repeats them, so a new update of another chat waits up to this long.
-REPOLL_S = 0.05
+REPOLL_S = 0.1
 GET_UPDATES_LIMIT = 100  # Telegram's most updates per getUpdates
 
 
