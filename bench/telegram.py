@@ -153,7 +153,7 @@ async def burst(run: Burst, spread_s: float, dialogue_spread_s: float, think_s: 
         reminded = [
             chat(api, f"Подсетник {i}", inbox=answered.inbox()) for i in range(run.reminders)
         ]
-        talking = [InDialogue(chat(api, u.first_name), u) for u in make_users(run.dialogues)]
+        talking = [InDialogue(chat(api, u.first_name, None), u) for u in make_users(run.dialogues)]
         with tempfile.TemporaryDirectory(prefix="bench-telegram-") as data:
             if reminded:
                 await queue_reminders(data, reminded)

@@ -99,6 +99,9 @@ class InDialogue:
                     for message in reversed(self.inbox):
                         if any(d == data for _, d in message.inline_buttons):
                             return message
+                    last = self.inbox[-1] if self.inbox else None
+                    if last is not None and last.inline_buttons:
+                        raise Stuck(data)  # the question on screen has other buttons
                     self.inbox.arrived.clear()
                     await self.inbox.arrived.wait()
         except TimeoutError:
