@@ -21,7 +21,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.conversation import ConversationEngine
 from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
-from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits
+from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits, SharedPace
 from bot.sending import RetryPolicy, Sender
 from bot.telegram.buttons import Buttons
 from bot.telegram.chats import ChatMemory, ChoiceIds, LanguageHooks
@@ -42,7 +42,7 @@ from bot.telegram.updates import UpdatesRequest
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Command, Outbound, is_page_turn
-from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.ports import LeaseStore, RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type
@@ -78,7 +78,10 @@ class TelegramChannel:
         max_running: int = 256,
         reply_max_wait_s: float = 60.0,
         notify_max_wait_s: float = 10.0,
+        share_pace_with: LeaseStore | None = None,
     ) -> None:
+        """`share_pace_with`: the store through which the processes sending for this bot
+        share Telegram's bot-wide limit (bot.pacing.SharedPace); None: this process alone."""
         if not token.strip():
             raise TelegramSettingsError("[telegram] token is empty")
         if mode not in ("polling", "webhook"):
@@ -117,6 +120,10 @@ class TelegramChannel:
         self._renderer = Renderer(self._ids)
         self._buttons = Buttons(self._request, self.memory, self._renderer)
         self.limiter = SendLimiter(limits)
+        self._share = (
+            SharedPace(self.limiter, share_pace_with, "telegram") if share_pace_with else None
+        )
+        self._sharing: asyncio.Task[None] | None = None
         self.sender: Sender[TelegramMessage, Sent] = Sender(
             TelegramTransport(self._request), self.limiter, retry, name="Telegram"
         )
@@ -175,6 +182,8 @@ class TelegramChannel:
                 "Check the network, or [telegram] api_url."
             ) from None
         self.sender.ready = True
+        if self._share is not None:
+            self._sharing = asyncio.create_task(self._share.run(), name="telegram pace share")
         self._renderer.own_link = f"https://t.me/{self.username}?start="
         try:
             await publish_menus(self._bot)
@@ -227,6 +236,11 @@ class TelegramChannel:
         """stop_receiving(), then close the connection to Telegram."""
         await self.stop_receiving()
         self.sender.ready = False
+        if self._sharing is not None:
+            self._sharing.cancel()
+            await asyncio.gather(self._sharing, return_exceptions=True)
+        if self._share is not None:
+            await self._share.release()
         await self.limiter.close()
         await self._abandon()
 
