@@ -1,9 +1,15 @@
-"""The Telegram channel: python-telegram-bot as the transport, our engine as the brain.
+"""The Telegram channel: the Bot API as the transport, our engine as the brain.
 
-PTB fetches updates (long polling, or our webhook route) and sends messages; it keeps no
-conversation state (no ConversationHandler, no persistence). Every update becomes an
-Inbound for the engine; the engine's replies are rendered and sent through the shared
-paced sender, ahead of queued notifications.
+Updates come by long polling (polling.py) or our webhook route (webhook.py) as the Bot
+API's JSON and are read straight into the engine's Inbound (inbound.py), each chat's in
+order (bot/ordering.py); the engine's replies are rendered (render.py) and sent through
+the shared paced sender, replies in a dialogue first, then replies to people who just
+opened the bot, then queued notifications. python-telegram-bot is the client: its Bot
+for start-up and settings (getMe, the command menus, the webhook), its errors for
+Telegram's refusals, and its request interface, which we fill with our own keep-alive
+connections (http.py, wire.py). The calls made for every update (send, answer a button,
+edit, getUpdates) go straight through that request: building PTB's objects for them cost
+more CPU than the engine spends on the whole message. No conversation state here.
 """
 
 from __future__ import annotations
