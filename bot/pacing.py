@@ -3,13 +3,20 @@
 Every channel (Telegram, Viber) sends through one of these, set to that messenger's
 published limits (SendLimits): a bot-wide pace and a per-chat pace with a short burst.
 Every send first waits for its chat's turn, then for a slot of the bot-wide pace; among
-sends waiting for the bot-wide slot, replies to people in a conversation go before queued
-notifications, whatever order they arrived in.
+sends waiting for the bot-wide slot, replies to people in the middle of a dialogue go
+first, then replies to people who just opened the bot (thousands may at once, after a TV
+announcement: they wait their turn, the dialogues do not wait behind them), then queued
+notifications, whatever order they arrived in. A send that finds nobody waiting and the
+slot free goes at once, without a round through the pacing task.
 
 When the messenger refuses (rate limited) chats that had no other message lately, again
 and again, it is the bot-wide limit that is hit: the pace slows down by a tenth, and
 creeps back up while no chat is refused (additive increase, multiplicative decrease), so
 a server stricter than our settings costs a few retries, not a storm of them.
+
+The bot-wide limit is the bot's, however many processes send for it: with SharedPace,
+the processes count each other through leases in the store and each paces at its share
+(three processes: a third each).
 """
 
 from __future__ import annotations
@@ -18,12 +25,18 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-URGENT = 0  # a reply to someone in a conversation
-QUEUED = 1  # a notification from the outbox
+from flows.engine.ports import LeaseStore
+
+log = logging.getLogger(__name__)
+
+URGENT = 0  # a reply to someone in the middle of a dialogue
+FIRST_CONTACT = 1  # a reply to someone who just opened the bot (/start)
+QUEUED = 2  # a notification from the outbox
 
 
 ChatId = Hashable  # a channel's own chat id (Telegram: an int, Viber: a string)
@@ -50,6 +63,7 @@ class SendLimiter:
     def __init__(self, limits: SendLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
+        self._ceiling = limits.per_second  # this process's share of the bot-wide limit
         self._rate = limits.per_second  # the bot-wide pace now, lowered after refusals
         self._slowed_at = -1e9
         self._refused_at = -1e9  # the last bot-wide refusal
@@ -73,6 +87,13 @@ class SendLimiter:
         """Bot-wide messages per second granted now."""
         return self._rate
 
+    def share(self, senders: int) -> None:
+        """Pace at 1/senders of the bot-wide limit: that many processes send for the bot."""
+        ceiling = self.limits.per_second / max(1, senders)
+        at_ceiling = self._rate >= self._ceiling
+        self._ceiling = ceiling
+        self._rate = ceiling if at_ceiling else min(self._rate, ceiling)
+
     @property
     def waiting(self) -> int:
         """Sends waiting for a bot-wide slot right now."""
@@ -94,6 +115,10 @@ class SendLimiter:
             await asyncio.sleep(delay)
 
     async def _bot_slot(self, priority: int) -> None:
+        now = self._clock()
+        if not self._waiting and now >= self._next_slot:
+            self._grant(now)
+            return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), granted))
         if self._pump is None or self._pump.done():
@@ -115,16 +140,18 @@ class SendLimiter:
             if granted.done():  # its sender was cancelled
                 continue
             granted.set_result(None)
-            if self._rate < self.limits.per_second and now - self._slowed_at > self._CALM_S:
-                self._rate = min(self.limits.per_second, self._rate + 0.05 * self._rate)
-                self._slowed_at = now - self._CALM_S + 0.5  # the next step in half a second
-            # Woken a little late (a busy loop), keep to the schedule rather than lose the
-            # lateness on every slot; after a pause, start afresh from now.
-            interval = 1.0 / self._rate
-            late = now - self._next_slot
-            self._next_slot = (
-                self._next_slot if late < self._CATCH_UP * interval else now
-            ) + interval
+            self._grant(now)
+
+    def _grant(self, now: float) -> None:
+        """A slot was given at `now`: when the next one is."""
+        if self._rate < self._ceiling and now - self._slowed_at > self._CALM_S:
+            self._rate = min(self._ceiling, self._rate + 0.05 * self._rate)
+            self._slowed_at = now - self._CALM_S + 0.5  # the next step in half a second
+        # Woken a little late (a busy loop), keep to the schedule rather than lose the
+        # lateness on every slot; after a pause, start afresh from now.
+        interval = 1.0 / self._rate
+        late = now - self._next_slot
+        self._next_slot = (self._next_slot if late < self._CATCH_UP * interval else now) + interval
 
     def throttled(self, chat_id: ChatId, retry_after: float) -> None:
         """The messenger refused for the rate (Telegram's 429): hold this chat back for
@@ -154,3 +181,65 @@ class SendLimiter:
         for *_, granted in self._waiting:
             granted.cancel()
         self._waiting.clear()
+
+
+SHARE_SLOTS = 16  # processes that can share a bot's pace
+SHARE_TTL_S = 10.0  # a process that stops renewing is not counted after this long
+SHARE_EVERY_S = 3.0
+
+
+class SharedPace:
+    """One bot's pace shared by the processes that send for it, through the store.
+
+    Each process holds one of SHARE_SLOTS leases ("pace:telegram:0", ...), renews it every
+    SHARE_EVERY_S and counts the slots held: its limiter paces at the bot-wide limit
+    divided by that count. A process that stops gives its slot back at once; one that dies
+    stops renewing, and within SHARE_TTL_S the others count one less and speed up. Only
+    the bot-wide pace is shared: a chat's own pace is kept by the process that answers it.
+    """
+
+    def __init__(
+        self,
+        limiter: SendLimiter,
+        store: LeaseStore,
+        bot: str,
+        *,
+        owner: str | None = None,
+        slots: int = SHARE_SLOTS,
+    ) -> None:
+        self._limiter = limiter
+        self._store = store
+        self._names = [f"pace:{bot}:{n}" for n in range(slots)]
+        self._owner = owner or store.owner
+        self._slot: str | None = None
+        self.senders = 1
+
+    async def sync(self) -> int:
+        """Hold a slot (or take a free one), count the senders, pace at our share."""
+        store, owner = self._store, self._owner
+        if self._slot is None or not await store.renew_lease(self._slot, owner, SHARE_TTL_S):
+            self._slot = None
+            for name in self._names:
+                if await store.acquire_lease(name, owner, SHARE_TTL_S):
+                    self._slot = name
+                    break
+        held = [await store.lease_holder(name) for name in self._names]
+        others = sum(1 for h in held if h is not None and h[0] != owner)
+        self.senders = others + 1
+        self._limiter.share(self.senders)
+        return self.senders
+
+    async def run(self) -> None:
+        """sync() every SHARE_EVERY_S, until cancelled."""
+        while True:
+            try:
+                await self.sync()
+            except Exception as exc:  # the database may be briefly away: keep the share
+                log.warning("send pace not shared this time (%s)", type(exc).__name__)
+            await asyncio.sleep(SHARE_EVERY_S)
+
+    async def release(self) -> None:
+        if self._slot is not None:
+            with contextlib.suppress(Exception):
+                await self._store.release_lease(self._slot, self._owner)
+            self._slot = None

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Generic, Protocol, TypeVar
@@ -123,26 +122,21 @@ class Sender(Generic[Msg, Result]):
             raise TryLater(5.0, f"{self._name} is not started")
         progress = progress if progress is not None else SendProgress()
         sent: list[Result] = []
-        async with self._chat(chat_id):
-            for message in messages[progress.sent :]:
-                mark = None if before_post is None else partial(before_post, progress.sent)
-                sent.append(await self._send_one(chat_id, message, priority, max_wait_s, mark))
-                progress.sent += 1
-        return sent
-
-    @asynccontextmanager
-    async def _chat(self, chat_id: ChatId) -> AsyncIterator[None]:
         entry = self._chats.get(chat_id)
         if entry is None:
             entry = self._chats[chat_id] = _ChatLock()
         entry.users += 1
         try:
             async with entry.lock:
-                yield
+                for message in messages[progress.sent :]:
+                    mark = None if before_post is None else partial(before_post, progress.sent)
+                    sent.append(await self._send_one(chat_id, message, priority, max_wait_s, mark))
+                    progress.sent += 1
         finally:
             entry.users -= 1
             if entry.users == 0:
                 del self._chats[chat_id]
+        return sent
 
     async def _send_one(
         self,

@@ -7,12 +7,16 @@ Only real false positives belong here: code that nothing calls is removed, not l
 from bench.peers_aiogram import InstantSession
 from bench.peers_ptb import CannedRequest
 from bot.telegram.updates import PerChatOrder
+from bot.telegram.wire import _Connection
 from ecitizen.looplag import LagStats
 from state.accounts import _is_a_provider
 from state.db import Row
 from state.store import _is_a_store
 
 LagStats.p50_ms, LagStats.p99_ms, LagStats.max_ms  # read through asdict: the debug endpoint
+# asyncio calls a Protocol's callbacks
+_Connection.connection_made, _Connection.data_received, _Connection.eof_received
+_Connection.connection_lost
 PerChatOrder.do_process_update  # python-telegram-bot calls it for every update
 Row.__getitem__  # the protocol of a result row (a tuple, or an asyncpg Record)
 _is_a_provider  # never called: mypy checks there that the provider fits its port

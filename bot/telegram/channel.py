@@ -1,9 +1,15 @@
-"""The Telegram channel: python-telegram-bot as the transport, our engine as the brain.
+"""The Telegram channel: the Bot API as the transport, our engine as the brain.
 
-PTB fetches updates (long polling, or our webhook route) and sends messages; it keeps no
-conversation state (no ConversationHandler, no persistence). Every update becomes an
-Inbound for the engine; the engine's replies are rendered and sent through the shared
-paced sender, ahead of queued notifications.
+Updates come by long polling (polling.py) or our webhook route (webhook.py) as the Bot
+API's JSON and are read straight into the engine's Inbound (inbound.py), each chat's in
+order (bot/ordering.py); the engine's replies are rendered (render.py) and sent through
+the shared paced sender, replies in a dialogue first, then replies to people who just
+opened the bot, then queued notifications. python-telegram-bot is the client: its Bot
+for start-up and settings (getMe, the command menus, the webhook), its errors for
+Telegram's refusals, and its request interface, which we fill with our own keep-alive
+connections (http.py, wire.py). The calls made for every update (send, answer a button,
+edit, getUpdates) go straight through that request: building PTB's objects for them cost
+more CPU than the engine spends on the whole message. No conversation state here.
 """
 
 from __future__ import annotations
@@ -12,17 +18,17 @@ import asyncio
 import contextlib
 import logging
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
-from telegram.request import HTTPXRequest
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.delivery import OutboxDelivery
-from bot.pacing import URGENT, SendLimiter, SendLimits
+from bot.ordering import ChatOrder
+from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits, SharedPace
 from bot.sending import RetryPolicy, Sender
+from bot.telegram.buttons import Buttons
 from bot.telegram.chats import ChatMemory, ChoiceIds, LanguageHooks
 from bot.telegram.commands import publish_menus
 from bot.telegram.errors import (
@@ -31,16 +37,17 @@ from bot.telegram.errors import (
     TelegramStartError,
     TelegramUnreachable,
 )
-from bot.telegram.inbound import CHANNEL, Incoming, read_update
+from bot.telegram.http import BotApiRequest
+from bot.telegram.inbound import CHANNEL, Incoming, Json, Malformed, read_update, update_chat
 from bot.telegram.polling import Poller
 from bot.telegram.render import Renderer, TelegramMessage
-from bot.telegram.text import MESSAGE_LIMIT, escape, telegram_length
-from bot.telegram.transport import TelegramTransport
-from bot.telegram.updates import PerChatOrder
+from bot.telegram.text import escape
+from bot.telegram.transport import Sent, TelegramTransport
+from bot.telegram.updates import UpdatesRequest
 from bot.telegram.webhook import WebhookReceiver
 from flows.engine.i18n import normalize_language, text
-from flows.engine.messages import LANGUAGES, Outbound, is_page_turn
-from flows.engine.ports import Conversations, RecipientGone, TryLater
+from flows.engine.messages import Command, Outbound, is_page_turn
+from flows.engine.ports import Conversations, LeaseStore, RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type
@@ -57,9 +64,6 @@ TELEGRAM_LIMITS = SendLimits(per_second=29.5, per_chat_per_second=1.0, per_chat_
 DEFAULT_RETRY = RetryPolicy()
 
 Mode = Literal["polling", "webhook"]
-TgApp = Application[
-    ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
-]
 
 
 class TelegramChannel:
@@ -79,7 +83,10 @@ class TelegramChannel:
         max_running: int = 256,
         reply_max_wait_s: float = 60.0,
         notify_max_wait_s: float = 10.0,
+        share_pace_with: LeaseStore | None = None,
     ) -> None:
+        """`share_pace_with`: the store through which the processes sending for this bot
+        share Telegram's bot-wide limit (bot.pacing.SharedPace); None: this process alone."""
         if not token.strip():
             raise TelegramSettingsError("[telegram] token is empty")
         if mode not in ("polling", "webhook"):
@@ -99,15 +106,30 @@ class TelegramChannel:
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret or ""
         self._reply_max_wait_s = reply_max_wait_s
-        self._app = _build(token, self._api_url, self._mode, max_running)
-        self._app.add_handler(TypeHandler(Update, self._on_update))
-        self._app.add_error_handler(self._on_error)
+        base_url = f"{self._api_url}/bot{token}"
+        self._request = BotApiRequest(
+            base_url=base_url, connections=Sender.IN_FLIGHT + 8, read_timeout=15.0
+        )
+        self._updates_request = UpdatesRequest(base_url=base_url, connections=2, read_timeout=15.0)
+        self._bot = Bot(
+            token,
+            base_url=f"{self._api_url}/bot",
+            base_file_url=f"{self._api_url}/file/bot",
+            request=self._request,
+            get_updates_request=self._updates_request,
+        )
+        self._order = ChatOrder(max_running)
         self.memory = ChatMemory()
         self._ids = ChoiceIds()
         self._renderer = Renderer(self._ids)
+        self._buttons = Buttons(self._request, self.memory, self._renderer)
         self.limiter = SendLimiter(limits)
-        self.sender: Sender[TelegramMessage, Message] = Sender(
-            TelegramTransport(self._app.bot), self.limiter, retry, name="Telegram"
+        self._share = (
+            SharedPace(self.limiter, share_pace_with, "telegram") if share_pace_with else None
+        )
+        self._sharing: asyncio.Task[None] | None = None
+        self.sender: Sender[TelegramMessage, Sent] = Sender(
+            TelegramTransport(self._request), self.limiter, retry, name="Telegram"
         )
         self.delivery = OutboxDelivery(
             CHANNEL,
@@ -117,12 +139,13 @@ class TelegramChannel:
             hooks=LanguageHooks(self.memory),
             max_wait_s=notify_max_wait_s,
         )
-        self._handling: set[asyncio.Future[None]] = set()
-        self._webhook = WebhookReceiver(
-            self._webhook_secret, self._app.bot, self.handle_update, webhook_path
-        )
+        self._handling = 0  # updates being handled now
+        self._all_handled = asyncio.Event()
+        self._all_handled.set()
+        self._webhook = WebhookReceiver(self._webhook_secret, self.handle_update, webhook_path)
         self._poller = Poller(
-            self._app.bot,
+            self._bot,
+            self._updates_request,
             self.handle_update,
             timeout_s=poll_timeout_s,
             allowed_updates=ALLOWED_UPDATES,
@@ -131,7 +154,7 @@ class TelegramChannel:
     @property
     def username(self) -> str:
         """The bot's @username as Telegram reports it (known after start)."""
-        return self._app.bot.username
+        return self._bot.username
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.username}?start={payload}"
@@ -147,11 +170,8 @@ class TelegramChannel:
         (in polling mode only with poll=True: else start_polling() starts it later).
 
         Raises InvalidTelegramToken or TelegramUnreachable with a message for the operator."""
-        # httpx logs each request's URL at INFO, and the URL carries the bot token.
-        httpx_log = logging.getLogger("httpx")
-        httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
         try:
-            await self._app.initialize()
+            await self._bot.initialize()
         except InvalidToken:
             await self._abandon()
             raise InvalidTelegramToken(
@@ -166,12 +186,13 @@ class TelegramChannel:
                 "Check the network, or [telegram] api_url."
             ) from None
         self.sender.ready = True
+        if self._share is not None:
+            self._sharing = asyncio.create_task(self._share.run(), name="telegram pace share")
         self._renderer.own_link = f"https://t.me/{self.username}?start="
         try:
-            await publish_menus(self._app.bot)
+            await publish_menus(self._bot)
         except TelegramError as exc:
             log.warning("Telegram: command menu not published (%s)", exc.message)
-        await self._app.start()
         try:
             if poll or self._mode == "webhook":
                 await self._receive()
@@ -188,7 +209,7 @@ class TelegramChannel:
         if self._mode == "polling":
             await self._poller.start()  # removes a webhook left from before
         else:
-            await self._app.bot.set_webhook(
+            await self._bot.set_webhook(
                 url=self._webhook_url or "",
                 secret_token=self._webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
@@ -214,45 +235,54 @@ class TelegramChannel:
         so the outbox worker can finish its round before stop()."""
         await self.stop_polling()
         await self.drained()
-        if self._app.running:
-            await self._app.stop()
 
     async def stop(self) -> None:
         """stop_receiving(), then close the connection to Telegram."""
         await self.stop_receiving()
         self.sender.ready = False
+        if self._sharing is not None:
+            self._sharing.cancel()
+            await asyncio.gather(self._sharing, return_exceptions=True)
+        if self._share is not None:
+            await self._share.release()
         await self.limiter.close()
         await self._abandon()
 
     async def drained(self) -> None:
         """Wait until every update received so far has been handled and answered."""
-        while self._handling:
-            await asyncio.gather(*self._handling, return_exceptions=True)
+        await self._all_handled.wait()
 
-    async def handle_update(self, update: Update) -> None:
-        """One update, handled to its end (the reply sent), in its chat's order."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._handling.add(done)
+    async def handle_update(self, update: Json) -> None:
+        """One update (the Bot API's JSON), handled to its end (the reply sent), in its
+        chat's order. Malformed parts are logged and left out."""
+        self._handling += 1
+        self._all_handled.clear()
         try:
-            await self._app.update_processor.process_update(
-                update, self._app.process_update(update)
+            await self._order.run(update_chat(update), self._on_update(update))
+        except Malformed as exc:
+            log.warning("Telegram: update not understood (%s), left out", exc)
+        except Exception as error:
+            # The update itself is not logged: it carries what people typed.
+            log.error(
+                "Telegram: error while handling an update: %s", type(error).__name__, exc_info=error
             )
         finally:
-            done.set_result(None)
-            self._handling.discard(done)
+            self._handling -= 1
+            if not self._handling:
+                self._all_handled.set()
 
     async def _abandon(self) -> None:
         with contextlib.suppress(Exception):
-            await self._app.shutdown()
+            await self._bot.shutdown()
 
     # -- one update ---------------------------------------------------------------------
 
-    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Json) -> None:
         incoming = read_update(update, self.memory, self._ids)
         if incoming is None:
             return
         if incoming.callback is not None:
-            if not await self._settle_button(incoming):
+            if not await self._buttons.settle(incoming, self._language(incoming)):
                 return
         elif incoming.refusal is not None:
             await self._say(incoming, incoming.refusal)
@@ -260,14 +290,18 @@ class TelegramChannel:
         try:
             replies = await self._engine.handle(incoming.inbound)
         except Exception:
-            log.exception("Telegram: the engine failed on update %d", update.update_id)
+            log.exception("Telegram: the engine failed on update %d", update["update_id"])
             await self._say(incoming, "telegram.error")
             return
-        if is_page_turn(incoming.inbound.choice) and await self._turn_page(incoming, replies):
+        turned = is_page_turn(incoming.inbound.choice)
+        if turned and await self._buttons.turn_page(incoming, replies):
             return
-        await self.send_replies(replies)
+        # /start is what Telegram sends when someone opens the bot: after a TV
+        # announcement thousands do at once, and people already in a dialogue go first
+        opened = incoming.inbound.command is Command.START
+        await self.send_replies(replies, FIRST_CONTACT if opened else URGENT)
 
-    async def send_replies(self, replies: list[Outbound]) -> None:
+    async def send_replies(self, replies: list[Outbound], priority: int = URGENT) -> None:
         """Send the engine's replies now, in order, ahead of queued notifications."""
         for outbound in replies:
             if outbound.key.channel != CHANNEL:
@@ -283,7 +317,7 @@ class TelegramChannel:
                 await self.sender.send(
                     chat_id,
                     rendered.messages,
-                    priority=URGENT,
+                    priority=priority,
                     max_wait_s=self._reply_max_wait_s,
                 )
             except (RecipientGone, TryLater) as exc:
@@ -304,106 +338,3 @@ class TelegramChannel:
             await self.sender.send(
                 incoming.chat_id, [message], priority=URGENT, max_wait_s=self._reply_max_wait_s
             )
-
-    async def _settle_button(self, incoming: Incoming) -> bool:
-        """Answer the pressed button and take its keyboard away, so the same keyboard
-        cannot act twice. False when it must not act: pressed before (a double tap), or
-        no longer understood (then the answer says so)."""
-        query = incoming.callback
-        assert query is not None
-        message = query.message if isinstance(query.message, Message) else None
-        state = self.memory(incoming.chat_id)
-        refusal = incoming.refusal
-        # a page turn answers nothing: the message keeps its keyboard and shows another page
-        page_turn = is_page_turn(incoming.inbound.choice)
-        if message is not None and state.was_pressed(message.message_id):
-            refusal = "telegram.button_stale"
-        elif message is not None and not page_turn:
-            state.pressed.append(message.message_id)
-        with contextlib.suppress(TelegramError):
-            # Answered in every case: it stops the spinner on the person's button.
-            await query.answer(text(refusal, self._language(incoming)) if refusal else None)
-        if refusal is not None:
-            return False
-        if message is not None and not page_turn:
-            await self._show_choice(
-                query, message, _chosen_language(query.data) or self._language(incoming)
-            )
-        return True
-
-    async def _turn_page(self, incoming: Incoming, replies: list[Outbound]) -> bool:
-        """The other page of times in the message whose page turn was pressed, not in a
-        new message per page; False when the reply needs messages of its own."""
-        query = incoming.callback
-        message = query.message if query is not None else None
-        if not isinstance(message, Message) or len(replies) != 1:
-            return False
-        rendered = self._renderer.render(replies[0], reply=True)
-        [page] = rendered.messages if len(rendered.messages) == 1 else [None]
-        if page is None or page.qr is not None or not isinstance(page.markup, InlineKeyboardMarkup):
-            return False
-        try:
-            await message.edit_text(page.text, parse_mode="HTML", reply_markup=page.markup)
-        except BadRequest as exc:
-            # pressed twice: the page shown already is the one asked for
-            return "not modified" in exc.message
-        except TelegramError as exc:
-            log.info("Telegram: page not turned in place (%s)", exc.message)
-            return False
-        return True
-
-    async def _show_choice(self, query: CallbackQuery, message: Message, language: str) -> None:
-        """Replace the keyboard by a line saying what was chosen, so the chat reads well."""
-        label = _button_label(message, query.data)
-        try:
-            if message.text is not None and label is not None:
-                line = escape(text("telegram.chosen", language, choice=label))
-                chosen = f"{message.text_html}\n\n<b>{line}</b>"
-                if telegram_length(chosen) <= MESSAGE_LIMIT:
-                    await message.edit_text(chosen, parse_mode="HTML", reply_markup=None)
-                    return
-            await message.edit_reply_markup(reply_markup=None)
-        except TelegramError as exc:
-            log.info("Telegram: keyboard not removed (%s)", exc.message)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # The update itself is not logged: it carries what people typed.
-        error = context.error
-        log.error(
-            "Telegram: error while handling an update: %s",
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__) if error is not None else None,
-        )
-
-
-def _chosen_language(data: str | None) -> str | None:
-    """A language button: the line saying what was chosen is already in that language."""
-    chosen = (data or "").removeprefix("lang:")  # the menu's button, or the language step's
-    return chosen if chosen in LANGUAGES else None
-
-
-def _button_label(message: Message, data: str | None) -> str | None:
-    markup = message.reply_markup
-    if markup is None or data is None:
-        return None
-    for row in markup.inline_keyboard:
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return None
-
-
-def _build(token: str, api_url: str, mode: Mode, max_running: int) -> TgApp:
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(f"{api_url}/bot")
-        .base_file_url(f"{api_url}/file/bot")
-        .request(HTTPXRequest(connection_pool_size=Sender.IN_FLIGHT + 8, read_timeout=15.0))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=15.0))
-        .concurrent_updates(PerChatOrder(max_running))
-        .job_queue(None)
-    )
-    # updates come through handle_update (bot.telegram.polling, the webhook), never PTB's
-    # updater, which confirms an update to Telegram before it is handled
-    return builder.updater(None).build()

@@ -7,40 +7,51 @@ never passes the oldest update still being handled. Updates fetched again meanwh
 are in flight) are skipped, so nothing is handled twice, and a slow chat does not hold the
 others back. An update whose unit committed but whose answer a crash cut off comes back
 after the restart, and the engine answers it with the reply it recorded.
+
+While updates are in flight, Telegram answers getUpdates at once with them again (they
+are not confirmed), up to 100 from the offset. So those fetched before are skipped by
+their update_id, the poller asks again every REPOLL_S (not in a loop), and not at all
+while 100 are in flight (nothing new could come): the CPU that costs stays bounded
+however many updates are in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.telegram.updates import UpdatesRequest
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Update], Coroutine[Any, Any, None]]
+Handle = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
 RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
-# a new update of another chat waits at most this long behind one that takes its time
-IN_FLIGHT_WAIT_S = 0.25
+# While updates are in flight, getUpdates this often: Telegram answers at once (they are
+# unconfirmed) and repeats them, so a new update of another chat waits up to this long.
+REPOLL_S = 0.1
+GET_UPDATES_LIMIT = 100  # Telegram's most updates per getUpdates
 
 
 class Poller:
     def __init__(
         self,
         bot: Bot,
+        request: UpdatesRequest,
         handle: Handle,
         *,
         timeout_s: int,
         allowed_updates: Sequence[str],
-        max_in_flight: int = 500,
+        max_in_flight: int = GET_UPDATES_LIMIT,
     ) -> None:
         self._bot = bot
+        self._request = request
         self._handle = handle
         self._timeout_s = timeout_s
         self._allowed = list(allowed_updates)
@@ -58,6 +69,7 @@ class Poller:
         """Raises TelegramError when Telegram refuses (then nothing runs)."""
         await self._bot.delete_webhook(drop_pending_updates=False)  # polling needs none
         self._task = asyncio.create_task(self._run(), name="telegram-polling")
+        self._task.add_done_callback(_ended)
 
     async def stop(self) -> None:
         """No more fetching; the updates in flight are still handled (see `drained`)."""
@@ -78,15 +90,14 @@ class Poller:
     async def _run(self) -> None:
         failures = 0
         while True:
-            if len(self._in_flight) >= self._max_in_flight:
+            while len(self._in_flight) >= self._max_in_flight:
+                # nothing new can come before the oldest in flight ends (the window of
+                # one getUpdates is full of updates in flight)
                 self._room.clear()
                 await self._room.wait()
+            asked_at = asyncio.get_running_loop().time()
             try:
-                updates = await self._bot.get_updates(
-                    offset=self.offset or None,
-                    timeout=self._timeout_s,
-                    allowed_updates=self._allowed,
-                )
+                updates = await self._fetch()
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
@@ -99,22 +110,33 @@ class Poller:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            new = [u for u in updates if self._take(u)]
-            if updates and not new:
-                # Telegram gives back what is unconfirmed at once: while only updates in
-                # flight are there, wait for one to end (or a moment) rather than spin
-                self._room.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(IN_FLIGHT_WAIT_S):
-                        await self._room.wait()
+            for update in updates:
+                self._take(update)
+            if self._in_flight:
+                # Telegram answers at once while updates are unconfirmed, with them again:
+                # ask again after a moment, not in a loop
+                since = asyncio.get_running_loop().time() - asked_at
+                await asyncio.sleep(max(0.0, REPOLL_S - since))
 
-    def _take(self, update: Update) -> bool:
+    async def _fetch(self) -> list[dict[str, Any]]:
+        """getUpdates as JSON; a long poll only when nothing is in flight (else Telegram
+        answers at once anyway)."""
+        timeout = 0 if self._in_flight else self._timeout_s
+        params: dict[str, Any] = {"timeout": timeout, "allowed_updates": self._allowed}
+        if self.offset:
+            params["offset"] = self.offset
+        read_timeout = (self._request.read_timeout or 0) + timeout
+        self._request.skip_below = self._next  # those we have: not read again
+        updates = await self._request.call("getUpdates", params, read_timeout=read_timeout)
+        return updates if isinstance(updates, list) else []
+
+    def _take(self, data: dict[str, Any]) -> bool:
         """Starts handling an update fetched for the first time (True)."""
-        uid = update.update_id
-        if uid in self._in_flight or uid < self._next:
+        uid = data.get("update_id")
+        if not isinstance(uid, int) or uid in self._in_flight or uid < self._next:
             return False  # fetched again while in flight, or handled already
         self._next = max(self._next, uid + 1)
-        task = asyncio.create_task(self._handle(update), name=f"telegram-update-{uid}")
+        task = asyncio.create_task(self._handle(data), name=f"telegram-update-{uid}")
         self._in_flight[uid] = task
         task.add_done_callback(lambda _: self._done(uid))
         return True
@@ -122,6 +144,12 @@ class Poller:
     def _done(self, uid: int) -> None:
         self._in_flight.pop(uid, None)
         self._room.set()
+
+
+def _ended(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        log.error("Telegram: polling stopped by an error", exc_info=error)
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -2,20 +2,14 @@
 
 Rendering is pure; sending is sender.py's job. Every text from the catalogs and every
 value in it (names, answers the person typed) is HTML-escaped: the only markup in a
-message is what this module adds itself.
+message is what this module adds itself. Keyboards are built as the Bot API's JSON
+(reply_markup) right away: they go out as they are, with no objects to convert per send.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from typing import Any
 
 from bot.telegram.chats import ChoiceIds
 from bot.telegram.text import CAPTION_LIMIT, MESSAGE_LIMIT, escape, telegram_length
@@ -23,7 +17,14 @@ from bot.text import split_text
 from flows.engine.i18n import render, text
 from flows.engine.messages import Choice, Expect, Msg, Outbound, is_page_turn
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Markup = dict[str, Any]  # reply_markup as the Bot API takes it
+REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}  # ReplyKeyboardRemove
+
+
+def is_inline(markup: Markup | None) -> bool:
+    """An inline keyboard (buttons under the message), not a reply keyboard."""
+    return markup is not None and "inline_keyboard" in markup
+
 
 # A yes/no question without choices of its own gets the engine's own yes and no.
 YES_NO = (Choice("yes", Msg("choice.yes")), Choice("no", Msg("choice.no")))
@@ -76,20 +77,19 @@ class Renderer:
         elif choices:
             markup = self._inline_keyboard(choices, lang)
         elif reply:
-            markup, keyboard = ReplyKeyboardRemove(), False
+            markup, keyboard = REMOVE_KEYBOARD, False
         else:
             markup = None
-        if not paragraphs and qr is None and not isinstance(markup, ReplyKeyboardRemove):
+        if not paragraphs and qr is None and markup is not REMOVE_KEYBOARD:
             if markup is None:
                 return Rendered((), buttons, keyboard)
             paragraphs = [text("telegram.choose", lang)]  # Telegram wants text over buttons
 
         head: list[TelegramMessage] = []
-        inline = isinstance(markup, InlineKeyboardMarkup)
-        if inline and reply and reply_keyboard_shown and len(paragraphs) > 1:
+        if is_inline(markup) and reply and reply_keyboard_shown and len(paragraphs) > 1:
             # An inline keyboard cannot also take the reply keyboard away: the earlier
             # paragraphs carry the removal, the question keeps its buttons.
-            head = _messages(paragraphs[:-1], ReplyKeyboardRemove())
+            head = _messages(paragraphs[:-1], REMOVE_KEYBOARD)
             paragraphs = paragraphs[-1:]
             keyboard = False
         body = "\n\n".join(paragraphs)
@@ -99,37 +99,37 @@ class Renderer:
             tail = _messages(split_text(body, MESSAGE_LIMIT), markup)
         return Rendered(tuple(head + tail), buttons, keyboard)
 
-    def _inline_keyboard(self, choices: tuple[Choice, ...], lang: str) -> InlineKeyboardMarkup:
+    def _inline_keyboard(self, choices: tuple[Choice, ...], lang: str) -> Markup:
         """The answers in rows, as many to a row as their labels allow; page turns (to
         earlier and later times) in a row of their own under them."""
         answers = self._buttons([c for c in choices if not is_page_turn(c.id)], lang)
         turns = self._buttons([c for c in choices if is_page_turn(c.id)], lang)
-        longest = max((len(b.text) for b in answers), default=0)
+        longest = max((len(b["text"]) for b in answers), default=0)
         per_row = 4 if longest <= _TINY_LABEL else 2 if longest <= _SHORT_LABEL else 1
         rows = [answers[i : i + per_row] for i in range(0, len(answers), per_row)]
-        return InlineKeyboardMarkup([*rows, turns] if turns else rows)
+        return {"inline_keyboard": [*rows, turns] if turns else rows}
 
-    def _buttons(self, choices: list[Choice], lang: str) -> list[InlineKeyboardButton]:
+    def _buttons(self, choices: list[Choice], lang: str) -> list[dict[str, str]]:
         return [
-            InlineKeyboardButton(render(c.label, lang), callback_data=self._ids.encode(c.id))
+            {"text": render(c.label, lang), "callback_data": self._ids.encode(c.id)}
             for c in choices
         ]
 
     def _phone_keyboard(
         self, choices: tuple[Choice, ...], lang: str
-    ) -> tuple[ReplyKeyboardMarkup, dict[str, str]]:
+    ) -> tuple[Markup, dict[str, str]]:
         """A button that shares the person's own number; typing it stays possible, and
         the step's other choices (skip, help, cancel) become buttons that send their text."""
-        share = KeyboardButton(text("telegram.share_phone", lang), request_contact=True)
+        share = {"text": text("telegram.share_phone", lang), "request_contact": True}
         buttons = {render(c.label, lang): c.id for c in choices}
-        rows: list[list[KeyboardButton]] = [[share]]
-        rows += [[KeyboardButton(label)] for label in buttons]
-        markup = ReplyKeyboardMarkup(
-            rows,
-            resize_keyboard=True,
-            one_time_keyboard=True,
-            input_field_placeholder=text("telegram.phone_placeholder", lang)[:64],
-        )
+        rows: list[list[dict[str, Any]]] = [[share]]
+        rows += [[{"text": label}] for label in buttons]
+        markup = {
+            "keyboard": rows,
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+            "input_field_placeholder": text("telegram.phone_placeholder", lang)[:64],
+        }
         return markup, buttons
 
 

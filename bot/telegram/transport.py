@@ -1,4 +1,4 @@
-"""Telegram as the shared sender's transport: one message posted through PTB's Bot.
+"""Telegram as the shared sender's transport: one message posted to the Bot API.
 
 Telegram's answers become the shared sender's outcomes: 429 is Throttled (retry_after),
 403 (the person blocked the bot) or a chat that does not exist is RecipientGone, network
@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -20,6 +22,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.pacing import ChatId
 from bot.qr import qr_png
 from bot.sending import NetworkTrouble, Throttled
+from bot.telegram.http import BotApiRequest
 from bot.telegram.render import TelegramMessage
 from flows.engine.ports import RecipientGone
 
@@ -27,15 +30,15 @@ from flows.engine.ports import RecipientGone
 # that now (read per access, so setting it here is early enough) and read both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions
 _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid")
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+    def __init__(self, request: BotApiRequest) -> None:
+        self._request = request
 
-    async def post(self, chat_id: ChatId, message: TelegramMessage) -> Message:
+    async def post(self, chat_id: ChatId, message: TelegramMessage) -> Sent:
         assert isinstance(chat_id, int)
         try:
             return await self._post(chat_id, message)
@@ -50,24 +53,32 @@ class TelegramTransport:
         except NetworkError as exc:
             raise NetworkTrouble(type(exc).__name__) from None
 
-    async def _post(self, chat_id: int, message: TelegramMessage) -> Message:
+    async def _post(self, chat_id: int, message: TelegramMessage) -> Sent:
         if message.qr is not None:
             png = await asyncio.to_thread(qr_png, message.qr)
-            return await self._bot.send_photo(
-                chat_id,
-                photo=png,
-                filename="qr.png",
-                caption=message.text or None,
-                parse_mode=ParseMode.HTML if message.text else None,
-                reply_markup=message.markup,
-            )
-        return await self._bot.send_message(
-            chat_id,
-            message.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=message.markup,
-            link_preview_options=_NO_PREVIEW,
-        )
+            params: dict[str, Any] = {"chat_id": chat_id, "reply_markup": message.markup}
+            if message.text:
+                params |= {"caption": message.text, "parse_mode": ParseMode.HTML.value}
+            photo = {"photo": InputFile(png, filename="qr.png", attach=False)}
+            sent = await self._request.call("sendPhoto", params, files=photo)
+            return Sent(int(sent["message_id"]))
+        # Nobody reads the Message PTB would build of the answer: the JSON is enough
+        params = {
+            "chat_id": chat_id,
+            "text": message.text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": _NO_PREVIEW,
+            "reply_markup": message.markup,
+        }
+        sent = await self._request.call("sendMessage", params)
+        return Sent(int(sent["message_id"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message Telegram accepted."""
+
+    message_id: int
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

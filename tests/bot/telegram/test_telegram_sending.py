@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.pacing import QUEUED, URGENT, SendLimiter
+from bot.pacing import FIRST_CONTACT, QUEUED, URGENT, SendLimiter
 from bot.telegram import SendLimits, TelegramChannel
 from flows.engine.messages import ConversationKey, Msg, Outbound
 from flows.engine.ports import RecipientGone, TryLater
@@ -162,6 +162,26 @@ async def test_replies_to_people_go_before_queued_notifications(
     assert len(api.sent) - 1 - position >= 20  # it overtook most of the queued ones
 
 
+async def test_someone_in_a_dialogue_is_answered_before_a_crowd_that_just_opened_the_bot(
+    api: FakeBotApi, channel_for: ChannelFactory
+) -> None:
+    limits = SendLimits(per_second=20, per_chat_per_second=10, per_chat_burst=3)
+    channel = await channel_for(StandInEngine(), limits=limits)
+    crowd = [api.user(f"Грађанин {i}") for i in range(40)]  # after a TV announcement
+    ana = api.user("Ана")  # already registering
+    for person in crowd:
+        await person.start()
+    await crowd[0].next_message()  # the crowd's replies are going out, the rest wait
+
+    await ana.send_text("Марковић")
+    reply = await ana.next_message()
+    await settle(api, channel)
+
+    position = api.sent.index(reply)
+    assert len(api.sent) - 1 - position >= 20, "the dialogue waited behind the crowd"
+    assert all(p.inbox for p in crowd)  # and the crowd is answered all the same
+
+
 async def test_the_pacer_grants_replies_before_earlier_notifications() -> None:
     limiter = SendLimiter(SendLimits(per_second=50, per_chat_per_second=50, per_chat_burst=5))
     granted: list[str] = []
@@ -181,3 +201,24 @@ async def test_the_pacer_grants_replies_before_earlier_notifications() -> None:
     assert granted[0] == "notice 0"
     assert granted[1] == "reply"
     assert granted[2:] == [f"notice {n}" for n in range(1, 5)]
+
+
+async def test_the_pacer_grants_dialogues_then_first_contacts_then_notifications() -> None:
+    limiter = SendLimiter(SendLimits(per_second=50, per_chat_per_second=50, per_chat_burst=5))
+    granted: list[str] = []
+    first_granted = asyncio.Event()
+
+    async def take(name: str, chat: int, priority: int) -> None:
+        await limiter.acquire(chat, priority)
+        granted.append(name)
+        first_granted.set()
+
+    waiting = [asyncio.create_task(take("notice 0", 0, QUEUED))]
+    await first_granted.wait()  # the next ones wait for slots
+    waiting += [asyncio.create_task(take("notice 1", 1, QUEUED))]
+    waiting += [asyncio.create_task(take(f"opened {n}", 10 + n, FIRST_CONTACT)) for n in range(2)]
+    waiting += [asyncio.create_task(take("in a dialogue", 99, URGENT))]
+    await asyncio.gather(*waiting)
+    await limiter.close()
+
+    assert granted == ["notice 0", "in a dialogue", "opened 0", "opened 1", "notice 1"]
