@@ -1,0 +1,287 @@
+"""`make bench-memory`: the server's memory with 10,000 web chat conversations open at once.
+
+The server is the real one (`ecitizen serve`'s application and web routes, the outbox and
+printer workers running) in a process of its own, on a fresh SQLite database. Each
+simulated person is a browser session of its own (a cookie jar) and goes through the web
+chat's JSON API as chat.js does: /start, a language, "Become an eCitizen", the intro, the
+consent, first name, last name, JMBG. Then every one of them, in a second quick round,
+types their ID card number, so that all the conversations were used within the last few
+seconds (the conversation cache forgets a copy 45 s after its last use: the round makes
+sure the figure is for 10,000 conversations in use together, not for the last minute's).
+Everyone stops mid-registration, with the phone number still to come.
+
+The server's RSS (VmRSS of /proc/<pid>/status) is read after a warm-up of 100 other
+conversations ("before") and after the second round ("after"); per conversation is their
+difference divided by the conversations. `--trace` runs the server under tracemalloc and
+prints where the Python memory added by the conversations was allocated (by line).
+The last line is machine-readable:
+`rss_mib=<after> per_conversation_kb=<n> conversations=<n>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.web_runner import AppRunner
+
+from bench.dialogue import User, make_users
+from ecitizen.app import build_app
+from ecitizen.config import parse_config
+from ecitizen.server import build_web
+
+WARM_UP = 100
+TRACE_FRAMES = 12
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} for process {pid}")
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+def _cache_figures(app: Any) -> dict[str, Any]:
+    """What the store's conversation cache holds now (entries and their bytes, if known)."""
+    cache = getattr(app.store, "_conversations", None)
+    figures: dict[str, Any] = {"cache_entries": len(cache) if cache is not None else 0}
+    size = getattr(cache, "bytes", None)
+    if size is not None:
+        figures["cache_bytes"] = size
+    return figures
+
+
+def _traced(before: tracemalloc.Snapshot | None) -> tuple[tracemalloc.Snapshot, list[str]]:
+    gc.collect()
+    now = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)]
+    )
+    if before is None:
+        return now, []
+    lines = ["where the Python memory added by the conversations was allocated:"]
+    for stat in now.compare_to(before, "traceback")[:12]:
+        lines.append(f"{stat.size_diff / 1024:8.0f} KiB in {stat.count_diff:7d} blocks, at")
+        ours = [f for f in stat.traceback if "site-packages" not in f.filename][-4:]
+        lines += [f"    {frame.filename}:{frame.lineno}" for frame in reversed(ours)]
+    return now, lines
+
+
+async def serve(data_dir: Path, pipe: Connection, trace: bool) -> None:
+    if trace:
+        tracemalloc.start(TRACE_FRAMES)
+    raw: dict[str, Any] = {"data": {"dir": str(data_dir)}}
+    app = await build_app(parse_config(raw))
+    app.start_workers()
+    runner = AppRunner(build_web(app).web, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    requests: asyncio.Queue[str] = asyncio.Queue()
+    loop.add_reader(pipe.fileno(), lambda: requests.put_nowait(pipe.recv()))
+    pipe.send(runner.addresses[0][1])
+    snapshot: tracemalloc.Snapshot | None = None
+    try:
+        while not stop.is_set():
+            request = await requests.get()
+            if request == "stop":
+                break
+            figures = _cache_figures(app)
+            if trace:
+                snapshot, figures["trace"] = _traced(snapshot if request == "after" else None)
+            pipe.send(figures)
+    finally:
+        loop.remove_reader(pipe.fileno())
+        await runner.cleanup()
+        await app.close()
+
+
+def serve_process(data_dir: Path, pipe: Connection, trace: bool) -> None:
+    asyncio.run(serve(data_dir, pipe, trace))
+
+
+# -- the people ----------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    user: User
+    http: aiohttp.ClientSession
+    sent: int = 0
+
+    async def send(self, base: str, **message: str) -> dict[str, Any]:
+        self.sent += 1
+        body = {"id": f"m{self.sent}", **message}
+        async with self.http.post(f"{base}/chat/api/message", json=body) as r:
+            answer: dict[str, Any] = await r.json()
+            if r.status != 200:
+                raise RuntimeError(f"{r.status}: {answer}")
+        return answer
+
+
+def opening(user: User) -> list[dict[str, str]]:
+    """From /start to the JMBG: the conversation is open, its slots half filled."""
+    return [
+        {"command": "start"},
+        {"choice": f"lang:{user.language}"},
+        {"choice": "menu.register"},
+        {"choice": "ok"},
+        {"choice": "yes"},
+        {"text": user.first_name},
+        {"text": user.last_name},
+        {"text": user.jmbg},
+    ]
+
+
+async def play(base: str, people: Sequence[Person], in_flight: int, round_: str) -> int:
+    """Every person's messages of this round; returns the errors."""
+    queue = iter(people)
+    errors = 0
+
+    async def lane() -> None:
+        nonlocal errors
+        for person in queue:
+            messages = opening(person.user) if round_ == "open" else [{"text": "001234567"}]
+            try:
+                for message in messages:
+                    await person.send(base, **message)
+            except (aiohttp.ClientError, RuntimeError):
+                errors += 1
+
+    await asyncio.gather(*(lane() for _ in range(in_flight)))
+    return errors
+
+
+@dataclass
+class Measured:
+    before_kib: int = 0
+    after_kib: int = 0
+    peak_kib: int = 0
+    errors: int = 0
+    open_s: float = 0.0
+    touch_s: float = 0.0
+    requests: int = 0
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def ask(pipe: Connection, request: str) -> dict[str, Any]:
+    pipe.send(request)
+    if not pipe.poll(600):
+        raise RuntimeError("the server did not answer")
+    answer: dict[str, Any] = pipe.recv()
+    return answer
+
+
+async def load(
+    base: str, pid: int, pipe: Connection, users: Sequence[User], in_flight: int
+) -> Measured:
+    measured = Measured()
+    connector = aiohttp.TCPConnector(limit=in_flight)
+    sessions: list[aiohttp.ClientSession] = []
+
+    def person(user: User) -> Person:
+        http = aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
+        sessions.append(http)
+        return Person(user, http)
+
+    try:
+        warm = [person(u) for u in users[:WARM_UP]]
+        measured.errors += await play(base, warm, in_flight, "open")
+        measured.before = ask(pipe, "before")
+        measured.before_kib = rss_kib(pid)
+        people = [person(u) for u in users[WARM_UP:]]
+        start = time.perf_counter()
+        measured.errors += await play(base, people, in_flight, "open")
+        measured.open_s = time.perf_counter() - start
+        start = time.perf_counter()
+        measured.errors += await play(base, people, in_flight, "touch")
+        measured.touch_s = time.perf_counter() - start
+        measured.after_kib = rss_kib(pid)
+        measured.peak_kib = rss_kib(pid, "VmHWM")
+        measured.after = ask(pipe, "after")
+        measured.requests = sum(p.sent for p in people)
+    finally:
+        for http in sessions:
+            await http.close()
+        await connector.close()
+    return measured
+
+
+def run(conversations: int, in_flight: int, trace: bool) -> Measured:
+    users = make_users(conversations + WARM_UP)
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        server = context.Process(target=serve_process, args=(Path(tmp), theirs, trace), daemon=True)
+        server.start()
+        try:
+            if not ours.poll(120):
+                raise RuntimeError("the server did not start")
+            port = int(ours.recv())
+            assert server.pid is not None
+            return asyncio.run(load(f"http://127.0.0.1:{port}", server.pid, ours, users, in_flight))
+        finally:
+            ours.send("stop")
+            server.join(60)
+            if server.is_alive():
+                server.terminate()
+
+
+def report(m: Measured, conversations: int, trace: bool) -> None:
+    out = sys.stdout.write
+    per_kb = (m.after_kib - m.before_kib) * 1.024 / conversations
+    out(
+        f"{conversations} web chat conversations opened in {m.open_s:.1f} s, all used again "
+        f"in {m.touch_s:.1f} s ({m.requests} requests, {m.errors} errors)\n"
+        f"server RSS: {m.before_kib / 1024:.1f} MiB before, {m.after_kib / 1024:.1f} MiB after, "
+        f"peak {m.peak_kib / 1024:.1f} MiB; {per_kb:.1f} KB per conversation\n"
+        f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
+    )
+    for name, figures in (("before", m.before), ("after", m.after)):
+        shown = {k: v for k, v in (figures or {}).items() if k != "trace"}
+        out(f"cache {name}: {shown}\n")
+    if trace and m.after is not None:
+        out("\n".join(m.after.get("trace", [])) + "\n")
+    out(
+        f"rss_mib={m.after_kib / 1024:.0f} per_conversation_kb={per_kb:.1f} "
+        f"conversations={conversations}\n"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--in-flight", type=int, default=50)
+    parser.add_argument("--trace", action="store_true", help="tracemalloc in the server")
+    args = parser.parse_args(argv)
+    measured = run(args.conversations, args.in_flight, args.trace)
+    report(measured, args.conversations, args.trace)
+    return 0 if measured.errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
