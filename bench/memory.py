@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -60,6 +61,15 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 # -- the server ----------------------------------------------------------------------------
 
 
+def _give_back_free_memory() -> bool:
+    """glibc's malloc_trim: what the C allocator holds free goes back to the system (what
+    the RSS then shows is what is in use, not what earlier peaks left behind)."""
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
 def _cache_figures(app: Any) -> dict[str, Any]:
     """What the store's conversation cache holds now (entries and their bytes, if known)."""
     cache = getattr(app.store, "_conversations", None)
@@ -96,17 +106,19 @@ async def serve(data_dir: Path, pipe: Connection, trace: bool) -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
     requests: asyncio.Queue[str] = asyncio.Queue()
+    loop.add_signal_handler(signal.SIGTERM, requests.put_nowait, "stop")
     loop.add_reader(pipe.fileno(), lambda: requests.put_nowait(pipe.recv()))
     pipe.send(runner.addresses[0][1])
     snapshot: tracemalloc.Snapshot | None = None
     try:
-        while not stop.is_set():
+        while True:
             request = await requests.get()
             if request == "stop":
                 break
+            if request == "trim":
+                pipe.send({"trimmed": _give_back_free_memory()})
+                continue
             figures = _cache_figures(app)
             if trace:
                 snapshot, figures["trace"] = _traced(snapshot if request == "after" else None)
@@ -177,6 +189,7 @@ async def play(base: str, people: Sequence[Person], in_flight: int, round_: str)
 class Measured:
     before_kib: int = 0
     after_kib: int = 0
+    trimmed_kib: int = 0  # after the C allocator gave back what it held free
     peak_kib: int = 0
     errors: int = 0
     open_s: float = 0.0
@@ -223,6 +236,8 @@ async def load(
         measured.after_kib = rss_kib(pid)
         measured.peak_kib = rss_kib(pid, "VmHWM")
         measured.after = ask(pipe, "after")
+        if ask(pipe, "trim").get("trimmed") is not None:
+            measured.trimmed_kib = rss_kib(pid)
         measured.requests = sum(p.sent for p in people)
     finally:
         for http in sessions:
@@ -258,12 +273,20 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
         f"{conversations} web chat conversations opened in {m.open_s:.1f} s, all used again "
         f"in {m.touch_s:.1f} s ({m.requests} requests, {m.errors} errors)\n"
         f"server RSS: {m.before_kib / 1024:.1f} MiB before, {m.after_kib / 1024:.1f} MiB after, "
-        f"peak {m.peak_kib / 1024:.1f} MiB; {per_kb:.1f} KB per conversation\n"
+        f"peak {m.peak_kib / 1024:.1f} MiB; {per_kb:.1f} KB per conversation; "
+        f"{m.trimmed_kib / 1024:.1f} MiB once the C allocator gave back its free memory\n"
         f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
     for name, figures in (("before", m.before), ("after", m.after)):
         shown = {k: v for k, v in (figures or {}).items() if k != "trace"}
         out(f"cache {name}: {shown}\n")
+    held = (m.after or {}).get("cache_entries", 0)
+    if held < conversations:
+        out(
+            f"note: the cache held {held} conversations at the end, not all {conversations}: "
+            "the last round took longer than the cache keeps a copy (45 s), or its bytes "
+            "were used up\n"
+        )
     if trace and m.after is not None:
         out("\n".join(m.after.get("trace", [])) + "\n")
     out(

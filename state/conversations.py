@@ -21,7 +21,7 @@ from state.cache import CachedConversation
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
-from state.values import from_micros, load_json, to_micros
+from state.values import from_micros, kept_bytes, load_json, to_micros
 from state.wakeups import dropped_payload
 
 _LOAD = (
@@ -141,8 +141,10 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             self._remember(conv, raw or b"{}", micros)
 
     def _remember(self, conv: Conversation, data: bytes, micros: int) -> None:
+        """Kept as UTF-8 JSON: a str holding one Cyrillic letter takes two bytes for every
+        character, UTF-8 one byte for most."""
         key = _cache_key(conv.key)
-        copy = CachedConversation(conv.flow, conv.state, data, conv.version, micros)
+        copy = CachedConversation(conv.flow, conv.state, kept_bytes(data), conv.version, micros)
         self._conversations.put(key, copy)
 
     async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:

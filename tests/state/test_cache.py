@@ -5,6 +5,9 @@ cache's time to live, and a conversation the cache let go is read back whole fro
 from __future__ import annotations
 
 import asyncio
+import gc
+import tracemalloc
+from pathlib import Path
 
 from flows.engine.records import Conversation, Unit
 from state import open_store
@@ -134,3 +137,26 @@ async def test_another_process_sees_what_was_saved_whatever_this_one_let_go(
     await other.apply(Unit(conversation=there))
     here = await small.load_conversation(chat("ana"))  # nothing cached: the store's answer
     assert here is not None and (here.state, here.version) == ("phone", conv.version + 1)
+
+
+async def test_what_the_cache_counts_is_the_memory_its_copies_really_take(tmp_path: Path) -> None:
+    """The bound means something only if the count is right: a copy that held more than it
+    counted (orjson's bytes keep a 4 KB buffer) would let the cache pass its bound tenfold."""
+    store = await open_store(f"sqlite:///{tmp_path}/ecitizen.db")
+    try:
+        for n in range(50):  # the database's and the driver's own first allocations
+            await store.apply(Unit(conversation=_conversation(f"warm{n}")))
+        store._conversations.clear()
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(400):
+            await store.apply(Unit(conversation=_conversation(f"user{n}")))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        await store.close()
+    counted = store._conversations.bytes
+    assert len(store._conversations) == 400
+    assert 0.7 * counted <= held <= 1.3 * counted, (held, counted)
