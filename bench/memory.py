@@ -47,7 +47,9 @@ from ecitizen.config import parse_config
 from ecitizen.server import build_web
 
 WARM_UP = 100
-TRACE_FRAMES = 12
+PAGES_AT_ONCE = 250
+TRACE_FRAMES = 1
+TRACE_LINES = 30
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -70,14 +72,27 @@ def _give_back_free_memory() -> bool:
         return False
 
 
-def _cache_figures(app: Any) -> dict[str, Any]:
-    """What the store's conversation cache holds now (entries and their bytes, if known)."""
+def _cache_figures(app: Any, web_app: web.Application) -> dict[str, Any]:
+    """What the store's conversation cache holds now (entries and their bytes, if known),
+    and how many web chat pages wait in a long poll."""
     cache = getattr(app.store, "_conversations", None)
     figures: dict[str, Any] = {"cache_entries": len(cache) if cache is not None else 0}
     size = getattr(cache, "bytes", None)
     if size is not None:
         figures["cache_bytes"] = size
+    for route in web_app.router.routes():
+        boxes = getattr(getattr(route.handler, "__self__", None), "boxes", None)
+        if boxes is not None:
+            figures["long_polls"] = boxes.waiting()
+            break
     return figures
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "python3.11/", str(Path(__file__).parents[1]) + "/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
 
 
 def _traced(before: tracemalloc.Snapshot | None) -> tuple[tracemalloc.Snapshot, list[str]]:
@@ -87,11 +102,12 @@ def _traced(before: tracemalloc.Snapshot | None) -> tuple[tracemalloc.Snapshot, 
     )
     if before is None:
         return now, []
-    lines = ["where the Python memory added by the conversations was allocated:"]
-    for stat in now.compare_to(before, "traceback")[:12]:
-        lines.append(f"{stat.size_diff / 1024:8.0f} KiB in {stat.count_diff:7d} blocks, at")
-        ours = [f for f in stat.traceback if "site-packages" not in f.filename][-4:]
-        lines += [f"    {frame.filename}:{frame.lineno}" for frame in reversed(ours)]
+    added = sum(stat.size_diff for stat in now.compare_to(before, "filename"))
+    lines = [f"Python memory added: {added / 2**20:.1f} MiB; by the line that allocated it:"]
+    for stat in now.compare_to(before, "lineno")[:TRACE_LINES]:
+        frame = stat.traceback[0]
+        where = f"{_short(frame.filename)}:{frame.lineno}"
+        lines.append(f"{stat.size_diff / 1024:8.0f} KiB {stat.count_diff:8d} blocks  {where}")
     return now, lines
 
 
@@ -101,7 +117,8 @@ async def serve(data_dir: Path, pipe: Connection, trace: bool) -> None:
     raw: dict[str, Any] = {"data": {"dir": str(data_dir)}}
     app = await build_app(parse_config(raw))
     app.start_workers()
-    runner = AppRunner(build_web(app).web, access_log=None)
+    web_app = build_web(app).web
+    runner = AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -119,9 +136,9 @@ async def serve(data_dir: Path, pipe: Connection, trace: bool) -> None:
             if request == "trim":
                 pipe.send({"trimmed": _give_back_free_memory()})
                 continue
-            figures = _cache_figures(app)
-            if trace:
-                snapshot, figures["trace"] = _traced(snapshot if request == "after" else None)
+            figures = _cache_figures(app, web_app)
+            if trace and request != "pages":  # before, after, pages-traced
+                snapshot, figures["trace"] = _traced(None if request == "before" else snapshot)
             pipe.send(figures)
     finally:
         loop.remove_reader(pipe.fileno())
@@ -141,6 +158,7 @@ class Person:
     user: User
     http: aiohttp.ClientSession
     sent: int = 0
+    last: int = 0  # the last item id the page has seen
 
     async def send(self, base: str, **message: str) -> dict[str, Any]:
         self.sent += 1
@@ -149,7 +167,22 @@ class Person:
             answer: dict[str, Any] = await r.json()
             if r.status != 200:
                 raise RuntimeError(f"{r.status}: {answer}")
+        self.last = max([self.last, *(int(i["id"]) for i in answer.get("items", ()))])
         return answer
+
+    async def keep_page_open(self, base: str, connector: aiohttp.BaseConnector) -> None:
+        """What chat.js does while the page is open: one long poll after another."""
+        async with aiohttp.ClientSession(
+            connector=connector, connector_owner=False, cookie_jar=self.http.cookie_jar
+        ) as http:
+            while True:
+                try:
+                    url = f"{base}/chat/api/events?after={self.last}"
+                    async with http.get(url) as r:
+                        body = await r.json()
+                        self.last = int(body.get("last", self.last))
+                except (aiohttp.ClientError, ValueError):
+                    await asyncio.sleep(3)
 
 
 def opening(user: User) -> list[dict[str, str]]:
@@ -197,6 +230,8 @@ class Measured:
     requests: int = 0
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    pages_kib: int = 0  # with every page open (a long poll waiting each)
+    pages: dict[str, Any] | None = None
 
 
 def ask(pipe: Connection, request: str) -> dict[str, Any]:
@@ -207,8 +242,50 @@ def ask(pipe: Connection, request: str) -> dict[str, Any]:
     return answer
 
 
+async def open_pages(
+    base: str,
+    pid: int,
+    pipe: Connection,
+    people: Sequence[Person],
+    measured: Measured,
+    trace: bool,
+) -> None:
+    """Every person's page open at once, as in a browser: a long poll waiting each. The
+    pages open a few hundred at a time (the server's listen backlog), then RSS is read once
+    nearly all of them wait (or after two minutes)."""
+    connector = aiohttp.TCPConnector(limit=0)
+    pages: list[asyncio.Task[None]] = []
+    try:
+        for at in range(0, len(people), PAGES_AT_ONCE):
+            pages += [
+                asyncio.create_task(p.keep_page_open(base, connector))
+                for p in people[at : at + PAGES_AT_ONCE]
+            ]
+            await asyncio.sleep(0.2)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            measured.pages = ask(pipe, "pages")
+            if measured.pages.get("long_polls", 0) >= 0.98 * len(people):
+                break
+            await asyncio.sleep(2)
+        measured.pages_kib = rss_kib(pid)
+        if trace:
+            measured.pages = ask(pipe, "pages-traced")
+    finally:
+        for page in pages:
+            page.cancel()
+        await asyncio.gather(*pages, return_exceptions=True)
+        await connector.close()
+
+
 async def load(
-    base: str, pid: int, pipe: Connection, users: Sequence[User], in_flight: int
+    base: str,
+    pid: int,
+    pipe: Connection,
+    users: Sequence[User],
+    in_flight: int,
+    pages: bool,
+    trace: bool,
 ) -> Measured:
     measured = Measured()
     connector = aiohttp.TCPConnector(limit=in_flight)
@@ -239,6 +316,8 @@ async def load(
         if ask(pipe, "trim").get("trimmed") is not None:
             measured.trimmed_kib = rss_kib(pid)
         measured.requests = sum(p.sent for p in people)
+        if pages:
+            await open_pages(base, pid, pipe, people, measured, trace)
     finally:
         for http in sessions:
             await http.close()
@@ -246,7 +325,7 @@ async def load(
     return measured
 
 
-def run(conversations: int, in_flight: int, trace: bool) -> Measured:
+def run(conversations: int, in_flight: int, trace: bool, pages: bool) -> Measured:
     users = make_users(conversations + WARM_UP)
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
@@ -258,7 +337,8 @@ def run(conversations: int, in_flight: int, trace: bool) -> Measured:
                 raise RuntimeError("the server did not start")
             port = int(ours.recv())
             assert server.pid is not None
-            return asyncio.run(load(f"http://127.0.0.1:{port}", server.pid, ours, users, in_flight))
+            base = f"http://127.0.0.1:{port}"
+            return asyncio.run(load(base, server.pid, ours, users, in_flight, pages, trace))
         finally:
             ours.send("stop")
             server.join(60)
@@ -289,8 +369,18 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
         )
     if trace and m.after is not None:
         out("\n".join(m.after.get("trace", [])) + "\n")
+    rss_kib = m.after_kib
+    if m.pages is not None:
+        rss_kib = max(m.after_kib, m.pages_kib)
+        per_kb = (rss_kib - m.before_kib) * 1.024 / conversations
+        out(
+            f"every page open, {m.pages.get('long_polls')} long polls waiting: server RSS "
+            f"{m.pages_kib / 1024:.1f} MiB, {per_kb:.1f} KB per conversation\n"
+        )
+        if trace:
+            out("with the pages open:\n" + "\n".join(m.pages.get("trace", [])) + "\n")
     out(
-        f"rss_mib={m.after_kib / 1024:.0f} per_conversation_kb={per_kb:.1f} "
+        f"rss_mib={rss_kib / 1024:.0f} per_conversation_kb={per_kb:.1f} "
         f"conversations={conversations}\n"
     )
 
@@ -300,8 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--in-flight", type=int, default=50)
     parser.add_argument("--trace", action="store_true", help="tracemalloc in the server")
+    parser.add_argument("--no-pages", action="store_true", help="no long polls at the end")
     args = parser.parse_args(argv)
-    measured = run(args.conversations, args.in_flight, args.trace)
+    measured = run(args.conversations, args.in_flight, args.trace, not args.no_pages)
     report(measured, args.conversations, args.trace)
     return 0 if measured.errors == 0 else 1
 
