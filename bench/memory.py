@@ -102,8 +102,13 @@ def _traced(before: tracemalloc.Snapshot | None) -> tuple[tracemalloc.Snapshot, 
     )
     if before is None:
         return now, []
-    added = sum(stat.size_diff for stat in now.compare_to(before, "filename"))
-    lines = [f"Python memory added: {added / 2**20:.1f} MiB; by the line that allocated it:"]
+    by_file = now.compare_to(before, "filename")
+    added = sum(stat.size_diff for stat in by_file)
+    lines = [f"Python memory added: {added / 2**20:.1f} MiB; by file:"]
+    for stat in by_file[: TRACE_LINES // 2]:
+        where = _short(stat.traceback[0].filename)
+        lines.append(f"{stat.size_diff / 1024:8.0f} KiB {stat.count_diff:8d} blocks  {where}")
+    lines.append("by the line that allocated it:")
     for stat in now.compare_to(before, "lineno")[:TRACE_LINES]:
         frame = stat.traceback[0]
         where = f"{_short(frame.filename)}:{frame.lineno}"
@@ -137,6 +142,8 @@ async def serve(data_dir: Path, pipe: Connection, trace: bool) -> None:
                 pipe.send({"trimmed": _give_back_free_memory()})
                 continue
             figures = _cache_figures(app, web_app)
+            if runner.server is not None:
+                figures["connections"] = len(runner.server.connections)
             if trace and request != "pages":  # before, after, pages-traced
                 snapshot, figures["trace"] = _traced(None if request == "before" else snapshot)
             pipe.send(figures)
