@@ -17,7 +17,6 @@ string, in one small object: about 360 bytes beside the JSON (`ENTRY_OVERHEAD`).
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -43,9 +42,8 @@ class CachedConversation:
     __slots__ = ("data", "flow", "size", "state", "updated_at", "used", "version")
 
     def __init__(self, flow: str, state: str, data: bytes, version: int, updated_at: int) -> None:
-        # Flow and state names come back in every conversation: one copy of each.
-        self.flow = sys.intern(flow)
-        self.state = sys.intern(state)
+        self.flow = flow  # mostly the flows' own name strings, shared, not copied
+        self.state = state
         self.data = data
         self.version = version
         self.updated_at = updated_at
