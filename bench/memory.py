@@ -8,14 +8,18 @@ consent, first name, last name, JMBG. Then every one of them, in a second quick 
 types their ID card number, so that all the conversations were used within the last few
 seconds (the conversation cache forgets a copy 45 s after its last use: the round makes
 sure the figure is for 10,000 conversations in use together, not for the last minute's).
-Everyone stops mid-registration, with the phone number still to come.
+Everyone stops mid-registration, with the phone number still to come. Last, every page
+is open at once, as in a browser: chat.js keeps one long poll waiting (GET
+/chat/api/events) for as long as the page is open.
 
 The server's RSS (VmRSS of /proc/<pid>/status) is read after a warm-up of 100 other
-conversations ("before") and after the second round ("after"); per conversation is their
-difference divided by the conversations. `--trace` runs the server under tracemalloc and
-prints where the Python memory added by the conversations was allocated (by line).
-The last line is machine-readable:
-`rss_mib=<after> per_conversation_kb=<n> conversations=<n>`.
+conversations ("before"), after the second round ("in use": what the conversations and
+the caches hold), and with every page open ("pages open": each also holds an HTTP
+request in flight). Per conversation is the difference from "before" divided by the
+conversations. `--trace` runs the server under tracemalloc and prints where the Python
+memory added was allocated, by file and by line. The last line is machine-readable:
+`rss_mib=<pages open> per_conversation_kb=<n> conversations=<n> in_use_rss_mib=<n>
+in_use_per_conversation_kb=<n>` (with `--no-pages`, rss_mib is the "in use" figure).
 """
 
 from __future__ import annotations
@@ -359,14 +363,14 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
     out(
         f"{conversations} web chat conversations opened in {m.open_s:.1f} s, all used again "
         f"in {m.touch_s:.1f} s ({m.requests} requests, {m.errors} errors)\n"
-        f"server RSS: {m.before_kib / 1024:.1f} MiB before, {m.after_kib / 1024:.1f} MiB after, "
+        f"server RSS: {m.before_kib / 1024:.1f} MiB before, {m.after_kib / 1024:.1f} MiB in use, "
         f"peak {m.peak_kib / 1024:.1f} MiB; {per_kb:.1f} KB per conversation; "
         f"{m.trimmed_kib / 1024:.1f} MiB once the C allocator gave back its free memory\n"
         f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
     for name, figures in (("before", m.before), ("after", m.after)):
         shown = {k: v for k, v in (figures or {}).items() if k != "trace"}
-        out(f"cache {name}: {shown}\n")
+        out(f"server figures {name}: {shown}\n")
     held = (m.after or {}).get("cache_entries", 0)
     if held < conversations:
         out(
@@ -376,9 +380,10 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
         )
     if trace and m.after is not None:
         out("\n".join(m.after.get("trace", [])) + "\n")
-    rss_kib = m.after_kib
+    rss_kib, in_use = m.after_kib, f"in_use_rss_mib={m.after_kib / 1024:.0f} "
+    in_use += f"in_use_per_conversation_kb={per_kb:.1f}"
     if m.pages is not None:
-        rss_kib = max(m.after_kib, m.pages_kib)
+        rss_kib = m.pages_kib
         per_kb = (rss_kib - m.before_kib) * 1.024 / conversations
         out(
             f"every page open, {m.pages.get('long_polls')} long polls waiting: server RSS "
@@ -388,7 +393,7 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
             out("with the pages open:\n" + "\n".join(m.pages.get("trace", [])) + "\n")
     out(
         f"rss_mib={rss_kib / 1024:.0f} per_conversation_kb={per_kb:.1f} "
-        f"conversations={conversations}\n"
+        f"conversations={conversations} {in_use}\n"
     )
 
 
