@@ -64,6 +64,13 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user and system, every thread)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- the server ----------------------------------------------------------------------------
 
 
@@ -235,10 +242,12 @@ class Measured:
     after_kib: int = 0
     trimmed_kib: int = 0  # after the C allocator gave back what it held free
     peak_kib: int = 0
+    swapped_kib: int = 0  # the system moved some of it to swap: the RSS figures say less
     errors: int = 0
     open_s: float = 0.0
     touch_s: float = 0.0
     requests: int = 0
+    cpu_s: float = 0.0  # the server's, for the requests of both rounds
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     pages_kib: int = 0  # with every page open (a long poll waiting each)
@@ -315,13 +324,15 @@ async def load(
         measured.before = ask(pipe, "before")
         measured.before_kib = rss_kib(pid)
         people = [person(u) for u in users[WARM_UP:]]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_s(pid)
         measured.errors += await play(base, people, in_flight, "open")
         measured.open_s = time.perf_counter() - start
         start = time.perf_counter()
         measured.errors += await play(base, people, in_flight, "touch")
         measured.touch_s = time.perf_counter() - start
+        measured.cpu_s = cpu_s(pid) - cpu
         measured.after_kib = rss_kib(pid)
+        measured.swapped_kib = rss_kib(pid, "VmSwap")
         measured.peak_kib = rss_kib(pid, "VmHWM")
         measured.after = ask(pipe, "after")
         if ask(pipe, "trim").get("trimmed") is not None:
@@ -362,7 +373,8 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
     per_kb = (m.after_kib - m.before_kib) * 1.024 / conversations
     out(
         f"{conversations} web chat conversations opened in {m.open_s:.1f} s, all used again "
-        f"in {m.touch_s:.1f} s ({m.requests} requests, {m.errors} errors)\n"
+        f"in {m.touch_s:.1f} s ({m.requests} requests, {m.errors} errors; server CPU "
+        f"{1000 * m.cpu_s / max(m.requests, 1):.2f} ms per request)\n"
         f"server RSS: {m.before_kib / 1024:.1f} MiB before, {m.after_kib / 1024:.1f} MiB in use, "
         f"peak {m.peak_kib / 1024:.1f} MiB; {per_kb:.1f} KB per conversation; "
         f"{m.trimmed_kib / 1024:.1f} MiB once the C allocator gave back its free memory\n"
@@ -371,6 +383,8 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
     for name, figures in (("before", m.before), ("after", m.after)):
         shown = {k: v for k, v in (figures or {}).items() if k != "trace"}
         out(f"server figures {name}: {shown}\n")
+    if m.swapped_kib:
+        out(f"note: {m.swapped_kib / 1024:.1f} MiB of the server were in swap: RSS understates\n")
     held = (m.after or {}).get("cache_entries", 0)
     if held < conversations:
         out(
