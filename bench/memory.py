@@ -36,7 +36,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -243,6 +243,10 @@ class Measured:
     trimmed_kib: int = 0  # after the C allocator gave back what it held free
     peak_kib: int = 0
     swapped_kib: int = 0  # the system moved some of it to swap: the RSS figures say less
+    # RssAnon: the process's own memory, without the shared libraries' pages (those count
+    # in VmRSS only while the system keeps them in memory: under memory pressure it drops
+    # them, and VmRSS falls)
+    anon_kib: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     open_s: float = 0.0
     touch_s: float = 0.0
@@ -289,6 +293,7 @@ async def open_pages(
                 break
             await asyncio.sleep(2)
         measured.pages_kib = rss_kib(pid)
+        measured.anon_kib["pages open"] = rss_kib(pid, "RssAnon")
         if trace:
             measured.pages = ask(pipe, "pages-traced")
     finally:
@@ -323,6 +328,7 @@ async def load(
         measured.errors += await play(base, warm, in_flight, "open")
         measured.before = ask(pipe, "before")
         measured.before_kib = rss_kib(pid)
+        measured.anon_kib["before"] = rss_kib(pid, "RssAnon")
         people = [person(u) for u in users[WARM_UP:]]
         start, cpu = time.perf_counter(), cpu_s(pid)
         measured.errors += await play(base, people, in_flight, "open")
@@ -332,6 +338,7 @@ async def load(
         measured.touch_s = time.perf_counter() - start
         measured.cpu_s = cpu_s(pid) - cpu
         measured.after_kib = rss_kib(pid)
+        measured.anon_kib["in use"] = rss_kib(pid, "RssAnon")
         measured.swapped_kib = rss_kib(pid, "VmSwap")
         measured.peak_kib = rss_kib(pid, "VmHWM")
         measured.after = ask(pipe, "after")
@@ -383,6 +390,8 @@ def report(m: Measured, conversations: int, trace: bool) -> None:
     for name, figures in (("before", m.before), ("after", m.after)):
         shown = {k: v for k, v in (figures or {}).items() if k != "trace"}
         out(f"server figures {name}: {shown}\n")
+    anon = ", ".join(f"{k} {v / 1024:.1f} MiB" for k, v in m.anon_kib.items())
+    out(f"of it the process's own memory (RssAnon): {anon}\n")
     if m.swapped_kib:
         out(f"note: {m.swapped_kib / 1024:.1f} MiB of the server were in swap: RSS understates\n")
     held = (m.after or {}).get("cache_entries", 0)
