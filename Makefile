@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck format bench bench-telegram bench-viber bench-kiosk bench-scale bench-guide diagrams catalogs privacy clean
+.PHONY: run chat test lint typecheck format bench bench-telegram bench-viber bench-kiosk bench-scale bench-guide bench-memory diagrams catalogs privacy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-scale: $(STAMP)
 
 bench-guide: $(STAMP)
 	$(BIN)/python -m bench.guide_search
+
+bench-memory: $(STAMP)
+	$(BIN)/python -m bench.memory
 
 diagrams: $(STAMP)
 	$(BIN)/python -m ecitizen.diagram docs/flows

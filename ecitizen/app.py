@@ -154,7 +154,10 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     secret = await asyncio.to_thread(link_secret, config)
     await asyncio.to_thread(preload)  # not at the first messages, on the event loop
     store = await open_store(
-        config.database_url, clock=clock, synchronous=config.database.synchronous
+        config.database_url,
+        clock=clock,
+        synchronous=config.database.synchronous,
+        cache_bytes=config.database.conversation_cache_bytes,
     )
     halls = {h.code: h.to_hall() for h in config.halls}
     env = Env(

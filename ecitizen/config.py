@@ -38,6 +38,16 @@ class DataSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     synchronous: Synchronous = "full"  # SQLite's commits: "full" survives a power cut
+    # Memory for the conversations this process saved lately (state.cache); 0: none kept.
+    conversation_cache_mib: float = 16.0
+
+    def __post_init__(self) -> None:
+        if self.conversation_cache_mib < 0:
+            raise ConfigError("[database] conversation_cache_mib must not be negative")
+
+    @property
+    def conversation_cache_bytes(self) -> int:
+        return int(self.conversation_cache_mib * 1024 * 1024)
 
 
 @dataclass(frozen=True, slots=True)

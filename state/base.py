@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from state.cache import ConversationCache
+from state.cache import CACHE_BYTES, ConversationCache
 from state.db import Database
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key, wakeups_for
@@ -16,10 +16,12 @@ Clock = Callable[[], datetime]
 class StoreBase:
     owner: str  # this process's id (state.leases.new_owner): who claims and holds leases
 
-    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, db: Database, clock: Clock = utc_now, cache_bytes: int = CACHE_BYTES
+    ) -> None:
         self._db = db
         self._clock = clock
-        self._conversations = ConversationCache()
+        self._conversations = ConversationCache(max_bytes=cache_bytes)
         self._wakeups: StoreWakeups = wakeups_for(db)
 
     async def _conversations_dropped(self, payload: str) -> None:

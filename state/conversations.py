@@ -17,10 +17,11 @@ from flows.engine.ports import (
 )
 from flows.engine.records import Conversation, Unit
 from state import activations, staff_writes, ticket_writes, writes
+from state.cache import CachedConversation
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
 from state.registrations import RegistrationQueries
-from state.values import from_micros, load_json, to_micros
+from state.values import from_micros, kept_bytes, load_json, to_micros
 from state.wakeups import dropped_payload
 
 _LOAD = (
@@ -94,9 +95,11 @@ class UnitPlan:
 
 class ConversationQueries(RegistrationQueries, QueueQueries):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None:
+        data_json: str | bytes
         cached = self._conversations.get((key.channel, key.user_key))
         if cached is not None:
-            flow, state, data_json, version, updated = cached
+            flow, state, data_json = cached.flow, cached.state, cached.data
+            version, updated = cached.version, cached.updated_at
         else:
             row = await self._db.fetchrow(_LOAD, key.channel, key.user_key)
             if row is None:
@@ -120,7 +123,8 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         new version and updated_at; on a refusal it is left as it was."""
         now = self._clock()
         micros = to_micros(now)
-        data = writes.conversation_data(unit.conversation) if unit.conversation else None
+        raw = writes.conversation_json(unit.conversation) if unit.conversation else None
+        data = None if raw is None else raw.decode()
         plan = unit_statements(unit, micros, data)
         outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
@@ -135,11 +139,14 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             conv = unit.conversation
             conv.version = writes.first_version(micros) if conv.version == 0 else conv.version + 1
             conv.updated_at = now
-            self._remember(conv, data or "{}", micros)
+            self._remember(conv, raw or b"{}", micros)
 
-    def _remember(self, conv: Conversation, data: str, micros: int) -> None:
+    def _remember(self, conv: Conversation, data: bytes, micros: int) -> None:
+        """Kept as UTF-8 JSON: a str holding one Cyrillic letter takes two bytes for every
+        character, UTF-8 one byte for most."""
         key = _cache_key(conv.key)
-        self._conversations.put(key, (conv.flow, conv.state, data, conv.version, micros))
+        copy = CachedConversation(conv.flow, conv.state, kept_bytes(data), conv.version, micros)
+        self._conversations.put(key, copy)
 
     async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
         row = await self._db.fetchrow(

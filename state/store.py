@@ -7,6 +7,7 @@ from state.account_records import AccountQueries
 from state.activations import ActivationQueries
 from state.audit import AuditQueries
 from state.base import Clock
+from state.cache import CACHE_BYTES
 from state.chat_reach import ChatReachQueries
 from state.conversations import ConversationQueries
 from state.db import Database, Synchronous, connect
@@ -42,8 +43,10 @@ class SqlStore(
 ):
     """flows.engine.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 
-    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
-        super().__init__(db, clock)
+    def __init__(
+        self, db: Database, clock: Clock = utc_now, cache_bytes: int = CACHE_BYTES
+    ) -> None:
+        super().__init__(db, clock, cache_bytes)
         self.owner = new_owner()
         self._closed = False
 
@@ -79,12 +82,14 @@ async def open_store(
     clock: Clock = utc_now,
     run_migrations: bool = True,
     synchronous: Synchronous = "full",
+    cache_bytes: int = CACHE_BYTES,
 ) -> SqlStore:
     """Connects ("sqlite:///data/ecitizen.db", "postgresql://user@host/db") and, unless
     told otherwise, brings the schema up to date. Close it with `await store.close()`.
-    `synchronous`: SQLite's commits, see state.db.Synchronous."""
+    `synchronous`: SQLite's commits, see state.db.Synchronous. `cache_bytes`: how much
+    memory the conversations this process saved lately may take (state.cache)."""
     db = await connect(url, synchronous=synchronous)
-    store = SqlStore(db, clock)
+    store = SqlStore(db, clock, cache_bytes)
     try:
         if run_migrations:
             await store.migrate()

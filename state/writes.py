@@ -26,7 +26,7 @@ from flows.engine.records import (
 from state.db import Refusal, Statement
 from state.registrations import ACTIVE, sql_list
 from state.ticket_writes import label_args, labelled
-from state.values import dump_json, maybe_micros, to_micros
+from state.values import dump_json, dump_json_bytes, maybe_micros, to_micros
 
 # help visits (flows/conversations/activation.py) share the visit slots: $1 the hall, $2 the slot
 HELP_VISITS_IN_SLOT = "(SELECT COUNT(*) FROM help_visits WHERE hall = $1 AND visit_at = $2)"
@@ -63,8 +63,9 @@ def forget_statement(key: ConversationKey) -> Statement:
     )
 
 
-def conversation_data(conv: Conversation) -> str:
-    return dump_json(
+def conversation_json(conv: Conversation) -> bytes:
+    """The conversation's data column, as UTF-8 JSON."""
+    return dump_json_bytes(
         {
             "language": conv.language,
             "slots": conv.slots,
@@ -72,6 +73,10 @@ def conversation_data(conv: Conversation) -> str:
             "failures": conv.failures,
         }
     )
+
+
+def conversation_data(conv: Conversation) -> str:
+    return conversation_json(conv).decode()
 
 
 def first_version(now: int) -> int:

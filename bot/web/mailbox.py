@@ -66,7 +66,7 @@ class Mailboxes:
         self._keep = keep
         self._forget_after = forget_after
         self._reread_seconds = reread_seconds
-        self._waiters: dict[str, set[asyncio.Event]] = {}  # open long polls, per token
+        self._waiters: dict[str, list[_Waiter]] = {}  # open long polls, per token
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._stop_listening: Callable[[], None] | None = None
 
@@ -87,7 +87,7 @@ class Mailboxes:
         else:
             waiters = list(self._waiters.get(token, ()))
         for waiter in waiters:
-            waiter.set()
+            waiter.wake()
 
     async def _posted(self, token: str) -> None:
         await self._store.wakeups.notify(WAKEUP_CHANNEL, token)
@@ -101,22 +101,21 @@ class Mailboxes:
         """The items after `after`, waiting up to `wait_s` seconds for one."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
-        waiter = asyncio.Event()
-        self._waiters.setdefault(token, set()).add(waiter)
+        waiter = _Waiter()
+        self._waiters.setdefault(token, []).append(waiter)
         try:
             while True:
-                waiter.clear()  # before reading: a wake-up during the read is kept
+                waiter.woken = False  # before reading: a wake-up during the read is kept
                 box = await self.read(token, after)
                 left = deadline - loop.time()
                 if box.items or left <= 0:
                     return box
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(left, self._reread_seconds)):
-                        await waiter.wait()
+                if not waiter.woken:
+                    await waiter.sleep(loop, min(left, self._reread_seconds))
         finally:
             waiters = self._waiters.get(token)
             if waiters is not None:
-                waiters.discard(waiter)
+                waiters.remove(waiter)
                 if not waiters:
                     del self._waiters[token]
 
@@ -190,6 +189,37 @@ class Mailboxes:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class _Waiter:
+    """One waiting long poll. Every open page of the web chat has one, so it is kept small:
+    a future while it sleeps and a timer (an asyncio.Event and asyncio.timeout took 1 KB
+    more per page, most of it the Event's empty deque)."""
+
+    __slots__ = ("future", "woken")
+
+    def __init__(self) -> None:
+        self.woken = False
+        self.future: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        self.woken = True
+        _done(self.future)
+
+    async def sleep(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
+        """Until woken, or `seconds` at most."""
+        self.future = future = loop.create_future()
+        timer = loop.call_later(seconds, _done, future)
+        try:
+            await future
+        finally:
+            timer.cancel()
+            self.future = None
+
+
+def _done(future: asyncio.Future[None] | None) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
 
 
 class WebChatDelivery:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import string
 import sys
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-import cyrtranslit
 from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.pofile import read_po, write_po
+from cyrtranslit.mapping import TRANSLIT_DICT
 
 from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES, Msg
 
@@ -31,7 +31,13 @@ _SHIELD = re.compile(
 )
 
 
-@lru_cache(maxsize=16384)  # the same templates and names come back on every reply
+# cyrtranslit's own Serbian letters, applied by str.translate: the same result as its
+# to_latin (a test compares them), without copying the table and adding up the string a
+# letter at a time on every call. Fast enough to need no memo, which kept what it was given
+# (names, JMBGs, typed answers and searches) in the process long after the conversation.
+_LATIN = str.maketrans(TRANSLIT_DICT["sr"]["tolatin"])
+
+
 def to_latin(text: str) -> str:
     """Serbian Cyrillic to Serbian Latin, leaving shielded parts exactly as they are."""
     if text.isascii():
@@ -39,10 +45,10 @@ def to_latin(text: str) -> str:
     out: list[str] = []
     last = 0
     for m in _SHIELD.finditer(text):
-        out.append(cyrtranslit.to_latin(text[last : m.start()], "sr"))
+        out.append(text[last : m.start()].translate(_LATIN))
         out.append(m.group(0))
         last = m.end()
-    out.append(cyrtranslit.to_latin(text[last:], "sr"))
+    out.append(text[last:].translate(_LATIN))
     return "".join(out)
 
 

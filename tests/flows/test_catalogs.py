@@ -6,6 +6,7 @@ import re
 import string
 from pathlib import Path
 
+import cyrtranslit
 import pytest
 from babel.messages.pofile import read_po
 
@@ -127,3 +128,9 @@ def test_transliteration_shields_urls_addresses_and_codes() -> None:
     assert latin.startswith("Prijava K7M4-PX9N: https://euprava.gov.rs/Пут")
     assert "{name}" in latin
     assert i18n.to_latin("Љиљана Њега Џ") == "Ljiljana Njega Dž"
+
+
+def test_every_serbian_letter_reads_as_the_transliteration_library_writes_it() -> None:
+    alphabet = "АБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ"
+    for text in (alphabet, alphabet.lower(), "Ђорђе Петровић, Шабац 12", "ЉУБИЦА Њ"):
+        assert i18n.to_latin(text) == cyrtranslit.to_latin(text, "sr")
