@@ -24,8 +24,8 @@ from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import QUEUED, ChatId
 from bot.sending import Sender, SendProgress
+from flows.engine.channel_ports import RecipientGone, SendAttempt
 from flows.engine.messages import Outbound
-from flows.engine.ports import RecipientGone, SendAttempt
 
 Msg = TypeVar("Msg")
 Result = TypeVar("Result")

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from bot.pacing import ChatId, SendLimiter
-from flows.engine.ports import RecipientGone, TryLater
+from flows.engine.channel_ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
 

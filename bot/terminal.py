@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from bot.command_text import read_command
 from bot.terminal_screen import Screen
+from flows.engine.channel_ports import SendAttempt
 from flows.engine.i18n import render
 from flows.engine.messages import ConversationKey, Inbound, Outbound
-from flows.engine.ports import SendAttempt
 
 CHANNEL = "terminal"
 

@@ -36,6 +36,7 @@ from bot.terminal import parse_line
 from bot.web.mailbox import CHANNEL, Mailboxes, MailboxStoreWithWakeups, WebChatDelivery
 from bot.web.render import render_off_loop
 from flows.domain.appsecrets import mask_app_secrets
+from flows.engine.channel_ports import Conversations
 from flows.engine.i18n import normalize_language, text
 from flows.engine.json_body import (
     BadRequest,
@@ -50,8 +51,8 @@ from flows.engine.messages import (
     ConversationKey,
     Inbound,
 )
-from flows.engine.ports import Conversations, WebSessionStore
 from flows.engine.records import Mailbox, MailboxItem, Officer
+from flows.engine.session_ports import WebSessionStore
 
 COOKIE = "webchat_session"
 COOKIE_MAX_AGE = 30 * 24 * 3600

@@ -20,10 +20,11 @@ from ecitizen.outbox import HallListener, OutboxWorker
 from flows.conversations.assembly import build_engine, preload
 from flows.domain.deep_links import LinkSigner
 from flows.domain.halls import Hall
+from flows.engine.channel_ports import ChannelPort, Delivery
 from flows.engine.engine import Engine
 from flows.engine.messages import Inbound, Msg, Outbound
 from flows.engine.notify import InDoubt, officer_notices
-from flows.engine.ports import ChannelPort, Delivery, Store
+from flows.engine.ports import Store
 from flows.engine.readonly import read_only
 from flows.engine.records import Unit
 from flows.engine.turn import EngineSettings, Env

@@ -29,6 +29,7 @@ from flows.conversations.activation import ACTIVATION_REMINDER, START, reminder_
 from flows.conversations.booking import when_label
 from flows.domain.halls import Hall
 from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.channel_ports import ClaimLost, Delivery, RecipientGone, TryLater
 from flows.engine.messages import ConversationKey, Msg
 from flows.engine.notify import (
     HALL_CHANGED,
@@ -39,7 +40,7 @@ from flows.engine.notify import (
     outbound_of,
     sent_again,
 )
-from flows.engine.ports import ClaimLost, Delivery, RecipientGone, Store, TryLater
+from flows.engine.ports import Store
 from flows.engine.records import Effect, OutboxItem, Unit
 from state.leases import renewed
 

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from flows.domain.halls import Hall
-from flows.engine.ports import Wakeups
 from flows.engine.records import Ticket, TicketStatus
+from flows.engine.session_ports import Wakeups
 
 log = logging.getLogger(__name__)
 

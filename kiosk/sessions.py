@@ -18,9 +18,10 @@ import secrets
 import weakref
 from datetime import timedelta
 
+from flows.engine.channel_ports import ChannelTraits
 from flows.engine.messages import ConversationKey
-from flows.engine.ports import ChannelTraits, KioskSessionStore
 from flows.engine.records import KioskSession
+from flows.engine.session_ports import KioskSessionStore
 
 log = logging.getLogger(__name__)
 

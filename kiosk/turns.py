@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.domain.appsecrets import mask_app_secrets
+from flows.engine.channel_ports import Conversations
 from flows.engine.i18n import normalize_language, text
 from flows.engine.json_body import (
     BadRequest,
@@ -23,7 +24,6 @@ from flows.engine.json_body import (
     required_int,
 )
 from flows.engine.messages import Command, Inbound
-from flows.engine.ports import Conversations
 from flows.engine.records import KioskSession
 from kiosk.screens import language_screen, screen_off_loop, ui_texts
 from kiosk.sessions import message_id

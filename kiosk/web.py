@@ -23,11 +23,12 @@ from typing import Any
 from aiohttp import web
 
 from flows.domain.halls import Hall
+from flows.engine.channel_ports import Conversations
 from flows.engine.i18n import text
 from flows.engine.json_body import BadRequest, read_json_object
 from flows.engine.messages import DEFAULT_LANGUAGE, Command
-from flows.engine.ports import Conversations, KioskSessionStore
 from flows.engine.records import KioskSession
+from flows.engine.session_ports import KioskSessionStore
 from kiosk.assets import Assets, static_assets
 from kiosk.pages import hall_name, unknown_hall
 from kiosk.screens import in_every_language, language_screen, ui_texts

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flows.engine.messages import ConversationKey
-from flows.engine.ports import WakeupCallback
+from flows.engine.session_ports import WakeupCallback
 
 if TYPE_CHECKING:
     from state.db import Database

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.terminal import render_outbound
+from flows.engine.channel_ports import SendAttempt
 from flows.engine.messages import Outbound
-from flows.engine.ports import SendAttempt
 
 
 @dataclass

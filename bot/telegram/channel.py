@@ -45,9 +45,10 @@ from bot.telegram.text import escape
 from bot.telegram.transport import Sent, TelegramTransport
 from bot.telegram.updates import UpdatesRequest
 from bot.telegram.webhook import WebhookReceiver
+from flows.engine.channel_ports import Conversations, RecipientGone, TryLater
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Command, Outbound, is_page_turn
-from flows.engine.ports import Conversations, LeaseStore, RecipientGone, TryLater
+from flows.engine.ports import LeaseStore
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type

@@ -24,7 +24,7 @@ from bot.qr import qr_png
 from bot.sending import NetworkTrouble, Throttled
 from bot.telegram.http import BotApiRequest
 from bot.telegram.render import TelegramMessage
-from flows.engine.ports import RecipientGone
+from flows.engine.channel_ports import RecipientGone
 
 # PTB 22 warns on every 429 that RetryAfter.retry_after becomes a timedelta; we opt in to
 # that now (read per access, so setting it here is early enough) and read both forms.

@@ -23,7 +23,7 @@ import aiohttp
 
 from bot.sending import NetworkTrouble, Throttled
 from bot.viber.errors import InvalidViberToken, ViberRefused
-from flows.engine.ports import RecipientGone
+from flows.engine.channel_ports import RecipientGone
 
 log = logging.getLogger(__name__)
 

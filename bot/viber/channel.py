@@ -49,9 +49,10 @@ from bot.viber.render import (
 )
 from bot.viber.transport import ViberTransport
 from flows.domain.deep_links import viber_url
+from flows.engine.channel_ports import Conversations, RecipientGone, TryLater
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Outbound
-from flows.engine.ports import ChatReachStore, Conversations, RecipientGone, TryLater
+from flows.engine.session_ports import ChatReachStore
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,10 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from flows.engine.channel_ports import ChannelTraits, PersonalChat, SendAttempt
 from flows.engine.messages import Outbound
-from flows.engine.ports import ChannelTraits, MailboxStore, PersonalChat, SendAttempt, Wakeups
 from flows.engine.records import Mailbox
+from flows.engine.session_ports import MailboxStore, Wakeups
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flows.domain.appsecrets import looks_like_app_secret
+from flows.engine.channel_ports import UnknownHall
 from flows.engine.flow import END, CompiledFlow, Flow, Kind, Step, compile_flows
 from flows.engine.i18n import normalize_language
 from flows.engine.messages import LANGUAGES, Command, Inbound, Msg, Outbound, unknown_command
@@ -26,7 +27,6 @@ from flows.engine.ports import (
     StoreError,
     TicketChanged,
     UnitStore,
-    UnknownHall,
     VersionConflict,
 )
 from flows.engine.present import (

@@ -7,21 +7,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Protocol
 
 from flows.domain.lifecycle import RegistrationStatus
-from flows.engine.messages import ConversationKey, Inbound, Outbound
+from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
     Conversation,
     Effect,
-    KioskSession,
     LeaseTerm,
-    Mailbox,
     Officer,
     OfficerInvite,
     OutboxItem,
@@ -32,7 +30,13 @@ from flows.engine.records import (
     Throttle,
     Ticket,
     Unit,
-    WebSession,
+)
+from flows.engine.session_ports import (
+    ChatReachStore,
+    KioskSessionStore,
+    MailboxStore,
+    Wakeups,
+    WebSessionStore,
 )
 
 
@@ -315,136 +319,6 @@ class StoreReader(
 
 # Called with the notice's payload, or with None when notices may have been missed (the
 # listening connection was lost and is back): then re-read everything.
-WakeupCallback = Callable[[str | None], None]
-
-
-class Wakeups(Protocol):
-    """Cross-process wake-ups: "something changed, look again". A notice carries no data
-    of its own (the database is the truth) and may be lost; listeners also re-read now
-    and then. PostgreSQL: LISTEN/NOTIFY; SQLite (one process): in memory."""
-
-    async def notify(self, channel: str, payload: str) -> None:
-        """Wake every listener of the channel, in every process; never raises."""
-
-    async def listen(self, channel: str, callback: WakeupCallback) -> Callable[[], None]:
-        """Call back (on the event loop, quickly, without awaiting) on each notice of the
-        channel from now on; returns the function that stops it."""
-
-
-class KioskSessionStore(Protocol):
-    """Kiosk sessions, shared by every process. Times are the store's clock."""
-
-    async def add_kiosk_session(self, session: KioskSession) -> None:
-        """A new session, last seen now."""
-
-    async def kiosk_session(
-        self, token: str, touch_every: timedelta | None = None
-    ) -> KioskSession | None:
-        """The session; with touch_every, marked as seen now when it was last seen longer
-        ago than that."""
-
-    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
-        """Save seq, language, screen, last request and response, seen now; only if the
-        stored seq is still previous_seq (False: another request got there first)."""
-
-    async def forget_kiosk_session(
-        self,
-        session: KioskSession,
-        inbound_ids: Sequence[str] = (),
-        idle_for: timedelta | None = None,
-    ) -> bool:
-        """Delete the session, its conversation and these processed inbound ids of its
-        channel, in one transaction. With idle_for, only if it was not seen for that
-        long. False if nothing was deleted (gone already, or seen meanwhile)."""
-
-    async def idle_kiosk_sessions(self, idle_for: timedelta, limit: int) -> list[KioskSession]:
-        """Sessions not seen for idle_for, the longest silent first."""
-
-    async def forget_idle_kiosk_conversations(self, channel: str, idle_for: timedelta) -> int:
-        """Delete the channel's conversations not saved for idle_for that no session holds
-        (a turn that raced a wipe, a crash); returns how many."""
-
-    async def erase_for_good(self) -> None:
-        """What was deleted leaves the database file too (SQLite: its log emptied)."""
-
-
-class MailboxStore(Protocol):
-    """Web chat mailboxes: what each browser session was told, numbered per session."""
-
-    async def post_to_mailbox(
-        self,
-        token: str,
-        items: Sequence[dict[str, Any]],
-        language: str | None,
-        *,
-        keep: int,
-        notice: str | None = None,
-        reply_to: str | None = None,
-        replies_kept: int = 20,
-    ) -> list[int] | None:
-        """Append items (their ids, in order), keeping the last `keep`. A notice key posts
-        one notification once; a reply_to (the browser's message id) records the items
-        as that message's answer, once. None: already posted (nothing changed)."""
-
-    async def mailbox(
-        self, token: str, after: int, touch_every: timedelta | None = None
-    ) -> Mailbox:
-        """The items after the given id (an unknown token: an empty mailbox); with
-        touch_every, marked as used now when last marked longer ago than that."""
-
-    async def mailbox_reply(self, token: str, reply_to: str) -> Mailbox | None:
-        """The items recorded as the answer to that message, if it was answered."""
-
-    async def forget_mailboxes(self, untouched_for: timedelta, limit: int = 1000) -> int:
-        """Erase items posted longer ago than that (from every mailbox), and (up to limit)
-        mailboxes nobody used for that long; returns how many mailboxes were found (one
-        posted to meanwhile stays)."""
-
-
-class WebSessionStore(Protocol):
-    """Web chat sessions: ids given by the server, known to the store by their hash."""
-
-    async def add_web_session(self, token_hash: str, user_key: str) -> None: ...
-
-    async def web_session(
-        self, token_hash: str, touch_every: timedelta | None = None
-    ) -> WebSession | None:
-        """With touch_every: marked as used now when last marked longer ago than that."""
-
-    async def replace_web_session(self, old_hash: str, new_hash: str) -> bool:
-        """The new id opens the same conversation; the old one is refused from now on."""
-
-    async def forget_web_sessions(self, untouched_for: timedelta, replaced_for: timedelta) -> int:
-        """Sessions unused for that long, replaced ids after `replaced_for`; how many."""
-
-
-class ChatReachStore(Protocol):
-    """What messengers said about chats (Viber's subscribed / unsubscribed, delivery
-    receipts), kept in the store so that every process knows it."""
-
-    async def chat_reachable(self, key: ConversationKey) -> bool:
-        """False when the messenger last said the person cannot be written to."""
-
-    async def set_chat_reach(
-        self, key: ConversationKey, reachable: bool, said_at: datetime
-    ) -> bool:
-        """Record it, unless the messenger said something later already (True: recorded)."""
-
-    async def chat_wrote(self, key: ConversationKey, said_at: datetime) -> bool:
-        """The person wrote: reachable again if marked otherwise before (True: marked)."""
-
-    async def record_sent(
-        self, channel: str, tokens: Sequence[str], notice: str, at: datetime
-    ) -> None:
-        """The messenger's tokens of the messages a notification (effect key) went out as."""
-
-    async def record_receipt(self, channel: str, token: str, status: str, at: datetime) -> bool:
-        """delivered / seen / failed for a notification's message (True: recorded)."""
-
-    async def receipts(self, notice: str) -> list[str]:
-        """How far each message of a notification got."""
-
-    async def forget_chat_records(self, older_than: datetime) -> int: ...
 
 
 class Store(
@@ -493,103 +367,3 @@ class AccountProvider(Protocol):
         """A fresh one-time activation code for the ConsentID app, replacing any earlier
         one. Called only by the printer worker, right before the credentials slip is
         printed: the code exists in clear nowhere else."""
-
-
-class Conversations(Protocol):
-    """What a channel needs of the application: the replies to one message (the engine,
-    flows/engine/engine.py; in the running product the shell's App, which also wakes the
-    workers that deliver what the message queued)."""
-
-    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
-
-
-class RecipientGone(Exception):
-    """The person cannot be reached on this channel any more (blocked the bot, left)."""
-
-
-class TryLater(Exception):
-    """The channel asks us to wait (rate limit, network trouble); retry after `after_s`."""
-
-    def __init__(self, after_s: float, reason: str = "") -> None:
-        super().__init__(reason or f"retry after {after_s}s")
-        self.after_s = after_s
-
-
-class ClaimLost(Exception):
-    """This process no longer holds the notification (its claim ran out and another
-    process may have taken it): nothing more of it may be sent from here."""
-
-
-class SendAttempt(Protocol):
-    """One try at delivering a notification, as the outbox gives it to a channel.
-
-    A channel whose messenger cannot tell a message it was sent twice (Telegram, Viber)
-    starts at `first_part` (the messages before it were accepted on an earlier try) and
-    calls `sending(part)` right before it hands message `part` over: that records it in
-    flight, in a commit of its own, and raises ClaimLost when the claim is gone. A channel
-    that keeps one copy of each notice itself (the web chat's mailbox) needs neither."""
-
-    @property
-    def first_part(self) -> int: ...
-
-    async def sending(self, part: int) -> None: ...
-
-
-class Delivery(Protocol):
-    """A channel's way to send a message nobody is waiting for (a notification).
-
-    Raises RecipientGone or TryLater; any other exception is retried with backoff.
-    `attempt`: None when called outside the outbox (a test, a benchmark)."""
-
-    async def deliver(self, outbound: Outbound, attempt: SendAttempt | None = None) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelTraits:
-    """What a channel can do, as far as a conversation has to know it to word its answers.
-
-    The defaults are a person's own chat on their phone: links open, notices arrive later.
-    """
-
-    opens_links: bool = True  # a link in a reply can be followed where it is read
-    # read on the phone where apps are installed; else a store link comes with a QR code
-    # to scan with that phone
-    on_own_phone: bool = True
-    # a notice reaches the person here later (a status change, "your number is called"),
-    # so what they register is linked to this conversation
-    reachable_later: bool = True
-    # one screen, one person after another, each wiped at the end: nobody's registrations
-    # are linked to it, and it shows its own language switch and its own "Finish"
-    shared_screen: bool = False
-
-
-class ChannelPort(Protocol):
-    """What the engine asks the channel a conversation is on; each channel answers for
-    its own (the shell wires one per channel name, see Env.channels)."""
-
-    @property
-    def traits(self) -> ChannelTraits: ...
-
-    def hall_of(self, key: ConversationKey) -> str | None:
-        """The code of the counter hall this conversation stands in (a screen there), or
-        None when it could be anywhere."""
-
-
-@dataclass(frozen=True, slots=True)
-class PersonalChat:
-    """The answer for a channel that wired none: a person's own chat, in no hall."""
-
-    traits: ChannelTraits = ChannelTraits()
-
-    def hall_of(self, key: ConversationKey) -> str | None:
-        return None
-
-
-class UnknownHall(Exception):
-    """The channel says the conversation stands in a hall this deployment does not know
-    (taken out of the configuration, or a mistyped code): the person is told, and nothing
-    of the message is applied; never taken for some other hall."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code

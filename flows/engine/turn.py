@@ -16,16 +16,9 @@ from typing import Any, TypeVar
 from flows.domain.deep_links import LinkSigner, telegram_url, viber_url
 from flows.domain.halls import Hall
 from flows.domain.textinput import Invalid as Invalid
+from flows.engine.channel_ports import ChannelPort, ChannelTraits, PersonalChat, UnknownHall
 from flows.engine.messages import DEFAULT_LANGUAGE, Choice, ConversationKey, Inbound, Msg
-from flows.engine.ports import (
-    AccountProvider,
-    ChannelPort,
-    ChannelTraits,
-    PersonalChat,
-    StoreError,
-    StoreReader,
-    UnknownHall,
-)
+from flows.engine.ports import AccountProvider, StoreError, StoreReader
 from flows.engine.records import AuditEntry, Conversation, Officer, Unit
 
 

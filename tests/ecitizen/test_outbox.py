@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ecitizen.app import App
+from flows.engine.channel_ports import RecipientGone, SendAttempt, TryLater
 from flows.engine.messages import ConversationKey, Msg, Outbound
 from flows.engine.notify import InDoubt, notify
-from flows.engine.ports import RecipientGone, SendAttempt, TryLater
 from flows.engine.records import Unit
 from state import open_store
 from tests.conftest import Clock

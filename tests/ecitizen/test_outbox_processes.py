@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecitizen.outbox import OutboxWorker
+from flows.engine.channel_ports import SendAttempt
 from flows.engine.messages import ConversationKey, Msg, Outbound
 from flows.engine.notify import InDoubt, hall_changed, notify
-from flows.engine.ports import SendAttempt
 from flows.engine.records import Unit
 from state import open_store
 from tests.state import conftest as state_fixtures

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ecitizen.app import CHANNELS, App
+from flows.engine.channel_ports import ChannelTraits, PersonalChat
 from flows.engine.messages import ConversationKey
-from flows.engine.ports import ChannelTraits, PersonalChat
 from tests.dialogue import Chat
 from tests.flows.test_queue_dialogue import take_ticket
 from tests.flows.test_registration_dialogue import WORDS, register

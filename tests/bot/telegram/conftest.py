@@ -9,7 +9,7 @@ import pytest
 
 from bot.telegram import TelegramChannel
 from ecitizen.app import App
-from flows.engine.ports import Conversations
+from flows.engine.channel_ports import Conversations
 from tests.bot.telegram.tg_support import QUICK, QUICK_RETRY, ChannelFactory, TelegramBot
 from tests.fakes.bot_api_server import FakeBotApi
 

@@ -13,8 +13,8 @@ import pytest
 
 from bot.pacing import FIRST_CONTACT, QUEUED, URGENT, SendLimiter
 from bot.telegram import SendLimits, TelegramChannel
+from flows.engine.channel_ports import RecipientGone, TryLater
 from flows.engine.messages import ConversationKey, Msg, Outbound
-from flows.engine.ports import RecipientGone, TryLater
 from tests.bot.telegram.tg_support import ChannelFactory, StandInEngine, settle
 from tests.fakes.bot_api_server import Cap, FakeBotApi
 from tests.fakes.bot_api_users import FakeUser
