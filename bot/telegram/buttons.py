@@ -50,7 +50,7 @@ class Buttons:
         if refusal:
             answer["text"] = text(refusal, language)
         with contextlib.suppress(TelegramError):
-            await self._request.call("answerCallbackQuery", answer, result=False)
+            await self._request.call("answerCallbackQuery", answer)
         if refusal is not None:
             return False
         if message is not None and not page_turn:
@@ -93,7 +93,7 @@ class Buttons:
                     await self._edit(chat_id, message, chosen, None)
                     return
             where = {"chat_id": chat_id, "message_id": message.message_id}
-            await self._request.call("editMessageReplyMarkup", where, result=False)
+            await self._request.call("editMessageReplyMarkup", where)
         except TelegramError as exc:
             log.info("Telegram: keyboard not removed (%s)", exc.message)
 
@@ -109,7 +109,7 @@ class Buttons:
         }
         if markup is not None:
             params["reply_markup"] = markup
-        await self._request.call("editMessageText", params, result=False)
+        await self._request.call("editMessageText", params)
 
 
 def _chosen_language(data: str | None) -> str | None:

@@ -60,8 +60,9 @@ class TelegramTransport:
             if message.text:
                 params |= {"caption": message.text, "parse_mode": ParseMode.HTML.value}
             photo = {"photo": InputFile(png, filename="qr.png", attach=False)}
-            await self._request.call("sendPhoto", params, files=photo, result=False)
-            return SENT
+            sent = await self._request.call("sendPhoto", params, files=photo)
+            return Sent(int(sent["message_id"]))
+        # Nobody reads the Message PTB would build of the answer: the JSON is enough
         params = {
             "chat_id": chat_id,
             "text": message.text,
@@ -69,17 +70,15 @@ class TelegramTransport:
             "link_preview_options": _NO_PREVIEW,
             "reply_markup": message.markup,
         }
-        await self._request.call("sendMessage", params, result=False)
-        return SENT
+        sent = await self._request.call("sendMessage", params)
+        return Sent(int(sent["message_id"]))
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """A message Telegram accepted. Nothing reads what Telegram answers (the message as
-    sent), so the answer is not decoded."""
+    """A message Telegram accepted."""
 
-
-SENT = Sent()
+    message_id: int
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
