@@ -21,6 +21,7 @@ from flows.conversations.documents import (
     number_label,
 )
 from flows.conversations.documents import SLOT as DOCUMENT
+from flows.conversations.own_registrations import grant_changes
 from flows.conversations.queueing import closed_until, is_due_now, issue_for, stands_in
 from flows.conversations.slips import HallInfo, ReceiptSlip
 from flows.domain.halls import Hall
@@ -192,6 +193,7 @@ async def submit(turn: Turn) -> str:
         reg.status = RegistrationStatus.CHECKED_IN
     if turn.traits.reachable_later:  # its news come to this conversation
         unit.links.append((reg.ref, turn.conv.key))
+        grant_changes(turn, reg.ref)  # the chat that made it may move or cancel it
     unit.effects += reminder(reg.ref, reg.visit_at, reg.created_at)
     links = turn.env.chat_links(reg.ref)
     print_receipt(turn, reg, hall, links)
