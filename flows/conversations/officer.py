@@ -309,7 +309,12 @@ async def approve(turn: Turn) -> str:
     turn.unit.effects.append(
         reminder_effect(reg.ref, turn.env.clock(), settings.activation_reminder_hours)
     )
-    turn.say("officer.approved", ref=reg.ref, username=account.username, printer=printer)
+    where = (
+        Msg.of("printer.at_counter", counter=officer.counter)
+        if officer.counter and officer.counter in hall.counter_printers
+        else Msg("printer.in_hall")
+    )
+    turn.say("officer.approved", ref=reg.ref, username=account.username, where=where)
     turn.on_refusal = _lost_race
     return "ok"
 

@@ -73,6 +73,8 @@ async def test_an_officer_approves_after_checking_the_id_card(
     reply = await mira.picks("Да")
     assert f"Пријава {ref} је одобрена" in reply
     assert "Корисничко име: ana@primer.rs" in reply
+    # where to pick them up, not the printer's name in the configuration ("file")
+    assert "се штампају на штампачу поред екрана у сали" in reply and "file" not in reply
 
     reg = await app.store.get_registration(ref)
     assert reg is not None and reg.status == RegistrationStatus.APPROVED
