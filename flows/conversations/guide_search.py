@@ -135,8 +135,8 @@ class GuideIndex:
         )
         # one matching fewer of the words than the best is noise: "upis u vrtić" is not
         # about the electoral register, which only shares "upis"
-        best = matched[ranked[0]] if ranked else 0
-        return [Hit(self.procedures[n]) for n in ranked[:limit] if matched[n] == best]
+        most = matched[ranked[0]] if ranked else 0
+        return [Hit(self.procedures[n]) for n in ranked[:limit] if matched[n] == most]
 
     def _title_share(self, number: int, meant: set[str]) -> float:
         """How much of the title (in its better-matching language) the query stands for."""
