@@ -19,12 +19,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.engine.ports import PrinterStore
-from state.leases import Tenure, alongside, printer_lease
+from state.leases import PRINTER_LEASE, Tenure, alongside, printer_lease
 
 log = logging.getLogger(__name__)
 # Who holds each printer and what each connection did, to follow a takeover (job ids and
@@ -96,6 +96,28 @@ class PrinterLeases:
         )
         await self.settle_earlier_terms(name)
         return hold.tenure, True
+
+    async def renew_held(self, holds: Mapping[str, Hold]) -> None:
+        """Every printer this process holds, renewed in one statement once the oldest proof
+        is a third of the lease old, idle ones too: an owner keeps its printers between
+        jobs without a statement per printer (or a burst of them every few seconds). A
+        printer whose term is over is asked for again at its next job."""
+        held = {name: hold for name, hold in holds.items() if hold.tenure is not None}
+        if not held or max(h.tenure.age() for h in held.values() if h.tenure) < self.lease_s / 3:
+            return
+        asked = time.monotonic()
+        terms = await self.store.renew_leases(PRINTER_LEASE, self.store.owner, self.lease_s)
+        now = self.clock()
+        for name, hold in held.items():
+            tenure = hold.tenure
+            if tenure is None:
+                continue
+            if terms.get(printer_lease(name)) == tenure.term:
+                tenure.renewed(asked)
+                hold.asked_at = now
+            else:
+                timeline.warning("printer %s: term %s is over", name, tag(tenure.term))
+                hold.forget()
 
     async def settle_earlier_terms(self, name: str) -> None:
         """Jobs an earlier term left PRINTING were cut off mid-print: UNCERTAIN."""

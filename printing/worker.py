@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from flows.engine.ports import AccountProvider, PrinterStore
-from flows.engine.records import PrinterState, PrintJob
+from flows.engine.records import PrinterState, PrintJob, PrintStatus
 from printing.connections import Link, link_for
 from printing.job import Attempt, JobPrinter, Outcome, Result
 from printing.ownership import Hold, PrinterLeases, tag, timeline
@@ -118,6 +118,7 @@ class PrintWorker:
         await self.start()
         try:
             while stop is None or not stop.is_set():
+                self._wake.clear()  # before the run: a job queued during it wakes the next
                 try:
                     await self.run_once()
                 except Exception:  # the store may be briefly unavailable: try again later
@@ -130,7 +131,6 @@ class PrintWorker:
                     await asyncio.wait({waiter}, timeout=self.poll_s)
                 finally:
                     waiter.cancel()
-                self._wake.clear()
         finally:
             if stop is not None and stop.is_set():  # stopped, not killed: hand over now
                 await self.release()
@@ -144,10 +144,19 @@ class PrintWorker:
         """Print every job that is due on every printer this process holds (or can take)."""
         await self.start()
         report = RunReport()
+        await self.leases.renew_held({name: p.hold for name, p in self._printers.items()})
+        # One read says which printers have work; only those are asked for and claimed on
+        # (the claim stays conditional: the read is only a hint).
+        at_work = await self.store.printers_at_work(self.clock())
         # Every printer's turn ends before the next run starts (one turn per printer at a
         # time in this process); the first failure is raised after.
         served = await asyncio.gather(
-            *(self._serve(name, report) for name in self._printers), return_exceptions=True
+            *(
+                self._serve(name, report, at_work.get(name))
+                for name, printer in self._printers.items()
+                if name in at_work or printer.unmarked is not None
+            ),
+            return_exceptions=True,
         )
         for failure in served:
             if isinstance(failure, BaseException):
@@ -174,13 +183,17 @@ class PrintWorker:
 
     # -- one printer ---------------------------------------------------------------------
 
-    async def _serve(self, name: str, report: RunReport) -> None:
+    async def _serve(self, name: str, report: RunReport, work: PrintStatus | None) -> None:
         printer = self._printers[name]
         tenure, new = await self.leases.hold(name, printer.hold)
         if tenure is None:
             return
         if new:
             await self._take_over(name, printer)
+        elif work is PrintStatus.PRINTING and printer.unmarked is None:
+            # Nothing of this term is printing between turns: a claim of an earlier term
+            # landed after the takeover settled them, and would hold the queue.
+            await self.leases.settle_earlier_terms(name)
         async with self.leases.renewed(name, printer.hold, tenure):
             await self._drain(name, printer, tenure, report)
         if tenure.left() <= 0 and printer.hold.tenure is tenure:  # ran out while working
