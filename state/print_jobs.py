@@ -88,10 +88,10 @@ class PrintJobQueries(StoreBase):
         rows = await self._db.fetch(
             "SELECT printer, MIN(status) FROM print_jobs h "
             "WHERE status IN ('queued', 'printing') AND (status = 'printing' "
-            "OR (next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM print_jobs o "
-            "WHERE o.printer = h.printer AND o.status = 'queued' AND o.next_attempt_at > $1 "
-            "AND (o.created_at < h.created_at OR (o.created_at = h.created_at AND o.id < h.id)))))"
-            " GROUP BY printer",
+            "OR (status = 'queued' AND next_attempt_at <= $1 "
+            "AND NOT EXISTS (SELECT 1 FROM print_jobs o WHERE o.printer = h.printer "
+            "AND o.status = 'queued' AND o.next_attempt_at > $1 AND (o.created_at < h.created_at "
+            "OR (o.created_at = h.created_at AND o.id < h.id))))) GROUP BY printer",
             to_micros(now),
         )
         return {row[0]: PrintStatus(row[1]) for row in rows}
