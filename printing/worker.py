@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -117,10 +119,15 @@ class PrintWorker:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         await self.start()
         try:
+            refreshed = -math.inf
             while stop is None or not stop.is_set():
                 self._wake.clear()  # before the run: a job queued during it wakes the next
+                # Other processes' printers change seldom: read them once a poll, not at
+                # every wake-up (each step of a kiosk wakes the worker).
+                refresh = time.monotonic() - refreshed >= self.poll_s
+                refreshed = time.monotonic() if refresh else refreshed
                 try:
-                    await self.run_once()
+                    await self._run(refresh)
                 except Exception:  # the store may be briefly unavailable: try again later
                     log.exception("the printer worker could not run; trying again")
                 if stop is not None and stop.is_set():
@@ -142,6 +149,9 @@ class PrintWorker:
 
     async def run_once(self) -> RunReport:
         """Print every job that is due on every printer this process holds (or can take)."""
+        return await self._run(refresh=True)
+
+    async def _run(self, refresh: bool) -> RunReport:
         await self.start()
         report = RunReport()
         await self.leases.renew_held({name: p.hold for name, p in self._printers.items()})
@@ -161,7 +171,8 @@ class PrintWorker:
         for failure in served:
             if isinstance(failure, BaseException):
                 raise failure
-        await self._refresh_conditions()
+        if refresh:
+            await self._refresh_conditions()
         return report
 
     async def _refresh_conditions(self) -> None:
