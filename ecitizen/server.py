@@ -41,7 +41,7 @@ def printer_ready(app: App) -> PrinterReady:
     worker's last known condition of it (whichever process owns the printer)."""
 
     def ready(printer: str) -> bool | None:
-        condition = app.printers.conditions().get(printer)
+        condition = app.printers.condition(printer)
         return None if condition is None else condition.can_print
 
     return ready

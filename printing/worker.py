@@ -112,6 +112,13 @@ class PrintWorker:
         screen and officers)."""
         return {name: self._conditions.get(name, Condition.UNKNOWN) for name in self._printers}
 
+    def condition(self, printer: str) -> Condition | None:
+        """One printer's last known condition (as `conditions()` has it); None for a
+        printer this process does not print on. The kiosk asks at every step."""
+        if printer not in self._printers:
+            return None
+        return self._conditions.get(printer, Condition.UNKNOWN)
+
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
         self._wake.set()
