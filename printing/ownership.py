@@ -5,7 +5,8 @@ sends what it cannot prove it still owns:
 - each hold is a term with its own number (a fencing token, state/leases.py); a job is
   claimed in a term, and its outcome is written only while that term lasts;
 - the lease is renewed while the owner works, from the first job to the last, a third of
-  the lease after it was last proved;
+  the lease after it was last proved; between jobs every printer the owner holds is
+  renewed in one statement, so it keeps its printers without a statement per printer;
 - what is sent is bounded by the term as this process can prove it (state.leases.Tenure),
   checked before every write by the thread that sends, which needs no event loop: a send
   that would outlast it is cut off, a margin before the lease runs out;
@@ -68,7 +69,8 @@ class PrinterLeases:
     async def hold(self, name: str, hold: Hold) -> tuple[Tenure | None, bool]:
         """This process's term on the printer, if it holds one, and whether the term is
         new: the lease is taken or renewed every third of its time, and a printer held
-        elsewhere is asked for as often. A new term settles what earlier terms left."""
+        elsewhere is asked for as often while it has work. A new term settles what earlier
+        terms left."""
         now = self.clock()
         if hold.asked_at is not None and now - hold.asked_at < self.ask_every:
             return hold.tenure, False

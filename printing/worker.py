@@ -6,6 +6,11 @@ PRINTED. A printer that is off, unreachable, out of paper or with its cover open
 job queued and is retried with exponential backoff; while it waits, no later job for that
 printer is taken, so slips come out in the order they were asked for.
 
+At each wake-up (a job queued, or every poll) one read asks the store which printers have
+work (a due job at the head of a queue, or a job PRINTING); only those are asked for and
+claimed on. The read is a hint: the claim is conditional as ever, and a printer it misses
+is seen at the next poll.
+
 Every process runs a worker, and each printer has one owner at a time: the process holding
 its lease in the store (printing/ownership.py: lease terms, renewed while the owner works,
 sends that stop before the term can run out). When the owner dies its lease runs out within
