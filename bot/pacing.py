@@ -95,7 +95,7 @@ class SendLimiter:
 
     async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> None:
         """Wait until a message to this chat may be sent now. None: a call that is no
-        message in a chat (an answer to a pressed button, an edit) and takes only a
+        message in a chat (an edit of one shown before) and takes only a
         bot-wide slot."""
         if chat_id is not None:
             await self._chat_turn(chat_id)

@@ -58,7 +58,8 @@ class Buttons:
         if refusal:
             answer["text"] = text(refusal, language)
         with contextlib.suppress(TelegramError):
-            await self._call("answerCallbackQuery", answer)
+            # not paced: Telegram wants it within seconds, and it is no message in a chat
+            await self._request.call("answerCallbackQuery", answer)
         if refusal is not None:
             return False
         if message is not None and not page_turn:
@@ -120,8 +121,8 @@ class Buttons:
         await self._call("editMessageText", params)
 
     async def _call(self, method: str, params: dict[str, Any]) -> None:
-        """Answers and edits count towards the bot-wide limit like messages (they are no
-        message in the chat: its own pace is not asked)."""
+        """Edits count towards the bot-wide limit like messages (they send nothing new to
+        the chat: its own pace is not asked)."""
         await self._limiter.acquire(None, URGENT)
         await self._request.call(method, params)
 

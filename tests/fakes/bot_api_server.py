@@ -36,9 +36,9 @@ __all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser", "Seco
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
 SENDS = frozenset({"sendMessage", "sendPhoto"})
-# What counts towards a bot's messages per second (SecondCap): sends, and the calls that
-# change a chat too (edits, answers to pressed buttons).
-BOT_WIDE = SENDS | {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+# What counts towards a bot's messages per second (SecondCap): sends, and edits, which
+# change a chat too. Answers to pressed buttons do not: they show nothing in the chat.
+BOT_WIDE = SENDS | {"editMessageText", "editMessageReplyMarkup"}
 
 
 class FakeBotApi(ChatMethods):

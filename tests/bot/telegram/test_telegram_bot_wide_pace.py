@@ -3,8 +3,9 @@ processes send for it: three servers on one database, each with its own store an
 channel, answer people and deliver notices at once, and the fake Bot API server, which
 counts every call per second of the clock, never sees more than the limit in a second.
 
-Every call that changes a chat counts: replies, notices from the outbox workers, answers
-to pressed buttons and edits of the pressed message.
+Every call that changes a chat counts: replies, notices from the outbox workers, and
+edits of a pressed message. Answers to pressed buttons do not (nothing shows in the chat,
+and Telegram wants them within seconds).
 """
 
 from __future__ import annotations
