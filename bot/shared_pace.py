@@ -14,8 +14,8 @@ take tokens of the slices of the next second, a reply to someone who just opened
 of the next slice, a queued notification only of the slice under way. So a notification
 gets what the replies of every process left over.
 
-When the store cannot be reached, the process paces alone (its own limiter) until it
-can again: a few seconds of going over the limit, which Telegram answers with 429s that
+When the store cannot be reached, or takes longer than STATEMENT_S to answer, the
+process paces alone (its own limiter) for ALONE_S: a few seconds of going over the limit, which Telegram answers with 429s that
 the sender waits out, rather than no messages at all.
 """
 
@@ -36,6 +36,8 @@ SLICE_S = 0.1
 # (bot.pacing: URGENT, FIRST_CONTACT, QUEUED).
 LOOK_AHEAD = (10, 1, 0)
 MAX_BATCH = 8  # tokens taken in one statement at most
+STATEMENT_S = 1.0  # a slower answer from the store: pace alone for ALONE_S
+ALONE_S = 5.0
 
 
 class SharedPace:
@@ -91,12 +93,13 @@ class SharedPace:
             want = min(max(demand, 1), MAX_BATCH)
             self.statements += 1
             try:
-                taken = await self._slots.take_send_slots(
-                    self._bot, slice_no, want, self.limit(slice_no)
-                )
-            except Exception as exc:  # the database may be briefly away
+                async with asyncio.timeout(STATEMENT_S):
+                    taken = await self._slots.take_send_slots(
+                        self._bot, slice_no, want, self.limit(slice_no)
+                    )
+            except Exception as exc:  # the database is away, or too busy to answer in time
                 log.warning("bot-wide pace not shared for now (%s)", type(exc).__name__)
-                self._alone_until = self._clock() + 5.0
+                self._alone_until = self._clock() + ALONE_S
                 return True
             if taken:
                 self._slice, self._tokens = slice_no, taken
