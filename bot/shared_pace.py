@@ -15,8 +15,8 @@ of the next slice, a queued notification only of the slice under way. So a notif
 gets what the replies of every process left over.
 
 When the store cannot be reached, or takes longer than STATEMENT_S to answer, the
-process paces alone (its own limiter) for ALONE_S: a few seconds of going over the limit, which Telegram answers with 429s that
-the sender waits out, rather than no messages at all.
+process paces alone (its own limiter) for ALONE_S: a few seconds of going over the limit,
+which Telegram answers with 429s that the sender waits out, rather than no messages.
 """
 
 from __future__ import annotations
