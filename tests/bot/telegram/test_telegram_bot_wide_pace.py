@@ -105,7 +105,7 @@ async def test_three_processes_together_keep_to_the_bot_wide_limit(
     kind: str, tmp_path: Path
 ) -> None:
     async with database_url(kind, tmp_path) as url, FakeBotApi(second_cap=LIMIT) as api:
-        settings = {"dir": str(tmp_path / "var"), "database": url}
+        settings: dict[str, object] = {"dir": str(tmp_path / "var"), "database": url}
         api.deliver_webhooks_to([])
         processes = [await Process.start(settings, api) for _ in range(PROCESSES)]
         people = [api.user(f"Грађанин {i}") for i in range(PEOPLE)]
