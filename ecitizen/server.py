@@ -58,6 +58,8 @@ def telegram_channel(app: App) -> TelegramChannel | None:
         mode=settings.mode,
         webhook_url=settings.webhook_url or None,
         webhook_secret=settings.webhook_secret or None,
+        # Telegram's limit is the bot's: every process sending for it counts in the store
+        share_pace_with=app.store,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.channel_ports import SendSlots
 from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
     ActivationProgress,
@@ -345,6 +346,7 @@ class Store(
     LeaseStore,
     WebSessionStore,
     ChatReachStore,
+    SendSlots,
     Protocol,
 ):
     @property
