@@ -6,7 +6,7 @@ messages. A process takes tokens of a slice for the sends it has waiting, in one
 conditional statement: it gets what is left up to what it asked, or nothing when the
 slice is full, so the processes together never take more than the slice allows.
 
-PostgreSQL: an unlogged table (0011_send_slots.sql), one row per bot and slice modulo a
+PostgreSQL: an unlogged table (0012_send_slots.sql), one row per bot and slice modulo a
 ring, so rows are reused as time goes on; a row left by an earlier slice starts over.
 SQLite is served by one process: the counts live in memory, shared by the stores of this
 process on the same file, in the same ring.
