@@ -59,7 +59,7 @@ class Buttons:
             answer["text"] = text(refusal, language)
         with contextlib.suppress(TelegramError):
             # not paced: Telegram wants it within seconds, and it is no message in a chat
-            await self._request.call("answerCallbackQuery", answer)
+            await self._request.call("answerCallbackQuery", answer, result=False)
         if refusal is not None:
             return False
         if message is not None and not page_turn:
@@ -124,7 +124,7 @@ class Buttons:
         """Edits count towards the bot-wide limit like messages (they send nothing new to
         the chat: its own pace is not asked)."""
         await self._limiter.acquire(None, URGENT)
-        await self._request.call(method, params)
+        await self._request.call(method, params, result=False)
 
 
 def _chosen_language(data: str | None) -> str | None:
