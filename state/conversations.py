@@ -30,17 +30,20 @@ _LOAD = (
 )
 
 
-def unit_statements(unit: Unit, now: int, data: str | None = None) -> UnitPlan:
+def unit_statements(
+    unit: Unit, now: int, data: writes.JsonText | None = None, utf8: bool = False
+) -> UnitPlan:
     """In this order: the inbound id first (a redelivery is reported as such, not as a
     version conflict), the forget before the save (a wipe then a fresh start), new tickets
-    before whatever names their labels, the reply last."""
+    before whatever names their labels, the reply last. `utf8`: JSON as UTF-8 bytes (see
+    writes.JsonText)."""
     plan = UnitPlan()
     add = plan.statements.append
     tickets = unit.new_tickets
     reply_later = bool(tickets and unit.reply)
     if unit.inbound_id is not None:
         reply = None if reply_later or not unit.reply else unit.reply
-        add(writes.inbound_statement(*unit.inbound_id, now, reply))
+        add(writes.inbound_statement(*unit.inbound_id, now, reply, utf8))
     if unit.forget is not None:
         add(writes.forget_statement(unit.forget))
     if unit.conversation is not None:
@@ -124,8 +127,9 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         now = self._clock()
         micros = to_micros(now)
         raw = writes.conversation_json(unit.conversation) if unit.conversation else None
-        data = None if raw is None else raw.decode()
-        plan = unit_statements(unit, micros, data)
+        utf8 = self._db.dialect == "sqlite"
+        data = raw.decode() if raw is not None and not utf8 else raw
+        plan = unit_statements(unit, micros, data, utf8)
         outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
             if unit.conversation is not None:
