@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flows.engine.codec import outbound_from_json
@@ -15,7 +16,7 @@ from flows.engine.ports import (
     TicketChanged,
     VersionConflict,
 )
-from flows.engine.records import Conversation, Unit
+from flows.engine.records import Conversation, NewTicket, Unit
 from state import activations, staff_writes, ticket_writes, writes
 from state.cache import CachedConversation
 from state.db import Refusal, Statement
@@ -39,7 +40,8 @@ def unit_statements(
     writes.JsonText)."""
     plan = UnitPlan()
     add = plan.statements.append
-    tickets = unit.new_tickets
+    simple = unit.only_the_conversation()  # most messages: nothing else to look through
+    tickets: Sequence[NewTicket] = () if simple else unit.new_tickets
     reply_later = bool(tickets and unit.reply)
     if unit.inbound_id is not None:
         reply = None if reply_later or not unit.reply else unit.reply
@@ -48,6 +50,8 @@ def unit_statements(
         add(writes.forget_statement(unit.forget))
     if unit.conversation is not None:
         add(writes.save_statement(unit.conversation, now, data))
+    if simple:
+        return plan
     if unit.new_registration is not None:
         plan.statements += writes.registration_statements(unit.new_registration, unit.capacity)
     if unit.links:

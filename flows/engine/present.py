@@ -103,7 +103,8 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
     if step.prompt:
         texts.append(Msg.of(step.prompt, **slot_values(turn, step.prompt)))
     remember_offered(turn, step, choices)
-    turn.unit.audit += shown.audit
+    if shown.audit:
+        turn.unit.audit += shown.audit
     if turn.conv.failures >= turn.env.settings.max_failures:
         if step.help:
             texts.insert(len(texts) - 1, Msg(step.help))
