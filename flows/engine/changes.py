@@ -2,7 +2,7 @@
 
 A unit waits for its commit while the engine handles other messages, and the collector
 looks through every object still alive: eighteen empty lists a unit, most never used,
-were over a third of them. A kind of change no one has asked for holds None instead,
+were over a third of them. A kind of change nobody has asked for holds None instead,
 and the list is made when someone reads or adds to it.
 """
 
@@ -40,8 +40,3 @@ class Changes(Generic[_T]):
     def __set__(self, record: object, value: list[_T]) -> None:
         self._slot.__set__(record, value)
 
-
-def made(record: object, kind: str) -> bool:
-    """Whether the list `kind` holds anything, without making it (for hot paths that only
-    look: `getattr(record, "_" + kind)`)."""
-    return bool(getattr(record, f"_{kind}"))
