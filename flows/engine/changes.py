@@ -39,4 +39,3 @@ class Changes(Generic[_T]):
 
     def __set__(self, record: object, value: list[_T]) -> None:
         self._slot.__set__(record, value)
-
