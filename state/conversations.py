@@ -44,7 +44,7 @@ def unit_statements(
     tickets: Sequence[NewTicket] = () if simple else unit.new_tickets
     reply_later = bool(tickets and unit.reply)
     if unit.inbound_id is not None:
-        reply = None if reply_later or not unit.reply else unit.reply
+        reply = None if reply_later else unit.reply or None
         add(writes.inbound_statement(*unit.inbound_id, now, reply, utf8))
     if unit.forget is not None:
         add(writes.forget_statement(unit.forget))

@@ -57,7 +57,7 @@ def inbound_statement(
     channel: str,
     message_id: str,
     now: int,
-    reply: list[Outbound] | None = None,
+    reply: Sequence[Outbound] | None = None,
     utf8: bool = False,
 ) -> Statement:
     """The message id, once only; with its reply when the reply is final already (it is
@@ -320,7 +320,7 @@ def print_jobs_statement(
 
 
 def reply_statement(
-    inbound_id: tuple[str, str], reply: list[Outbound], tickets: Sequence[NewTicket] = ()
+    inbound_id: tuple[str, str], reply: Sequence[Outbound], tickets: Sequence[NewTicket] = ()
 ) -> Statement:
     """The reply of a unit that issues tickets, once their labels are known: kept with the
     inbound id, so a redelivery of the message is answered with it again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flows.engine.changes import Changes
@@ -50,11 +51,9 @@ class Unit:
         "_effects",
         "_enrollments",
         "_help_visits",
-        "_issued",
         "_links",
         "_new_tickets",
         "_print_jobs",
-        "_reply",
         "_reprints",
         "_throttles",
         "_ticket_changes",
@@ -64,7 +63,9 @@ class Unit:
         "conversation",
         "forget",
         "inbound_id",
+        "issued",
         "new_registration",
+        "reply",
     )
 
     links: Changes[tuple[str, ConversationKey]] = Changes()  # ref -> chat
@@ -74,7 +75,6 @@ class Unit:
     # (key, printer, slip, payload)
     print_jobs: Changes[tuple[str, str, str, dict[str, Any]]] = Changes()
     new_tickets: Changes[NewTicket] = Changes()
-    issued: Changes[Ticket] = Changes()  # set by the store: the new tickets
     ticket_changes: Changes[TicketChange] = Changes()
     enrollments: Changes[Enrollment] = Changes()
     counter_changes: Changes[CounterChange] = Changes()
@@ -84,8 +84,6 @@ class Unit:
     activations: Changes[ActivationProgress] = Changes()
     help_visits: Changes[HelpVisit] = Changes()
     audit: Changes[AuditEntry] = Changes()
-    # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
-    reply: Changes[Outbound] = Changes()
 
     def __init__(
         self,
@@ -100,7 +98,7 @@ class Unit:
         effects: list[Effect] | None = None,
         print_jobs: list[tuple[str, str, str, dict[str, Any]]] | None = None,
         new_tickets: list[NewTicket] | None = None,
-        issued: list[Ticket] | None = None,
+        issued: Sequence[Ticket] = (),  # set by the store: the new tickets
         ticket_changes: list[TicketChange] | None = None,
         enrollments: list[Enrollment] | None = None,
         counter_changes: list[CounterChange] | None = None,
@@ -110,7 +108,8 @@ class Unit:
         activations: list[ActivationProgress] | None = None,
         help_visits: list[HelpVisit] | None = None,
         audit: list[AuditEntry] | None = None,
-        reply: list[Outbound] | None = None,
+        # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
+        reply: Sequence[Outbound] = (),
     ) -> None:
         self.conversation = conversation
         self.forget = forget
@@ -123,7 +122,7 @@ class Unit:
         self._effects = effects
         self._print_jobs = print_jobs
         self._new_tickets = new_tickets
-        self._issued = issued
+        self.issued = issued  # read for every message: a plain attribute, as reply
         self._ticket_changes = ticket_changes
         self._enrollments = enrollments
         self._counter_changes = counter_changes
@@ -133,7 +132,7 @@ class Unit:
         self._activations = activations
         self._help_visits = help_visits
         self._audit = audit
-        self._reply = reply
+        self.reply = reply
 
     def only_the_conversation(self) -> bool:
         """Nothing but the conversation, the inbound id and the reply: most messages' units.
