@@ -132,7 +132,9 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         micros = to_micros(now)
         raw = writes.conversation_json(unit.conversation) if unit.conversation else None
         utf8 = self._db.dialect == "sqlite"
-        data = raw.decode() if raw is not None and not utf8 else raw
+        data: writes.JsonText | None = None
+        if raw is not None:
+            data = bytearray(raw) if utf8 else raw.decode()
         plan = unit_statements(unit, micros, data, utf8)
         outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
