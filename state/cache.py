@@ -81,7 +81,7 @@ class ConversationCache:
         return self._bytes
 
     def get(self, key: Key) -> CachedConversation | None:
-        flat = _flat(key)
+        flat = f"{key[0]}\x1f{key[1]}"  # _flat, written out: this runs for every message
         found = self._entries.get(flat)
         if found is None:
             return None
@@ -91,18 +91,22 @@ class ConversationCache:
         return found
 
     def put(self, key: Key, value: CachedConversation) -> None:
-        flat = _flat(key)
-        self._remove(flat)
-        value.size = len(value.data) + len(flat) + ENTRY_OVERHEAD
-        if value.size > self.max_bytes:  # never kept: the store has it
+        flat = f"{key[0]}\x1f{key[1]}"  # _flat and _remove written out: every message
+        entries = self._entries
+        gone = entries.pop(flat, None)
+        if gone is not None:
+            self._bytes -= gone.size
+        value.size = size = len(value.data) + len(flat) + ENTRY_OVERHEAD
+        if size > self.max_bytes:  # never kept: the store has it
             return
         value.used = self._clock()
-        self._entries[flat] = value
-        self._bytes += value.size
+        entries[flat] = value
+        self._bytes += size
         while self._bytes > self.max_bytes:
-            _, oldest = self._entries.popitem(last=False)
+            _, oldest = entries.popitem(last=False)
             self._bytes -= oldest.size
-        self._schedule()
+        if self._sweep is None:
+            self._schedule()
 
     def drop(self, key: Key) -> None:
         self._remove(_flat(key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flows.engine.codec import outbound_from_json
@@ -15,7 +16,7 @@ from flows.engine.ports import (
     TicketChanged,
     VersionConflict,
 )
-from flows.engine.records import Conversation, Unit
+from flows.engine.records import Conversation, NewTicket, Unit
 from state import activations, staff_writes, ticket_writes, writes
 from state.cache import CachedConversation
 from state.db import Refusal, Statement
@@ -30,21 +31,27 @@ _LOAD = (
 )
 
 
-def unit_statements(unit: Unit, now: int, data: str | None = None) -> UnitPlan:
+def unit_statements(
+    unit: Unit, now: int, data: writes.JsonText | None = None, utf8: bool = False
+) -> UnitPlan:
     """In this order: the inbound id first (a redelivery is reported as such, not as a
     version conflict), the forget before the save (a wipe then a fresh start), new tickets
-    before whatever names their labels, the reply last."""
+    before whatever names their labels, the reply last. `utf8`: JSON as UTF-8 bytes (see
+    writes.JsonText)."""
     plan = UnitPlan()
     add = plan.statements.append
-    tickets = unit.new_tickets
+    simple = unit.only_the_conversation()  # most messages: nothing else to look through
+    tickets: Sequence[NewTicket] = () if simple else unit.new_tickets
     reply_later = bool(tickets and unit.reply)
     if unit.inbound_id is not None:
-        reply = None if reply_later or not unit.reply else unit.reply
-        add(writes.inbound_statement(*unit.inbound_id, now, reply))
+        reply = None if reply_later else unit.reply or None
+        add(writes.inbound_statement(*unit.inbound_id, now, reply, utf8))
     if unit.forget is not None:
         add(writes.forget_statement(unit.forget))
     if unit.conversation is not None:
         add(writes.save_statement(unit.conversation, now, data))
+    if simple:
+        return plan
     if unit.new_registration is not None:
         plan.statements += writes.registration_statements(unit.new_registration, unit.capacity)
     if unit.links:
@@ -124,8 +131,11 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         now = self._clock()
         micros = to_micros(now)
         raw = writes.conversation_json(unit.conversation) if unit.conversation else None
-        data = None if raw is None else raw.decode()
-        plan = unit_statements(unit, micros, data)
+        utf8 = self._db.dialect == "sqlite"
+        data: writes.JsonText | None = None
+        if raw is not None:
+            data = bytearray(raw) if utf8 else raw.decode()
+        plan = unit_statements(unit, micros, data, utf8)
         outcome = await self._db.run(plan.statements)
         if outcome.refused is not None:
             if unit.conversation is not None:

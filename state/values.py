@@ -7,6 +7,7 @@ kept as TEXT.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -53,9 +54,9 @@ def dump_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def dump_json_bytes(value: Any) -> bytes:
-    """The same JSON as UTF-8 bytes."""
-    return orjson.dumps(value)
+# The same JSON as UTF-8 bytes; orjson's own function, not a wrapper around it: a call
+# fewer for every message.
+dump_json_bytes: Callable[[Any], bytes] = orjson.dumps
 
 
 def kept_bytes(data: bytes) -> bytes:
@@ -64,5 +65,5 @@ def kept_bytes(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-def load_json(text: str | bytes) -> Any:
-    return orjson.loads(text)
+# JSON text (str or UTF-8 bytes) to Python values; orjson's own, as dump_json_bytes.
+load_json: Callable[[str | bytes], Any] = orjson.loads

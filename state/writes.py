@@ -42,15 +42,31 @@ TRANSITION = "transition"
 SLOT = "slot"
 
 
+# JSON for a TEXT column, as str or as UTF-8 (`utf8`): SQLite takes the UTF-8 as the text
+# it spells (CAST(... AS TEXT) copies it as it is), so the JSON orjson writes is neither
+# decoded into a str nor encoded back by the driver; PostgreSQL's driver takes str only.
+# A bytearray, not bytes: Python's sqlite3 binds a bytearray at once, and looks for an
+# adapter for bytes first (measured: more than the decoding it saves).
+JsonText = str | bytearray
+
+
+def json_text(value: Any, utf8: bool) -> JsonText:
+    return bytearray(dump_json_bytes(value)) if utf8 else dump_json(value)
+
+
 def inbound_statement(
-    channel: str, message_id: str, now: int, reply: list[Outbound] | None = None
+    channel: str,
+    message_id: str,
+    now: int,
+    reply: Sequence[Outbound] | None = None,
+    utf8: bool = False,
 ) -> Statement:
     """The message id, once only; with its reply when the reply is final already (it is
     not while it names a ticket the unit has yet to number: see `reply_statement`)."""
-    recorded = None if reply is None else dump_json([recorded_to_json(out) for out in reply])
+    recorded = None if reply is None else json_text([recorded_to_json(o) for o in reply], utf8)
     return Statement(
         "INSERT INTO processed_inbound (channel, message_id, at, reply) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "VALUES ($1, $2, $3, CAST($4 AS TEXT)) ON CONFLICT DO NOTHING",
         (channel, message_id, now, recorded),
         refuse=Refusal(DUPLICATE, (channel, message_id)),
     )
@@ -85,7 +101,7 @@ def first_version(now: int) -> int:
     return now
 
 
-def save_statement(conv: Conversation, now: int, data: str | None = None) -> Statement:
+def save_statement(conv: Conversation, now: int, data: JsonText | None = None) -> Statement:
     """Optimistic concurrency: insert when never saved, else update only the version loaded.
 
     A new row starts at `first_version(now)`, not at 1: a conversation deleted (a wipe, the
@@ -97,12 +113,14 @@ def save_statement(conv: Conversation, now: int, data: str | None = None) -> Sta
     if conv.version == 0:
         return Statement(
             "INSERT INTO conversations (channel, user_key, flow, state, data, version, "
-            "updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6) ON CONFLICT DO NOTHING",
+            "updated_at) VALUES ($1, $2, $3, $4, CAST($5 AS TEXT), $7, $6) "
+            "ON CONFLICT DO NOTHING",
             (key.channel, key.user_key, conv.flow, conv.state, data, now, first_version(now)),
             refuse=refusal,
         )
     return Statement(
-        "UPDATE conversations SET flow = $3, state = $4, data = $5, version = version + 1, "
+        "UPDATE conversations SET flow = $3, state = $4, data = CAST($5 AS TEXT), "
+        "version = version + 1, "
         "updated_at = $6 WHERE channel = $1 AND user_key = $2 AND version = $7",
         (
             key.channel,
@@ -303,7 +321,7 @@ def print_jobs_statement(
 
 
 def reply_statement(
-    inbound_id: tuple[str, str], reply: list[Outbound], tickets: Sequence[NewTicket] = ()
+    inbound_id: tuple[str, str], reply: Sequence[Outbound], tickets: Sequence[NewTicket] = ()
 ) -> Statement:
     """The reply of a unit that issues tickets, once their labels are known: kept with the
     inbound id, so a redelivery of the message is answered with it again."""

@@ -38,7 +38,16 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
 }
 # What the store may import of the engine: the ports and the records and messages they
 # speak of. Every other module of flows.engine must be in the store contract's list.
-STORE_MAY_IMPORT = {"ports", "session_ports", "channel_ports", "records", "messages", "codec"}
+STORE_MAY_IMPORT = {
+    "ports",
+    "session_ports",
+    "channel_ports",
+    "records",
+    "unit",
+    "changes",
+    "messages",
+    "codec",
+}
 
 
 def _copy_packages(to: Path) -> None:

@@ -33,6 +33,8 @@ _DECIMAL = re.compile(r"\d")  # any script's decimal digit (what _ascii turns in
 
 def _ascii(text: str) -> str:
     """Any script's digits as ASCII, full-width letters folded, upper case."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and its only digits are 0-9 already
+        return text.upper()
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         digit = unicodedata.decimal(ch, None)

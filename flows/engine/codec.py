@@ -74,7 +74,10 @@ def recorded_to_json(out: Outbound) -> dict[str, Any]:
         "text": [_compact_msg(m) for m in out.text],
     }
     if out.choices:
-        data["choices"] = [{"id": c.id, "label": _compact_msg(c.label)} for c in out.choices]
+        data["choices"] = [
+            {"id": c.id, "label": _compact_msg(c.label) if c.label.values else {"key": c.label.key}}
+            for c in out.choices
+        ]
     if out.expect is not Expect.NOTHING:
         data["expect"] = out.expect.value
     if out.screen:

@@ -160,7 +160,8 @@ class Engine:
         """A turn from nothing: the conversation as stored now, an empty unit."""
         conv = await self.units.load_conversation(inbound.key)
         turn = Turn(self.env, conv or Conversation(key=inbound.key), inbound, Unit())
-        forget_stale(turn.conv, self.env.clock(), self._kept)
+        if PARKED in turn.conv.slots:  # the clock is read only when a draft was set aside
+            forget_stale(turn.conv, self.env.clock(), self._kept)
         if inbound.message_id:
             turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
         return turn

@@ -80,7 +80,7 @@ class Msg:
 
     @staticmethod
     def of(key: str, **values: str | Msg) -> Msg:
-        return Msg(key, tuple(sorted(values.items())))
+        return Msg(key, tuple(sorted(values.items())) if values else ())
 
     def as_dict(self) -> dict[str, str | Msg]:
         return dict(self.values)
@@ -158,7 +158,7 @@ _COMMAND_WORD = re.compile(r"^/([A-Za-z][A-Za-z0-9_]{0,31})(?:@\w+)?(?:\s|$)")
 def unknown_command(text: str | None) -> str | None:
     """`/something` that no channel turned into a Command: no answer ever looks like it,
     so it is a command we do not know, not an answer to the question."""
-    if not text:
+    if not text or "/" not in text:  # nearly every message: no regular expression run
         return None
     found = _COMMAND_WORD.match(text.strip())
     return f"/{found.group(1)}" if found else None

@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 from flows.domain.lifecycle import RegistrationStatus
-from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.messages import ConversationKey
+from flows.engine.unit import Unit as Unit
+from flows.engine.unit import ticket_placeholder as ticket_placeholder
 
 
 @dataclass(slots=True)
@@ -237,12 +239,6 @@ class NewTicket:
     notify: ConversationKey | None = None
 
 
-def ticket_placeholder(index: int) -> str:
-    """Stands for the label of the unit's index-th new ticket. Bidi isolates around it: no
-    answer can hold them (free text refuses them), so nothing else is ever replaced."""
-    return f"\u2068ticket:{index}\u2069"
-
-
 @dataclass(frozen=True, slots=True)
 class TicketChange:
     """A ticket as the turn wants it, applied only if it is still at the version read.
@@ -373,43 +369,3 @@ class AuditEntry:
     ref: str | None = None
     detail: str | None = None  # never personal data
     at: datetime | None = None
-
-
-@dataclass(slots=True)
-class Unit:
-    """Everything one inbound message changes, applied by the store in one transaction.
-
-    The store applies all of it or none: a stale conversation version, an inbound id seen
-    before, an illegal lifecycle move or a full slot refuses the whole unit.
-    """
-
-    conversation: Conversation | None = None  # saved with its version checked
-    forget: ConversationKey | None = None  # delete this conversation (a shared screen wiped)
-    inbound_id: tuple[str, str] | None = None  # (channel, message id): processed once only
-    new_registration: Registration | None = None
-    capacity: int = 0  # for new_registration.visit_at: refuse when the slot holds as many
-    links: list[tuple[str, ConversationKey]] = field(default_factory=list)  # ref -> chat
-    transitions: list[Transition] = field(default_factory=list)
-    visit_changes: list[VisitChange] = field(default_factory=list)
-    effects: list[Effect] = field(default_factory=list)
-    print_jobs: list[tuple[str, str, str, dict[str, Any]]] = field(
-        default_factory=list
-    )  # (key, printer, slip, payload)
-    new_tickets: list[NewTicket] = field(default_factory=list)
-    issued: list[Ticket] = field(default_factory=list)  # set by the store: the new tickets
-    ticket_changes: list[TicketChange] = field(default_factory=list)
-    enrollments: list[Enrollment] = field(default_factory=list)
-    counter_changes: list[CounterChange] = field(default_factory=list)
-    reprints: list[Reprint] = field(default_factory=list)
-    accounts: list[NewAccount] = field(default_factory=list)
-    throttles: list[ThrottleChange] = field(default_factory=list)
-    activations: list[ActivationProgress] = field(default_factory=list)
-    help_visits: list[HelpVisit] = field(default_factory=list)
-    audit: list[AuditEntry] = field(default_factory=list)
-    # the answer to the inbound message, kept with inbound_id: a redelivery gets it again
-    reply: list[Outbound] = field(default_factory=list)
-
-    def issue(self, ticket: NewTicket) -> str:
-        """Adds a ticket to issue; returns what stands for its label until it has one."""
-        self.new_tickets.append(ticket)
-        return ticket_placeholder(len(self.new_tickets) - 1)

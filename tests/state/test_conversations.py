@@ -328,3 +328,18 @@ async def test_a_wiped_conversation_does_not_live_on_in_memory(store: SqlStore) 
     await store.apply(Unit(conversation=conv))
     await store.apply(Unit(forget=conv.key))
     assert await store.load_conversation(conv.key) is None
+
+
+async def test_the_conversation_and_the_reply_are_kept_as_text(store: SqlStore) -> None:
+    """SQLite is handed the JSON as UTF-8 bytes: it must still keep text (what an operator's
+    query, a copy of the database or PostgreSQL reads), Cyrillic as it was typed."""
+    conv = conversation(slots={"first_name": "Ђорђе"})
+    reply = Outbound(key=chat(), language="sr-Cyrl", text=(Msg.of("ask.x", name="Ђорђе"),))
+    await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m1"), reply=[reply]))
+    conv.state = "ask_surname"
+    await store.apply(Unit(conversation=conv, inbound_id=("telegram", "m2"), reply=[reply]))
+
+    data = await store._db.fetch("SELECT data FROM conversations")
+    replies = await store._db.fetch("SELECT reply FROM processed_inbound ORDER BY message_id")
+    assert [type(row[0]) for row in [*data, *replies]] == [str, str, str]
+    assert "Ђорђе" in data[0][0] and all("Ђорђе" in row[0] for row in replies)
