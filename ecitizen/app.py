@@ -81,10 +81,15 @@ class App:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        replies = await self.engine.handle(inbound)
-        self.outbox.wake()
-        self.printers.wake()
-        return replies
+        return await self.engine.handle(inbound)
+
+    def committed(self, unit: Unit) -> None:
+        """Wakes the workers a message gave work to, not both after every message (the
+        print worker's and the outbox's look for work costs a read each)."""
+        if unit.notifies():
+            self.outbox.wake()
+        if unit.prints():
+            self.printers.wake()
 
     def add_delivery(
         self, channel: str, delivery: Delivery, users: Collection[str] | None = None
@@ -184,5 +189,6 @@ async def build_app(config: Config, clock: Callable[[], datetime] = utc_now) -> 
     )
     printers = PrintWorker(store, printer_configs(config), env.accounts, clock)
     app = App(config, store, env, build_engine(env, store), outbox, printers, halls, secret)
+    app.engine.committed = app.committed
     printers.on_attention = app.printer_needs_attention
     return app

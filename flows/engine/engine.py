@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -74,6 +74,8 @@ class Engine:
         self.flows: dict[str, CompiledFlow] = compile_flows(list(flows))
         self.parts = parts
         self._kept = timedelta(days=env.settings.retention_days)  # a draft set aside, at most
+        # told of each unit once it is durable (the shell wakes the workers it gave work)
+        self.committed: Callable[[Unit], None] | None = None
         self._check_tables()
 
     def _check_tables(self) -> None:
@@ -153,6 +155,8 @@ class Engine:
                     len(turn.unit.audit),
                     len(turn.unit.effects),
                 )
+            if self.committed is not None:
+                self.committed(turn.unit)
             return [with_tickets(reply, turn.unit)]
         raise RuntimeError("the conversation kept changing under this message")
 

@@ -134,6 +134,14 @@ class Unit:
         self._audit = audit
         self.reply = reply
 
+    def notifies(self) -> bool:
+        """Queues something for the outbox (a notice, a reminder, a hall display's news)."""
+        return bool(self._effects)
+
+    def prints(self) -> bool:
+        """Queues a slip for a printer (a new one or a reprint)."""
+        return bool(self._print_jobs or self._reprints)
+
     def only_the_conversation(self) -> bool:
         """Nothing but the conversation, the inbound id and the reply: most messages' units.
         Looks without making a list."""
