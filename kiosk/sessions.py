@@ -2,9 +2,10 @@
 
 Sessions live in the store (flows.engine.ports.KioskSessionStore), so any server process can
 answer any kiosk request, and none is lost when a process restarts. Requests of one session
-are taken one at a time in this process (a lock per token); across processes a turn is
-saved only at the number it was decided on, so the second of two racing requests is
-answered with what the first one did. At the wipe the session, its conversation and its
+are taken one at a time in this process (a lock per token); across processes a session
+moves on only in the unit of a message, at the number the request read it at, so the
+second of two racing requests is answered with what the first one did, and a turn whose
+session the sweep wiped meanwhile writes nothing. At the wipe the session, its conversation and its
 message ids are deleted together: the next citizen gets a new token, so nothing of the
 previous one can be reached with the old cookie. Sessions whose page went silent are
 wiped from the database by every process's sweep, and at start-up.
@@ -86,10 +87,12 @@ class KioskSessions:
         token = secrets.token_urlsafe(24)
         return KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
 
-    async def get(self, hall: str, token: str | None) -> KioskSession | None:
+    async def get(self, hall: str, token: str | None, touch: bool = True) -> KioskSession | None:
+        """`touch`: marked as seen now (now and then); a message needs none, its unit does it."""
         if not token:
             return None
-        session = await self._store.kiosk_session(token, touch_every=self._touch_every)
+        touch_every = self._touch_every if touch else None
+        session = await self._store.kiosk_session(token, touch_every=touch_every)
         if session is None or session.hall != hall:
             return None
         return session
@@ -101,9 +104,6 @@ class KioskSessions:
             lock = asyncio.Lock()
             self._locks[token] = lock
         return lock
-
-    async def save(self, session: KioskSession, previous_seq: int) -> bool:
-        return await self._store.save_kiosk_turn(session, previous_seq)
 
     async def touch(self, hall: str, token: str | None) -> bool:
         """The page is in use (someone typing): marked as seen now. False: no session."""

@@ -27,6 +27,7 @@ from flows.engine.channel_ports import Conversations
 from flows.engine.i18n import text
 from flows.engine.json_body import BadRequest, read_json_object
 from flows.engine.messages import DEFAULT_LANGUAGE, Command
+from flows.engine.ports import SessionEnded
 from flows.engine.records import KioskSession
 from flows.engine.session_ports import KioskSessionStore
 from kiosk.assets import Assets, static_assets
@@ -47,9 +48,6 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_session"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# A message another request took: how long its answer is waited for (it is being saved).
-TAKEN_WAIT_ROUNDS = 20
-TAKEN_WAIT_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +69,7 @@ class KioskApp:
         # With the printer's condition at hand the kiosk tells what became of the slip
         # itself, so the engine's own "the slip is printing" would only contradict it.
         own_note = deps.printer_ready is not None
-        self.turns = KioskTurns(deps.engine, SLIP_PROMISES if own_note else frozenset())
+        self.turns = KioskTurns(deps.engine, deps.store, SLIP_PROMISES if own_note else frozenset())
         self.assets = assets
 
     # -- pages ---------------------------------------------------------------------------
@@ -103,6 +101,7 @@ class KioskApp:
             session = await self.sessions.get(hall.code, self._token(request))
             if session is None:
                 session = await self._fresh(hall.code, request)
+            await self.turns.restore(session)
         except Exception as exc:  # the store is away: nothing changed, the page tries again
             return self._unavailable(exc)
         return self._answer(request, session, 200, view(session))
@@ -130,12 +129,17 @@ class KioskApp:
         try:
             async with self.sessions.lock(token) if token else contextlib.nullcontext():
                 # Read under the lock: a request just before this one may have moved it on.
-                session = await self.sessions.get(hall.code, token)
+                # Not marked as seen: the turn's unit does that, or the sweep may win.
+                session = await self.sessions.get(hall.code, token, touch=False)
                 if session is None:
                     session = await self._fresh(hall.code, request)
                     if message.seq != 1:
                         return self._expired(request, session)
-                status, body = await self._take(session, message)
+                try:
+                    status, body = await self._take(session, message)
+                except SessionEnded:
+                    fresh = await self._fresh(hall.code, request)
+                    return self._expired(request, fresh, session.language)
         except Exception as exc:
             return self._unavailable(exc)
         return self._answer(request, session, status, body)
@@ -143,39 +147,28 @@ class KioskApp:
     async def _take(
         self, session: KioskSession, message: KioskMessage
     ) -> tuple[int, dict[str, Any]]:
-        """The turn, saved at the seq it was decided on. When another request of the
-        session took this message (maybe at another process), its answer is given."""
-        before = session.seq
+        """The turn. When another request of the session took this message (maybe at
+        another process) its answer is given; raises SessionEnded when the session is
+        gone (the sweep wiped it while the turn ran: the turn wrote nothing)."""
         try:
-            status, body = await self.turns.take(session, message)
-        except TakenElsewhere:
-            return await self._taken_elsewhere(session, message, TAKEN_WAIT_ROUNDS)
-        if session.seq == before or await self.sessions.save(session, before):
-            return status, body
-        return await self._taken_elsewhere(session, message, 1)
-
-    async def _taken_elsewhere(
-        self, session: KioskSession, message: KioskMessage, rounds: int
-    ) -> tuple[int, dict[str, Any]]:
-        """The other request's answer to the same message; to another message, the screen
-        that is current now. It may still be saving its answer: looked for a few times."""
-        now = await self.sessions.get(session.hall, session.token)
-        for _ in range(rounds - 1):
-            if now is None or now.seq >= message.seq:
-                break
-            await asyncio.sleep(TAKEN_WAIT_SECONDS)
-            now = await self.sessions.get(session.hall, session.token)
-        if now is None:  # wiped meanwhile: so is anything this turn wrote
-            await self.sessions.wipe_token(session.hall, session.token)
-            session.seq, session.screen, session.language = 0, None, None
-            return 409, {"error": "stale", **view(session)}
+            return await self.turns.take(session, message)
+        except (TakenElsewhere, SessionEnded):
+            now = await self.sessions.get(session.hall, session.token, touch=False)
+        if now is None:
+            raise SessionEnded(session.token)
+        await self.turns.restore(now)
         if now.seq == message.seq and now.last_request == message.fields():
             return 200, view(now)
         return 409, {"error": "stale", **view(now)}
 
-    def _expired(self, request: web.Request, session: KioskSession) -> web.Response:
-        """The session ended (wiped for inactivity, or never existed)."""
-        screen = language_screen(notice=in_every_language("kiosk.notice.expired"))
+    def _expired(
+        self, request: web.Request, session: KioskSession, language: str | None = None
+    ) -> web.Response:
+        """The session ended (wiped for inactivity, or never existed): said in the
+        person's language when known, else in every language."""
+        key = "kiosk.notice.expired"
+        notice = text(key, language) if language else in_every_language(key)
+        screen = language_screen(notice=notice)
         body = {"error": "stale", **view(session), "screen": screen}
         return self._answer(request, session, 409, body)
 

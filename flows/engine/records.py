@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from flows.domain.lifecycle import RegistrationStatus
-from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.messages import ConversationKey, Outbound, SessionStep
 
 
 @dataclass(slots=True)
@@ -385,6 +385,7 @@ class Unit:
 
     conversation: Conversation | None = None  # saved with its version checked
     forget: ConversationKey | None = None  # delete this conversation (a shared screen wiped)
+    session: SessionStep | None = None  # the kiosk session the message came from: checked
     inbound_id: tuple[str, str] | None = None  # (channel, message id): processed once only
     new_registration: Registration | None = None
     capacity: int = 0  # for new_registration.visit_at: refuse when the slot holds as many

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flows.engine.messages import ConversationKey
+from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
     KioskSession,
     Mailbox,
@@ -32,8 +32,15 @@ class Wakeups(Protocol):
         channel from now on; returns the function that stops it."""
 
 
-class KioskSessionStore(Protocol):
-    """Kiosk sessions, shared by every process. Times are the store's clock."""
+class RecordedReplies(Protocol):
+    async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
+        """The reply applied with this inbound id (None: not processed, or forgotten)."""
+
+
+class KioskSessionStore(RecordedReplies, Protocol):
+    """Kiosk sessions, shared by every process. Times are the store's clock. A session
+    moves on only with a message's unit (flows.engine.messages.SessionStep); what it shows
+    is the reply recorded with its last message."""
 
     async def add_kiosk_session(self, session: KioskSession) -> None:
         """A new session, last seen now."""
@@ -43,10 +50,6 @@ class KioskSessionStore(Protocol):
     ) -> KioskSession | None:
         """The session; with touch_every, marked as seen now when it was last seen longer
         ago than that."""
-
-    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
-        """Save seq, language, screen, last request and response, seen now; only if the
-        stored seq is still previous_seq (False: another request got there first)."""
 
     async def forget_kiosk_session(
         self,
