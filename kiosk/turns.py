@@ -16,7 +16,7 @@ message, drawn again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows.domain.appsecrets import mask_app_secrets
@@ -66,17 +66,19 @@ class KioskMessage:
     command: Command | None = None
     payload: str | None = None
     scan: str | None = None
+    # The message as compared for a replay (and kept with the session until the wipe: a
+    # PIN or an activation code typed by mistake is kept masked); made once, in __post_init__.
+    request: dict[str, Any] = field(init=False, compare=False)
 
-    def fields(self) -> dict[str, Any]:
-        """The message as compared for a replay (and kept with the session until the wipe:
-        a PIN or an activation code typed by mistake is kept masked)."""
-        return {
+    def __post_init__(self) -> None:
+        request = {
             "text": mask_app_secrets(self.text) if self.text is not None else None,
             "choice": self.choice,
             "command": self.command.value if self.command else None,
             "payload": self.payload,
             "scan": self.scan,
         }
+        object.__setattr__(self, "request", request)
 
 
 def parse_message(data: dict[str, Any]) -> KioskMessage:
@@ -138,7 +140,7 @@ class KioskTurns:
         session moves on with the message's unit. Raises SessionEnded (the session was
         wiped, or moved on elsewhere, while the turn ran: nothing applied) and
         TakenElsewhere."""
-        if message.seq == session.seq and session.last_request == message.fields():
+        if message.seq == session.seq and session.last_request == message.request:
             return 200, view(await self.restore(session))  # the answer: nothing changed since
         if message.seq != session.seq + 1:
             return 409, {"error": "stale", **view(await self.restore(session))}
@@ -153,7 +155,7 @@ class KioskTurns:
             language_hint=message.payload
             if message.command == Command.LANGUAGE
             else session.language,
-            session=SessionStep(session.token, session.seq, message.seq, message.fields()),
+            session=SessionStep(session.token, session.seq, message.seq, message.request),
         )
         try:
             replies = await self._engine.handle(inbound)
@@ -169,7 +171,7 @@ class KioskTurns:
         session.seq = message.seq
         session.language = replies[-1].language or session.language
         session.screen = await screen_off_loop(replies, session.language, self._leave_out)
-        session.last_request = message.fields()
+        session.last_request = message.request
         return 200, view(session)
 
     async def _unavailable(self, session: KioskSession) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from flows.domain.halls import Hall
@@ -48,6 +49,25 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_session"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
+    """orjson: a tenth of the standard encoder's time, and the text as UTF-8, not escaped."""
+    return web.Response(
+        body=orjson.dumps(body), status=status, content_type="application/json", charset="utf-8"
+    )
+
+
+def cookie(header: str | None, name: str) -> str | None:
+    """One cookie of a Cookie header, read without http.cookies (parsing every cookie of
+    the header for one was a sizeable part of a request); our values are never quoted."""
+    if not header:
+        return None
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +142,7 @@ class KioskApp:
             )
             message = parse_message(body)
         except BadRequest as exc:
-            return web.json_response(exc.body(), status=exc.status)
+            return json_response(exc.body(), exc.status)
         token = self._token(request)
         if message.command == Command.WIPE:
             return await self._wipe(request, hall.code, token)
@@ -157,7 +177,7 @@ class KioskApp:
         if now is None:
             raise SessionEnded(session.token)
         await self.turns.restore(now)
-        if now.seq == message.seq and now.last_request == message.fields():
+        if now.seq == message.seq and now.last_request == message.request:
             return 200, view(now)
         return 409, {"error": "stale", **view(now)}
 
@@ -198,7 +218,7 @@ class KioskApp:
         return await self.sessions.new(hall)
 
     def _token(self, request: web.Request) -> str | None:
-        token = request.cookies.get(COOKIE)
+        token = cookie(request.headers.get("Cookie"), COOKIE)
         return token if token and _TOKEN.match(token) else None
 
     def _unavailable(self, exc: Exception) -> web.Response:
@@ -207,7 +227,7 @@ class KioskApp:
             "error": "unavailable",
             "message": text("kiosk.error.unavailable", DEFAULT_LANGUAGE),
         }
-        return web.json_response(body, status=503)
+        return json_response(body, 503)
 
     def _answer(
         self, request: web.Request, session: KioskSession, status: int, body: dict[str, Any]
@@ -220,8 +240,8 @@ class KioskApp:
             # Asked at every answer and reload, so the page follows the printer's state.
             note = slip_note(screen, self.deps.printer_ready, hall.printer, language)
             body["screen"] = {**screen, "slip": note}
-        response = web.json_response(body, status=status)
-        if request.cookies.get(COOKIE) != session.token:
+        response = json_response(body, status)
+        if self._token(request) != session.token:
             response.set_cookie(
                 COOKIE,
                 session.token,
