@@ -112,16 +112,20 @@ class KioskSessions:
         session = await self._store.kiosk_session(token, touch_every=timedelta(0))
         return session is not None and session.hall == hall
 
-    async def wipe(self, session: KioskSession) -> bool:
-        wiped = await self._store.forget_kiosk_session(session, _message_ids(session))
-        self._wiped = self._wiped or wiped
-        return wiped
+    def ghost(self, hall: str, token: str) -> KioskSession:
+        """The session a cookie token with no session stands for (wiped, swept, or made
+        up): its conversation may still hold someone's answers if a turn raced the wipe."""
+        return KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
 
-    async def wipe_token(self, hall: str, token: str) -> None:
-        """The conversation of a cookie token with no session (wiped, swept, or made up):
-        it may still hold someone's answers if a turn raced the wipe."""
-        ghost = KioskSession(token=token, hall=hall, key=conversation_key(hall, token))
-        self._wiped = await self._store.forget_kiosk_session(ghost) or self._wiped
+    async def replace(self, hall: str, gone: KioskSession | None) -> KioskSession:
+        """A new session for the next person, made in the one transaction that wipes the
+        previous one (its conversation and message ids with it)."""
+        if gone is None:
+            return await self.new(hall)
+        fresh = self.unsaved(hall)
+        wiped = await self._store.forget_kiosk_session(gone, _message_ids(gone), successor=fresh)
+        self._wiped = self._wiped or wiped
+        return fresh
 
     async def erase_for_good(self) -> None:
         """What the wipes deleted leaves the database file too (SQLite: its log emptied),

@@ -195,27 +195,25 @@ class KioskApp:
     async def _wipe(self, request: web.Request, hall: str, token: str | None) -> web.Response:
         """Whatever fails, the page gets a new session: the old one's screen never comes
         back to it (a wipe the store could not do now, the sweep does later)."""
-        session: KioskSession | None = None
         try:
             async with self.sessions.lock(token) if token else contextlib.nullcontext():
-                session = await self.sessions.get(hall, token)
-                if session is not None:
-                    await self.sessions.wipe(session)
-            fresh = await self._fresh(hall, request, forget_stale=session is None)
+                session = await self.sessions.get(hall, token, touch=False)
+                fresh = await self._fresh(hall, request, session)
         except Exception as exc:
             log.error("kiosk wipe failure: %s", type(exc).__name__)
             fresh = self.sessions.unsaved(hall)
         return self._answer(request, fresh, 200, {**view(fresh), "wiped": True})
 
     async def _fresh(
-        self, hall: str, request: web.Request, forget_stale: bool = True
+        self, hall: str, request: web.Request, gone: KioskSession | None = None
     ) -> KioskSession:
-        """A new session. The conversation of a cookie token with no session (wiped,
-        swept, or made up) is wiped too: it may hold someone's answers."""
+        """A new session, in the transaction that wipes the previous one: `gone`, or the
+        conversation of a cookie token with no session (wiped, swept, or made up), which
+        may hold someone's answers."""
         stale = self._token(request)
-        if forget_stale and stale:
-            await self.sessions.wipe_token(hall, stale)
-        return await self.sessions.new(hall)
+        if gone is None and stale:
+            gone = self.sessions.ghost(hall, stale)
+        return await self.sessions.replace(hall, gone)
 
     def _token(self, request: web.Request) -> str | None:
         token = cookie(request.headers.get("Cookie"), COOKIE)

@@ -48,6 +48,22 @@ def _session(row: Row) -> KioskSession:
     )
 
 
+def _insert(session: KioskSession, now: int) -> Statement:
+    return Statement(
+        f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        (
+            session.token,
+            session.hall,
+            session.key.channel,
+            session.key.user_key,
+            session.seq,
+            session.language,
+            _json(session.last_request),
+            now,
+        ),
+    )
+
+
 def step_statement(step: SessionStep, language: str | None, now: int) -> Statement:
     """A message's unit moves its kiosk session on, only from the seq the request read.
     First in the unit: it takes the session's row before anything else, as the sweep's
@@ -71,17 +87,8 @@ class KioskSessionQueries(StoreBase):
 
     async def add_kiosk_session(self, session: KioskSession) -> None:
         now = self._clock()
-        await self._db.execute(
-            f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            session.token,
-            session.hall,
-            session.key.channel,
-            session.key.user_key,
-            session.seq,
-            session.language,
-            _json(session.last_request),
-            to_micros(now),
-        )
+        insert = _insert(session, to_micros(now))
+        await self._db.execute(insert.sql, *insert.args)
         session.last_seen = now
 
     async def kiosk_session(
@@ -110,7 +117,9 @@ class KioskSessionQueries(StoreBase):
         session: KioskSession,
         inbound_ids: Sequence[str] = (),
         idle_for: timedelta | None = None,
+        successor: KioskSession | None = None,
     ) -> bool:
+        now = self._clock()
         if idle_for is None:
             drop = Statement(
                 "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2",
@@ -119,7 +128,7 @@ class KioskSessionQueries(StoreBase):
         else:
             drop = Statement(
                 "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2 AND last_seen < $3",
-                (session.token, session.hall, to_micros(self._clock() - idle_for)),
+                (session.token, session.hall, to_micros(now - idle_for)),
                 refuse=Refusal(_SEEN, session.token),
             )
         statements = [drop, writes.forget_statement(session.key)]
@@ -130,9 +139,13 @@ class KioskSessionQueries(StoreBase):
                     many=[(session.key.channel, message_id) for message_id in inbound_ids],
                 )
             )
+        if successor is not None:
+            statements.append(_insert(successor, to_micros(now)))
         outcome = await self._db.run(statements)
         if outcome.refused is not None:
             return False
+        if successor is not None:
+            successor.last_seen = now
         await self._dropped([session.key], deleted=outcome.counts[1] > 0)
         return outcome.counts[0] + outcome.counts[1] > 0
 

@@ -56,9 +56,11 @@ class KioskSessionStore(RecordedReplies, Protocol):
         session: KioskSession,
         inbound_ids: Sequence[str] = (),
         idle_for: timedelta | None = None,
+        successor: KioskSession | None = None,
     ) -> bool:
         """Delete the session, its conversation and these processed inbound ids of its
-        channel, in one transaction. With idle_for, only if it was not seen for that
+        channel, in one transaction (with `successor` added, seen now: the next person's
+        session, in the same commit). With idle_for, only if it was not seen for that
         long. False if nothing was deleted (gone already, or seen meanwhile)."""
 
     async def idle_kiosk_sessions(self, idle_for: timedelta, limit: int) -> list[KioskSession]:

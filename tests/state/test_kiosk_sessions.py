@@ -255,3 +255,16 @@ async def test_a_fresh_kiosk_conversation_without_a_session_waits_for_its_idle_l
     clock.advance(QUIET - timedelta(seconds=1))
     assert await store.forget_idle_kiosk_conversations("kiosk", QUIET) == 0
     assert await store.load_conversation(key) is not None
+
+
+async def test_the_next_persons_session_is_made_in_the_wipe_of_the_last(
+    store: SqlStore, clock: Clock
+) -> None:
+    session = await started(store)
+    successor = kiosk_session("tok2")
+    assert await store.forget_kiosk_session(session, ["tok1:1"], successor=successor)
+    assert await store.kiosk_session("tok1") is None
+    assert await store.load_conversation(session.key) is None
+    fresh = await store.kiosk_session("tok2")
+    assert fresh is not None and fresh.seq == 0 and fresh.last_seen == clock.now
+    assert successor.last_seen == clock.now
