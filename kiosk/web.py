@@ -148,9 +148,9 @@ class KioskApp:
             return await self._wipe(request, hall.code, token)
         try:
             async with self.sessions.lock(token) if token else contextlib.nullcontext():
-                # Read under the lock: a request just before this one may have moved it on.
-                # Not marked as seen: the turn's unit does that, or the sweep may win.
-                session = await self.sessions.get(hall.code, token, touch=False)
+                # Under the lock: a request just before this one may have moved it on. Not
+                # marked as seen: the turn's unit does that, or the sweep may win.
+                session = await self.sessions.for_message(hall.code, token, message.seq)
                 if session is None:
                     session = await self._fresh(hall.code, request)
                     if message.seq != 1:
@@ -171,9 +171,12 @@ class KioskApp:
         another process) its answer is given; raises SessionEnded when the session is
         gone (the sweep wiped it while the turn ran: the turn wrote nothing)."""
         try:
-            return await self.turns.take(session, message)
+            answer = await self.turns.take(session, message)
         except (TakenElsewhere, SessionEnded):
             now = await self.sessions.get(session.hall, session.token, touch=False)
+        else:
+            self.sessions.remember(session)
+            return answer
         if now is None:
             raise SessionEnded(session.token)
         await self.turns.restore(now)

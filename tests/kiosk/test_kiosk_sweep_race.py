@@ -128,3 +128,32 @@ async def test_a_slow_tap_and_the_sweep_never_leave_a_ticket_without_its_person(
         )
     # when the sweep came decides who wins
     assert bool(tickets) is (sweep == "after the turn commits")
+
+
+async def test_a_tap_retried_at_another_process_is_answered_with_the_first_answer_once(
+    hall: HallServer, clock: Clock
+) -> None:
+    """Each process remembers where it left a session and takes its next message without
+    reading it: when another process took that message meanwhile (a retry after a lost
+    answer, sent through another server), the unit is refused and the first answer given."""
+    other = await start_hall_server(hall.app, KioskSettings())  # a second server process
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            here = KioskClient(http, f"{hall.url}/kiosk/kg")
+            there = KioskClient(http, f"{other.url}/kiosk/kg")  # the same cookie
+            await here.state()
+            await here.send(command="language", payload="en")
+            await here.choose("menu.ticket")
+            tap = {"seq": here.seq + 1, "choice": "A"}
+            status, first = await there.post(tap)  # its answer is lost on the way
+            assert status == 200 and first["screen"]["ticket"]
+            status, again = await here.post(tap)  # the retry reaches the first process
+            assert status == 200 and again["screen"] == first["screen"]
+            status, stale = await here.post({**tap, "choice": "B"})  # not a repeat
+            assert status == 409 and stale["screen"] == first["screen"]
+        day = hall.app.halls["kg"].local_day(clock.now)
+        assert [t.label for t in await hall.app.store.tickets("kg", day)] == [
+            first["screen"]["ticket"]
+        ]
+    finally:
+        await other.runner.cleanup()
