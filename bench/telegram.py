@@ -300,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-cap", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.bot:
+        if os.environ.get("BENCH_UVLOOP"):  # measured as an option: uvloop is no dependency
+            import uvloop  # type: ignore[import-not-found]
+
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         return asyncio.run(serve_bot(args.api_url, args.token, args.data, not args.no_cap))
     if args.quick:
         args.users, args.reminders, args.dialogues, args.free_users = 500, 200, 20, 200

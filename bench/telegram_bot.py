@@ -133,7 +133,7 @@ async def start_bot(api: FakeBotApi, data: str, capped: bool) -> asyncio.subproc
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *_python_path()])},
     )
     assert proc.stdout is not None
     ready = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
@@ -154,3 +154,7 @@ async def stop_bot(proc: asyncio.subprocess.Process) -> None:
     assert proc.stdin is not None
     proc.stdin.close()
     await asyncio.wait_for(proc.wait(), timeout=120)
+
+
+def _python_path() -> list[str]:
+    return [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

@@ -14,9 +14,9 @@ and again, it is the bot-wide limit that is hit: the pace slows down by a tenth,
 creeps back up while no chat is refused (additive increase, multiplicative decrease), so
 a server stricter than our settings costs a few retries, not a storm of them.
 
-The bot-wide limit is the bot's, however many processes send for it: with SharedPace,
-the processes count each other through leases in the store and each paces at its share
-(three processes: a third each).
+The bot-wide limit is the bot's, however many processes send for it: with a SharedPace
+(bot/shared_pace.py) every bot-wide slot also needs a token of the bot's per-slice count
+in the store, which all the processes take from.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from flows.engine.ports import LeaseStore
+from bot.shared_pace import SharedPace
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class SendLimiter:
     def __init__(self, limits: SendLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
-        self._ceiling = limits.per_second  # this process's share of the bot-wide limit
+        self._ceiling = limits.per_second
         self._rate = limits.per_second  # the bot-wide pace now, lowered after refusals
         self._slowed_at = -1e9
         self._refused_at = -1e9  # the last bot-wide refusal
@@ -75,6 +75,7 @@ class SendLimiter:
         self._order = itertools.count()
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
+        self.shared: SharedPace | None = None  # the bot-wide count of every process
 
     _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
     _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
@@ -87,21 +88,17 @@ class SendLimiter:
         """Bot-wide messages per second granted now."""
         return self._rate
 
-    def share(self, senders: int) -> None:
-        """Pace at 1/senders of the bot-wide limit: that many processes send for the bot."""
-        ceiling = self.limits.per_second / max(1, senders)
-        at_ceiling = self._rate >= self._ceiling
-        self._ceiling = ceiling
-        self._rate = ceiling if at_ceiling else min(self._rate, ceiling)
-
     @property
     def waiting(self) -> int:
         """Sends waiting for a bot-wide slot right now."""
         return sum(1 for *_, f in self._waiting if not f.done())
 
-    async def acquire(self, chat_id: ChatId, priority: int = QUEUED) -> None:
-        """Wait until a message to this chat may be sent now."""
-        await self._chat_turn(chat_id)
+    async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> None:
+        """Wait until a message to this chat may be sent now. None: a call that is no
+        message in a chat (an edit of one shown before) and takes only a
+        bot-wide slot."""
+        if chat_id is not None:
+            await self._chat_turn(chat_id)
         await self._bot_slot(priority)
 
     async def _chat_turn(self, chat_id: ChatId) -> None:
@@ -116,7 +113,11 @@ class SendLimiter:
 
     async def _bot_slot(self, priority: int) -> None:
         now = self._clock()
-        if not self._waiting and now >= self._next_slot:
+        shared = self.shared
+        free = shared is None or shared.ready_now()  # a bot-wide token in hand, if needed
+        if not self._waiting and now >= self._next_slot and free:
+            if shared is not None:
+                shared.use()
             self._grant(now)
             return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -136,9 +137,16 @@ class SendLimiter:
                 # Sleep, then look again: a reply may have come in meanwhile and goes first.
                 await asyncio.sleep(self._next_slot - now)
                 continue
-            _, _, granted = heapq.heappop(self._waiting)
-            if granted.done():  # its sender was cancelled
+            if self.shared is not None:
+                await self.shared.wait(self._waiting[0][0], len(self._waiting))
+                now = self._clock()
+            while self._waiting and self._waiting[0][2].done():  # its sender was cancelled
+                heapq.heappop(self._waiting)
+            if not self._waiting:
                 continue
+            _, _, granted = heapq.heappop(self._waiting)
+            if self.shared is not None:
+                self.shared.use()
             granted.set_result(None)
             self._grant(now)
 
@@ -181,65 +189,3 @@ class SendLimiter:
         for *_, granted in self._waiting:
             granted.cancel()
         self._waiting.clear()
-
-
-SHARE_SLOTS = 16  # processes that can share a bot's pace
-SHARE_TTL_S = 10.0  # a process that stops renewing is not counted after this long
-SHARE_EVERY_S = 3.0
-
-
-class SharedPace:
-    """One bot's pace shared by the processes that send for it, through the store.
-
-    Each process holds one of SHARE_SLOTS leases ("pace:telegram:0", ...), renews it every
-    SHARE_EVERY_S and counts the slots held: its limiter paces at the bot-wide limit
-    divided by that count. A process that stops gives its slot back at once; one that dies
-    stops renewing, and within SHARE_TTL_S the others count one less and speed up. Only
-    the bot-wide pace is shared: a chat's own pace is kept by the process that answers it.
-    """
-
-    def __init__(
-        self,
-        limiter: SendLimiter,
-        store: LeaseStore,
-        bot: str,
-        *,
-        owner: str | None = None,
-        slots: int = SHARE_SLOTS,
-    ) -> None:
-        self._limiter = limiter
-        self._store = store
-        self._names = [f"pace:{bot}:{n}" for n in range(slots)]
-        self._owner = owner or store.owner
-        self._slot: str | None = None
-        self.senders = 1
-
-    async def sync(self) -> int:
-        """Hold a slot (or take a free one), count the senders, pace at our share."""
-        store, owner = self._store, self._owner
-        if self._slot is None or not await store.renew_lease(self._slot, owner, SHARE_TTL_S):
-            self._slot = None
-            for name in self._names:
-                if await store.acquire_lease(name, owner, SHARE_TTL_S):
-                    self._slot = name
-                    break
-        held = [await store.lease_holder(name) for name in self._names]
-        others = sum(1 for h in held if h is not None and h[0] != owner)
-        self.senders = others + 1
-        self._limiter.share(self.senders)
-        return self.senders
-
-    async def run(self) -> None:
-        """sync() every SHARE_EVERY_S, until cancelled."""
-        while True:
-            try:
-                await self.sync()
-            except Exception as exc:  # the database may be briefly away: keep the share
-                log.warning("send pace not shared this time (%s)", type(exc).__name__)
-            await asyncio.sleep(SHARE_EVERY_S)
-
-    async def release(self) -> None:
-        if self._slot is not None:
-            with contextlib.suppress(Exception):
-                await self._store.release_lease(self._slot, self._owner)
-            self._slot = None

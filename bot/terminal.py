@@ -27,11 +27,16 @@ def parse_line(line: str, key: ConversationKey, message_id: str | None = None) -
 
 
 def render_outbound(out: Outbound) -> str:
-    lines = [render(m, out.language) for m in out.text]
+    """The paragraphs, the ticket and the QR link they speak of, then the question right
+    above its numbered choices (as the web chat lays it out)."""
+    paragraphs = [render(m, out.language) for m in out.text]
+    asks = 1 if out.choices and paragraphs else 0
+    lines = paragraphs[: len(paragraphs) - asks]
     if out.ticket:
         lines.append(f"[ {out.ticket} ]")
     if out.qr:
         lines.append(f"QR: {out.qr}")
+    lines += paragraphs[len(paragraphs) - asks :]
     for number, choice in enumerate(out.choices, start=1):
         lines.append(f"  {number}) {render(choice.label, out.language)}")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from ecitizen.app import opened, utc_now
 from ecitizen.config import Config, ConfigError, LoggingSettings, load_config, printer_configs
 from ecitizen.db_cli import add_db_parser, run_copy
 from ecitizen.diagram import markdown
-from ecitizen.print_cli import add_print_parser, deployment_sample, run_print_command
+from ecitizen.print_cli import UnknownHall, add_print_parser, deployment_sample, run_print_command
 from ecitizen.purge import purge_once
 from ecitizen.report import add_report_parser, run_report
 from flows.conversations.assembly import FLOWS
@@ -233,7 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         return asyncio.run(run_report(config, args))
     if args.command == "print":
-        return run_print_command(args, printer_configs(config), deployment_sample(config))
+        try:
+            sample = deployment_sample(config, args.hall, getattr(args, "printer", None))
+        except UnknownHall as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 2
+        return run_print_command(args, printer_configs(config), sample)
     if args.command == "viber":
         return asyncio.run(_viber_set_webhook(config))
     if args.command == "serve":

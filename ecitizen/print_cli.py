@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ecitizen.app import link_secret, utc_now
-from ecitizen.config import Config
-from flows.conversations.slips import SLIP_KINDS
+from ecitizen.config import Config, HallSettings
+from flows.conversations.slips import SLIP_KINDS, HallInfo
 from flows.engine.messages import DEFAULT_LANGUAGE, LANGUAGES
 from printing.capabilities import capabilities
 from printing.connections import Printout, link_for
@@ -27,6 +27,7 @@ from printing.layout import Geometry
 from printing.preview import preview_png
 from printing.printers import PrinterConfig
 from printing.samples import (
+    SAMPLE_HALL,
     SAMPLE_TIME,
     DeepLink,
     deployment_deep_link,
@@ -48,19 +49,40 @@ class Sample:
 
     now: datetime = SAMPLE_TIME
     deep_link: DeepLink = docs_deep_link
+    hall: HallInfo = SAMPLE_HALL
 
     def document(self, slip: str, lang: str) -> Document:
-        return sample_document(slip, lang, self.now, self.deep_link)
+        return sample_document(slip, lang, self.now, self.deep_link, self.hall)
 
 
-def deployment_sample(config: Config) -> Sample:
-    """Samples issued now, with the chat link this deployment's receipts carry (none
-    without a bot): scanned, it opens this bot, which accepts it."""
+class UnknownHall(ValueError):
+    pass
+
+
+def deployment_sample(
+    config: Config, hall: str | None = None, printer: str | None = None
+) -> Sample:
+    """Samples issued now in one of this deployment's halls (`hall`; else the hall the
+    printer serves; else the first), with the chat link its receipts carry (none without a
+    bot): scanned, it opens this bot, which accepts it."""
     now, bot = utc_now(), config.telegram.bot_username
+    where = HallInfo.of(_hall_of(config, hall, printer).to_hall())
     if not bot:
-        return Sample(now, no_link)
+        return Sample(now, no_link, where)
     days = config.engine.deep_link_days
-    return Sample(now, deployment_deep_link(link_secret(config), bot, now, days))
+    return Sample(now, deployment_deep_link(link_secret(config), bot, now, days), where)
+
+
+def _hall_of(config: Config, code: str | None, printer: str | None) -> HallSettings:
+    halls = config.halls
+    if code is not None:
+        found = next((h for h in halls if h.code == code), None)
+        if found is None:
+            known = ", ".join(h.code for h in halls)
+            raise UnknownHall(f"unknown hall {code!r}; known: {known}")
+        return found
+    serving = (h for h in halls if printer in (h.printer, *h.counter_printers.values()))
+    return next(serving, halls[0])
 
 
 def preview(
@@ -122,10 +144,12 @@ def add_print_parser(sub: Any) -> None:
     pre.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper, mm")
     pre.add_argument("--profile", default="default", help="a python-escpos printer profile")
     pre.add_argument("--out", type=Path, default=None, help="default: <slip>-<lang>.png")
+    pre.add_argument("--hall", default=None, help="a configured hall's code (default: first)")
     test = actions.add_parser("test", help="print a sample slip on a configured printer")
     test.add_argument("printer")
     test.add_argument("--slip", choices=SLIP_KINDS, default="ticket")
     test.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
+    test.add_argument("--hall", default=None, help="default: the hall the printer serves")
 
 
 def run_print_command(

@@ -65,6 +65,15 @@ class Attempt:
     sending: bool = False
 
 
+def slip_for(
+    job: PrintJob, config: PrinterConfig, now: datetime, activation_code: str | None
+) -> Document:
+    """The job's slip as a document (a file printer's never shows the code)."""
+    return slip_from_payload(
+        job.slip, job.payload, now=now, activation_code=activation_code, masked=config.keeps_output
+    )
+
+
 def render_slip(document: Document, config: PrinterConfig) -> tuple[bytes, list[Row]]:
     """The ESC/POS bytes for this printer, and the rows (for a preview of the same)."""
     rows = layout(document, config.caps, config.geometry)
@@ -155,24 +164,21 @@ class JobPrinter:
     async def _printout(
         self, job: PrintJob, config: PrinterConfig, before: Condition
     ) -> Printout | Result:
-        """The slip's bytes, with a fresh activation code for a credentials slip."""
+        """The slip's bytes, with a fresh activation code for a credentials slip. Laid out
+        and drawn in a thread: a slip takes milliseconds, too long for the event loop."""
         needs_code = job.slip == "credentials"
+        now = self.clock()
+        code: str | None = None
         try:  # a job that cannot make a slip must not cost the citizen their code
-            slip_from_payload(
-                job.slip, job.payload, now=self.clock(), activation_code="-" if needs_code else None
-            )
+            if needs_code:
+                await asyncio.to_thread(slip_for, job, config, now, "-")
+                issued = await self._activation_code(job, before)
+                if isinstance(issued, Result):
+                    return issued
+                code = issued
+            document = await asyncio.to_thread(slip_for, job, config, now, code)
         except (KeyError, ValueError, TypeError) as e:
             return Result(Outcome.FAILED, f"cannot make the slip: {e.__class__.__name__} {e}")
-        code = await self._activation_code(job, before) if needs_code else None
-        if isinstance(code, Result):
-            return code
-        document = slip_from_payload(
-            job.slip,
-            job.payload,
-            now=self.clock(),
-            activation_code=code,
-            masked=config.keeps_output,  # a file never keeps the code
-        )
         try:
             data, rows = await asyncio.to_thread(render_slip, document, config)
         except Exception as e:

@@ -5,7 +5,8 @@ sends what it cannot prove it still owns:
 - each hold is a term with its own number (a fencing token, state/leases.py); a job is
   claimed in a term, and its outcome is written only while that term lasts;
 - the lease is renewed while the owner works, from the first job to the last, a third of
-  the lease after it was last proved;
+  the lease after it was last proved; between jobs every printer the owner holds is
+  renewed in one statement, so it keeps its printers without a statement per printer;
 - what is sent is bounded by the term as this process can prove it (state.leases.Tenure),
   checked before every write by the thread that sends, which needs no event loop: a send
   that would outlast it is cut off, a margin before the lease runs out;
@@ -19,12 +20,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.engine.ports import PrinterStore
-from state.leases import Tenure, alongside, printer_lease
+from state.leases import PRINTER_LEASE, Tenure, alongside, printer_lease
 
 log = logging.getLogger(__name__)
 # Who holds each printer and what each connection did, to follow a takeover (job ids and
@@ -68,7 +69,8 @@ class PrinterLeases:
     async def hold(self, name: str, hold: Hold) -> tuple[Tenure | None, bool]:
         """This process's term on the printer, if it holds one, and whether the term is
         new: the lease is taken or renewed every third of its time, and a printer held
-        elsewhere is asked for as often. A new term settles what earlier terms left."""
+        elsewhere is asked for as often while it has work. A new term settles what earlier
+        terms left."""
         now = self.clock()
         if hold.asked_at is not None and now - hold.asked_at < self.ask_every:
             return hold.tenure, False
@@ -96,6 +98,28 @@ class PrinterLeases:
         )
         await self.settle_earlier_terms(name)
         return hold.tenure, True
+
+    async def renew_held(self, holds: Mapping[str, Hold]) -> None:
+        """Every printer this process holds, renewed in one statement once the oldest proof
+        is a third of the lease old, idle ones too: an owner keeps its printers between
+        jobs without a statement per printer (or a burst of them every few seconds). A
+        printer whose term is over is asked for again at its next job."""
+        held = {name: hold for name, hold in holds.items() if hold.tenure is not None}
+        if not held or max(h.tenure.age() for h in held.values() if h.tenure) < self.lease_s / 3:
+            return
+        asked = time.monotonic()
+        terms = await self.store.renew_leases(PRINTER_LEASE, self.store.owner, self.lease_s)
+        now = self.clock()
+        for name, hold in held.items():
+            tenure = hold.tenure
+            if tenure is None:
+                continue
+            if terms.get(printer_lease(name)) == tenure.term:
+                tenure.renewed(asked)
+                hold.asked_at = now
+            else:
+                timeline.warning("printer %s: term %s is over", name, tag(tenure.term))
+                hold.forget()
 
     async def settle_earlier_terms(self, name: str) -> None:
         """Jobs an earlier term left PRINTING were cut off mid-print: UNCERTAIN."""

@@ -59,12 +59,14 @@ def sample_document(
     language: str,
     now: datetime = SAMPLE_TIME,
     deep_link: DeepLink = docs_deep_link,
+    hall: HallInfo = SAMPLE_HALL,
 ) -> Document:
-    """A slip of the kind, filled with sample data (no real person's), issued `now`."""
+    """A slip of the kind, filled with sample data (no real person's), issued `now` in
+    `hall` (the docs' sample hall, or a deployment's own)."""
     if kind == "ticket":
         payload = TicketSlip(
             language=language,
-            hall=SAMPLE_HALL,
+            hall=hall,
             ticket="A017",
             service_key="service.registration",
             issued_at=now,
@@ -74,7 +76,7 @@ def sample_document(
     elif kind == "receipt":
         payload = ReceiptSlip(
             language=language,
-            hall=SAMPLE_HALL,
+            hall=hall,
             ref=SAMPLE_REF,
             visit_at=(now + timedelta(days=2)).replace(hour=8, minute=20, second=0),
             issued_at=now,
@@ -82,7 +84,7 @@ def sample_document(
         ).payload()
     elif kind == "credentials":
         payload = CredentialsSlip(
-            language=language, hall=SAMPLE_HALL, username="jelena.petrovic"
+            language=language, hall=hall, username="jelena.petrovic"
         ).payload()
     else:
         raise ValueError(f"unknown slip {kind!r}; one of {', '.join(SLIP_KINDS)}")

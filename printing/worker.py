@@ -6,6 +6,11 @@ PRINTED. A printer that is off, unreachable, out of paper or with its cover open
 job queued and is retried with exponential backoff; while it waits, no later job for that
 printer is taken, so slips come out in the order they were asked for.
 
+At each wake-up (a job queued, or every poll) one read asks the store which printers have
+work (a due job at the head of a queue, or a job PRINTING); only those are asked for and
+claimed on. The read is a hint: the claim is conditional as ever, and a printer it misses
+is seen at the next poll.
+
 Every process runs a worker, and each printer has one owner at a time: the process holding
 its lease in the store (printing/ownership.py: lease terms, renewed while the owner works,
 sends that stop before the term can run out). When the owner dies its lease runs out within
@@ -19,13 +24,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from flows.engine.ports import AccountProvider, PrinterStore
-from flows.engine.records import PrinterState, PrintJob
+from flows.engine.records import PrinterState, PrintJob, PrintStatus
 from printing.connections import Link, link_for
 from printing.job import Attempt, JobPrinter, Outcome, Result
 from printing.ownership import Hold, PrinterLeases, tag, timeline
@@ -110,6 +117,13 @@ class PrintWorker:
         screen and officers)."""
         return {name: self._conditions.get(name, Condition.UNKNOWN) for name in self._printers}
 
+    def condition(self, printer: str) -> Condition | None:
+        """One printer's last known condition (as `conditions()` has it); None for a
+        printer this process does not print on. The kiosk asks at every step."""
+        if printer not in self._printers:
+            return None
+        return self._conditions.get(printer, Condition.UNKNOWN)
+
     def wake(self) -> None:
         """A job was queued: look now instead of at the next poll."""
         self._wake.set()
@@ -117,9 +131,15 @@ class PrintWorker:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         await self.start()
         try:
+            refreshed = -math.inf
             while stop is None or not stop.is_set():
+                self._wake.clear()  # before the run: a job queued during it wakes the next
+                # Other processes' printers change seldom: read them once a poll, not at
+                # every wake-up (each step of a kiosk wakes the worker).
+                refresh = time.monotonic() - refreshed >= self.poll_s
+                refreshed = time.monotonic() if refresh else refreshed
                 try:
-                    await self.run_once()
+                    await self._run(refresh)
                 except Exception:  # the store may be briefly unavailable: try again later
                     log.exception("the printer worker could not run; trying again")
                 if stop is not None and stop.is_set():
@@ -130,7 +150,6 @@ class PrintWorker:
                     await asyncio.wait({waiter}, timeout=self.poll_s)
                 finally:
                     waiter.cancel()
-                self._wake.clear()
         finally:
             if stop is not None and stop.is_set():  # stopped, not killed: hand over now
                 await self.release()
@@ -142,17 +161,30 @@ class PrintWorker:
 
     async def run_once(self) -> RunReport:
         """Print every job that is due on every printer this process holds (or can take)."""
+        return await self._run(refresh=True)
+
+    async def _run(self, refresh: bool) -> RunReport:
         await self.start()
         report = RunReport()
+        await self.leases.renew_held({name: p.hold for name, p in self._printers.items()})
+        # One read says which printers have work; only those are asked for and claimed on
+        # (the claim stays conditional: the read is only a hint).
+        at_work = await self.store.printers_at_work(self.clock())
         # Every printer's turn ends before the next run starts (one turn per printer at a
         # time in this process); the first failure is raised after.
         served = await asyncio.gather(
-            *(self._serve(name, report) for name in self._printers), return_exceptions=True
+            *(
+                self._serve(name, report, at_work.get(name))
+                for name, printer in self._printers.items()
+                if name in at_work or printer.unmarked is not None
+            ),
+            return_exceptions=True,
         )
         for failure in served:
             if isinstance(failure, BaseException):
                 raise failure
-        await self._refresh_conditions()
+        if refresh:
+            await self._refresh_conditions()
         return report
 
     async def _refresh_conditions(self) -> None:
@@ -174,13 +206,17 @@ class PrintWorker:
 
     # -- one printer ---------------------------------------------------------------------
 
-    async def _serve(self, name: str, report: RunReport) -> None:
+    async def _serve(self, name: str, report: RunReport, work: PrintStatus | None) -> None:
         printer = self._printers[name]
         tenure, new = await self.leases.hold(name, printer.hold)
         if tenure is None:
             return
         if new:
             await self._take_over(name, printer)
+        elif work is PrintStatus.PRINTING and printer.unmarked is None:
+            # Nothing of this term is printing between turns: a claim of an earlier term
+            # landed after the takeover settled them, and would hold the queue.
+            await self.leases.settle_earlier_terms(name)
         async with self.leases.renewed(name, printer.hold, tenure):
             await self._drain(name, printer, tenure, report)
         if tenure.left() <= 0 and printer.hold.tenure is tenure:  # ran out while working

@@ -148,6 +148,22 @@ class LeaseQueries(StoreBase):
         )
         return changed > 0
 
+    async def renew_leases(self, prefix: str, owner: str, ttl_s: float) -> dict[str, int]:
+        """Extend, in one statement, every lease named `prefix`... that the owner still
+        holds (each in its current term); the term of each one extended, by name. A lease
+        that ran out or changed hands is not among them."""
+        now = self._clock()
+        rows = await self._db.fetch_written(
+            "UPDATE leases SET expires_at = $3 WHERE owner = $2 AND expires_at > $4 "
+            "AND substr(name, 1, $5) = $1 RETURNING name, term",
+            prefix,
+            owner,
+            to_micros(now + timedelta(seconds=ttl_s)),
+            to_micros(now),
+            len(prefix),
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
     async def release_lease(self, name: str, owner: str) -> bool:
         """Give the lease up at once, so another process need not wait for it to expire.
         Only its owner can; False for anyone else."""

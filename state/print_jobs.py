@@ -79,6 +79,23 @@ class PrintJobQueries(StoreBase):
         )
         return sorted((_job(row) for row in rows), key=lambda job: (job.created_at, job.id))
 
+    async def printers_at_work(self, now: datetime) -> dict[str, PrintStatus]:
+        """Which printers have something to do, in one read: PRINTING for a printer with a
+        job being printed (or left so by a term that is over), QUEUED for one whose oldest
+        queued job is due. Only a hint for the worker (it is out of date as soon as it is
+        read): the claim and the lease decide."""
+        # `status IN (...)` as migration 0011's partial index says it, so the index is used.
+        rows = await self._db.fetch(
+            "SELECT printer, MIN(status) FROM print_jobs h "
+            "WHERE status IN ('queued', 'printing') AND (status = 'printing' "
+            "OR (status = 'queued' AND next_attempt_at <= $1 "
+            "AND NOT EXISTS (SELECT 1 FROM print_jobs o WHERE o.printer = h.printer "
+            "AND o.status = 'queued' AND o.next_attempt_at > $1 AND (o.created_at < h.created_at "
+            "OR (o.created_at = h.created_at AND o.id < h.id))))) GROUP BY printer",
+            to_micros(now),
+        )
+        return {row[0]: PrintStatus(row[1]) for row in rows}
+
     async def print_done(self, job_id: int, now: datetime) -> bool:
         """Marks a job this process is printing; False (nothing changed) for any other."""
         changed = await self._db.execute(

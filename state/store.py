@@ -20,6 +20,7 @@ from state.outbox import OutboxQueries
 from state.print_jobs import PrintJobQueries
 from state.queue import QueueQueries
 from state.retention import RetentionQueries
+from state.send_slots import SendSlotQueries
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key
 from state.web_sessions import WebSessionQueries
@@ -40,6 +41,7 @@ class SqlStore(
     RetentionQueries,
     WebSessionQueries,
     ChatReachQueries,
+    SendSlotQueries,
 ):
     """flows.engine.ports.Store on SQLite or PostgreSQL; the SQL is the same for both."""
 

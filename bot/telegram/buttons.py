@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram.error import BadRequest, TelegramError
 
+from bot.pacing import URGENT, SendLimiter
 from bot.telegram.chats import ChatMemory
 from bot.telegram.http import BotApiRequest
 from bot.telegram.inbound import Incoming, Pressed, Shown
@@ -26,8 +27,15 @@ log = logging.getLogger(__name__)
 
 
 class Buttons:
-    def __init__(self, request: BotApiRequest, memory: ChatMemory, renderer: Renderer) -> None:
+    def __init__(
+        self,
+        request: BotApiRequest,
+        limiter: SendLimiter,
+        memory: ChatMemory,
+        renderer: Renderer,
+    ) -> None:
         self._request = request
+        self._limiter = limiter
         self._memory = memory
         self._renderer = renderer
 
@@ -50,7 +58,8 @@ class Buttons:
         if refusal:
             answer["text"] = text(refusal, language)
         with contextlib.suppress(TelegramError):
-            await self._request.call("answerCallbackQuery", answer)
+            # not paced: Telegram wants it within seconds, and it is no message in a chat
+            await self._request.call("answerCallbackQuery", answer, result=False)
         if refusal is not None:
             return False
         if message is not None and not page_turn:
@@ -93,7 +102,7 @@ class Buttons:
                     await self._edit(chat_id, message, chosen, None)
                     return
             where = {"chat_id": chat_id, "message_id": message.message_id}
-            await self._request.call("editMessageReplyMarkup", where)
+            await self._call("editMessageReplyMarkup", where)
         except TelegramError as exc:
             log.info("Telegram: keyboard not removed (%s)", exc.message)
 
@@ -109,7 +118,13 @@ class Buttons:
         }
         if markup is not None:
             params["reply_markup"] = markup
-        await self._request.call("editMessageText", params)
+        await self._call("editMessageText", params)
+
+    async def _call(self, method: str, params: dict[str, Any]) -> None:
+        """Edits count towards the bot-wide limit like messages (they send nothing new to
+        the chat: its own pace is not asked)."""
+        await self._limiter.acquire(None, URGENT)
+        await self._request.call(method, params, result=False)
 
 
 def _chosen_language(data: str | None) -> str | None:

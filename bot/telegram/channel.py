@@ -26,8 +26,9 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.delivery import OutboxDelivery
 from bot.ordering import ChatOrder
-from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits, SharedPace
+from bot.pacing import FIRST_CONTACT, URGENT, SendLimiter, SendLimits
 from bot.sending import RetryPolicy, Sender
+from bot.shared_pace import SharedPace
 from bot.telegram.buttons import Buttons
 from bot.telegram.chats import ChatMemory, ChoiceIds, LanguageHooks
 from bot.telegram.commands import publish_menus
@@ -45,10 +46,9 @@ from bot.telegram.text import escape
 from bot.telegram.transport import Sent, TelegramTransport
 from bot.telegram.updates import UpdatesRequest
 from bot.telegram.webhook import WebhookReceiver
-from flows.engine.channel_ports import Conversations, RecipientGone, TryLater
+from flows.engine.channel_ports import Conversations, RecipientGone, SendSlots, TryLater
 from flows.engine.i18n import normalize_language, text
 from flows.engine.messages import Command, Outbound, is_page_turn
-from flows.engine.ports import LeaseStore
 
 log = logging.getLogger(__name__)
 # python-telegram-bot logs whole updates at DEBUG: names, phone numbers, what people type
@@ -84,10 +84,11 @@ class TelegramChannel:
         max_running: int = 256,
         reply_max_wait_s: float = 60.0,
         notify_max_wait_s: float = 10.0,
-        share_pace_with: LeaseStore | None = None,
+        share_pace_with: SendSlots | None = None,
     ) -> None:
         """`share_pace_with`: the store through which the processes sending for this bot
-        share Telegram's bot-wide limit (bot.pacing.SharedPace); None: this process alone."""
+        hold Telegram's bot-wide limit together (bot/shared_pace.py); None: this process
+        sends alone."""
         if not token.strip():
             raise TelegramSettingsError("[telegram] token is empty")
         if mode not in ("polling", "webhook"):
@@ -123,12 +124,10 @@ class TelegramChannel:
         self.memory = ChatMemory()
         self._ids = ChoiceIds()
         self._renderer = Renderer(self._ids)
-        self._buttons = Buttons(self._request, self.memory, self._renderer)
         self.limiter = SendLimiter(limits)
-        self._share = (
-            SharedPace(self.limiter, share_pace_with, "telegram") if share_pace_with else None
-        )
-        self._sharing: asyncio.Task[None] | None = None
+        if share_pace_with is not None:
+            self.limiter.shared = SharedPace(share_pace_with, "telegram", limits.per_second)
+        self._buttons = Buttons(self._request, self.limiter, self.memory, self._renderer)
         self.sender: Sender[TelegramMessage, Sent] = Sender(
             TelegramTransport(self._request), self.limiter, retry, name="Telegram"
         )
@@ -187,8 +186,6 @@ class TelegramChannel:
                 "Check the network, or [telegram] api_url."
             ) from None
         self.sender.ready = True
-        if self._share is not None:
-            self._sharing = asyncio.create_task(self._share.run(), name="telegram pace share")
         self._renderer.own_link = f"https://t.me/{self.username}?start="
         try:
             await publish_menus(self._bot)
@@ -241,11 +238,6 @@ class TelegramChannel:
         """stop_receiving(), then close the connection to Telegram."""
         await self.stop_receiving()
         self.sender.ready = False
-        if self._sharing is not None:
-            self._sharing.cancel()
-            await asyncio.gather(self._sharing, return_exceptions=True)
-        if self._share is not None:
-            await self._share.release()
         await self.limiter.close()
         await self._abandon()
 

@@ -76,9 +76,12 @@ class BotApiRequest(BaseRequest):
         params: dict[str, Any],
         read_timeout: float | None = None,
         files: dict[str, InputFile] | None = None,
+        *,
+        result: bool = True,
     ) -> Any:
         """A Bot API method with JSON-ready parameters (None: left out) and files; its
-        result as JSON. Raises PTB's errors (RetryAfter, Forbidden, BadRequest,
+        result as JSON (result=False: None, the answer not even decoded, for calls whose
+        answer nobody reads). Raises PTB's errors (RetryAfter, Forbidden, BadRequest,
         NetworkError, ...), as Bot's methods do."""
         params = {name: value for name, value in params.items() if value is not None}
         if files:
@@ -91,7 +94,7 @@ class BotApiRequest(BaseRequest):
         )
         if not 200 <= status <= 299:
             raise _refusal(status, payload)
-        return self.parse_json_payload(payload)["result"]
+        return self.parse_json_payload(payload)["result"] if result else None
 
     async def do_request(
         self,

@@ -60,9 +60,8 @@ class TelegramTransport:
             if message.text:
                 params |= {"caption": message.text, "parse_mode": ParseMode.HTML.value}
             photo = {"photo": InputFile(png, filename="qr.png", attach=False)}
-            sent = await self._request.call("sendPhoto", params, files=photo)
-            return Sent(int(sent["message_id"]))
-        # Nobody reads the Message PTB would build of the answer: the JSON is enough
+            await self._request.call("sendPhoto", params, files=photo, result=False)
+            return SENT
         params = {
             "chat_id": chat_id,
             "text": message.text,
@@ -70,15 +69,17 @@ class TelegramTransport:
             "link_preview_options": _NO_PREVIEW,
             "reply_markup": message.markup,
         }
-        sent = await self._request.call("sendMessage", params)
-        return Sent(int(sent["message_id"]))
+        await self._request.call("sendMessage", params, result=False)
+        return SENT
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """A message Telegram accepted."""
+    """A message Telegram accepted. Nothing reads what Telegram answers (the message as
+    sent), so the answer is not decoded."""
 
-    message_id: int
+
+SENT = Sent()
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

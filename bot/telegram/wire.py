@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import ssl
 import time
 from collections import deque
@@ -25,6 +26,9 @@ from urllib.parse import urlsplit
 IDLE_S = 30.0  # closed before the server's keep-alive would close them under us
 SWEEP_S = 0.25  # how often answers are checked against their deadline
 _HEADERS_MAX = 64 * 1024
+_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r\n]*chunked", re.IGNORECASE)
+_CLOSE = re.compile(rb"\r\nconnection:[ \t]*close", re.IGNORECASE)
 
 
 class WireError(Exception):
@@ -243,25 +247,19 @@ def _parse(buffer: bytearray, *, eof: bool) -> tuple[int, bytes, int, bool] | No
         if len(buffer) > _HEADERS_MAX:
             raise WireError("answer headers too long")
         return None
-    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
-    version, _, rest = lines[0].partition(" ")
-    if not version.startswith("HTTP/1.") or not rest[:3].isdigit():
+    head = bytes(buffer[: end + 2])  # every header line then starts after a \r\n
+    if not head.startswith(b"HTTP/1.") or not head[9:12].isdigit():
         raise WireError("not an HTTP answer")
-    status = int(rest[:3])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+    status = int(head[9:12])
+    keep_alive = head.startswith(b"HTTP/1.1") and _CLOSE.search(head) is None
     start = end + 4
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+    if _CHUNKED.search(head):
         chunked = _chunked(buffer, start)
         return None if chunked is None else (status, chunked[0], chunked[1], keep_alive)
-    if "content-length" in headers:
-        length = int(headers["content-length"])
-        if len(buffer) < start + length:
-            return None
-        return status, bytes(buffer[start : start + length]), start + length, keep_alive
+    length = _LENGTH.search(head)
+    if length is not None:
+        stop = start + int(length.group(1))
+        return None if len(buffer) < stop else (status, bytes(buffer[start:stop]), stop, keep_alive)
     if status in (204, 304) or 100 <= status < 200:
         return status, b"", start, keep_alive
     # no length given: the answer ends when the server closes the connection

@@ -11,14 +11,23 @@ from flows.conversations.booking import (
     visit_steps,
     when_label,
 )
+from flows.conversations.own_registrations import grant_changes, may_change, wrong_number
 from flows.conversations.registration import LANGUAGE_OPTIONS, reminder
 from flows.domain import lifecycle
+from flows.domain.halls import Hall
 from flows.domain.lifecycle import RegistrationStatus
-from flows.engine.flow import END, Flow, action, choose, confirm
-from flows.engine.messages import Choice, Msg
+from flows.engine.flow import END, Flow, action, ask, choose, confirm
+from flows.engine.messages import Choice, Expect, Msg
 from flows.engine.ports import IllegalTransition, SlotFull, StoreError
 from flows.engine.records import AuditEntry, Registration, Transition, VisitChange
 from flows.engine.turn import Parts, Presentation, Turn
+
+WANTS = "_wants"  # what the citizen asked to do from the status: "move" or "cancel"
+OWNER_PHONE = "_owner_phone"
+CLOSED = frozenset(
+    {RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED, RegistrationStatus.EXPIRED}
+)
+OWNER_TRIES = 3  # wrong numbers before the chat is sent to the hall instead
 
 LANGUAGE = Flow(
     name="language",
@@ -41,9 +50,29 @@ STATUS = Flow(
         choose("pick", "ref", provider="my_registrations", on={"ok": "show"}),
         choose(
             "show",
-            None,
+            WANTS,
             provider="status_view",
-            on={"move": "visit_day", "cancel": "confirm_cancel", "done": END},
+            on={"move": "owner_phone", "cancel": "owner_phone", "done": END},
+        ),
+        # a chat that only scanned the slip's code follows the registration; changing it
+        # takes the mobile number given in it (on Telegram and Viber: the shared contact)
+        ask(
+            "owner_phone",
+            OWNER_PHONE,
+            "phone",
+            Expect.PHONE,
+            on={"ok": "owner"},
+            skip_when="may_change",
+        ),
+        action(
+            "owner",
+            "check_owner",
+            on={
+                "move": "visit_day",
+                "cancel": "confirm_cancel",
+                "retry": "owner_phone",
+                "refused": END,
+            },
         ),
         *visit_steps(then="move"),
         action("move", "move_visit", on={"ok": END}),
@@ -95,18 +124,7 @@ async def status_view(turn: Turn) -> Presentation:
         return Presentation(texts=[Msg("status.none")], choices=[Choice("done", Msg("choice.ok"))])
     hall = turn.env.hall(reg.hall)
     turn.conv.slots["hall"] = reg.hall
-    visit: str | Msg = Msg("visit.walk_in")
-    if reg.visit_at is not None and hall is not None:
-        visit = when_label(reg.visit_at, hall)
-    texts = [
-        Msg.of(
-            "status.view",
-            ref=reg.ref,
-            status=Msg(f"status.{reg.status}"),
-            hall=hall_label(hall) if hall else reg.hall,
-            visit=visit,
-        )
-    ]
+    texts = [_view(reg, hall)]
     if reg.status == RegistrationStatus.REJECTED and reg.reason:
         texts.append(Msg.of("status.reason", reason=reason_msg(reg.reason)))
     if reg.status == RegistrationStatus.APPROVED and reg.username:
@@ -120,6 +138,39 @@ async def status_view(turn: Turn) -> Presentation:
         choices.append(Choice("cancel", Msg("status.cancel")))
     choices.append(Choice("done", Msg("choice.ok")))
     return Presentation(texts=texts, choices=choices, reference=reg.ref)
+
+
+async def check_owner(turn: Turn) -> str:
+    """The number typed (or shared) is the one in the registration: the change goes ahead."""
+    slots = turn.conv.slots
+    wants, typed = str(slots.pop(WANTS, "")), slots.pop(OWNER_PHONE, None)
+    reg = await _current(turn)
+    if reg is None or reg.erased:
+        turn.say("status.none")
+        return "refused"
+    if may_change(turn) or (typed is not None and typed == reg.phone):
+        grant_changes(turn, reg.ref)
+        return wants if wants in ("move", "cancel") else "refused"
+    tries = wrong_number(turn, reg.ref)
+    if tries >= OWNER_TRIES:
+        hall = turn.env.hall(reg.hall)
+        turn.say("owner.refused", ref=reg.ref, hall=hall_label(hall) if hall else reg.hall)
+        return "refused"
+    slots[WANTS] = wants
+    turn.say("owner.mismatch", left=str(OWNER_TRIES - tries))
+    return "retry"
+
+
+def _view(reg: Registration, hall: Hall | None) -> Msg:
+    """The registration at a glance; a closed one (cancelled, rejected, expired) has no
+    visit to speak of."""
+    status, where = Msg(f"status.{reg.status}"), hall_label(hall) if hall else reg.hall
+    if reg.status in CLOSED:
+        return Msg.of("status.view_closed", ref=reg.ref, status=status, hall=where)
+    visit: str | Msg = Msg("visit.walk_in")
+    if reg.visit_at is not None and hall is not None:
+        visit = when_label(reg.visit_at, hall)
+    return Msg.of("status.view", ref=reg.ref, status=status, hall=where, visit=visit)
 
 
 def reason_msg(reason: str) -> str | Msg:
@@ -171,5 +222,7 @@ PARTS = Parts(
         "find_registrations": find_registrations,
         "move_visit": move_visit,
         "cancel_registration": cancel_registration,
+        "check_owner": check_owner,
     },
+    predicates={"may_change": may_change},
 )

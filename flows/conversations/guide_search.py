@@ -133,7 +133,10 @@ class GuideIndex:
         ranked = sorted(
             scores, key=lambda n: (-matched[n], -scores[n], -self._title_share(n, meant), n)
         )
-        return [Hit(self.procedures[n]) for n in ranked[:limit]]
+        # one matching fewer of the words than the best is noise: "upis u vrtić" is not
+        # about the electoral register, which only shares "upis"
+        most = matched[ranked[0]] if ranked else 0
+        return [Hit(self.procedures[n]) for n in ranked[:limit] if matched[n] == most]
 
     def _title_share(self, number: int, meant: set[str]) -> float:
         """How much of the title (in its better-matching language) the query stands for."""

@@ -24,6 +24,7 @@ from flows.conversations.officer_queue import QUEUE_STEPS
 from flows.conversations.officer_supervisor import SUPERVISOR_STEPS
 from flows.conversations.slips import CredentialsSlip, HallInfo
 from flows.domain.halls import Hall
+from flows.domain.jmbg import UNKNOWN_REGION, Jmbg, parse_jmbg
 from flows.domain.lifecycle import RegistrationStatus
 from flows.domain.phone import display as display_phone
 from flows.engine.flow import END, Flow, Option, action, ask, choose, confirm
@@ -226,6 +227,13 @@ def _holds(turn: Turn, officer: Officer | None, reg: Registration | None) -> boo
     )
 
 
+def _registered_in(jmbg: str, turn: Turn) -> Msg:
+    """Where the JMBG was given, for the officer comparing it with the document."""
+    parsed = parse_jmbg(jmbg, turn.env.clock().date())
+    where = parsed.registered_in if isinstance(parsed, Jmbg) else UNKNOWN_REGION
+    return Msg(f"jmbg.region.{where}")
+
+
 async def review_view(turn: Turn) -> Presentation:
     officer = await turn.load_officer()
     reg = await _registration(turn)
@@ -238,6 +246,7 @@ async def review_view(turn: Turn) -> Presentation:
         first_name=reg.first_name,
         last_name=reg.last_name,
         jmbg=reg.jmbg,
+        registered=_registered_in(reg.jmbg, turn),
         document=number_label(reg.document),
         id_number=reg.id_number,
         phone=display_phone(reg.phone),
@@ -300,7 +309,12 @@ async def approve(turn: Turn) -> str:
     turn.unit.effects.append(
         reminder_effect(reg.ref, turn.env.clock(), settings.activation_reminder_hours)
     )
-    turn.say("officer.approved", ref=reg.ref, username=account.username, printer=printer)
+    where = (
+        Msg.of("printer.at_counter", counter=officer.counter)
+        if officer.counter and officer.counter in hall.counter_printers
+        else Msg("printer.in_hall")
+    )
+    turn.say("officer.approved", ref=reg.ref, username=account.username, where=where)
     turn.on_refusal = _lost_race
     return "ok"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flows.conversations.booking import hall_label
+from flows.conversations.booking import hall_label, when_label
 from flows.conversations.slips import HallInfo, TicketSlip
 from flows.domain import lifecycle
 from flows.domain.halls import Hall
@@ -64,6 +64,15 @@ def is_due_now(turn: Turn, visit: datetime | None) -> bool:
     return visit is None or _in_slot(
         visit, turn.env.clock(), turn.env.settings.checkin_tolerance_min
     )
+
+
+def closed_until(turn: Turn, hall: Hall) -> Msg | None:
+    """When a closed hall opens again (no ticket now: nobody would call it), or None: open."""
+    now = turn.env.clock()
+    if hall.is_open(now):
+        return None
+    opens = hall.next_opening(now)
+    return when_label(opens, hall) if opens is not None else Msg("hall.opens_unknown")
 
 
 async def issue_for(turn: Turn, hall: Hall, priority: int, reg: Registration) -> str:
@@ -161,6 +170,9 @@ async def issue_ticket(turn: Turn) -> str:
     service = turn.conv.slots.get("service")
     if hall is None or not isinstance(service, str):
         return "ok"
+    if (opens := closed_until(turn, hall)) is not None:
+        turn.say("ticket.hall_closed", opens=opens)
+        return "ok"
     await _issue(turn, hall, service, 1, None)
     turn.say("ticket.print")
     return "ok"
@@ -189,6 +201,9 @@ async def check_in(turn: Turn) -> str:
         or reg.status != RegistrationStatus.SUBMITTED
     ):
         turn.say("checkin.not_open", ref=reg.ref, status=Msg(f"status.{reg.status}"))
+        return "ok"
+    if (opens := closed_until(turn, hall)) is not None:
+        turn.say("checkin.hall_closed", ref=reg.ref, opens=opens)
         return "ok"
     now = turn.env.clock()
     priority = 0 if _in_slot(reg.visit_at, now, turn.env.settings.checkin_tolerance_min) else 1

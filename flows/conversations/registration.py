@@ -21,7 +21,8 @@ from flows.conversations.documents import (
     number_label,
 )
 from flows.conversations.documents import SLOT as DOCUMENT
-from flows.conversations.queueing import is_due_now, issue_for, stands_in
+from flows.conversations.own_registrations import grant_changes
+from flows.conversations.queueing import closed_until, is_due_now, issue_for, stands_in
 from flows.conversations.slips import HallInfo, ReceiptSlip
 from flows.domain.halls import Hall
 from flows.domain.jmbg import MIN_AGE
@@ -185,11 +186,14 @@ async def submit(turn: Turn) -> str:
     assert hall is not None  # the summary is reached only with a hall chosen
     reg, unit = new_registration(turn, hall), turn.unit
     unit.new_registration, unit.capacity = reg, hall.capacity
-    here_now = stands_in(turn, hall) and is_due_now(turn, reg.visit_at)
+    here_due = stands_in(turn, hall) and is_due_now(turn, reg.visit_at)
+    opens = closed_until(turn, hall) if here_due else None
+    here_now = here_due and opens is None
     if here_now:
         reg.status = RegistrationStatus.CHECKED_IN
     if turn.traits.reachable_later:  # its news come to this conversation
         unit.links.append((reg.ref, turn.conv.key))
+        grant_changes(turn, reg.ref)  # the chat that made it may move or cancel it
     unit.effects += reminder(reg.ref, reg.visit_at, reg.created_at)
     links = turn.env.chat_links(reg.ref)
     print_receipt(turn, reg, hall, links)
@@ -199,6 +203,8 @@ async def submit(turn: Turn) -> str:
         reference=reg.ref, qr=links.first, ticket=ticket, extras=links.extras()
     )
     _say_submitted(turn, reg, hall, links)
+    if opens is not None:  # registered on the hall's screen while it is closed
+        turn.say("reg.hall_closed", ref=reg.ref, opens=opens)
     turn.on_refusal = _slot_taken
     return "ok"
 

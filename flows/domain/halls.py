@@ -40,6 +40,16 @@ class Hall:
         span = self.hours.get(local.weekday())
         return span is not None and span[0] <= local.time() < span[1]
 
+    def next_opening(self, now: datetime) -> datetime | None:
+        """When the hall next opens after now (within a fortnight), or None: never."""
+        local = now.astimezone(self.tz)
+        for ahead in range(15):
+            day = local.date() + timedelta(days=ahead)
+            span = self.hours.get(day.weekday())
+            if span is not None and (opens := datetime.combine(day, span[0], self.tz)) > now:
+                return opens
+        return None
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

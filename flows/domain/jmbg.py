@@ -60,7 +60,22 @@ REGIONS: dict[str, str] = {
     "95": "prizren",
     "96": "gnjilane",
 }
-REGION_KEYS: tuple[str, ...] = tuple(REGIONS.values())
+# Outside Serbia: the republic of former Yugoslavia where the number was given, by its
+# first digit (RR 00-09: foreigners given a number, 60-69 unused).
+REPUBLICS: dict[str, str] = {
+    "0": "foreign_citizen",
+    "1": "bosnia_herzegovina",
+    "2": "montenegro",
+    "3": "croatia",
+    "4": "north_macedonia",
+    "5": "slovenia",
+}
+UNKNOWN_REGION = "unknown"
+REGION_KEYS: tuple[str, ...] = (
+    *REGIONS.values(),
+    *REPUBLICS.values(),
+    UNKNOWN_REGION,
+)
 
 Sex = Literal["m", "f"]
 
@@ -85,6 +100,16 @@ class Jmbg:
     @property
     def region_known(self) -> bool:
         return self.region_key is not None
+
+    @property
+    def registered_in(self) -> str:
+        """Where the number was given, as a REGION_KEYS code: a region of Serbia, another
+        republic of former Yugoslavia, or "unknown" (what the officer is shown)."""
+        if self.region_key is not None:
+            return self.region_key
+        if self.in_serbia:
+            return UNKNOWN_REGION
+        return REPUBLICS.get(self.region_code[0], UNKNOWN_REGION)
 
     def age_on(self, today: date) -> int:
         born = self.birth_date

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -99,8 +98,14 @@ def parse_phone(raw: str) -> Phone | Invalid:
     )
 
 
-@lru_cache(maxsize=4096)  # the summary is shown again after every change
+_STORED = re.compile(rf"\+{COUNTRY_CODE}([1-9][0-9]{{{MIN_DIGITS - 2},{MAX_DIGITS - 2}}})")
+
+
 def display(e164: str) -> str:
-    """A stored number as it is shown everywhere: "064 123 4567" (as typed, if unreadable)."""
-    parsed = parse_phone(e164)
-    return e164 if isinstance(parsed, Invalid) else parsed.national
+    """A stored number as it is shown everywhere: "064 123 4567" (as typed, if unreadable).
+
+    Read from the E.164 form `parse_phone` stored, with no parsing and no memo: the summary
+    shows it after every change, and a memo would keep people's numbers in the process.
+    """
+    stored = _STORED.fullmatch(e164)
+    return _grouped(stored[1])[0] if stored else e164

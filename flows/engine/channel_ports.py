@@ -20,6 +20,15 @@ class Conversations(Protocol):
     async def handle(self, inbound: Inbound) -> list[Outbound]: ...
 
 
+class SendSlots(Protocol):
+    """A bot's messages per time slice, counted for all the processes sending for it (a
+    messenger's bot-wide limit holds for the bot, not for each process). See
+    state/send_slots.py."""
+
+    async def take_send_slots(self, bot: str, slice_no: int, want: int, limit: int) -> int:
+        """Take up to `want` of the `limit` tokens of slice `slice_no`; how many were taken."""
+
+
 class RecipientGone(Exception):
     """The person cannot be reached on this channel any more (blocked the bot, left)."""
 

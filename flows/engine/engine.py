@@ -50,8 +50,9 @@ log = logging.getLogger(__name__)
 
 _MAX_HISTORY = 50
 # kept when a flow starts or ends: the language was chosen; this chat enrolled an officer;
-# a draft set aside for a look elsewhere (see `_park`)
-STICKY = ("_language_chosen", "_officer", PARKED)
+# a draft set aside for a look elsewhere (see `_park`); the registrations this chat may
+# change, and wrong numbers typed to prove it (the status flow)
+STICKY = ("_language_chosen", "_officer", PARKED, "_may_change", "_wrong_numbers")
 _MAX_CHAIN = 20  # action steps followed in one turn, a guard against a loop in a table
 # a conflict means another message changed what this one read: run it again on fresh
 # reads, after a short random pause when it keeps happening (many at once in one hall)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from flows.domain.lifecycle import RegistrationStatus
+from flows.engine.channel_ports import SendSlots
 from flows.engine.messages import ConversationKey
 from flows.engine.records import (
     ActivationProgress,
@@ -25,6 +26,7 @@ from flows.engine.records import (
     OutboxItem,
     PrinterState,
     PrintJob,
+    PrintStatus,
     Registration,
     Revocation,
     Throttle,
@@ -216,6 +218,10 @@ class PrintJobReader(Protocol):
 
 
 class PrintJobStore(PrintJobReader, Protocol):
+    async def printers_at_work(self, now: datetime) -> dict[str, PrintStatus]:
+        """In one read, the printers with a job PRINTING, or else with a due job at the
+        head of their queue (QUEUED): a hint, the claim decides."""
+
     async def claim_print_jobs(
         self, printer: str, now: datetime, limit: int, term: int
     ) -> list[PrintJob]:
@@ -258,6 +264,10 @@ class LeaseStore(Protocol):
     async def renew_lease(
         self, name: str, owner: str, ttl_s: float, term: int | None = None
     ) -> bool: ...
+
+    async def renew_leases(self, prefix: str, owner: str, ttl_s: float) -> dict[str, int]:
+        """Every lease named prefix... the owner still holds, extended in one statement:
+        the term of each, by name."""
 
     async def release_lease(self, name: str, owner: str) -> bool: ...
 
@@ -340,6 +350,7 @@ class Store(
     LeaseStore,
     WebSessionStore,
     ChatReachStore,
+    SendSlots,
     Protocol,
 ):
     @property

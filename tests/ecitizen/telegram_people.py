@@ -51,6 +51,7 @@ def _prompts() -> list[tuple[str, str]]:
 
 PROMPTS = _prompts()
 DONE = _prefix("reg.done")
+CHOSEN = _prefix("telegram.chosen")  # the line the bot adds under a pressed message
 
 
 def telegram_screen(message: BotMessage, before: str = "") -> Screen:
@@ -146,8 +147,15 @@ class TelegramChat:
 
 
 def same_message(a: BotMessage, b: BotMessage) -> bool:
-    """The same words (a pressed message's buttons were cleared, so they may differ)."""
-    return (a.text, a.photo) == (b.text, b.photo)
+    """The same words as sent: a pressed message's buttons were cleared and a line saying
+    what was chosen was put under it, so its copy sent again may differ in those."""
+    return (as_sent(a), a.photo) == (as_sent(b), b.photo)
+
+
+def as_sent(message: BotMessage) -> str:
+    """The message's text without the line the bot put under it when it was pressed."""
+    words, gap, last = message.text.rpartition("\n\n")
+    return words if gap and last.startswith(CHOSEN) else message.text
 
 
 def asks(message: BotMessage) -> bool:

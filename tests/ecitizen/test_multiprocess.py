@@ -51,7 +51,7 @@ from tests.ecitizen.cluster import Server, make_servers, run_cli
 from tests.ecitizen.hall_day import HallDay, Plan
 from tests.ecitizen.officers import Officer
 from tests.ecitizen.people import Journal
-from tests.fakes.bot_api_server import FakeBotApi
+from tests.fakes.bot_api_server import FakeBotApi, SecondCap
 from tests.fakes.tcp_printer import FakeNetworkPrinter
 from tests.postgres import fresh_schema
 
@@ -65,6 +65,13 @@ IDLE_S, WARNING_S = 4, 2
 IDLE_LIMIT_S = IDLE_S + WARNING_S + SWEEP_GRACE_SECONDS + max(1.0, IDLE_S / 2) + 3
 SETTLE_S = 60.0  # effects held by the dead server are delivered within a minute
 DAY_S = 240.0
+# Telegram's bot-wide limit as the fake Bot API server keeps it (a few more tolerated)
+TELEGRAM_CAP = SecondCap(per_second=30, burst=3)
+# Each server at a pace of its own sent 85 to 101 in a second. Sharing one pace, the three
+# keep to 30 by the tokens they take, but the fake server counts a call when its loop gets
+# to it: on a machine with a load of 15, a late loop counts half a second's calls in the
+# next one (49 seen). So the day fails only on what sharing cannot explain.
+BUSIEST_SECOND = 2 * TELEGRAM_CAP.per_second
 PRINTERS = ("kiosk", "desk12", "desk34")
 OFFICERS = (("Mira", "1"), ("Zoran", "2"), ("Vesna", "3"), ("Dragan", "4"))
 # A message lost on its way while its server died, then sent again: what pages do.
@@ -235,10 +242,7 @@ def server_faults(servers: list[Server], findings: checks.Findings) -> None:
 
 def measurements(day: HallDay, api: FakeBotApi) -> str:
     registered = sum(1 for o in day.outcomes if o.ref)
-    sends = sorted(m.sent_at for m in api.sent)
-    peak = max(
-        (sum(1 for t in sends[k : k + 200] if t - s < 1.0) for k, s in enumerate(sends)), default=0
-    )
+    peak = max(api.per_second.values(), default=0)
     per_server = {
         s.name: sum(1 for d in api.webhook_deliveries if d.target.startswith(s.url))
         for s in day.servers
@@ -248,8 +252,8 @@ def measurements(day: HallDay, api: FakeBotApi) -> str:
         f"{len(day.outcomes)} people, {registered} registered, "
         f"{sum(len(o.decisions) for o in day.officers)} decided; server "
         f"{day.killed.name if day.killed else '-'} killed; webhook posts per server {per_server}; "
-        f"{len(api.sent)} Telegram messages, at most {peak} in one second (Telegram allows a "
-        f"bot about 30); {transient}; "
+        f"{len(api.sent)} Telegram messages, at most {peak} calls in one second (Telegram "
+        f"allows a bot about 30); {transient}; "
         + ", ".join(f"{k} at {v:.0f} s" for k, v in day.timings.items())
     )
 
@@ -313,7 +317,8 @@ async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigk
     tmp_path: Path,
 ) -> None:
     findings = checks.Findings()
-    async with fresh_schema() as (url, schema), FakeBotApi() as api, network_printers() as printers:
+    telegram = FakeBotApi(second_cap=TELEGRAM_CAP)  # 429 above it, as Telegram answers
+    async with fresh_schema() as (url, schema), telegram as api, network_printers() as printers:
         servers = make_servers(tmp_path, ["a", "b", "c"], hall_config(tmp_path, url, api, printers))
         api.deliver_webhooks_to([s.url + WEBHOOK for s in servers], max_connections=40)
         jar = aiohttp.DummyCookieJar()  # each page sends its own cookie, to any server
@@ -331,6 +336,9 @@ async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigk
             for server in servers:
                 await server.stop()
     server_faults(servers, findings)
+    busiest = max(api.per_second.values(), default=0)
+    if busiest > BUSIEST_SECOND:
+        findings.add("Telegram's bot-wide limit holds for the three", f"{busiest} calls in 1 s")
     summary = measurements(day, api) + f"; notices taken over in doubt: {doubted or 'none'}"
     print(summary)
     assert not findings, f"{summary}\n{findings.report()}"

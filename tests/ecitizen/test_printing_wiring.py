@@ -74,7 +74,8 @@ async def test_a_printer_that_is_off_is_reported_to_the_officers(
     try:
         app.halls["kg"].counter_printers["1"] = "counter"
         chat_of = lambda user, channel="terminal": Chat(app, user, channel)  # noqa: E731
-        await approve(app, chat_of)
+        _, mira = await approve(app, chat_of)
+        assert "се штампају на штампачу на вашем шалтеру 1" in mira.text
         report = await app.printers.run_once()
         assert report.printed == [] and len(report.waiting) == 1  # kept, to retry
         inbox = Inbox()

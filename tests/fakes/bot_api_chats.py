@@ -37,6 +37,15 @@ class Cap:
     burst: int = 1
 
 
+@dataclass(frozen=True)
+class SecondCap:
+    """Telegram's bot-wide limit as counted per second of the clock: `per_second` calls,
+    and `burst` more tolerated; above that, 429 with retry_after until the next second."""
+
+    per_second: int
+    burst: int = 0
+
+
 class Bucket:
     """GCRA: how long until the next message is allowed (0: now)."""
 

@@ -4,10 +4,11 @@ It answers what our bot uses the way Telegram does, errors included: getMe (401 
 wrong token), getUpdates with offsets and long polling (409 while a webhook is set),
 sendMessage / sendPhoto (400 for unknown chats, bad HTML, long texts, malformed markup or
 callback_data over 64 bytes; 403 when the user blocked the bot; 429 with retry_after over
-the configured caps), editMessageText / editMessageReplyMarkup, answerCallbackQuery,
-set/getMyCommands, set/deleteWebhook. With a webhook set, it POSTs updates to it with the
-secret token header, each chat's in order, retrying until answered 2xx; behind a load
-balancer, round robin to several servers (bot_api_webhook.py, `deliver_webhooks_to`).
+the configured caps, per second of the clock too), editMessageText /
+editMessageReplyMarkup, answerCallbackQuery, set/getMyCommands, set/deleteWebhook. With
+a webhook set, it POSTs updates to it with the secret token header, each chat's in
+order, retrying until answered 2xx; behind a load balancer, round robin to several
+servers (bot_api_webhook.py, `deliver_webhooks_to`).
 
 People are simulated by FakeUser (bot_api_users.py): `api.user(...)`.
 """
@@ -26,15 +27,18 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.bot_api_chats import Bucket, Cap, ChatMethods, Refusal
+from tests.fakes.bot_api_chats import Bucket, Cap, ChatMethods, Refusal, SecondCap
 from tests.fakes.bot_api_checks import BadRequest, bot_commands
 from tests.fakes.bot_api_users import BotMessage, FakeUser
 from tests.fakes.bot_api_webhook import Delivery, WebhookPusher
 
-__all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser"]
+__all__ = ["DEFAULT_TOKEN", "BotMessage", "Cap", "FakeBotApi", "FakeUser", "SecondCap"]
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTests_0123456789abcdef"
 SENDS = frozenset({"sendMessage", "sendPhoto"})
+# What counts towards a bot's messages per second (SecondCap): sends, and edits, which
+# change a chat too. Answers to pressed buttons do not: they show nothing in the chat.
+BOT_WIDE = SENDS | {"editMessageText", "editMessageReplyMarkup"}
 
 
 class FakeBotApi(ChatMethods):
@@ -45,12 +49,16 @@ class FakeBotApi(ChatMethods):
         username: str = "ecitizen_test_bot",
         cap: Cap | None = None,
         chat_cap: Cap | None = None,
+        second_cap: SecondCap | None = None,
         first_update_id: int = 500_000_001,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
         self.cap, self.chat_cap = cap, chat_cap
+        self.second_cap = second_cap
+        # Bot-wide calls (BOT_WIDE) per second of the wall clock, refused ones too
+        self.per_second: Counter[int] = Counter()
         self._bucket = Bucket(cap) if cap else None
         self._chat_buckets: dict[int, Bucket] = {}
         self.users: dict[int, FakeUser] = {}
@@ -200,6 +208,8 @@ class FakeBotApi(ChatMethods):
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        if method in BOT_WIDE and (refused := self._over_second_cap()) is not None:
+            return refused
         failures = self._failures.get(method)
         failure = failures.pop(0) if failures else None
         if failure is not None:
@@ -219,6 +229,16 @@ class FakeBotApi(ChatMethods):
             self.refused.append((method, exc.status, exc.description))
             return _error(exc.status, exc.description, exc.parameters)
         return web.json_response({"ok": True, "result": result})
+
+    def _over_second_cap(self) -> web.Response | None:
+        """Counts a bot-wide call in its second; 429 above SecondCap, as Telegram does."""
+        second = int(time.time())
+        self.per_second[second] += 1
+        cap = self.second_cap
+        if cap is None or self.per_second[second] <= cap.per_second + cap.burst:
+            return None
+        self.refused.append(("second cap", 429, "Too Many Requests"))
+        return _error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
 
     # -- methods ------------------------------------------------------------------------
 

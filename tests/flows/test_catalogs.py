@@ -44,6 +44,7 @@ def used_keys() -> set[str]:
     ):
         keys |= {f"invalid.{field}.{r}" for r in module.REASONS if r != "too_young"}
     keys |= {f"invalid.input.{r}" for r in textinput.REASONS}
+    keys |= {f"jmbg.region.{where}" for where in jmbg.REGION_KEYS}
     keys |= {f"status.{s}" for s in RegistrationStatus} | {f"reject.{r}" for r in REJECT_REASONS}
     keys |= {f"officer.status.{s}" for s in RegistrationStatus}  # officers' own words
     keys |= set(KIOSK_WORDS.values()) | {"officer.badge.ticket", "officer.badge.reference"}

@@ -140,3 +140,43 @@ async def register_at_kiosk(kiosk: Chat, ticket: str = "A001") -> str:
     assert kiosk.last.reference is not None and kiosk.last.end
     assert kiosk.last.ticket == ticket  # here now: checked in, in the queue
     return kiosk.last.reference
+
+
+async def test_someone_who_photographed_a_slip_follows_it_but_cannot_cancel_it(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    """The slip's code is for the person it was printed for; anyone can photograph it."""
+    ref = await register_at_kiosk(chat("kg:s1", channel="kiosk"))  # Ana's phone: 064 123 4567
+    payload = app.env.links.sign(ref, clock() + timedelta(days=30))
+    marko = chat("marko-phone")
+    await marko.says(f"/start {payload}")
+    assert f"Пријава {ref}" in marko.text  # he may see how it stands
+    reply = await marko.picks("Откажи пријаву")
+    assert "упишите број мобилног телефона који је наведен у пријави" in reply
+    assert "Преостало покушаја: 2" in await marko.says("064 999 8877")
+    assert "Преостало покушаја: 1" in await marko.says("065 111 2233")
+    reply = await marko.says("060 123 4567")
+    assert "не може променити одавде" in reply and "шалтерску салу Крагујевац" in reply
+    await marko.says("/start")  # starting over gives no new tries
+    await marko.picks("Моја пријава")
+    reply = await marko.picks("Откажи пријаву")
+    assert "не може променити одавде" in await marko.says("064 555 6677")
+    reg = await app.store.get_registration(ref)
+    assert reg is not None and reg.status == RegistrationStatus.CHECKED_IN
+
+
+async def test_the_owner_scanning_her_slip_cancels_after_giving_her_number(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    ref = await register_at_kiosk(chat("kg:s1", channel="kiosk"))
+    payload = app.env.links.sign(ref, clock() + timedelta(days=30))
+    ana = chat("ana-phone")
+    await ana.says(f"/start {payload}")
+    await ana.picks("Откажи пријаву")
+    assert "Да ли сигурно желите да откажете" in await ana.says("064 123 4567")
+    reply = await ana.picks("Да")
+    assert f"Пријава {ref} је отказана" in reply
+    await ana.picks("Моја пријава")  # the number is asked once
+    assert "Стање: отказана" in ana.text and "Термин" not in ana.text  # no visit to speak of
+    reg = await app.store.get_registration(ref)
+    assert reg is not None and reg.status == RegistrationStatus.CANCELLED

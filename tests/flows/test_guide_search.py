@@ -88,6 +88,12 @@ def test_the_table_covers_what_the_issue_asks() -> None:
     assert len(kinds) >= 25  # many different procedures, not one found forty times
 
 
+@pytest.mark.parametrize("query", ["upis u vrtić", "упис у вртић", "upis deteta u vrtić"])
+def test_a_procedure_sharing_only_one_word_is_not_listed(query: str) -> None:
+    """The electoral register shares "upis" with kindergarten enrolment, nothing more."""
+    assert {hit.procedure.id for hit in search(query)} == {"kindergarten", "kindergarten_foreign"}
+
+
 def test_words_are_folded_and_stemmed_alike_in_every_script() -> None:
     assert fold("Вртић") == fold("vrtić") == fold("VRTIC") == "vrtic"
     assert fold("Ђачки") == "djacki"

@@ -67,11 +67,14 @@ async def test_an_officer_approves_after_checking_the_id_card(
     assert ref in mira.text and "Ана-Марија Петровић" in mira.text
     await mira.picks(ref)
     assert "0512981717776" in mira.text and "012345678" in mira.text  # to compare with the card
+    assert "ЈМБГ: 0512981717776 (Београд)" in mira.text  # where the number was given
     await mira.picks("Одобри")
     assert "проверили личну карту" in mira.text
     reply = await mira.picks("Да")
     assert f"Пријава {ref} је одобрена" in reply
     assert "Корисничко име: ana@primer.rs" in reply
+    # where to pick them up, not the printer's name in the configuration ("file")
+    assert "се штампају на штампачу поред екрана у сали" in reply and "file" not in reply
 
     reg = await app.store.get_registration(ref)
     assert reg is not None and reg.status == RegistrationStatus.APPROVED
@@ -239,3 +242,20 @@ async def test_an_officer_is_not_promised_a_message_that_nobody_can_receive(
     assert f"Пријава {ref} је одбијена" in reply
     assert "грађанин ће бити обавештен" not in reply
     assert "реците грађанину разлог лично" in reply
+
+
+async def test_a_jmbg_given_outside_serbia_is_accepted_and_the_officer_is_told_where(
+    app: App, chat: Callable[..., Chat]
+) -> None:
+    bob = chat("bob")
+    await bob.begins_registration()
+    await bob.answers("Бобан", "Бобић", "0512981179057", "112345678", "0641112233")  # Sarajevo
+    await bob.picks("Прескочи")
+    await bob.picks("Крагујевац")
+    await bob.picks("Долазим без заказивања")
+    await bob.picks("Пошаљи пријаву")
+    ref = bob.last.reference
+    mira = await enrolled(app, chat, "Мира")
+    await mira.picks("Пријаве на чекању")
+    await mira.picks(ref or "")
+    assert "ЈМБГ: 0512981179057 (изван Србије: Босна и Херцеговина)" in mira.text

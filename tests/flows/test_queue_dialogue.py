@@ -262,3 +262,50 @@ async def test_a_registration_decided_from_its_called_number_marks_the_number_se
     day = app.halls["kg"].local_day(app.env.clock())
     [ticket] = await app.store.tickets("kg", day)
     assert ticket.status == TicketStatus.SERVED and ticket.finished_at is not None
+
+
+async def test_a_closed_hall_issues_no_ticket_and_says_when_it_opens(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    clock.advance(days=5, hours=2)  # Saturday 10:00: the halls open Monday to Friday
+    kiosk = chat("kg:s1", "kiosk")
+    await kiosk.command_language("sr-Latn")
+    await kiosk.picks("Uzmi redni broj")
+    reply = await kiosk.picks("Pomoć u korišćenju portala")
+    assert "Sala je sada zatvorena, pa redni broj nije izdat" in reply
+    assert "ponedeljak, 07.12.2026 u 08:00" in reply
+    assert "nekoliko minuta" not in reply and kiosk.last.ticket is None
+    assert await app.store.tickets("kg", app.halls["kg"].local_day(clock())) == []
+
+
+async def test_a_check_in_after_closing_time_waits_for_the_hall_to_open(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    ref = await register(chat("ana"), WORDS["sr-Cyrl"])  # Tuesday 09:00
+    clock.advance(hours=9)  # Monday 17:00: the hall closed at 16:00
+    kiosk = chat("kg:s9", "kiosk")
+    await kiosk.command_language("en")
+    await kiosk.picks("I have an appointment")
+    reply = await kiosk.says(ref)
+    assert f"The hall is closed now, so registration {ref} was not checked in" in reply
+    assert "the hall opens Tuesday, 01.12.2026 at 08:00" in reply
+    reg = await app.store.get_registration(ref)
+    assert reg is not None and reg.status == RegistrationStatus.SUBMITTED
+
+
+async def test_registering_at_a_closed_halls_screen_keeps_the_registration_without_a_ticket(
+    app: App, chat: Callable[..., Chat], clock: Clock
+) -> None:
+    clock.advance(hours=-1)  # Monday 07:00: an hour before opening
+    kiosk = chat("kg:s1", "kiosk")
+    await kiosk.begins_registration()
+    await kiosk.answers("Ана", "Петровић", "0512981717776", "012345678", "0641234567")
+    await kiosk.picks("Прескочи")
+    await kiosk.picks("Долазим без заказивања")
+    reply = await kiosk.picks("Пошаљи пријаву")
+    ref = kiosk.last.reference
+    assert ref is not None and kiosk.last.ticket is None
+    assert "Сала је сада затворена, па вам редни број није издат" in reply
+    assert f"понедељак, 30.11.2026 у 08:00) и потврдите долазак на екрану шифром {ref}" in reply
+    reg = await app.store.get_registration(ref)
+    assert reg is not None and reg.status == RegistrationStatus.SUBMITTED

@@ -9,7 +9,15 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ecitizen.print_cli import add_print_parser, preview, print_sample, run_print_command
+from ecitizen.config import Config, parse_config, printer_configs
+from ecitizen.print_cli import (
+    UnknownHall,
+    add_print_parser,
+    deployment_sample,
+    preview,
+    print_sample,
+    run_print_command,
+)
 from printing.make_docs import write_previews
 from printing.printers import parse_printer
 from printing.samples import sample_document
@@ -58,3 +66,54 @@ def test_the_docs_previews_are_the_three_slips_in_three_languages(tmp_path: Path
         kind, language = path.stem.split("-", 1)
         found = [b.text for b in zxingcpp.read_barcodes(Image.open(path))]
         assert sorted(found) == sorted(sample_document(kind, language).qr_payloads())
+
+
+def deployment(port: int) -> Config:
+    """Two halls; Niš's printer is a network printer of its own."""
+    return parse_config(
+        {
+            "halls": [
+                {
+                    "code": "kg",
+                    "name": "Крагујевац",
+                    "name_en": "Kragujevac",
+                    "address": "Трг слободе 3, Крагујевац",
+                },
+                {
+                    "code": "ni",
+                    "name": "Ниш",
+                    "name_en": "Niš",
+                    "address": "Николе Пашића 24, Ниш",
+                    "printer": "nis",
+                },
+            ],
+            "printers": {
+                "file": {"kind": "file"},
+                "nis": {"kind": "network", "host": "127.0.0.1", "port": port},
+            },
+        }
+    )
+
+
+async def test_a_test_print_carries_the_address_of_the_hall_the_printer_serves(
+    printer: FakeNetworkPrinter,
+) -> None:
+    config = deployment(printer.port)
+    sample = deployment_sample(config, printer="nis")
+    assert await print_sample(printer_configs(config)["nis"], "receipt", "en", sample) is (
+        Condition.ONLINE
+    )
+    [slip] = read(printer.jobs()[0], "default")
+    assert "Nikole Pašića 24, Niš" in slip.text and "Kragujevac" not in slip.text
+
+
+def test_a_preview_is_of_the_hall_asked_for_and_an_unknown_hall_is_named(
+    printer: FakeNetworkPrinter,
+) -> None:
+    config = deployment(printer.port)
+    lines = deployment_sample(config, hall="ni").document("receipt", "sr-Cyrl").lines()
+    assert any("Николе Пашића 24, Ниш" in line for line in lines)
+    lines = deployment_sample(config).document("receipt", "sr-Cyrl").lines()
+    assert any("Трг слободе 3, Крагујевац" in line for line in lines)  # the first hall
+    with pytest.raises(UnknownHall, match="unknown hall 'zz'; known: kg, ni"):
+        deployment_sample(config, hall="zz")

@@ -178,6 +178,8 @@ async def test_a_printer_s_condition_reaches_every_process(
     await eventually(serve_holds, "serve holds the printer")
     await eventually(kiosk_side_sees_it, "the other process sees paper out")
     # kiosk_side never held the printer: the condition came through the store
+    assert kiosk_side.worker.condition("kiosk") is Condition.PAPER_OUT  # as the kiosk asks
+    assert kiosk_side.worker.condition("elsewhere") is None
     assert await holder(serve.store) == serve.store.owner
     [job] = await kiosk_side.store.print_jobs("kiosk")
     assert (job.status, job.error) == (PrintStatus.QUEUED, "paper_out")

@@ -107,3 +107,26 @@ async def test_each_hold_is_a_term_and_a_new_term_never_reuses_a_number(
     assert fourth is not None and fourth.number > third.number
     assert fourth.starts_at == clock.now
     assert not await serve.renew_lease("printer:kiosk", serve.owner, 10, third.number)
+
+
+async def test_one_statement_renews_every_printer_the_owner_still_holds_and_no_other(
+    backend: Backend, clock: Clock
+) -> None:
+    serve, chat = await backend.open(), await backend.open()
+    kiosk = await serve.take_lease("printer:kiosk", serve.owner, 10)
+    counter = await serve.take_lease("printer:counter-1", serve.owner, 10)
+    assert kiosk is not None and counter is not None
+    assert await serve.acquire_lease("purge", serve.owner, 10)  # not a printer's
+    assert await chat.acquire_lease("printer:hall-2", chat.owner, 10)  # another owner's
+
+    clock.advance(9 * SECOND)
+    renewed = await serve.renew_leases("printer:", serve.owner, 10)
+    assert renewed == {"printer:kiosk": kiosk.number, "printer:counter-1": counter.number}
+    clock.advance(9 * SECOND)  # 18 s after the take: only the printers were renewed
+    assert not await chat.acquire_lease("printer:kiosk", chat.owner, 10)
+    assert await chat.acquire_lease("purge", chat.owner, 10)
+    assert await serve.lease_holder("printer:hall-2") is None  # chat's ran out, untouched
+
+    clock.advance(2 * SECOND)  # serve stalled past its leases: a late renewal holds nothing
+    assert await serve.renew_leases("printer:", serve.owner, 10) == {}
+    assert await chat.acquire_lease("printer:kiosk", chat.owner, 10)

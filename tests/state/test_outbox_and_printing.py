@@ -142,3 +142,45 @@ async def test_a_failed_slip_can_be_requeued_by_an_officer(store: SqlStore, cloc
     assert await store.requeue(job.id, clock.now)
     [queued] = await store.print_jobs("counter-1")
     assert (queued.status, queued.attempts, queued.error) == (PrintStatus.QUEUED, 0, None)
+
+
+async def test_one_read_names_the_printers_with_work_but_not_one_waiting_for_its_retry(
+    backend: Backend, clock: Clock
+) -> None:
+    worker, kiosk_side = await backend.open(), await backend.open()
+    assert await worker.printers_at_work(clock.now) == {}
+    await kiosk_side.apply(
+        Unit(
+            print_jobs=[
+                ("k1", "kiosk", "ticket", {}),
+                ("c1", "counter-1", "credentials", {}),
+                ("h1", "hall-2", "ticket", {}),
+            ]
+        )
+    )
+    clock.advance(SECOND)
+    await kiosk_side.apply(
+        Unit(print_jobs=[("k2", "kiosk", "ticket", {}), ("c2", "counter-1", "x", {})])
+    )
+    [h1] = await worker.claim_print_jobs(
+        "hall-2", clock.now, 1, await printer_term(worker, "hall-2")
+    )
+    await worker.print_done(h1.id, clock.now)  # hall-2 has nothing left to do
+    counter = await printer_term(worker, "counter-1")
+    [c1] = await worker.claim_print_jobs("counter-1", clock.now, 1, counter)
+    retry_at = clock.now + 5 * SECOND
+    await worker.print_retry(c1.id, retry_at, "paper out")  # c2 waits behind it
+
+    assert await worker.printers_at_work(clock.now) == {"kiosk": PrintStatus.QUEUED}
+    [k1] = await worker.claim_print_jobs("kiosk", clock.now, 1, await printer_term(worker, "kiosk"))
+    assert await worker.printers_at_work(retry_at) == {
+        "kiosk": PrintStatus.PRINTING,  # k2 waits until k1 is out
+        "counter-1": PrintStatus.QUEUED,
+    }
+    await worker.print_done(k1.id, retry_at)
+    [again] = await worker.claim_print_jobs("counter-1", retry_at, 1, counter)
+    assert again.key == "c1"
+    assert await worker.printers_at_work(retry_at) == {
+        "kiosk": PrintStatus.QUEUED,
+        "counter-1": PrintStatus.PRINTING,
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.messages import ConversationKey
@@ -228,3 +229,18 @@ async def test_an_officer_enrolling_in_a_fresh_chat_is_asked_the_language_once(
     assert "Службеник: радни простор" in mira.buttons, menu
     assert "Радни простор службеника" in await mira.presses("Службеник")
     assert "Пријаве на чекању" in mira.buttons
+
+
+async def test_a_slip_scanned_in_telegram_is_cancelled_with_the_shared_contact(
+    bot: TelegramBot, clock: Clock
+) -> None:
+    """Telegram vouches for the sender's own number: the button proves the registration is hers."""
+    kiosk = Chat(bot.app, "kg:s1", channel="kiosk")
+    ref = await register_at_kiosk(kiosk)  # with 064 123 4567
+    payload = bot.app.env.links.sign(ref, clock() + timedelta(days=30))
+    ana = bot.person("Ана", language_code="sr", phone="381641234567")
+    assert f"Пријава {ref}" in await ana.says(f"/start {payload}")
+    assert "број мобилног телефона који је наведен у пријави" in await ana.presses("Откажи пријаву")
+    assert "📱 Пошаљи мој број" in ana.buttons
+    assert "Да ли сигурно желите да откажете" in await ana.presses("📱 Пошаљи мој број")
+    assert f"Пријава {ref} је отказана" in await ana.presses("Да")

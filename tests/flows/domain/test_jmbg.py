@@ -277,3 +277,25 @@ def test_the_number_never_shows_in_repr() -> None:
     for shown in (repr(jmbg), str(jmbg), f"{jmbg}"):
         assert "0512981717776" not in shown
         assert "1981" not in shown
+
+
+@pytest.mark.parametrize(
+    ("region", "where"),
+    [
+        pytest.param(72, "sumadija_pomoravlje", id="a-region-of-serbia"),
+        pytest.param(70, "abroad", id="a-serbian-consular-post"),
+        pytest.param(17, "bosnia_herzegovina", id="sarajevo"),
+        pytest.param(21, "montenegro", id="podgorica"),
+        pytest.param(33, "croatia", id="zagreb"),
+        pytest.param(41, "north_macedonia", id="skopje"),
+        pytest.param(50, "slovenia", id="slovenia"),
+        pytest.param(3, "foreign_citizen", id="a-foreigner-given-a-number"),
+        pytest.param(83, "unknown", id="serbian-range-no-region"),
+        pytest.param(65, "unknown", id="unused-range"),
+    ],
+)
+def test_where_a_number_was_given_is_named_in_serbia_and_beyond(region: int, where: str) -> None:
+    """DESIGN: a region outside Serbia is accepted, and reported when known."""
+    result = parse_jmbg(must_build(date(1980, 1, 2), region, 123), TODAY)
+    assert isinstance(result, Jmbg) and result.registered_in == where
+    assert where in REGION_KEYS

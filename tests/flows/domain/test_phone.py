@@ -106,6 +106,22 @@ def test_every_spelling_of_a_mobile_gives_one_stored_number(
     assert parse_phone(result.international) == result
 
 
+@given(
+    network=st.sampled_from(["60", "61", "62", "63", "64", "65", "66", "69"]),
+    subscriber=st.from_regex(r"[0-9]{6,7}", fullmatch=True),
+)
+def test_a_stored_number_is_shown_as_it_was_read(network: str, subscriber: str) -> None:
+    """What the summary shows is what the person confirmed when the number was read."""
+    read = parse_phone(f"0{network} {subscriber}")
+    if isinstance(read, Phone):
+        assert display(read.e164) == read.national
+
+
+def test_showing_a_number_keeps_no_copy_of_it_in_the_process() -> None:
+    """The summary shows the number after every change; no memo keeps people's numbers."""
+    assert not hasattr(display, "cache_info")
+
+
 def test_the_number_never_shows_in_repr() -> None:
     phone = parse_phone("064 123 4567")
     assert isinstance(phone, Phone)
