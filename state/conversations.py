@@ -11,13 +11,14 @@ from flows.engine.ports import (
     DuplicateInbound,
     IllegalTransition,
     InviteGone,
+    SessionEnded,
     SlotFull,
     StoreError,
     TicketChanged,
     VersionConflict,
 )
 from flows.engine.records import Conversation, NewTicket, Unit
-from state import activations, staff_writes, ticket_writes, writes
+from state import activations, kiosk_sessions, staff_writes, ticket_writes, writes
 from state.cache import CachedConversation
 from state.db import Refusal, Statement
 from state.queue import QueueQueries, ticket_of
@@ -34,15 +35,19 @@ _LOAD = (
 def unit_statements(
     unit: Unit, now: int, data: writes.JsonText | None = None, utf8: bool = False
 ) -> UnitPlan:
-    """In this order: the inbound id first (a redelivery is reported as such, not as a
-    version conflict), the forget before the save (a wipe then a fresh start), new tickets
-    before whatever names their labels, the reply last. `utf8`: JSON as UTF-8 bytes (see
-    writes.JsonText)."""
+    """In this order: a kiosk session's step first (a request that lost its session to
+    the sweep or to another request is told so), the inbound id next (a redelivery is
+    reported as such, not as a version conflict), the forget before the save (a wipe then
+    a fresh start), new tickets before whatever names their labels, the reply last.
+    `utf8`: JSON as UTF-8 bytes (see writes.JsonText)."""
     plan = UnitPlan()
     add = plan.statements.append
     simple = unit.only_the_conversation()  # most messages: nothing else to look through
     tickets: Sequence[NewTicket] = () if simple else unit.new_tickets
     reply_later = bool(tickets and unit.reply)
+    if unit.session is not None:
+        language = unit.reply[-1].language if unit.reply else None
+        add(kiosk_sessions.step_statement(unit.session, language, now))
     if unit.inbound_id is not None:
         reply = None if reply_later else unit.reply or None
         add(writes.inbound_statement(*unit.inbound_id, now, reply, utf8))
@@ -172,6 +177,8 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         subject = refusal.subject
         if refusal.reason == writes.VERSION:
             return VersionConflict(str(subject))
+        if refusal.reason == kiosk_sessions.SESSION:
+            return SessionEnded(str(subject))
         if refusal.reason == writes.DUPLICATE:
             return DuplicateInbound(":".join(subject))
         if refusal.reason in (writes.SLOT, activations.SLOT):

@@ -1,8 +1,11 @@
 """Kiosk sessions (flows.engine.ports.KioskSessionStore): any process can answer any kiosk tap.
 
-Two requests of one session never both count: a turn is saved only at the seq it was
-decided on. The wipe deletes the session and its conversation in one transaction; the
-idle wipe only if the session is still idle then, so a tap that came meanwhile wins.
+A session moves on only inside a message's unit (`step_statement`, the unit's first
+statement), at the seq the request read: two requests of one session never both count,
+and a unit whose session the sweep wiped meanwhile is refused as a whole. The wipe deletes
+the session and its conversation in one transaction; the idle wipe only if the session is
+still idle then, so a turn that committed meanwhile (it marks the session seen) wins.
+What a session shows is the reply recorded with its last message (processed_inbound).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from flows.engine.messages import ConversationKey
+from flows.engine.messages import ConversationKey, SessionStep
 from flows.engine.records import KioskSession
 from state import writes
 from state.base import StoreBase
@@ -19,8 +22,9 @@ from state.db import Refusal, Row, Statement
 from state.values import dump_json, from_micros, load_json, to_micros
 from state.wakeups import dropped_payload
 
-_COLUMNS = "token, hall, channel, user_key, seq, language, screen, last_request, last_seen"
+_COLUMNS = "token, hall, channel, user_key, seq, language, last_request, last_seen"
 _SEEN = "seen"
+SESSION = "kiosk_session"  # a unit's session moved on or went: refused (SessionEnded)
 ORPHANS_PER_SWEEP = 500
 
 
@@ -39,9 +43,36 @@ def _session(row: Row) -> KioskSession:
         key=ConversationKey(row[2], row[3]),
         seq=row[4],
         language=row[5],
-        screen=_maybe(row[6]),
-        last_request=_maybe(row[7]),
-        last_seen=from_micros(row[8]),
+        last_request=_maybe(row[6]),
+        last_seen=from_micros(row[7]),
+    )
+
+
+def _insert(session: KioskSession, now: int) -> Statement:
+    return Statement(
+        f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        (
+            session.token,
+            session.hall,
+            session.key.channel,
+            session.key.user_key,
+            session.seq,
+            session.language,
+            _json(session.last_request),
+            now,
+        ),
+    )
+
+
+def step_statement(step: SessionStep, language: str | None, now: int) -> Statement:
+    """A message's unit moves its kiosk session on, only from the seq the request read.
+    First in the unit: it takes the session's row before anything else, as the sweep's
+    wipe does, so the two are never each waiting for the other (PostgreSQL)."""
+    return Statement(
+        "UPDATE kiosk_sessions SET seq = $2, language = COALESCE($3, language), "
+        "last_request = $4, last_seen = $5 WHERE token = $1 AND seq = $6",
+        (step.token, step.seq, language, dump_json(step.request), now, step.read_seq),
+        refuse=Refusal(SESSION, step.token),
     )
 
 
@@ -56,18 +87,8 @@ class KioskSessionQueries(StoreBase):
 
     async def add_kiosk_session(self, session: KioskSession) -> None:
         now = self._clock()
-        await self._db.execute(
-            f"INSERT INTO kiosk_sessions ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            session.token,
-            session.hall,
-            session.key.channel,
-            session.key.user_key,
-            session.seq,
-            session.language,
-            _json(session.screen),
-            _json(session.last_request),
-            to_micros(now),
-        )
+        insert = _insert(session, to_micros(now))
+        await self._db.execute(insert.sql, *insert.args)
         session.last_seen = now
 
     async def kiosk_session(
@@ -91,29 +112,14 @@ class KioskSessionQueries(StoreBase):
                 session.last_seen = now
         return session
 
-    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
-        now = self._clock()
-        saved = await self._db.execute(
-            "UPDATE kiosk_sessions SET seq = $2, language = $3, screen = $4, last_request = $5, "
-            "last_seen = $6 WHERE token = $1 AND seq = $7",
-            session.token,
-            session.seq,
-            session.language,
-            _json(session.screen),
-            _json(session.last_request),
-            to_micros(now),
-            previous_seq,
-        )
-        if saved:
-            session.last_seen = now
-        return saved > 0
-
     async def forget_kiosk_session(
         self,
         session: KioskSession,
         inbound_ids: Sequence[str] = (),
         idle_for: timedelta | None = None,
+        successor: KioskSession | None = None,
     ) -> bool:
+        now = self._clock()
         if idle_for is None:
             drop = Statement(
                 "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2",
@@ -122,7 +128,7 @@ class KioskSessionQueries(StoreBase):
         else:
             drop = Statement(
                 "DELETE FROM kiosk_sessions WHERE token = $1 AND hall = $2 AND last_seen < $3",
-                (session.token, session.hall, to_micros(self._clock() - idle_for)),
+                (session.token, session.hall, to_micros(now - idle_for)),
                 refuse=Refusal(_SEEN, session.token),
             )
         statements = [drop, writes.forget_statement(session.key)]
@@ -133,9 +139,13 @@ class KioskSessionQueries(StoreBase):
                     many=[(session.key.channel, message_id) for message_id in inbound_ids],
                 )
             )
+        if successor is not None:
+            statements.append(_insert(successor, to_micros(now)))
         outcome = await self._db.run(statements)
         if outcome.refused is not None:
             return False
+        if successor is not None:
+            successor.last_seen = now
         await self._dropped([session.key], deleted=outcome.counts[1] > 0)
         return outcome.counts[0] + outcome.counts[1] > 0
 

@@ -190,7 +190,8 @@ TABLES: tuple[Rule, ...] = (
     ),
     Rule(
         "kiosk_sessions",
-        "the kiosk screen (it may quote what was typed) and the last request",
+        "the last request (it may quote what was typed); the screen shown is the reply "
+        "recorded with the last message (processed_inbound), wiped with the session",
         "any server process answers the next tap",
         "until the idle limit and the warning have passed (the page's own wipe, or the "
         "server's sweep a few seconds later, after a crash too)",

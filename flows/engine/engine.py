@@ -23,6 +23,7 @@ from flows.engine.ports import (
     DuplicateInbound,
     IllegalTransition,
     InviteGone,
+    SessionEnded,
     SlotFull,
     StoreError,
     TicketChanged,
@@ -100,9 +101,12 @@ class Engine:
         """The replies to one inbound message, released only once its changes are durable.
 
         A fault of ours (a bug, the database away) is answered with an apology and changes
-        nothing, so the person can simply try again."""
+        nothing, so the person can simply try again. SessionEnded is raised (the kiosk's
+        session went while the turn ran): only the channel knows what to show then."""
         try:
             return await self._handle(inbound)
+        except SessionEnded:
+            raise
         except Exception:
             log.exception("message on %s not handled", inbound.key.channel)
             return [
@@ -168,6 +172,7 @@ class Engine:
             forget_stale(turn.conv, self.env.clock(), self._kept)
         if inbound.message_id:
             turn.unit.inbound_id = (inbound.key.channel, inbound.message_id)
+        turn.unit.session = inbound.session
         return turn
 
     async def _recorded(self, inbound: Inbound) -> list[Outbound]:

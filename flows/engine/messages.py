@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("sr-Cyrl", "sr-Latn", "en")
 DEFAULT_LANGUAGE = "sr-Cyrl"
@@ -46,6 +47,20 @@ class ConversationKey:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionStep:
+    """The shared screen's session (a kiosk's) a message was sent from, as read when the
+    request came in. The message's unit counts only while the session is still there at
+    that number: a sweep that wiped it meanwhile, or another request that moved it on,
+    refuses the whole unit. Applied, it moves the session on to `seq`, seen now, keeping
+    `request` (what a repeat of `seq` is compared with)."""
+
+    token: str
+    read_seq: int
+    seq: int
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did: typed text, pressed a choice, shared a contact, ...
 
@@ -62,6 +77,7 @@ class Inbound:
     scan: str | None = None  # a code read by a scanner
     message_id: str | None = None  # the channel's id, for idempotency
     language_hint: str | None = None  # e.g. Telegram's language_code
+    session: SessionStep | None = None  # a kiosk's: its unit is conditional on the session
 
 
 # Msg and Choice are made many times for every reply: their __init__ sets the slots

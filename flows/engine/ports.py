@@ -14,7 +14,7 @@ from typing import Protocol
 
 from flows.domain.lifecycle import RegistrationStatus
 from flows.engine.channel_ports import SendSlots
-from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.messages import ConversationKey
 from flows.engine.records import (
     ActivationProgress,
     AuditEntry,
@@ -37,6 +37,7 @@ from flows.engine.session_ports import (
     ChatReachStore,
     KioskSessionStore,
     MailboxStore,
+    RecordedReplies,
     Wakeups,
     WebSessionStore,
 )
@@ -50,6 +51,12 @@ class VersionConflict(StoreError):
     """Something the turn read changed before its unit was applied (another message came in
     between, another ticket took the number, another officer called the ticket): the turn
     is run again from nothing, on fresh reads."""
+
+
+class SessionEnded(StoreError):
+    """The kiosk session the message came from is not where the request read it any more:
+    the sweep wiped it, or another request of the session moved it on. Nothing of the
+    message is applied, and the engine does not try again (the channel says what now)."""
 
 
 class DuplicateInbound(StoreError):
@@ -86,17 +93,14 @@ class ConversationReader(Protocol):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None: ...
 
 
-class UnitStore(ConversationReader, Protocol):
+class UnitStore(ConversationReader, RecordedReplies, Protocol):
     """What the engine itself needs: the one write of a message, and its recorded reply."""
 
     async def apply(self, unit: Unit) -> None:
         """Apply a unit atomically, its reply recorded with its inbound id. Raises
-        VersionConflict, DuplicateInbound, IllegalTransition, SlotFull, TicketChanged or
-        InviteGone and then changes nothing. On success the conversation's version in the
-        unit is incremented in place."""
-
-    async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
-        """The reply applied with this inbound id (None: not processed, or forgotten)."""
+        VersionConflict, DuplicateInbound, IllegalTransition, SlotFull, TicketChanged,
+        InviteGone or SessionEnded and then changes nothing. On success the
+        conversation's version in the unit is incremented in place."""
 
 
 class RegistrationReader(Protocol):

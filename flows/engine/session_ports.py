@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flows.engine.messages import ConversationKey
+from flows.engine.messages import ConversationKey, Outbound
 from flows.engine.records import (
     KioskSession,
     Mailbox,
@@ -32,8 +32,15 @@ class Wakeups(Protocol):
         channel from now on; returns the function that stops it."""
 
 
-class KioskSessionStore(Protocol):
-    """Kiosk sessions, shared by every process. Times are the store's clock."""
+class RecordedReplies(Protocol):
+    async def recorded_reply(self, channel: str, message_id: str) -> list[Outbound] | None:
+        """The reply applied with this inbound id (None: not processed, or forgotten)."""
+
+
+class KioskSessionStore(RecordedReplies, Protocol):
+    """Kiosk sessions, shared by every process. Times are the store's clock. A session
+    moves on only with a message's unit (flows.engine.messages.SessionStep); what it shows
+    is the reply recorded with its last message."""
 
     async def add_kiosk_session(self, session: KioskSession) -> None:
         """A new session, last seen now."""
@@ -44,18 +51,16 @@ class KioskSessionStore(Protocol):
         """The session; with touch_every, marked as seen now when it was last seen longer
         ago than that."""
 
-    async def save_kiosk_turn(self, session: KioskSession, previous_seq: int) -> bool:
-        """Save seq, language, screen, last request and response, seen now; only if the
-        stored seq is still previous_seq (False: another request got there first)."""
-
     async def forget_kiosk_session(
         self,
         session: KioskSession,
         inbound_ids: Sequence[str] = (),
         idle_for: timedelta | None = None,
+        successor: KioskSession | None = None,
     ) -> bool:
         """Delete the session, its conversation and these processed inbound ids of its
-        channel, in one transaction. With idle_for, only if it was not seen for that
+        channel, in one transaction (with `successor` added, seen now: the next person's
+        session, in the same commit). With idle_for, only if it was not seen for that
         long. False if nothing was deleted (gone already, or seen meanwhile)."""
 
     async def idle_kiosk_sessions(self, idle_for: timedelta, limit: int) -> list[KioskSession]:

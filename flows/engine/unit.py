@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flows.engine.changes import Changes
-from flows.engine.messages import ConversationKey, Outbound
+from flows.engine.messages import ConversationKey, Outbound, SessionStep
 
 if TYPE_CHECKING:  # records imports this module: its names are for the annotations only
     from flows.engine.records import (
@@ -66,6 +66,7 @@ class Unit:
         "issued",
         "new_registration",
         "reply",
+        "session",
     )
 
     links: Changes[tuple[str, ConversationKey]] = Changes()  # ref -> chat
@@ -89,6 +90,7 @@ class Unit:
         self,
         conversation: Conversation | None = None,  # saved with its version checked
         forget: ConversationKey | None = None,  # delete it (a shared screen wiped)
+        session: SessionStep | None = None,  # the kiosk session the message came from: checked
         inbound_id: tuple[str, str] | None = None,  # (channel, message id): once only
         new_registration: Registration | None = None,
         capacity: int = 0,  # for new_registration.visit_at: refuse when the slot is full
@@ -113,6 +115,7 @@ class Unit:
     ) -> None:
         self.conversation = conversation
         self.forget = forget
+        self.session = session
         self.inbound_id = inbound_id
         self.new_registration = new_registration
         self.capacity = capacity

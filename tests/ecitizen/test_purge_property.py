@@ -30,7 +30,7 @@ from bot.webchat import id_hash
 from ecitizen import retention
 from ecitizen.app import App, build_app
 from ecitizen.config import parse_config
-from flows.engine.messages import ConversationKey
+from flows.engine.messages import ConversationKey, SessionStep
 from flows.engine.records import Effect, KioskSession, NewTicket, Unit
 from printing.connections import previews_written
 from tests.conftest import Clock
@@ -124,11 +124,11 @@ async def leaves_traces(app: App, person: Person, life: int) -> None:
     await store.add_web_session(id_hash(f"cookie{token}"), web)
     said = {"from": "me", "text": [f"{person.first_name} {person.jmbg}"]}
     assert await store.post_to_mailbox(web, [said], "sr-Cyrl", keep=10, reply_to="c1")
-    screen = {"paragraphs": [person.jmbg, person.first_name]}
+    typed = {"text": f"{person.jmbg} {person.first_name}"}
     session = KioskSession(f"k{token}", "kg", ConversationKey("kiosk", f"kg:k{token}"))
     await store.add_kiosk_session(session)
-    session.seq, session.screen = 1, screen
-    assert await store.save_kiosk_turn(session, 0)
+    step = SessionStep(session.token, 0, 1, typed)
+    await store.apply(Unit(inbound_id=("kiosk", f"k{token}:1"), session=step))
     tell = ConversationKey("telegram", f"tg{token}")
     hall = app.halls["kg"]
     ticket = NewTicket("kg", hall.local_day(now), "B", 1, now, notify=tell)

@@ -108,6 +108,7 @@ async def test_replies_recorded_before_the_table_was_rebuilt_are_still_there(
         )
         db.execute("INSERT INTO processed_inbound SELECT * FROM rows_apart")
         db.execute("DROP TABLE rows_apart")
+        db.execute("ALTER TABLE kiosk_sessions ADD COLUMN screen TEXT")  # as 0003 made it
         db.execute("UPDATE schema_version SET version = 9")
     db.close()
 
