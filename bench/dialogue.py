@@ -253,6 +253,7 @@ def refusal_screen(step: str, refusal: Invalid, slots: dict[str, Any]) -> Screen
     return step_screen(step, slots, [Msg.of(f"invalid.{refusal.reason}", **refusal.as_dict())])
 
 
+@dataclass(frozen=True, slots=True)
 class Rendered:
     text: str
     buttons: tuple[tuple[str, str], ...]  # (choice id, label)
