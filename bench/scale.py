@@ -119,6 +119,7 @@ async def worker(args: argparse.Namespace) -> None:
         "user": after.ru_utime - before.ru_utime,  # every thread of the process
         "system": after.ru_stime - before.ru_stime,
         "switches": after.ru_nvcsw - before.ru_nvcsw + after.ru_nivcsw - before.ru_nivcsw,
+        "preempted": after.ru_nivcsw - before.ru_nivcsw,  # the others' turn on the core
         "replied": replied,
         "first": args.first,
     }
@@ -166,6 +167,7 @@ class Pass:
     user_s: float
     system_s: float
     switches: int
+    preempted: int  # of the switches, those where a runnable worker had to give way
     server_cpu_s: float
     lost: int
     duplicated: int
@@ -292,8 +294,11 @@ async def one_pass(run: Run, setup: str) -> Pass:
     wall = (max(r["end"] for r in results) - min(r["start"] for r in results)) / 1e9
     user, system = sum(r["user"] for r in results), sum(r["system"] for r in results)
     switches = sum(r["switches"] for r in results)
+    preempted = sum(r["preempted"] for r in results)
     load = os.getloadavg()[0]
-    return Pass(setup, messages, wall, user, system, switches, server, lost, duplicated, load)
+    return Pass(
+        setup, messages, wall, user, system, switches, preempted, server, lost, duplicated, load
+    )
 
 
 async def table_counts(url: str) -> dict[str, int]:
@@ -399,9 +404,9 @@ def report(passes: dict[str, list[Pass]]) -> None:
     for ours, theirs in COMPARED:
         if ours in passes and theirs in passes:
             pairs = list(zip(passes[ours], passes[theirs], strict=True))
-            rate = ", ".join(f"{a.per_second / b.per_second:.2f}" for a, b in pairs)
-            cpu = ", ".join(f"{b.total_us / a.total_us:.2f}" for a, b in pairs)
-            print(f"{ours}/{theirs} per round: by msg/s {rate}; by CPU per message {cpu}")
+            rates = ", ".join(f"{a.per_second / b.per_second:.2f}" for a, b in pairs)
+            cpus = ", ".join(f"{b.total_us / a.total_us:.2f}" for a, b in pairs)
+            print(f"{ours}/{theirs} per round: by msg/s {rates}; by CPU per message {cpus}")
 
 
 async def run_rounds(run: Run, rounds: int, names: list[str]) -> dict[str, list[Pass]]:
@@ -414,7 +419,8 @@ async def run_rounds(run: Run, rounds: int, names: list[str]) -> dict[str, list[
             print(
                 f"  round {round_ + 1} {setup:13} {done.per_second:6,.0f} msg/s"
                 f"  CPU {done.cpu_us:4.0f} us/msg (system {done.system_us:3.0f},"
-                f" {done.switches / done.messages:4.1f} switches)"
+                f" {done.switches / done.messages:4.1f} switches,"
+                f" {done.preempted / done.messages:4.1f} preempted)"
                 f"  PG server {done.server_us:4.0f} us/msg"
                 f"  lost {done.lost} duplicated {done.duplicated}  load {done.load:.1f}",
                 flush=True,
