@@ -149,13 +149,9 @@ async def backends(run: Run, schema: str | None) -> dict[int, float]:
     application_name; other clients of the same server are left out), and their CPU time."""
     if schema is None:
         return {}
-    admin = await asyncpg.connect(run.pg_admin)
-    try:
-        rows = await admin.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", schema
-        )
-    finally:
-        await admin.close()
+    rows = await run.admin.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1", schema
+    )
     return {int(r[0]): cpu_seconds(int(r[0])) for r in rows}
 
 
@@ -204,6 +200,9 @@ class Run:
     warm_users: int
     in_flight: int
     pg_admin: str
+    # held for the whole run: on a server others use too, a connection asked for between
+    # passes can be refused (max_connections), and a schema would be left behind
+    admin: Any = None
     expected: dict[str, int] = field(default_factory=dict)  # rows per citizen, by table
 
 
@@ -211,22 +210,14 @@ async def fresh_database(run: Run, kind: str, tmp: str) -> tuple[str, str | None
     if kind != "pg":
         return kind, None
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(run.pg_admin)
-    try:
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await admin.close()
+    await run.admin.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in run.pg_admin else "?"
     return f"{run.pg_admin}{sep}search_path={schema}&application_name={schema}", schema
 
 
 async def drop_schema(run: Run, schema: str | None) -> None:
     if schema is not None:
-        admin = await asyncpg.connect(run.pg_admin)
-        try:
-            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        finally:
-            await admin.close()
+        await run.admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def shares(count: int, parts: int) -> list[tuple[int, int]]:
@@ -441,7 +432,11 @@ async def parent(args: argparse.Namespace) -> int:
         f"{args.users} citizens, {messages} messages per pass, {args.in_flight} in flight in all,"
         f" {args.warm_users} more to warm up; {args.rounds} rounds; rows per citizen {run.expected}"
     )
-    passes = await run_rounds(run, args.rounds, args.setups)
+    run.admin = await asyncpg.connect(run.pg_admin)
+    try:
+        passes = await run_rounds(run, args.rounds, args.setups)
+    finally:
+        await run.admin.close()
     report(passes)
     if args.setups != list(SETUPS):
         return 0
