@@ -85,8 +85,8 @@ class PostgresDatabase:
             try:
                 yield conn
             except BaseException:
-                # A connection that cannot roll back is closed by the pool (its reset
-                # finds the transaction still open, and fails in turn).
+                # If this fails, the pool's release finds the transaction still open and
+                # rolls it back, or closes the connection when it cannot.
                 with suppress(Exception):
                     await conn.execute("ROLLBACK;" + conn.get_reset_query())
                 raise
