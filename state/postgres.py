@@ -4,19 +4,12 @@ Transactions run at READ COMMITTED: a conditional UPDATE that waits for another
 transaction's row lock re-checks its WHERE on the row as committed, so "only from these
 statuses" and "only at this version" hold under concurrency. What a row lock cannot guard
 (a count of rows, as for slot capacity) the store guards with an advisory lock.
-
-A pooled connection goes back to the pool as fresh as a new one (no session setting,
-LISTEN, advisory lock or cursor left by its last user), but without a round trip of its
-own: the reset (asyncpg's, for this server) travels with the COMMIT or ROLLBACK that ends
-the transaction, in one message. On a message's unit that is one round trip in five less:
-each round trip wakes a server process and this one's event loop, which on a machine
-whose cores are all busy is what a message costs most.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -43,9 +36,7 @@ class PostgresDatabase:
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
         url = "postgresql:" + url.split(":", 1)[1]
-        pool = await asyncpg.create_pool(
-            url, min_size=POOL_MIN, max_size=POOL_MAX, reset=_reset_with_the_end
-        )
+        pool = await asyncpg.create_pool(url, min_size=POOL_MIN, max_size=POOL_MAX)
         return cls(pool, url)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
@@ -63,51 +54,25 @@ class PostgresDatabase:
 
     async def run(self, statements: Sequence[Statement]) -> Outcome:
         outcome = Outcome()
-        try:
-            async with self._connection_in_transaction() as conn:
-                for st in statements:
-                    await _run_one(conn, st, outcome)
-        except _Refused as refused:
-            outcome.refused = refused.refusal
+        async with self._pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    for st in statements:
+                        await _run_one(conn, st, outcome)
+            except _Refused as refused:
+                outcome.refused = refused.refusal
         return outcome
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._connection_in_transaction() as conn:
+        async with self._pool.acquire() as conn, conn.transaction():
             yield _PostgresTransaction(conn)
-
-    @asynccontextmanager
-    async def _connection_in_transaction(self) -> AsyncIterator[Any]:
-        """A pooled connection in a transaction: committed when the block ends, rolled back
-        when it raises, and reset for its next user in the same round trip."""
-        async with self._pool.acquire() as conn:
-            await conn.execute("BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                # If this fails, the pool's release finds the transaction still open and
-                # rolls it back, or closes the connection when it cannot.
-                with suppress(Exception):
-                    await conn.execute("ROLLBACK;" + conn.get_reset_query())
-                raise
-            try:
-                await conn.execute("COMMIT;" + conn.get_reset_query())
-            except BaseException:
-                conn.terminate()  # what state its session is in is unknown: not reused
-                raise
 
     async def checkpoint(self) -> None:
         """Nothing to do: no log of ours to empty (dead rows: autovacuum)."""
 
     async def close(self) -> None:
         await self._pool.close()
-
-
-async def _reset_with_the_end(conn: Any) -> None:
-    """The pool's reset on release: already done by the COMMIT or ROLLBACK of
-    _connection_in_transaction. (asyncpg rolls back a transaction left open before this,
-    and a connection used outside one, by fetch or execute, leaves no session state:
-    those run single statements of ours, none of which sets any.)"""
 
 
 async def _run_one(conn: Any, st: Statement, outcome: Outcome) -> None:
