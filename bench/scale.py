@@ -119,6 +119,7 @@ async def worker(args: argparse.Namespace) -> None:
         "user": after.ru_utime - before.ru_utime,  # every thread of the process
         "system": after.ru_stime - before.ru_stime,
         "switches": after.ru_nvcsw - before.ru_nvcsw + after.ru_nivcsw - before.ru_nivcsw,
+        "preempted": after.ru_nivcsw - before.ru_nivcsw,  # the others' turn on the core
         "replied": replied,
         "first": args.first,
     }
@@ -148,13 +149,9 @@ async def backends(run: Run, schema: str | None) -> dict[int, float]:
     application_name; other clients of the same server are left out), and their CPU time."""
     if schema is None:
         return {}
-    admin = await asyncpg.connect(run.pg_admin)
-    try:
-        rows = await admin.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", schema
-        )
-    finally:
-        await admin.close()
+    rows = await run.admin.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1", schema
+    )
     return {int(r[0]): cpu_seconds(int(r[0])) for r in rows}
 
 
@@ -166,6 +163,7 @@ class Pass:
     user_s: float
     system_s: float
     switches: int
+    preempted: int  # of the switches, those where a runnable worker had to give way
     server_cpu_s: float
     lost: int
     duplicated: int
@@ -202,6 +200,9 @@ class Run:
     warm_users: int
     in_flight: int
     pg_admin: str
+    # held for the whole run: on a server others use too, a connection asked for between
+    # passes can be refused (max_connections), and a schema would be left behind
+    admin: Any = None
     expected: dict[str, int] = field(default_factory=dict)  # rows per citizen, by table
 
 
@@ -209,22 +210,14 @@ async def fresh_database(run: Run, kind: str, tmp: str) -> tuple[str, str | None
     if kind != "pg":
         return kind, None
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(run.pg_admin)
-    try:
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await admin.close()
+    await run.admin.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in run.pg_admin else "?"
     return f"{run.pg_admin}{sep}search_path={schema}&application_name={schema}", schema
 
 
 async def drop_schema(run: Run, schema: str | None) -> None:
     if schema is not None:
-        admin = await asyncpg.connect(run.pg_admin)
-        try:
-            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        finally:
-            await admin.close()
+        await run.admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def shares(count: int, parts: int) -> list[tuple[int, int]]:
@@ -292,8 +285,11 @@ async def one_pass(run: Run, setup: str) -> Pass:
     wall = (max(r["end"] for r in results) - min(r["start"] for r in results)) / 1e9
     user, system = sum(r["user"] for r in results), sum(r["system"] for r in results)
     switches = sum(r["switches"] for r in results)
+    preempted = sum(r["preempted"] for r in results)
     load = os.getloadavg()[0]
-    return Pass(setup, messages, wall, user, system, switches, server, lost, duplicated, load)
+    return Pass(
+        setup, messages, wall, user, system, switches, preempted, server, lost, duplicated, load
+    )
 
 
 async def table_counts(url: str) -> dict[str, int]:
@@ -399,9 +395,9 @@ def report(passes: dict[str, list[Pass]]) -> None:
     for ours, theirs in COMPARED:
         if ours in passes and theirs in passes:
             pairs = list(zip(passes[ours], passes[theirs], strict=True))
-            rate = ", ".join(f"{a.per_second / b.per_second:.2f}" for a, b in pairs)
-            cpu = ", ".join(f"{b.total_us / a.total_us:.2f}" for a, b in pairs)
-            print(f"{ours}/{theirs} per round: by msg/s {rate}; by CPU per message {cpu}")
+            rates = ", ".join(f"{a.per_second / b.per_second:.2f}" for a, b in pairs)
+            cpus = ", ".join(f"{b.total_us / a.total_us:.2f}" for a, b in pairs)
+            print(f"{ours}/{theirs} per round: by msg/s {rates}; by CPU per message {cpus}")
 
 
 async def run_rounds(run: Run, rounds: int, names: list[str]) -> dict[str, list[Pass]]:
@@ -414,7 +410,8 @@ async def run_rounds(run: Run, rounds: int, names: list[str]) -> dict[str, list[
             print(
                 f"  round {round_ + 1} {setup:13} {done.per_second:6,.0f} msg/s"
                 f"  CPU {done.cpu_us:4.0f} us/msg (system {done.system_us:3.0f},"
-                f" {done.switches / done.messages:4.1f} switches)"
+                f" {done.switches / done.messages:4.1f} switches,"
+                f" {done.preempted / done.messages:4.1f} preempted)"
                 f"  PG server {done.server_us:4.0f} us/msg"
                 f"  lost {done.lost} duplicated {done.duplicated}  load {done.load:.1f}",
                 flush=True,
@@ -435,7 +432,11 @@ async def parent(args: argparse.Namespace) -> int:
         f"{args.users} citizens, {messages} messages per pass, {args.in_flight} in flight in all,"
         f" {args.warm_users} more to warm up; {args.rounds} rounds; rows per citizen {run.expected}"
     )
-    passes = await run_rounds(run, args.rounds, args.setups)
+    run.admin = await asyncpg.connect(run.pg_admin)
+    try:
+        passes = await run_rounds(run, args.rounds, args.setups)
+    finally:
+        await run.admin.close()
     report(passes)
     if args.setups != list(SETUPS):
         return 0
