@@ -196,6 +196,7 @@ def screen_from(
         "expect": last.expect.value,
         "input": takes_typing(last.expect, len(choices)),
         "keyboard": keyboard_for(last.expect, lang),
+        "answer": last.answer if takes_typing(last.expect, len(choices)) else None,
         "qr": qr_data_url(qr) if qr else None,
         # which messenger the code opens; with both configured, Viber's comes second
         "qr_caption": "result.qr_viber" if qr and qr.startswith("viber:") else "result.qr",

@@ -35,6 +35,7 @@ def outbound_to_json(out: Outbound) -> dict[str, Any]:
         "ticket": out.ticket,
         "end": out.end,
         "extras": dict(out.extras),
+        "answer": out.answer,
     }
 
 
@@ -53,6 +54,7 @@ def outbound_from_json(data: dict[str, Any]) -> Outbound:
         ticket=data.get("ticket"),
         end=bool(data.get("end", False)),
         extras={str(k): str(v) for k, v in dict(data.get("extras", {})).items()},
+        answer=data.get("answer"),
     )
 
 
@@ -86,7 +88,12 @@ def recorded_to_json(out: Outbound) -> dict[str, Any]:
         data["extras"] = dict(out.extras)
     if out.end:
         data["end"] = True
-    for name, value in (("qr", out.qr), ("reference", out.reference), ("ticket", out.ticket)):
+    for name, value in (
+        ("qr", out.qr),
+        ("reference", out.reference),
+        ("ticket", out.ticket),
+        ("answer", out.answer),
+    ):
         if value is not None:
             data[name] = value
     return data

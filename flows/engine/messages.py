@@ -160,6 +160,9 @@ class Outbound:
     ticket: str | None = None  # a queue ticket number the reply is about
     end: bool = False  # the flow finished with this reply
     extras: Mapping[str, str] = field(default_factory=dict)
+    # the answer already given to this question (back, or a change from the summary): a
+    # screen with a field shows it to correct, not an empty field
+    answer: str | None = None
 
     @property
     def for_officer(self) -> bool:

@@ -120,7 +120,16 @@ async def step_reply(turn: Turn, flow: CompiledFlow, step: Step, parts: Parts) -
         reference=shown.reference,
         ticket=shown.ticket,
         extras=dict(shown.extras),
+        answer=given_answer(turn, step),
     )
+
+
+def given_answer(turn: Turn, step: Step) -> str | None:
+    """What this question's slot already holds (as the check stored it), for a field."""
+    if step.kind is not Kind.ASK or not step.slot:
+        return None
+    value = turn.conv.slots.get(step.slot)
+    return value if isinstance(value, str) and value else None
 
 
 def plain_reply(

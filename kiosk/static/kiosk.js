@@ -131,7 +131,9 @@
     followSlip(s);
     // The same question again (the answer was refused): keep the answer to correct it.
     const again = before && s.input && before.input && before.name === s.name;
-    drawAnswer(s, again ? el.input.value : "");
+    // Asked again after a refusal: what was typed, to correct it; back at an answered
+    // question: the answer given, not an empty field.
+    drawAnswer(s, again ? el.input.value : s.answer || "");
     drawChoices(s);
     const onStart = s.name === LANGUAGE_SCREEN;
     el.langs.hidden = onStart;

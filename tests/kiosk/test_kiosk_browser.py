@@ -232,4 +232,9 @@ async def test_the_back_button_on_screen_returns_to_the_previous_question(
     await on(page, "registration.last_name")
     await tap(page, "#back")
     await on(page, "registration.first_name")
+    # the name given stands in the field, to correct or to keep
+    assert await page.input_value("#answer-input") == "Ana"
+    await tap(page, "#submit")
+    await on(page, "registration.last_name")
+    assert await page.input_value("#answer-input") == ""  # not answered yet: empty
     await context.close()
