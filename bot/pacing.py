@@ -16,7 +16,9 @@ a server stricter than our settings costs a few retries, not a storm of them.
 
 The bot-wide limit is the bot's, however many processes send for it: with a SharedPace
 (bot/shared_pace.py) every bot-wide slot also needs a token of the bot's per-slice count
-in the store, which all the processes take from.
+in the store, which all the processes take from. A slot comes with its token (the slice
+it is of), good for a short while: a send held up on its way checks it is still in_time()
+right before the call leaves, and acquires another bot-wide slot if not.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ QUEUED = 2  # a notification from the outbox
 
 
 ChatId = Hashable  # a channel's own chat id (Telegram: an int, Viber: a string)
+# The slice of the shared bot-wide token a slot was granted on; None: no token (the pace
+# is not shared, or the store is away and the process paces alone).
+Token = int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,7 @@ class SendLimiter:
         self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
         self._chat_tat: dict[ChatId, float] = {}  # theoretical arrival time per chat
         self._next_slot = 0.0  # earliest time of the next bot-wide slot
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[Token]]] = []
         self._order = itertools.count()
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
@@ -93,13 +98,20 @@ class SendLimiter:
         """Sends waiting for a bot-wide slot right now."""
         return sum(1 for *_, f in self._waiting if not f.done())
 
-    async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> None:
+    async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> Token:
         """Wait until a message to this chat may be sent now. None: a call that is no
-        message in a chat (an edit of one shown before) and takes only a
-        bot-wide slot."""
+        message in a chat (an edit of one shown before, or a send whose token ran out on
+        its way) and takes only a bot-wide slot. The token is good while in_time()."""
         if chat_id is not None:
             await self._chat_turn(chat_id)
-        await self._bot_slot(priority)
+        token = await self._bot_slot(priority)
+        while not self.in_time(token):  # granted, but woken too late on a busy loop
+            token = await self._bot_slot(priority)
+        return token
+
+    def in_time(self, token: Token) -> bool:
+        """A call on this token may still leave now."""
+        return self.shared is None or self.shared.in_time(token)
 
     async def _chat_turn(self, chat_id: ChatId) -> None:
         now = self._clock()
@@ -111,21 +123,19 @@ class SendLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _bot_slot(self, priority: int) -> None:
+    async def _bot_slot(self, priority: int) -> Token:
         now = self._clock()
         shared = self.shared
         free = shared is None or shared.ready_now()  # a bot-wide token in hand, if needed
         if not self._waiting and now >= self._next_slot and free:
-            if shared is not None:
-                shared.use()
             self._grant(now)
-            return
-        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            return None if shared is None else shared.use()
+        granted: asyncio.Future[Token] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), granted))
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._grant_slots(), name="send-pacer")
         self._wakeup.set()
-        await granted
+        return await granted
 
     async def _grant_slots(self) -> None:
         while True:
@@ -145,9 +155,7 @@ class SendLimiter:
             if not self._waiting:
                 continue
             _, _, granted = heapq.heappop(self._waiting)
-            if self.shared is not None:
-                self.shared.use()
-            granted.set_result(None)
+            granted.set_result(None if self.shared is None else self.shared.use())
             self._grant(now)
 
     def _grant(self, now: float) -> None:
