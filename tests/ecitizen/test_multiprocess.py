@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -67,11 +68,6 @@ SETTLE_S = 60.0  # effects held by the dead server are delivered within a minute
 DAY_S = 240.0
 # Telegram's bot-wide limit as the fake Bot API server keeps it (a few more tolerated)
 TELEGRAM_CAP = SecondCap(per_second=30, burst=3)
-# Each server at a pace of its own sent 85 to 101 in a second. Sharing one pace, the three
-# keep to 30 by the tokens they take, but the fake server counts a call when its loop gets
-# to it: on a machine with a load of 15, a late loop counts half a second's calls in the
-# next one (49 seen). So the day fails only on what sharing cannot explain.
-BUSIEST_SECOND = 2 * TELEGRAM_CAP.per_second
 PRINTERS = ("kiosk", "desk12", "desk34")
 OFFICERS = (("Mira", "1"), ("Zoran", "2"), ("Vesna", "3"), ("Dragan", "4"))
 # A message lost on its way while its server died, then sent again: what pages do.
@@ -118,6 +114,41 @@ def hall_config(tmp: Path, database: str, api: FakeBotApi, printers: dict[str, A
             for name, printer in printers.items()
         },
     }
+
+
+class LoopLag:
+    """How late this process's event loop got to a timer at worst. The fake Bot API
+    server runs on it, beside hundreds of simulated people, and counts a call in the
+    second its loop gets to it: a loop `worst` seconds late may count calls that arrived
+    in the second before (in time, by the tokens) in the next one."""
+
+    TICK_S = 0.05
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.TICK_S
+            await asyncio.sleep(self.TICK_S)
+            self.worst = max(self.worst, loop.time() - due)
+
+
+def busiest_second_allowed(lag: LoopLag) -> int:
+    """The three servers keep to the cap by the tokens they take (a token is good in its
+    own tenth of a second, and 50 ms after, when the call leaves). Above the cap, only the
+    calls the fake server's late loop moved into the next second are excused, measured."""
+    return TELEGRAM_CAP.per_second + TELEGRAM_CAP.burst + math.ceil(30 * lag.worst)
 
 
 @contextlib.asynccontextmanager
@@ -318,7 +349,13 @@ async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigk
 ) -> None:
     findings = checks.Findings()
     telegram = FakeBotApi(second_cap=TELEGRAM_CAP)  # 429 above it, as Telegram answers
-    async with fresh_schema() as (url, schema), telegram as api, network_printers() as printers:
+    lag = LoopLag()
+    async with (
+        fresh_schema() as (url, schema),
+        telegram as api,
+        network_printers() as printers,
+        lag,
+    ):
         servers = make_servers(tmp_path, ["a", "b", "c"], hall_config(tmp_path, url, api, printers))
         api.deliver_webhooks_to([s.url + WEBHOOK for s in servers], max_connections=40)
         jar = aiohttp.DummyCookieJar()  # each page sends its own cookie, to any server
@@ -337,8 +374,9 @@ async def test_three_servers_on_one_database_serve_a_busy_day_and_survive_a_sigk
                 await server.stop()
     server_faults(servers, findings)
     busiest = max(api.per_second.values(), default=0)
-    if busiest > BUSIEST_SECOND:
+    if busiest > busiest_second_allowed(lag):
         findings.add("Telegram's bot-wide limit holds for the three", f"{busiest} calls in 1 s")
     summary = measurements(day, api) + f"; notices taken over in doubt: {doubted or 'none'}"
+    summary += f"; the fake server's loop up to {lag.worst:.2f} s late"
     print(summary)
     assert not findings, f"{summary}\n{findings.report()}"
