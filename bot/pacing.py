@@ -17,8 +17,8 @@ a server stricter than our settings costs a few retries, not a storm of them.
 The bot-wide limit is the bot's, however many processes send for it: with a SharedPace
 (bot/shared_pace.py) every bot-wide slot also needs a token of the bot's per-slice count
 in the store, which all the processes take from. A slot comes with its token (the slice
-it is of), good for a short while: a send held up on its way checks it is still in_time()
-right before the call leaves, and acquires another bot-wide slot if not.
+it is of), good for a short while: a send held up on its way keeps it in time right
+before the call leaves (in_time), and acquires another bot-wide slot if it ran out.
 """
 
 from __future__ import annotations
@@ -81,12 +81,14 @@ class SendLimiter:
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.shared: SharedPace | None = None  # the bot-wide count of every process
+        self.tokens_given_up = 0  # granted, but woken after their slice (acquire)
 
     _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
     _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
     _MIN_RATE = 1.0
     _CATCH_UP = 3  # slots a late pacer may make up for, back to back
     _REPEAT_S = 1.0  # two bot-wide refusals this close: we are too fast
+    LATE_TRIES = 3  # tokens one send may give up for arriving after their slice
 
     @property
     def rate(self) -> float:
@@ -101,11 +103,20 @@ class SendLimiter:
     async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> Token:
         """Wait until a message to this chat may be sent now. None: a call that is no
         message in a chat (an edit of one shown before, or a send whose token ran out on
-        its way) and takes only a bot-wide slot. The token is good while in_time()."""
+        its way) and takes only a bot-wide slot. The token is good for a short while."""
         if chat_id is not None:
             await self._chat_turn(chat_id)
-        token = await self._bot_slot(priority)
-        while not self.in_time(token):  # granted, but woken too late on a busy loop
+        return await self._kept_in_time(await self._bot_slot(priority), priority)
+
+    async def _kept_in_time(self, token: Token, priority: int) -> Token:
+        """The token, or another of the same priority if it ran out while its send was
+        on its way (woken late on a busy loop, a slow write before the post). At most
+        LATE_TRIES are given up for one send: a loop too slow to keep any token in time
+        must not starve its sends (the messenger's 429s then pace them, as when alone)."""
+        for _ in range(self.LATE_TRIES):
+            if self.in_time(token):
+                break
+            self.tokens_given_up += 1
             token = await self._bot_slot(priority)
         return token
 

@@ -67,6 +67,7 @@ class SendStats:
     sent: int = 0
     throttled: int = 0  # rate refusals received (each one waited out and retried)
     network_failures: int = 0
+    late_tokens: int = 0  # bot-wide tokens given up: their slice was over before the post
 
 
 class _ChatLock:
@@ -179,8 +180,11 @@ class Sender(Generic[Msg, Result]):
         """Posted on a bot-wide token still good when it leaves: one that ran out on the
         way (a slow in-flight mark, a wait for a free connection) is given up for another
         of the same priority, waited for without holding a connection."""
-        while True:
+        for _ in range(self._limiter.LATE_TRIES):
             async with self._in_flight:
                 if self._limiter.in_time(token):
                     return await self._transport.post(chat_id, message)
+            self.stats.late_tokens += 1
             token = await self._limiter.acquire(None, priority)
+        async with self._in_flight:  # late again and again: a loop this slow sends anyway
+            return await self._transport.post(chat_id, message)

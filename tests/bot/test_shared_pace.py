@@ -89,3 +89,4 @@ async def test_a_send_held_up_past_its_slice_takes_a_token_of_a_later_one(
 
     over = {s: n for s, n in transport.per_slice.items() if n > pace.limit(s)}
     assert not over, f"more calls than the slice allows: {over}"
+    assert sender.stats.late_tokens == 1  # the held-up notice's, given up for a later one
