@@ -89,6 +89,7 @@ class SendLimiter:
     _CATCH_UP = 3  # slots a late pacer may make up for, back to back
     _REPEAT_S = 1.0  # two bot-wide refusals this close: we are too fast
     LATE_TRIES = 3  # tokens one send may give up for arriving after their slice
+    _AGAIN_FIRST = 1 << 62  # sends taking a token again go ahead of the rest
 
     @property
     def rate(self) -> float:
@@ -102,8 +103,8 @@ class SendLimiter:
 
     async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> Token:
         """Wait until a message to this chat may be sent now. None: a call that is no
-        message in a chat (an edit of one shown before, or a send whose token ran out on
-        its way) and takes only a bot-wide slot. The token is good for a short while."""
+        message in a chat (an edit of one shown before) and takes only a bot-wide slot.
+        The token is good for a short while (in_time)."""
         if chat_id is not None:
             await self._chat_turn(chat_id)
         return await self._kept_in_time(await self._bot_slot(priority), priority)
@@ -117,8 +118,13 @@ class SendLimiter:
             if self.in_time(token):
                 break
             self.tokens_given_up += 1
-            token = await self._bot_slot(priority)
+            token = await self._bot_slot(priority, again=True)
         return token
+
+    async def again(self, priority: int) -> Token:
+        """Another bot-wide slot for a send whose token ran out on its way, ahead of the
+        sends of its priority that have not had one yet."""
+        return await self._kept_in_time(await self._bot_slot(priority, again=True), priority)
 
     def in_time(self, token: Token) -> bool:
         """A call on this token may still leave now."""
@@ -134,7 +140,9 @@ class SendLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _bot_slot(self, priority: int) -> Token:
+    async def _bot_slot(self, priority: int, *, again: bool = False) -> Token:
+        """`again`: for a send whose token ran out on its way, ahead of the others of its
+        priority (it waited its turn once: a busy loop must not send it to the back)."""
         now = self._clock()
         shared = self.shared
         free = shared is None or shared.ready_now()  # a bot-wide token in hand, if needed
@@ -142,7 +150,8 @@ class SendLimiter:
             self._grant(now)
             return None if shared is None else shared.use()
         granted: asyncio.Future[Token] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._order), granted))
+        order = next(self._order) - (self._AGAIN_FIRST if again else 0)
+        heapq.heappush(self._waiting, (priority, order, granted))
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._grant_slots(), name="send-pacer")
         self._wakeup.set()

@@ -185,6 +185,6 @@ class Sender(Generic[Msg, Result]):
                 if self._limiter.in_time(token):
                     return await self._transport.post(chat_id, message)
             self.stats.late_tokens += 1
-            token = await self._limiter.acquire(None, priority)
+            token = await self._limiter.again(priority)
         async with self._in_flight:  # late again and again: a loop this slow sends anyway
             return await self._transport.post(chat_id, message)
