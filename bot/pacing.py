@@ -16,7 +16,9 @@ a server stricter than our settings costs a few retries, not a storm of them.
 
 The bot-wide limit is the bot's, however many processes send for it: with a SharedPace
 (bot/shared_pace.py) every bot-wide slot also needs a token of the bot's per-slice count
-in the store, which all the processes take from.
+in the store, which all the processes take from. A slot comes with its token (the slice
+it is of), good for a short while: a send held up on its way keeps it in time right
+before the call leaves (in_time), and acquires another bot-wide slot if it ran out.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ QUEUED = 2  # a notification from the outbox
 
 
 ChatId = Hashable  # a channel's own chat id (Telegram: an int, Viber: a string)
+# The slice of the shared bot-wide token a slot was granted on; None: no token (the pace
+# is not shared, or the store is away and the process paces alone).
+Token = int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +76,20 @@ class SendLimiter:
         self._chat_tolerance = (limits.per_chat_burst - 1) * self._chat_interval
         self._chat_tat: dict[ChatId, float] = {}  # theoretical arrival time per chat
         self._next_slot = 0.0  # earliest time of the next bot-wide slot
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[Token]]] = []
         self._order = itertools.count()
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.shared: SharedPace | None = None  # the bot-wide count of every process
+        self.tokens_given_up = 0  # granted, but woken after their slice (acquire)
 
     _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
     _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
     _MIN_RATE = 1.0
     _CATCH_UP = 3  # slots a late pacer may make up for, back to back
     _REPEAT_S = 1.0  # two bot-wide refusals this close: we are too fast
+    LATE_TRIES = 3  # tokens one send may give up for arriving after their slice
+    _AGAIN_FIRST = 1 << 62  # sends taking a token again go ahead of the rest
 
     @property
     def rate(self) -> float:
@@ -93,13 +101,34 @@ class SendLimiter:
         """Sends waiting for a bot-wide slot right now."""
         return sum(1 for *_, f in self._waiting if not f.done())
 
-    async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> None:
+    async def acquire(self, chat_id: ChatId | None, priority: int = QUEUED) -> Token:
         """Wait until a message to this chat may be sent now. None: a call that is no
-        message in a chat (an edit of one shown before) and takes only a
-        bot-wide slot."""
+        message in a chat (an edit of one shown before) and takes only a bot-wide slot.
+        The token is good for a short while (in_time)."""
         if chat_id is not None:
             await self._chat_turn(chat_id)
-        await self._bot_slot(priority)
+        return await self._kept_in_time(await self._bot_slot(priority), priority)
+
+    async def _kept_in_time(self, token: Token, priority: int) -> Token:
+        """The token, or another of the same priority if it ran out while its send was
+        on its way (woken late on a busy loop, a slow write before the post). At most
+        LATE_TRIES are given up for one send: a loop too slow to keep any token in time
+        must not starve its sends (the messenger's 429s then pace them, as when alone)."""
+        for _ in range(self.LATE_TRIES):
+            if self.in_time(token):
+                break
+            self.tokens_given_up += 1
+            token = await self._bot_slot(priority, again=True)
+        return token
+
+    async def again(self, priority: int) -> Token:
+        """Another bot-wide slot for a send whose token ran out on its way, ahead of the
+        sends of its priority that have not had one yet."""
+        return await self._kept_in_time(await self._bot_slot(priority, again=True), priority)
+
+    def in_time(self, token: Token) -> bool:
+        """A call on this token may still leave now."""
+        return self.shared is None or self.shared.in_time(token)
 
     async def _chat_turn(self, chat_id: ChatId) -> None:
         now = self._clock()
@@ -111,21 +140,22 @@ class SendLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _bot_slot(self, priority: int) -> None:
+    async def _bot_slot(self, priority: int, *, again: bool = False) -> Token:
+        """`again`: for a send whose token ran out on its way, ahead of the others of its
+        priority (it waited its turn once: a busy loop must not send it to the back)."""
         now = self._clock()
         shared = self.shared
         free = shared is None or shared.ready_now()  # a bot-wide token in hand, if needed
         if not self._waiting and now >= self._next_slot and free:
-            if shared is not None:
-                shared.use()
             self._grant(now)
-            return
-        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._order), granted))
+            return None if shared is None else shared.use()
+        granted: asyncio.Future[Token] = asyncio.get_running_loop().create_future()
+        order = next(self._order) - (self._AGAIN_FIRST if again else 0)
+        heapq.heappush(self._waiting, (priority, order, granted))
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._grant_slots(), name="send-pacer")
         self._wakeup.set()
-        await granted
+        return await granted
 
     async def _grant_slots(self) -> None:
         while True:
@@ -145,9 +175,7 @@ class SendLimiter:
             if not self._waiting:
                 continue
             _, _, granted = heapq.heappop(self._waiting)
-            if self.shared is not None:
-                self.shared.use()
-            granted.set_result(None)
+            granted.set_result(None if self.shared is None else self.shared.use())
             self._grant(now)
 
     def _grant(self, now: float) -> None:

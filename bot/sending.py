@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Generic, Protocol, TypeVar
 
-from bot.pacing import ChatId, SendLimiter
+from bot.pacing import ChatId, SendLimiter, Token
 from flows.engine.channel_ports import RecipientGone, TryLater
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class SendStats:
     sent: int = 0
     throttled: int = 0  # rate refusals received (each one waited out and retried)
     network_failures: int = 0
+    late_tokens: int = 0  # bot-wide tokens given up: their slice was over before the post
 
 
 class _ChatLock:
@@ -149,12 +150,11 @@ class Sender(Generic[Msg, Result]):
         waited = 0.0
         failures = 0
         while True:
-            await self._limiter.acquire(chat_id, priority)
+            token = await self._limiter.acquire(chat_id, priority)
             try:
                 if before_post is not None:  # a write of its own: no slot on the wire held
                     await before_post()
-                async with self._in_flight:
-                    result = await self._transport.post(chat_id, message)
+                result = await self._post_in_time(chat_id, message, priority, token)
                 self.stats.sent += 1
                 return result
             except Throttled as exc:
@@ -173,3 +173,18 @@ class Sender(Generic[Msg, Result]):
                 if failures >= self._retry.network_attempts:
                     raise TryLater(delay, f"network trouble: {exc}") from None
                 await asyncio.sleep(delay)
+
+    async def _post_in_time(
+        self, chat_id: ChatId, message: Msg, priority: int, token: Token
+    ) -> Result:
+        """Posted on a bot-wide token still good when it leaves: one that ran out on the
+        way (a slow in-flight mark, a wait for a free connection) is given up for another
+        of the same priority, waited for without holding a connection."""
+        for _ in range(self._limiter.LATE_TRIES):
+            async with self._in_flight:
+                if self._limiter.in_time(token):
+                    return await self._transport.post(chat_id, message)
+            self.stats.late_tokens += 1
+            token = await self._limiter.again(priority)
+        async with self._in_flight:  # late again and again: a loop this slow sends anyway
+            return await self._transport.post(chat_id, message)

@@ -9,6 +9,11 @@ many as it has sends waiting, so a statement serves several messages; a token no
 before its slice ends is dropped, so nothing is saved up for a burst later. Small slices
 keep any one second, wherever it starts, within a slice's tokens of the limit.
 
+A token is good in its own slice, when the call leaves, and LATE_S after: a send held up
+on its way after the token was taken (its in-flight mark committed on a slow database, a
+busy event loop, a free connection awaited) gives it up and takes another (in_time), or
+the calls of a slice would arrive in the next one, on top of the calls counted there.
+
 Replies go first across processes as within one: a reply to someone in a dialogue may
 take tokens of the slices of the next second, a reply to someone who just opened the bot
 of the next slice, a queued notification only of the slice under way. So a notification
@@ -36,6 +41,7 @@ SLICE_S = 0.1
 # (bot.pacing: URGENT, FIRST_CONTACT, QUEUED).
 LOOK_AHEAD = (10, 1, 0)
 MAX_BATCH = 8  # tokens taken in one statement at most
+LATE_S = 0.05  # a token still goes this long after its slice (the post is on its way)
 STATEMENT_S = 1.0  # a slower answer from the store: pace alone for ALONE_S
 ALONE_S = 5.0
 
@@ -67,9 +73,17 @@ class SharedPace:
         """A token in hand for the slice under way (a send may go without waiting)."""
         return self._tokens > 0 and self._slice == self._now_slice()
 
-    def use(self) -> None:
-        """A send goes out on a token in hand (after ready_now() or wait())."""
-        self._tokens = max(0, self._tokens - 1)
+    def use(self) -> int | None:
+        """A send goes out on a token in hand (after ready_now() or wait()): the slice it
+        is of, None when the process paces alone (no token)."""
+        if self._tokens == 0:
+            return None
+        self._tokens -= 1
+        return self._slice
+
+    def in_time(self, slice_no: int | None) -> bool:
+        """A token of slice `slice_no` (from use()) may still go out now."""
+        return slice_no is None or self._clock() < (slice_no + 1) * SLICE_S + LATE_S
 
     async def wait(self, priority: int, demand: int) -> None:
         """Until a token is in hand and its slice has begun. `demand`: the sends waiting
@@ -82,6 +96,7 @@ class SharedPace:
                     await asyncio.sleep(self._slice * SLICE_S - now)
                     continue
                 return
+            self._tokens = 0  # of a slice gone by: dropped
             if now < self._alone_until:
                 return  # the store was away: the own limiter paces alone for a while
             if not await self._take(current, priority, demand):
