@@ -81,7 +81,6 @@ class SendLimiter:
         self._wakeup = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.shared: SharedPace | None = None  # the bot-wide count of every process
-        self.tokens_given_up = 0  # granted, but woken after their slice (acquire)
 
     _SLOWDOWN = 0.9  # pace kept after repeated bot-wide refusals
     _CALM_S = 1.0  # no refusal for this long before the pace creeps back up
@@ -117,7 +116,6 @@ class SendLimiter:
         for _ in range(self.LATE_TRIES):
             if self.in_time(token):
                 break
-            self.tokens_given_up += 1
             token = await self._bot_slot(priority, again=True)
         return token
 
