@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from flows.engine.i18n import text
-from tests.commands import start_ecitizen
+from tests.commands import OPEN_ALWAYS_HALL, start_ecitizen
 from tests.ecitizen.test_serve import free_port
 from tests.kiosk.kiosk_client import KioskClient
 from tests.pty_terminal import PtyTerminal
@@ -70,7 +70,8 @@ async def test_each_officer_terminal_shows_its_own_notice_above_what_is_being_ty
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[data]\ndir = "{tmp_path / "var"}"\n[server]\nport = {port}\n', encoding="utf-8"
+        f'[data]\ndir = "{tmp_path / "var"}"\n[server]\nport = {port}\n{OPEN_ALWAYS_HALL}',
+        encoding="utf-8",
     )
     mira = await enrolled_officer(config, "Мира Мирић", "mira")
     zoran = await enrolled_officer(config, "Зоран Зорић", "zoran")

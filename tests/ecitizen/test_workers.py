@@ -6,12 +6,16 @@ import asyncio
 import os
 import re
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from ecitizen.config import ConfigError, parse_config
+from flows.conversations.slips import TicketSlip
+from flows.engine.records import Unit
+from printing.samples import SAMPLE_HALL
 from state import open_store
 from state.leases import printer_lease
 from tests.commands import start_ecitizen
@@ -133,9 +137,16 @@ async def test_two_workers_answer_on_one_port_and_a_dead_one_is_replaced(
         assert listening_sockets(first, port) == listening_sockets(second, port) == 1
         await answered(port)
 
-        # the workers are peers on one database: one of them drives the printer
+        # the workers are peers on one database: one of them drives the printer (as soon
+        # as it has a slip to print)
         store = await open_store(backend.url)
         try:
+            await store.apply(a_slip_to_print())
+
+            async def driven() -> bool:
+                return await store.lease_holder(printer_lease("file")) is not None
+
+            await eventually(driven, "a worker driving the printer")
             held = await store.lease_holder(printer_lease("file"))
         finally:
             await store.close()
@@ -157,6 +168,21 @@ async def test_two_workers_answer_on_one_port_and_a_dead_one_is_replaced(
     assert code == 0
     assert "Traceback" not in log.text
     assert not [pid for pid in log.serving() if alive(pid)]  # every worker ended
+
+
+def a_slip_to_print() -> Unit:
+    slip = TicketSlip(
+        language="sr-Cyrl",
+        hall=SAMPLE_HALL,
+        ticket="B001",
+        service_key="service.help",
+        issued_at=datetime.now(UTC),
+        ahead=0,
+        deep_link=None,
+    )
+    unit = Unit()
+    unit.print_jobs.append(("ticket:test:B001", "file", "ticket", slip.payload()))
+    return unit
 
 
 async def answered(port: int) -> None:
