@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
+
 from bench.dialogue import clock, make_users, warm_catalogs
 from bench.engine_profile import _PARTS, _where
 from bench.scale import PG_DEFAULT, PG_ENV, Run, drop_schema, fresh_database, play, worker_config
@@ -54,6 +56,7 @@ def shares(profiler: cProfile.Profile) -> dict[str, float]:
 async def profile(database: str, users: int, in_flight: int) -> cProfile.Profile:
     people = make_users(users + users // 10)
     run = Run(users, users // 10, in_flight, os.environ.get(PG_ENV, PG_DEFAULT))
+    run.admin = await asyncpg.connect(run.pg_admin)
     with tempfile.TemporaryDirectory(prefix="ecitizen-profile-") as tmp:
         url, schema = await fresh_database(run, database, tmp)
         try:
@@ -68,6 +71,7 @@ async def profile(database: str, users: int, in_flight: int) -> cProfile.Profile
             await app.close()
         finally:
             await drop_schema(run, schema)
+            await run.admin.close()
     print(f"\n{database}: {sum(replied)} messages, {cpu / sum(replied) * 1e6:.0f} us/msg profiled")
     return profiler
 

@@ -56,6 +56,7 @@ def unit_statements(
     if unit.conversation is not None:
         add(writes.save_statement(unit.conversation, now, data))
     if simple:
+        plan.independent = unit.forget is None  # a wipe then a fresh start: the same row
         return plan
     if unit.new_registration is not None:
         plan.statements += writes.registration_statements(unit.new_registration, unit.capacity)
@@ -102,6 +103,9 @@ def _staff_statements(unit: Unit, now: int, statements: list[Statement]) -> None
 @dataclass(slots=True)
 class UnitPlan:
     statements: list[Statement] = field(default_factory=list)
+    # the statements write different rows and read none the others write: a conversation's
+    # save, its inbound id and its kiosk session's step (see Database.run)
+    independent: bool = False
     issued_at: list[int] = field(default_factory=list)  # statements returning new tickets
 
 
@@ -141,7 +145,7 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
         if raw is not None:
             data = bytearray(raw) if utf8 else raw.decode()
         plan = unit_statements(unit, micros, data, utf8)
-        outcome = await self._db.run(plan.statements)
+        outcome = await self._db.run(plan.statements, independent=plan.independent)
         if outcome.refused is not None:
             if unit.conversation is not None:
                 self._conversations.drop(_cache_key(unit.conversation.key))

@@ -91,8 +91,12 @@ class Database(Protocol):
     async def fetch_written(self, sql: str, *args: Any) -> list[Row]:
         """One write statement with RETURNING, in a transaction of its own."""
 
-    async def run(self, statements: Sequence[Statement]) -> Outcome:
-        """All statements in one transaction, or none of them (see Statement.refuse)."""
+    async def run(self, statements: Sequence[Statement], *, independent: bool = False) -> Outcome:
+        """All statements in one transaction, or none of them (see Statement.refuse).
+
+        `independent`: no statement reads or changes a row another of them writes, so
+        PostgreSQL may run them as one statement, in one round trip
+        (state/one_statement.py)."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 

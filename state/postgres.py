@@ -4,6 +4,12 @@ Transactions run at READ COMMITTED: a conditional UPDATE that waits for another
 transaction's row lock re-checks its WHERE on the row as committed, so "only from these
 statuses" and "only at this version" hold under concurrency. What a row lock cannot guard
 (a count of rows, as for slot capacity) the store guards with an advisory lock.
+
+A pooled connection goes back to the pool as fresh as a new one: after a transaction,
+asyncpg's reset clears whatever session state it may have left (a setting, a LISTEN, an
+advisory lock, a cursor). A single statement of ours run outside a transaction (a read,
+a write, a unit joined into one statement) leaves none, so it goes back without that
+extra round trip.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from state import one_statement
 from state.db import Dialect, Outcome, Refusal, Row, Statement, Transaction, rows_changed
 
 POOL_MIN = 1
@@ -26,6 +33,33 @@ class _Refused(Exception):
         self.refusal = refusal
 
 
+class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """Knows whether its user ran only single statements since it was handed out."""
+
+    __slots__ = ("_single_statements",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._single_statements = False
+
+    def single_statements(self) -> None:
+        """Its user runs single statements of ours outside a transaction: none leaves
+        session state, so no reset is needed when it goes back."""
+        self._single_statements = True
+
+    async def reset_for_next(self) -> None:
+        if self._single_statements:
+            self._single_statements = False
+            return
+        reset = self.get_reset_query()
+        if reset:
+            await self.execute(reset)
+
+
+async def _reset(conn: _PooledConnection) -> None:
+    await conn.reset_for_next()
+
+
 class PostgresDatabase:
     dialect: Dialect = "postgres"
 
@@ -36,23 +70,38 @@ class PostgresDatabase:
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
         url = "postgresql:" + url.split(":", 1)[1]
-        pool = await asyncpg.create_pool(url, min_size=POOL_MIN, max_size=POOL_MAX)
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=POOL_MIN,
+            max_size=POOL_MAX,
+            connection_class=_PooledConnection,
+            reset=_reset,
+        )
         return cls(pool, url)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        return list(await self._pool.fetch(sql, *args))
+        async with self._pool.acquire() as conn:
+            conn.single_statements()
+            return list(await conn.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        row: Row | None = await self._pool.fetchrow(sql, *args)
-        return row
+        async with self._pool.acquire() as conn:
+            conn.single_statements()
+            row: Row | None = await conn.fetchrow(sql, *args)
+            return row
 
     async def execute(self, sql: str, *args: Any) -> int:
-        return rows_changed(await self._pool.execute(sql, *args))
+        async with self._pool.acquire() as conn:
+            conn.single_statements()
+            return rows_changed(await conn.execute(sql, *args))
 
     async def fetch_written(self, sql: str, *args: Any) -> list[Row]:
-        return list(await self._pool.fetch(sql, *args))
+        return await self.fetch(sql, *args)
 
-    async def run(self, statements: Sequence[Statement]) -> Outcome:
+    async def run(self, statements: Sequence[Statement], *, independent: bool = False) -> Outcome:
+        mine = [st for st in statements if st.only is None or st.only == "postgres"]
+        if independent and one_statement.can_join(mine):
+            return await self._run_joined(statements, mine)
         outcome = Outcome()
         async with self._pool.acquire() as conn:
             try:
@@ -61,6 +110,25 @@ class PostgresDatabase:
                         await _run_one(conn, st, outcome)
             except _Refused as refused:
                 outcome.refused = refused.refusal
+        return outcome
+
+    async def _run_joined(self, statements: Sequence[Statement], mine: list[Statement]) -> Outcome:
+        sql, args = one_statement.joined(mine)
+        async with self._pool.acquire() as conn:
+            conn.single_statements()
+            try:
+                row = await conn.fetchrow(sql, *args)
+            except asyncpg.RaiseError as error:
+                if error.message != one_statement.REFUSED_MESSAGE:
+                    raise
+                return Outcome(refused=one_statement.refused_at(mine, error.detail))
+        assert row is not None
+        counts = iter(row[1:])
+        outcome = Outcome()
+        for st in statements:
+            runs_here = st.only is None or st.only == "postgres"
+            outcome.counts.append(next(counts) if runs_here else 0)
+            outcome.rows.append([])
         return outcome
 
     @asynccontextmanager

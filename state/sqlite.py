@@ -284,7 +284,9 @@ class SqliteDatabase:
     async def fetch_written(self, sql: str, *args: Any) -> list[Row]:
         return (await self.run([Statement(sql, args, rows=True)])).rows[0]
 
-    async def run(self, statements: Sequence[Statement]) -> Outcome:
+    async def run(self, statements: Sequence[Statement], *, independent: bool = False) -> Outcome:
+        """`independent` changes nothing here: every list travels to the writer's thread
+        in one trip anyway."""
         if self._closing:
             raise RuntimeError("the store is closed")
         future: asyncio.Future[Outcome | Exception] = asyncio.get_running_loop().create_future()

@@ -1,6 +1,6 @@
 """PostgreSQL's pool: a connection goes back as fresh as a new one, whatever its last
-transaction did (committed, refused or failed), though its reset now travels with the
-transaction's end instead of a round trip of its own."""
+transaction did (committed, refused or failed). Single statements of ours outside a
+transaction leave nothing to reset, and hand their connection back without a reset."""
 
 from __future__ import annotations
 
@@ -60,6 +60,17 @@ async def test_a_committed_unit_leaves_no_session_state_on_its_connection(
     assert outcome.refused is None
     assert await session_after(db, outcome.rows[0][0][0]) == ("0", False)
     assert [r[0] for r in await db.fetch("SELECT n FROM marks ORDER BY n")] == [1, 2]
+
+
+async def test_a_connection_that_served_single_statements_is_still_reset_after_a_unit(
+    db: PostgresDatabase,
+) -> None:
+    await db.fetchrow("SELECT 1")
+    await db.run([Statement("INSERT INTO marks (n) VALUES (0)")], independent=True)
+
+    outcome = await db.run(session_statements(Statement("INSERT INTO marks (n) VALUES (2)")))
+
+    assert await session_after(db, outcome.rows[0][0][0]) == ("0", False)
 
 
 async def test_a_refused_unit_is_rolled_back_and_leaves_no_session_state(
