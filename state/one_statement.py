@@ -6,9 +6,9 @@ round trip each and COMMIT; on a machine whose cores are all busy, every round t
 a server process and this process's event loop, and that is what such a unit costs most.
 
 Joined as data-modifying WITH queries, they run as one statement, which PostgreSQL
-commits or rolls back whole. The statement reads each write's count in list order and
-calls `unit_refused(i)` (migration 0014) at the first write that should refuse the list;
-the error rolls the whole statement back, exactly as the transaction's rollback would.
+commits or rolls back whole. The statement reads each write's count in list order, then
+calls `unit_refused(i)` (migration 0014) for the first write that should have refused the
+list; the error rolls the whole statement back, as the transaction's rollback would.
 
 Only for writes that are independent of each other: they see one snapshot, so none may
 read or change a row another of them writes (the caller says so). Each must be a plain
@@ -62,13 +62,14 @@ def _joined_sql(shape: tuple[tuple[str, int, bool], ...]) -> str:
     for i, (sql, count, _) in enumerate(shape):
         writes.append(f"w{i} AS ({_moved_by(sql, offset)} RETURNING 1)")
         offset += count
-    # The CASE reads the writes in list order, and stops at the first that refuses: the
-    # order a transaction would have run them in, its row locks taken in the same order.
+    # The counts come first: each drains its write, in list order, so the writes take
+    # their row locks in the order a transaction would. Then the first write that should
+    # have refused the list and changed nothing rolls the whole statement back.
+    counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(shape)))
     checks = " ".join(
         f"WHEN NOT EXISTS (SELECT FROM w{i}) THEN unit_refused({i})"
         for i, (_, _, refuses) in enumerate(shape)
         if refuses
     )
-    first = f"CASE {checks} ELSE 0 END" if checks else "0"
-    counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(shape)))
-    return f"WITH {', '.join(writes)} SELECT {first}, {counts}"
+    refused = f"CASE {checks} ELSE 0 END" if checks else "0"
+    return f"WITH {', '.join(writes)} SELECT {counts}, {refused}"

@@ -123,7 +123,7 @@ class PostgresDatabase:
                     raise
                 return Outcome(refused=one_statement.refused_at(mine, error.detail))
         assert row is not None
-        counts = iter(row[1:])
+        counts = iter(row[:-1])
         outcome = Outcome()
         for st in statements:
             runs_here = st.only is None or st.only == "postgres"
