@@ -5,7 +5,8 @@ Writes that must be all-or-nothing are handed over as a list of `Statement`s: th
 implementation runs them in one transaction and stops at the first statement whose
 `refuse` condition holds (it changed or returned no row), rolling the list back. That
 shape lets SQLite run a whole list, and a whole batch of lists, in one trip to its
-thread, and lets PostgreSQL run it in one transaction of its pool.
+thread, and lets PostgreSQL run it in one transaction of its pool, or as one statement
+when its writes are independent of each other (state/one_statement.py).
 """
 
 from __future__ import annotations
