@@ -39,7 +39,7 @@ class CachedConversation:
     """A conversation as the store saved it: flow, state, its data as UTF-8 JSON, the
     version and updated_at (microseconds) it was saved at."""
 
-    __slots__ = ("data", "flow", "size", "state", "updated_at", "used", "version")
+    __slots__ = ("data", "flow", "served", "size", "state", "updated_at", "used", "version")
 
     def __init__(self, flow: str, state: str, data: bytes, version: int, updated_at: int) -> None:
         self.flow = flow  # mostly the flows' own name strings, shared, not copied
@@ -49,6 +49,7 @@ class CachedConversation:
         self.updated_at = updated_at
         self.used = 0.0  # when it was last put (the cache's clock)
         self.size = 0  # what it counts for against max_bytes
+        self.served = False  # a turn was computed from it: its save judges it (CacheTrust)
 
 
 def _flat(key: Key) -> str:

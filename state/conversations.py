@@ -113,11 +113,14 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None:
         data_json: str | bytes
         cached = self._conversations.get((key.channel, key.user_key))
-        if cached is not None:
+        if cached is not None and self._cache_trust.trusted:
+            cached.served = True
             flow, state, data_json = cached.flow, cached.state, cached.data
             version, updated = cached.version, cached.updated_at
         else:
             row = await self._db.fetchrow(_LOAD, key.channel, key.user_key)
+            if cached is not None:  # the copy not used is judged by what was read instead
+                self._cache_trust.judge(row is not None and row[3] == cached.version)
             if row is None:
                 return None
             flow, state, data_json, version, updated = row[0], row[1], row[2], row[3], row[4]
@@ -146,6 +149,8 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             data = bytearray(raw) if utf8 else raw.decode()
         plan = unit_statements(unit, micros, data, utf8)
         outcome = await self._db.run(plan.statements, independent=plan.independent)
+        if unit.conversation is not None:
+            self._judge_copy(unit.conversation, outcome.refused)
         if outcome.refused is not None:
             if unit.conversation is not None:
                 self._conversations.drop(_cache_key(unit.conversation.key))
@@ -159,6 +164,16 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             conv.version = writes.first_version(micros) if conv.version == 0 else conv.version + 1
             conv.updated_at = now
             self._remember(conv, raw or b"{}", micros)
+
+    def _judge_copy(self, conv: Conversation, refused: Refusal | None) -> None:
+        """A turn computed from this process's copy: its save says whether the copy was
+        still the database's (a refusal for another reason says nothing of it)."""
+        cached = self._conversations.get(_cache_key(conv.key))
+        if cached is None or not cached.served or cached.version != conv.version:
+            return
+        cached.served = False
+        if refused is None or refused.reason == writes.VERSION:
+            self._cache_trust.judge(refused is None)
 
     def _remember(self, conv: Conversation, data: bytes, micros: int) -> None:
         """Kept as UTF-8 JSON: a str holding one Cyrillic letter takes two bytes for every
