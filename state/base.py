@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from state.cache import CACHE_BYTES, ConversationCache
-from state.cache_trust import CacheTrust
+from state.cache_trust import ChannelTrust
 from state.db import Database
 from state.values import utc_now
 from state.wakeups import CONVERSATIONS_DROPPED, StoreWakeups, dropped_key, wakeups_for
@@ -23,7 +23,7 @@ class StoreBase:
         self._db = db
         self._clock = clock
         self._conversations = ConversationCache(max_bytes=cache_bytes)
-        self._cache_trust = CacheTrust()
+        self._cache_trust = ChannelTrust()
         self._wakeups: StoreWakeups = wakeups_for(db)
 
     async def _conversations_dropped(self, payload: str) -> None:

@@ -11,10 +11,14 @@ using only while about two in three are right.
 Every copy this process used, or could have used, is a sample: a used copy is judged by
 its save (refused as stale, or not), an unused one by the read made instead (the same
 version, or not). The share of right copies is a moving average over the last few dozen
-samples, so the store follows a change of how messages are spread, both ways.
+samples, so the store follows a change of how messages are spread, both ways. Each
+channel is judged apart: a kiosk's requests may keep to one process while Telegram's
+updates go round.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 # Break-even: a stale copy costs a wasted turn and two round trips, a read one round trip;
 # with a turn costing about a round trip, copies pay when at least 2/3 of them are right.
@@ -34,3 +38,10 @@ class CacheTrust:
 
     def judge(self, right: bool) -> None:
         self.right_share += SAMPLE_WEIGHT * (float(right) - self.right_share)
+
+
+class ChannelTrust(defaultdict[str, CacheTrust]):
+    """A CacheTrust per channel (a handful: the channels are the product's own)."""
+
+    def __init__(self) -> None:
+        super().__init__(CacheTrust)

@@ -113,14 +113,15 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
     async def load_conversation(self, key: ConversationKey) -> Conversation | None:
         data_json: str | bytes
         cached = self._conversations.get((key.channel, key.user_key))
-        if cached is not None and self._cache_trust.trusted:
+        trust = self._cache_trust[key.channel]
+        if cached is not None and trust.trusted:
             cached.served = True
             flow, state, data_json = cached.flow, cached.state, cached.data
             version, updated = cached.version, cached.updated_at
         else:
             row = await self._db.fetchrow(_LOAD, key.channel, key.user_key)
             if cached is not None:  # the copy not used is judged by what was read instead
-                self._cache_trust.judge(row is not None and row[3] == cached.version)
+                trust.judge(row is not None and row[3] == cached.version)
             if row is None:
                 return None
             flow, state, data_json, version, updated = row[0], row[1], row[2], row[3], row[4]
@@ -173,7 +174,7 @@ class ConversationQueries(RegistrationQueries, QueueQueries):
             return
         cached.served = False
         if refused is None or refused.reason == writes.VERSION:
-            self._cache_trust.judge(refused is None)
+            self._cache_trust[conv.key.channel].judge(refused is None)
 
     def _remember(self, conv: Conversation, data: bytes, micros: int) -> None:
         """Kept as UTF-8 JSON: a str holding one Cyrillic letter takes two bytes for every

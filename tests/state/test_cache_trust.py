@@ -64,3 +64,21 @@ async def test_a_process_that_handles_the_chat_alone_again_goes_back_to_its_copi
 
     # the first process uses its own copy again: now stale, its first turn is wasted
     assert await message(first, "back") is True
+
+
+async def test_chats_of_another_channel_that_stay_with_one_process_keep_their_copies(
+    backend: Backend,
+) -> None:
+    first, second = await started(backend)
+    for i in range(60):
+        await message((first, second)[i % 2], f"step {i}")
+    kiosk = chat("k1", channel="kiosk")
+    await first.apply(Unit(conversation=Conversation(kiosk, flow="registration", state="s")))
+    changed = await second.load_conversation(kiosk)
+    assert changed is not None
+    await second.apply(Unit(conversation=changed))  # behind the first process's back
+
+    stale = await first.load_conversation(kiosk)
+
+    # its own copy, now stale: the kiosk's chats were never shown to move between processes
+    assert stale is not None and stale.version == changed.version - 1
