@@ -1,7 +1,8 @@
 """The conversations this process saved last: a cache that forgets on its own.
 
 Optimistic concurrency keeps it honest about the state (a stale copy can only lead to a
-save refused as a version conflict, which drops it). Forgetting keeps it honest about
+save refused as a version conflict, which drops it; where copies are mostly stale, as when
+processes take a chat's messages in turn, the store stops using them: state/cache_trust.py). Forgetting keeps it honest about
 personal data: a copy lives at most `ttl_s` after its last use, so what another process
 wiped (a kiosk session) or purged is gone from this process's memory within that time,
 busy or idle.
