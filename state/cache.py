@@ -2,10 +2,10 @@
 
 Optimistic concurrency keeps it honest about the state (a stale copy can only lead to a
 save refused as a version conflict, which drops it; where copies are mostly stale, as when
-processes take a chat's messages in turn, the store stops using them: state/cache_trust.py). Forgetting keeps it honest about
-personal data: a copy lives at most `ttl_s` after its last use, so what another process
-wiped (a kiosk session) or purged is gone from this process's memory within that time,
-busy or idle.
+processes take a chat's messages in turn, the store stops using them: state/cache_trust.py).
+Forgetting keeps it honest about personal data: a copy lives at most `ttl_s` after its
+last use, so what another process wiped (a kiosk session) or purged is gone from this
+process's memory within that time, busy or idle.
 
 It is bounded by bytes (`max_bytes`), not by a count: a conversation's data can be a few
 hundred bytes or many kilobytes. When a new copy would pass the bound, the least recently
