@@ -29,7 +29,15 @@ _WRITE = ("INSERT ", "UPDATE ", "DELETE ")
 
 
 def can_join(statements: Sequence[Statement]) -> bool:
-    return all(st.many is None and not st.rows and st.sql.startswith(_WRITE) for st in statements)
+    """Plain writes only; anything else runs in a transaction, one statement at a time."""
+    return all(
+        st.many is None
+        and not st.rows
+        and st.sql.startswith(_WRITE)
+        and "RETURNING" not in st.sql.upper()
+        and ";" not in st.sql
+        for st in statements
+    )
 
 
 def joined(statements: Sequence[Statement]) -> tuple[str, tuple[object, ...]]:

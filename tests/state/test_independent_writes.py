@@ -99,3 +99,20 @@ async def test_a_failing_write_rolls_back_the_others(db: Database) -> None:
         await db.run([remember("m1"), bump("a", 1), broken], independent=True)
 
     assert await state_of(db) == ([("a", 1), ("b", 1)], [])
+
+
+async def test_writes_that_return_rows_run_one_by_one_and_give_their_rows(
+    db: Database,
+) -> None:
+    returning = Statement(
+        "UPDATE marks SET version = version + 1 WHERE name = $1 RETURNING version",
+        ("a",),
+        rows=True,
+    )
+
+    outcome = await db.run([remember("m1"), returning], independent=True)
+
+    assert outcome.refused is None
+    assert [list(r) for r in outcome.rows[1]] == [[2]]
+    assert await state_of(db) == ([("a", 2), ("b", 1)], ["m1"])
+
