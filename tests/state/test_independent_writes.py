@@ -115,4 +115,3 @@ async def test_writes_that_return_rows_run_one_by_one_and_give_their_rows(
     assert outcome.refused is None
     assert [list(r) for r in outcome.rows[1]] == [[2]]
     assert await state_of(db) == ([("a", 2), ("b", 1)], ["m1"])
-
