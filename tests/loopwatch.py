@@ -11,13 +11,18 @@ is more. A gap blocked over the bound (50 ms) is a stall. So a stall is code tha
 loop: a CPU-heavy call, a sleep, a blocking read; and a slow machine alone makes none.
 
 While a gap is open past the bound, a watchdog thread notes where the loop thread is
-(its stack), so a stall says what blocked.
+(its stack), so a stall says what blocked. The garbage collector holds the interpreter
+while it runs, so no stack can be taken then: its passes are timed instead, and a stall
+they fill says so. As `ecitizen serve` does after its start, the watch freezes what the
+process holds when it begins (gc.freeze), so that a full pass does not walk every object
+earlier tests left in this process, which a server's process would not hold.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import threading
 import time
@@ -72,6 +77,9 @@ class LoopWatch:
         self._last = time.monotonic()
         self._where = ""
         self._stop = threading.Event()
+        self._collecting_since = 0.0
+        self._collected_s = 0.0  # the garbage collector's time in the current gap
+        self._collected_generation = -1
 
     async def run(self) -> None:
         cpu, _ = _schedstat(self._tid)
@@ -87,10 +95,27 @@ class LoopWatch:
             loop_cpu = (cpu_now - cpu) / 1e9
             blocked = max(loop_cpu, gap - BEAT_S - waited)
             if blocked > self.bound_s:
-                self.stalls.append(Stall(1000 * blocked, 1000 * gap, 1000 * loop_cpu, self._where))
+                where = self._collector_part(blocked) or self._where
+                self.stalls.append(Stall(1000 * blocked, 1000 * gap, 1000 * loop_cpu, where))
             self._where = ""
+            self._collected_s, self._collected_generation = 0.0, -1
             self._last, cpu, waits = now, cpu_now, waits_now
             self.beats += 1
+
+    def _collector_part(self, blocked: float) -> str:
+        if self._collected_s < blocked / 2:
+            return ""
+        return (
+            f"the garbage collector: {1000 * self._collected_s:.0f} ms, passes up to"
+            f" generation {self._collected_generation}"
+        )
+
+    def _on_collection(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting_since = time.perf_counter()
+            return
+        self._collected_s += time.perf_counter() - self._collecting_since
+        self._collected_generation = max(self._collected_generation, info["generation"])
 
     def _watchdog(self) -> None:
         """Notes the loop thread's stack once per gap that runs past the bound."""
@@ -102,6 +127,9 @@ class LoopWatch:
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[LoopWatch]:
+        gc.collect()
+        gc.freeze()
+        gc.callbacks.append(self._on_collection)
         beat = asyncio.create_task(self.run())
         dog = threading.Thread(target=self._watchdog, name="loop-watchdog", daemon=True)
         dog.start()
@@ -113,3 +141,5 @@ class LoopWatch:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             dog.join()
+            gc.callbacks.remove(self._on_collection)
+            gc.unfreeze()

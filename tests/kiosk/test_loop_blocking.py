@@ -6,6 +6,7 @@ runs in threads. The watch (tests/loopwatch.py) fails a test on a stall of more 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import aiohttp
@@ -37,6 +38,19 @@ async def test_the_watch_catches_a_loop_kept_asleep_or_busy() -> None:
     asleep, busy = watch.stalls
     assert "time.sleep(0.2)" in asleep.where
     assert "keep_busy" in busy.where
+
+
+async def test_the_watch_names_the_garbage_collector_when_it_kept_the_loop() -> None:
+    async with LoopWatch().watching() as watch:
+        await asyncio.sleep(0.05)
+        held = [[[] for _ in range(8)] for _ in range(300_000)]  # 2.7 million containers
+        await asyncio.sleep(0.05)
+        gc.collect()  # the collector walks them all, holding the interpreter
+        await asyncio.sleep(0.05)
+        del held
+    assert any("garbage collector" in stall.where for stall in watch.stalls), [
+        str(s) for s in watch.stalls
+    ]
 
 
 async def test_a_kiosk_registration_its_slips_and_a_web_chat_keep_the_loop_free(
